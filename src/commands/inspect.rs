@@ -1,0 +1,12 @@
+//! `airlock inspect`.
+
+use crate::error::{Error, Exit, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<Exit> {
+    Err(Error::Other(
+        "`airlock inspect` is not available yet".into(),
+    ))
+}

@@ -1,0 +1,12 @@
+//! `airlock install`.
+
+use crate::error::{Error, Exit, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<Exit> {
+    Err(Error::Other(
+        "`airlock install` is not available yet".into(),
+    ))
+}

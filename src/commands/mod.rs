@@ -1,0 +1,9 @@
+//! One module per subcommand: its arguments and the glue that runs it.
+
+pub mod inspect;
+pub mod install;
+pub mod join;
+pub mod keygen;
+pub mod plan;
+pub mod products;
+pub mod verify;

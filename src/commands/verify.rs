@@ -1,0 +1,10 @@
+//! `airlock verify`.
+
+use crate::error::{Error, Exit, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> Result<Exit> {
+    Err(Error::Other("`airlock verify` is not available yet".into()))
+}

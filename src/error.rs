@@ -1,0 +1,52 @@
+//! The error every command returns, and the exit code each kind of failure
+//! maps to (the table in the command-line contract).
+
+use crate::{listing, plan};
+
+/// Process exit codes, as the command-line contract numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Done = 0,
+    Failed = 1,
+    Usage = 2,
+    Verification = 3,
+    ReadinessBlocked = 4,
+    Unresolvable = 5,
+    Download = 6,
+    InstallerFailed = 7,
+    CriticalPending = 8,
+    RestartNeeded = 10,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Listing(#[from] listing::Error),
+    #[error(transparent)]
+    Plan(#[from] plan::Error),
+    #[error(transparent)]
+    Bundle(#[from] bundle_format::Error),
+    /// The command line is well formed but its values are not usable.
+    #[error("{0}")]
+    Usage(String),
+    /// Any other failure; the message says what and where.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
+            Error::Listing(_) => Exit::Failed,
+            Error::Plan(_) => Exit::Unresolvable,
+            Error::Bundle(e) if e.is_verification() => Exit::Verification,
+            Error::Bundle(_) => Exit::Failed,
+            Error::Usage(_) => Exit::Usage,
+            Error::Other(_) => Exit::Failed,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,68 @@
+//! The `airlock` command line: parse, dispatch, map errors to exit codes.
+
+use airlock::commands;
+use airlock::{Error, Exit};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "airlock",
+    version,
+    about = "Build signed, self-extracting install bundles for air-gapped servers, and install them",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List what a product listing offers: suites, solutions, optional components
+    Products(commands::products::Args),
+    /// Resolve a selection into the exact files a bundle would hold, changing nothing
+    Plan(commands::plan::Args),
+    /// Write a new Ed25519 signing key pair
+    Keygen(commands::keygen::Args),
+    /// Check a bundle's signature and every hash; extract nothing
+    Verify(commands::verify::Args),
+    /// Show a bundle's manifest without checking it (marked unverified)
+    Inspect(commands::inspect::Args),
+    /// Verify, extract and install a bundle
+    Install(commands::install::Args),
+    /// Reassemble a split bundle, checking each part
+    Join(commands::join::Args),
+}
+
+fn run(command: Command) -> airlock::Result<Exit> {
+    match command {
+        Command::Products(a) => commands::products::run(a),
+        Command::Plan(a) => commands::plan::run(a),
+        Command::Keygen(a) => commands::keygen::run(a),
+        Command::Verify(a) => commands::verify::run(a),
+        Command::Inspect(a) => commands::inspect::run(a),
+        Command::Install(a) => commands::install::run(a),
+        Command::Join(a) => commands::join::run(a),
+    }
+}
+
+fn report(error: &Error) {
+    eprintln!("error: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(error) => {
+            report(&error);
+            ExitCode::from(error.exit() as u8)
+        }
+    }
+}
