@@ -1,8 +1,11 @@
 //! The vendor's product listing: its model, parsing and validation, versions
 //! and requirements. Knows nothing of downloads beyond reading the listing itself.
 
+mod load_stub;
 pub mod model;
 pub mod version;
+
+pub use load_stub::load;
 
 pub use model::*;
 pub use version::{Comparator, Requirement, Version, VersionError};

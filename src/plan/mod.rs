@@ -11,7 +11,7 @@ mod suggest;
 mod upgrade;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

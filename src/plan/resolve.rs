@@ -42,9 +42,10 @@ struct Walk {
     demands: BTreeMap<String, Vec<Demand>>,
     /// The release taken for each product reached.
     chosen: BTreeMap<String, Version>,
-    /// Products each chosen release brings in: mandatory, and all (with kept recommends).
+    /// Products each chosen release brings in: mandatory ones, and all that
+    /// should be installed before it (kept recommends, what a component applies to).
     requires: BTreeMap<String, BTreeSet<String>>,
-    brings: BTreeMap<String, BTreeSet<String>>,
+    after: BTreeMap<String, BTreeSet<String>>,
     /// Recommended products left out by `--without`.
     dropped: BTreeSet<String>,
 }
@@ -183,7 +184,8 @@ fn walk(
             .recommends
             .iter()
             .map(|d| (d, Via::Recommends(id.clone())));
-        let (mut requires, mut brings) = (BTreeSet::new(), BTreeSet::new());
+        let mut requires = BTreeSet::new();
+        let mut after: BTreeSet<String> = found.applies_to.iter().cloned().collect();
         for (dep, via) in mandatory.chain(recommended) {
             if matches!(via, Via::Recommends(_)) && without.contains(&dep.product) {
                 w.dropped.insert(dep.product.clone());
@@ -198,7 +200,7 @@ fn walk(
             if matches!(via, Via::Requires(_)) {
                 requires.insert(dep.product.clone());
             }
-            brings.insert(dep.product.clone());
+            after.insert(dep.product.clone());
             let asked = Asked {
                 by: by.clone(),
                 requirement: dep.version.clone(),
@@ -208,7 +210,7 @@ fn walk(
             queue.push_back(dep.product.clone());
         }
         w.requires.insert(id.clone(), requires);
-        w.brings.insert(id, brings);
+        w.after.insert(id, after);
     }
     Ok(w)
 }
@@ -307,18 +309,21 @@ fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Re
     Ok(())
 }
 
-/// Products in install order: each after what it brings in, ties by id; a
-/// `recommends` cycle is broken at the smallest id whose mandatory ones are placed.
+/// Products in install order: each after what it brings in (and a component
+/// after what it applies to), ties by id; a `recommends` cycle is broken at the
+/// smallest id whose mandatory ones are placed.
 fn install_order(walk: &Walk) -> Vec<String> {
     let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
     let mut order = Vec::new();
     let placed_all = |deps: Option<&BTreeSet<String>>, order: &[String]| {
-        deps.into_iter().flatten().all(|d| order.contains(d))
+        deps.into_iter()
+            .flatten()
+            .all(|d| order.contains(d) || !walk.chosen.contains_key(d))
     };
     while let Some(first) = remaining.first().copied() {
         let next = remaining
             .iter()
-            .find(|id| placed_all(walk.brings.get(**id), &order))
+            .find(|id| placed_all(walk.after.get(**id), &order))
             .or_else(|| {
                 remaining
                     .iter()

@@ -186,3 +186,54 @@ impl CatalogBuilder {
         }
     }
 }
+
+/// smp 7.0 / 7.5 SP1 / 7.6 / 8.0 with the guide's upgrade paths and hot fixes,
+/// solutions that depend on it, a suite, and optional components.
+pub fn itms() -> Catalog {
+    catalog()
+        .eula("itms")
+        .solution(
+            "smp",
+            &["7.0.1200.0", "7.5.3153.0", "7.6.1423.0", "8.0.2298.0"],
+        )
+        .with("smp", "8.0.2298.0", |r| {
+            r.upgrades_from("=7.5.3300.0")
+                .upgrades_from("=7.6.1655.0")
+                .eula("itms");
+        })
+        .with("smp", "7.6.1423.0", |r| {
+            r.upgrades_from("=7.5.3300.0");
+        })
+        .hotfix("smp-7.5-hf1", "smp", "7.5.3153.0", "7.5.3200.0")
+        .hotfix("smp-7.5-hf5", "smp", "7.5.3153.0", "7.5.3300.0")
+        .hotfix("smp-7.6-hf1", "smp", "7.6.1423.0", "7.6.1500.0")
+        .hotfix("smp-7.6-hf7", "smp", "7.6.1423.0", "7.6.1655.0")
+        .hotfix("smp-8.0-hf1", "smp", "8.0.2298.0", "8.0.2298.1")
+        .solution("patch", &["7.6.1423.0", "8.0.2298.0"])
+        .with("patch", "7.6.1423.0", |r| {
+            r.requires("smp", "7.6.*");
+        })
+        .with("patch", "8.0.2298.0", |r| {
+            r.requires("smp", ">=8.0")
+                .upgrades_from(">=7.6")
+                .replaces("patch-linux");
+        })
+        .solution("patch-linux", &["7.6"])
+        .solution("power", &["7.6.1"])
+        .solution("ita", &["8.0"])
+        .with("ita", "8.0", |r| {
+            r.requires("smp", ">=8.0");
+        })
+        .suite("cms", "8.0")
+        .with("cms", "8.0", |r| {
+            r.requires("patch", "8.0.*")
+                .requires("power", ">=7.6.1")
+                .recommends("ita", "*")
+                .eula("itms");
+        })
+        .optional("docs", Category::Documentation, &["smp", "patch"])
+        .optional("lang-de", Category::Language, &["ds"])
+        .optional("migration", Category::Migration, &[])
+        .solution("ds", &["8.0"])
+        .build()
+}
