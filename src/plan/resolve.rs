@@ -278,8 +278,12 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
                 product: id.clone(),
             });
         }
-        let mut required_by: Vec<String> = demands.iter().map(|d| d.asked.by.clone()).collect();
-        required_by.dedup();
+        let mut required_by: Vec<String> = Vec::new();
+        for d in demands {
+            if !required_by.contains(&d.asked.by) {
+                required_by.push(d.asked.by.clone());
+            }
+        }
         return Err(Error::WithoutMandatory {
             product: id.clone(),
             required_by,
@@ -363,14 +367,16 @@ fn assemble(
             });
             continue;
         };
-        let reached = match installed.get(&id) {
+        let start = installed.get(&id);
+        let (mut product_items, reached) = match start {
             None => {
                 let item = release_item(found, release, payload, Action::Install, reason.clone());
-                items.push(item);
-                release.version
+                (vec![item], release.version)
             }
-            Some(v) if *v == release.version => *v,
-            Some(v) if hotfix::base_of(catalog, &id, v) == Some(release.version) => *v,
+            Some(v) if *v == release.version => (Vec::new(), *v),
+            Some(v) if hotfix::base_of(catalog, &id, v) == Some(release.version) => {
+                (Vec::new(), *v)
+            }
             Some(v) if *v > release.version => {
                 if demands.iter().all(|d| d.asked.requirement.matches(v)) {
                     continue; // newer than planned, and good enough for everyone
@@ -382,38 +388,15 @@ fn assemble(
                     asked: demands.iter().map(|d| d.asked.clone()).collect(),
                 });
             }
-            Some(v) => {
-                let steps = upgrade::chain(catalog, found, v, release)?;
-                let mut at = *v;
-                for step in steps {
-                    let mut item = match step {
-                        upgrade::Step::Release(r) => {
-                            let step_reason = if r.version == release.version {
-                                reason.clone()
-                            } else {
-                                Reason::UpgradeStep
-                            };
-                            match &r.payload {
-                                Some(p) => release_item(found, r, p, Action::Upgrade, step_reason),
-                                None => continue,
-                            }
-                        }
-                        upgrade::Step::Hotfix(h) => hotfix_item(h, Reason::UpgradeStep),
-                    };
-                    item.from_version = Some(at);
-                    at = item.version;
-                    items.push(item);
-                }
-                release.version
-            }
+            Some(v) => (
+                upgrade_items(catalog, found, v, release, &reason)?,
+                release.version,
+            ),
         };
-        let mut at = reached;
-        for h in hotfix::for_release(catalog, &id, &release.version, &reached, policy) {
-            let mut item = hotfix_item(h, reason.clone());
-            item.from_version = Some(at);
-            at = h.version;
-            items.push(item);
-        }
+        let hotfixes = hotfix::for_release(catalog, &id, &release.version, &reached, policy);
+        product_items.extend(hotfixes.into_iter().map(|h| hotfix_item(h, reason.clone())));
+        link_from(start.copied(), &mut product_items);
+        items.extend(product_items);
     }
     let named = items
         .iter()
@@ -421,6 +404,41 @@ fn assemble(
         .chain(suites.iter().map(|s| (&s.product, s.version, &s.eula)));
     let eulas = eulas(catalog, named)?;
     Ok(Plan::new(items, suites, eulas))
+}
+
+/// The chain from `from` to `release`: releases are upgrades, hot fixes
+/// hot fixes; every step but the target is an `upgrade-step`.
+fn upgrade_items(
+    catalog: &Catalog,
+    product: &Product,
+    from: &Version,
+    release: &Release,
+    reason: &Reason,
+) -> Result<Vec<PlanItem>, Error> {
+    let steps = upgrade::chain(catalog, product, from, release)?;
+    Ok(steps
+        .into_iter()
+        .filter_map(|step| match step {
+            upgrade::Step::Release(r) => {
+                let reason = match r.version == release.version {
+                    true => reason.clone(),
+                    false => Reason::UpgradeStep,
+                };
+                let payload = r.payload.as_ref()?;
+                Some(release_item(product, r, payload, Action::Upgrade, reason))
+            }
+            upgrade::Step::Hotfix(h) => Some(hotfix_item(h, Reason::UpgradeStep)),
+        })
+        .collect())
+}
+
+/// Sets each item's `fromVersion` to the version the one before it left
+/// (the first: the installed version, none for a fresh install).
+fn link_from(mut at: Option<Version>, items: &mut [PlanItem]) {
+    for item in items {
+        item.from_version = at;
+        at = Some(item.version);
+    }
 }
 
 fn release_item(
