@@ -11,7 +11,7 @@ use quick_xml::events::{BytesStart, Event};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 const LISTINGS: [&str; 3] = ["itms.pl.xml", "northwind.pl.xml", "contoso.pl.xml"];
 
@@ -121,8 +121,10 @@ fn msi_property(package: &mut msi::Package<std::fs::File>, name: &str) -> String
 fn every_payload_matches_its_file_and_every_file_is_listed() {
     let mut listed = BTreeSet::new();
     for listing in LISTINGS {
+        let mut names = BTreeSet::new();
         for p in read_listing(listing).0 {
             let what = format!("{listing}: {} payload {}", p.owner, p.url);
+            assert!(names.insert(p.file.clone()), "{what}: file name used twice");
             let path = site().join(&p.url);
             let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(bytes.len() as u64, p.size, "{what}: size");
@@ -296,9 +298,13 @@ struct Wine {
 }
 
 impl Wine {
+    /// Wine's own output goes nowhere: its background processes would hold a
+    /// captured pipe open long after the command itself returns.
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
-        cmd.env("WINEPREFIX", self.prefix.path())
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .env("WINEPREFIX", self.prefix.path())
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
         cmd
@@ -312,9 +318,8 @@ impl Wine {
             .args(["msiexec", "/i"])
             .arg(msi.file_name().unwrap())
             .args(["/qn", "/norestart"])
-            .output()
-            .unwrap()
-            .status;
+            .status()
+            .unwrap();
         status.code().unwrap()
     }
 
@@ -323,9 +328,8 @@ impl Wine {
             format!(r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\{product_code}");
         self.command("wine")
             .args(["reg", "query", &key])
-            .output()
+            .status()
             .unwrap()
-            .status
             .success()
     }
 }
