@@ -1,5 +1,7 @@
 //! The Airlock bundle container.
 
+pub mod keys;
+
 /// Why a bundle could not be written, read or trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,0 +1,272 @@
+//! Ed25519 signing keys on disk: generation, the PEM files (`.key` PKCS#8 v1,
+//! `.pub` SubjectPublicKeyInfo, both readable by `openssl pkey`), the
+//! fingerprint shown wherever a key matters, and raw sign/verify.
+
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+    spki::der::pem::LineEnding,
+};
+use ed25519_dalek::{Signature, Signer};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why a key could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("no randomness available from the operating system: {0}")]
+    Random(String),
+}
+
+fn file_error(path: &Path, message: impl Into<String>) -> KeyError {
+    KeyError::File {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// A secret signing key.
+pub struct SigningKey(ed25519_dalek::SigningKey);
+
+/// A public key that verifies signatures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey(ed25519_dalek::VerifyingKey);
+
+/// Length of an Ed25519 signature in bytes.
+pub const SIGNATURE_LEN: usize = 64;
+
+impl SigningKey {
+    /// A new key from the operating system's randomness.
+    pub fn generate() -> Result<SigningKey, KeyError> {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(&secret)))
+    }
+
+    /// The key from its 32 secret bytes (tests and reproducible vectors).
+    pub fn from_bytes(secret: &[u8; 32]) -> SigningKey {
+        SigningKey(ed25519_dalek::SigningKey::from_bytes(secret))
+    }
+
+    pub fn public(&self) -> PublicKey {
+        PublicKey(self.0.verifying_key())
+    }
+
+    pub fn sign(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.0.sign(message).to_bytes()
+    }
+
+    /// PKCS#8 v1 PEM ("PRIVATE KEY"), without the optional public key, as openssl writes it.
+    pub fn to_pem(&self) -> String {
+        let bytes = KeypairBytes {
+            secret_key: self.0.to_bytes(),
+            public_key: None,
+        };
+        match bytes.to_pkcs8_pem(LineEnding::LF) {
+            Ok(pem) => pem.to_string(),
+            // Encoding 32 fixed bytes into a fixed DER structure cannot fail.
+            Err(e) => unreachable!("PKCS#8 encoding of an Ed25519 key failed: {e}"),
+        }
+    }
+
+    pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
+        ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
+            .map(SigningKey)
+            .map_err(|e| format!("not an Ed25519 PKCS#8 PEM private key ({e})"))
+    }
+
+    /// Reads `path`, refusing a key file that others can read.
+    pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
+        let text = fs::read_to_string(path).map_err(|e| file_error(path, e.to_string()))?;
+        refuse_shared_secret(path)?;
+        SigningKey::from_pem(&text).map_err(|m| file_error(path, m))
+    }
+
+    /// Writes `BASE.key` (mode 0600, never overwriting) and `BASE.pub`; returns both paths.
+    pub fn write_pair(&self, base: &Path) -> Result<(PathBuf, PathBuf), KeyError> {
+        let key_path = with_suffix(base, "key");
+        let pub_path = with_suffix(base, "pub");
+        for p in [&key_path, &pub_path] {
+            if p.exists() {
+                return Err(file_error(
+                    p,
+                    "already exists; refusing to overwrite a key (choose another --out or move it away)",
+                ));
+            }
+        }
+        write_new(&key_path, self.to_pem().as_bytes(), 0o600)?;
+        write_new(&pub_path, self.public().to_pem().as_bytes(), 0o644)?;
+        Ok((key_path, pub_path))
+    }
+}
+
+impl PublicKey {
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, String> {
+        ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .map(PublicKey)
+            .map_err(|_| "not a valid Ed25519 public key".to_string())
+    }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// SubjectPublicKeyInfo PEM ("PUBLIC KEY").
+    pub fn to_pem(&self) -> String {
+        match self.0.to_public_key_pem(LineEnding::LF) {
+            Ok(pem) => pem,
+            Err(e) => unreachable!("SPKI encoding of an Ed25519 key failed: {e}"),
+        }
+    }
+
+    pub fn from_pem(pem: &str) -> Result<PublicKey, String> {
+        ed25519_dalek::VerifyingKey::from_public_key_pem(pem)
+            .map(PublicKey)
+            .map_err(|e| format!("not an Ed25519 PEM public key ({e})"))
+    }
+
+    pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
+        let text = fs::read_to_string(path).map_err(|e| file_error(path, e.to_string()))?;
+        PublicKey::from_pem(&text).map_err(|m| file_error(path, m))
+    }
+
+    /// The short name of this key: the first 16 hex digits of the sha256 of its 32 bytes.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let digest = Sha256::digest(self.0.as_bytes());
+        let mut short = [0u8; 8];
+        short.copy_from_slice(&digest[..8]);
+        Fingerprint(short)
+    }
+
+    /// Strict Ed25519 verification (no malleable or small-order signatures).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; SIGNATURE_LEN]>::try_from(signature) else {
+            return false;
+        };
+        self.0
+            .verify_strict(message, &Signature::from_bytes(&bytes))
+            .is_ok()
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.fingerprint())
+    }
+}
+
+/// A key's short name, printed as 16 lowercase hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 8]);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+fn with_suffix(base: &Path, ext: &str) -> PathBuf {
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// Creates `path` (failing if it exists) with `mode`, writes, and syncs it.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options
+        .open(path)
+        .map_err(|e| file_error(path, e.to_string()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| file_error(path, e.to_string()))
+}
+
+#[cfg(unix)]
+fn refuse_shared_secret(path: &Path) -> Result<(), KeyError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(|e| file_error(path, e.to_string()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(file_error(
+            path,
+            format!(
+                "secret key is readable by others (mode {:o}); run `chmod 600` on it",
+                mode & 0o777
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_secret(_path: &Path) -> Result<(), KeyError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_round_trips_and_signs() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SigningKey::generate().unwrap();
+        let base = dir.path().join("builder");
+        let (k, p) = key.write_pair(&base).unwrap();
+        let loaded = SigningKey::load(&k).unwrap();
+        let public = PublicKey::load(&p).unwrap();
+        assert_eq!(loaded.public(), public);
+        let sig = loaded.sign(b"hello");
+        assert!(public.verify(b"hello", &sig));
+        assert!(!public.verify(b"hellO", &sig));
+        assert!(!public.verify(b"hello", &sig[..63]));
+        assert_eq!(public.fingerprint().to_string().len(), 16);
+    }
+
+    #[test]
+    fn refuses_overwrite_and_shared_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("k");
+        let key = SigningKey::from_bytes(&[7; 32]);
+        key.write_pair(&base).unwrap();
+        let again = key.write_pair(&base).unwrap_err().to_string();
+        assert!(again.contains("refusing to overwrite"), "{again}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let k = dir.path().join("k.key");
+            assert_eq!(
+                fs::metadata(&k).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            fs::set_permissions(&k, fs::Permissions::from_mode(0o644)).unwrap();
+            let err = SigningKey::load(&k).err().unwrap().to_string();
+            assert!(err.contains("chmod 600"), "{err}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.pub");
+        fs::write(&p, "not a key").unwrap();
+        let err = PublicKey::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("x.pub") && err.contains("PEM public key"),
+            "{err}"
+        );
+    }
+}
