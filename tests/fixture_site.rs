@@ -93,9 +93,7 @@ fn read_listing(name: &str) -> (Vec<Payload>, BTreeSet<String>) {
                 product_code: a.get("productCode").cloned(),
                 version: current.1.clone(),
                 arch: match &current.3 {
-                    Some(base) => release_arch
-                        .get(&(current.0.clone(), base.clone()))
-                        .cloned(),
+                    Some(base) => Some(release_arch[&(current.0.clone(), base.clone())].clone()),
                     None => current.2.clone(),
                 },
             }),
@@ -300,6 +298,16 @@ struct Wine {
 }
 
 impl Wine {
+    /// Creates the prefix up front, so that a failure there is not taken for an install's.
+    fn new() -> Wine {
+        let wine = Wine {
+            prefix: tempfile::tempdir().unwrap(),
+        };
+        let init = wine.command("wine").args(["wineboot", "--init"]).status();
+        assert!(init.unwrap().success(), "wineboot --init in a fresh prefix");
+        wine
+    }
+
     /// Wine's own output goes nowhere: its background processes would hold a
     /// captured pipe open long after the command itself returns.
     fn command(&self, program: &str) -> Command {
@@ -372,9 +380,7 @@ fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
     let (hotfix, hotfix_code) = smp("8.0.2298.1");
     let (older, _) = smp("7.6.1423.0");
 
-    let wine = Wine {
-        prefix: tempfile::tempdir().unwrap(),
-    };
+    let wine = Wine::new();
     let installed = wine
         .prefix
         .path()
