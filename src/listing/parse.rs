@@ -57,7 +57,7 @@ pub(crate) fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> 
         doc.invalid(
             e.valid_up_to(),
             "productListing",
-            "the listing is not valid UTF-8 here; save it as UTF-8",
+            "encoding: the listing is not valid UTF-8 here; save it as UTF-8",
         )
     })
 }
@@ -120,23 +120,6 @@ enum Tag {
 }
 
 impl Tag {
-    const ALL: [Tag; 14] = [
-        Tag::ProductListing,
-        Tag::Installer,
-        Tag::Eula,
-        Tag::Product,
-        Tag::Release,
-        Tag::Payload,
-        Tag::Requires,
-        Tag::Recommends,
-        Tag::UpgradesFrom,
-        Tag::Replaces,
-        Tag::Property,
-        Tag::Check,
-        Tag::Hotfix,
-        Tag::CriticalUpdate,
-    ];
-
     fn name(self) -> &'static str {
         match self {
             Tag::ProductListing => "productListing",
@@ -157,7 +140,23 @@ impl Tag {
     }
 
     fn from_name(name: &str) -> Option<Tag> {
-        Tag::ALL.into_iter().find(|t| t.name() == name)
+        Some(match name {
+            "productListing" => Tag::ProductListing,
+            "installer" => Tag::Installer,
+            "eula" => Tag::Eula,
+            "product" => Tag::Product,
+            "release" => Tag::Release,
+            "payload" => Tag::Payload,
+            "requires" => Tag::Requires,
+            "recommends" => Tag::Recommends,
+            "upgradesFrom" => Tag::UpgradesFrom,
+            "replaces" => Tag::Replaces,
+            "property" => Tag::Property,
+            "check" => Tag::Check,
+            "hotfix" => Tag::Hotfix,
+            "criticalUpdate" => Tag::CriticalUpdate,
+            _ => return None,
+        })
     }
 }
 
@@ -240,8 +239,9 @@ impl<'a> Cursor<'a> {
                     return Ok(Step::Close);
                 }
                 Event::Text(text) => {
-                    if !text.trim_ascii().is_empty() {
-                        let at = end.saturating_sub(text.len());
+                    let content = text.trim_ascii_start();
+                    if !content.is_empty() {
+                        let at = end.saturating_sub(content.len());
                         return Err(self.text_here(at));
                     }
                 }
@@ -264,13 +264,13 @@ impl<'a> Cursor<'a> {
                             at,
                             "xml",
                             format!(
-                                "the listing declares encoding {encoding:?}; only UTF-8 is accepted: save it as UTF-8"
+                                "encoding: the listing declares encoding {encoding:?}; only UTF-8 is accepted: save it as UTF-8"
                             ),
                         ));
                     }
                 }
                 Event::DocType(_) => {
-                    let at = self.doc.text[..end].rfind("<!").unwrap_or(0);
+                    let at = self.doc.text[..end].rfind("<!DOCTYPE").unwrap_or(0);
                     return Err(self.doc.invalid(
                         at,
                         "!DOCTYPE",
@@ -309,7 +309,7 @@ impl<'a> Cursor<'a> {
                 return Err(self.doc.invalid(
                     at,
                     local,
-                    "a listing has exactly one root element; remove this one",
+                    "one root: a listing has exactly one root element; remove this one",
                 ));
             }
             if !ours || local != "productListing" {
@@ -321,7 +321,7 @@ impl<'a> Cursor<'a> {
                     at,
                     local,
                     format!(
-                        "the root element must be <productListing xmlns=\"{NAMESPACE}\">; found <{local}> in {found}"
+                        "namespace: the root element must be <productListing xmlns=\"{NAMESPACE}\">; found <{local}> in {found}"
                     ),
                 ));
             }
@@ -572,10 +572,16 @@ impl<'a> Cursor<'a> {
     ) -> Result<Cow<'v, str>, Error> {
         match value {
             Some(v) if !v.trim().is_empty() => Ok(v),
-            Some(_) => Err(self.bad(e, format!("attribute `{name}` is empty; give it a value"))),
+            Some(_) => Err(self.bad(
+                e,
+                format!("required attribute: `{name}` is empty; give it a value"),
+            )),
             None => Err(self.bad(
                 e,
-                format!("<{}> needs the attribute `{name}`; add it", e.tag.name()),
+                format!(
+                    "required attribute: <{}> needs `{name}`; add it",
+                    e.tag.name()
+                ),
             )),
         }
     }
@@ -588,7 +594,7 @@ impl<'a> Cursor<'a> {
         value.trim().parse().map_err(|err| {
             self.bad(
                 e,
-                format!("`{name}`: {err}; write 1 to 4 dot-separated numbers, like 8.0.2298.0"),
+                format!("version syntax: `{name}`: {err}; write 1 to 4 dot-separated numbers, like 8.0.2298.0"),
             )
         })
     }
@@ -598,7 +604,7 @@ impl<'a> Cursor<'a> {
             self.bad(
                 e,
                 format!(
-                    "`{name}`: {err}; write comparators joined by commas, like >=7.6,<8.1 or 8.0.*"
+                    "requirement syntax: `{name}`: {err}; write comparators joined by commas, like >=7.6,<8.1 or 8.0.*"
                 ),
             )
         })
@@ -611,7 +617,7 @@ impl<'a> Cursor<'a> {
             _ => Err(self.bad(
                 e,
                 format!(
-                    "{rule}`{name}` {value:?} is not an unsigned 64-bit number; write decimal digits only (at most 18446744073709551615)"
+                    "{rule}: `{name}` {value:?} is not an unsigned 64-bit number; write decimal digits only (at most 18446744073709551615)"
                 ),
             )),
         }
@@ -622,7 +628,7 @@ impl<'a> Cursor<'a> {
             self.bad(
                 e,
                 format!(
-                    "`{name}` {value:?} is not an RFC 3339 date ({err}); write it like 2026-11-20T10:00:00Z"
+                    "date: `{name}` {value:?} is not an RFC 3339 date ({err}); write it like 2026-11-20T10:00:00Z"
                 ),
             )
         })
@@ -632,7 +638,10 @@ impl<'a> Cursor<'a> {
         match value {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            Some(other) => Err(self.bad(e, format!("`{name}` is {other:?}; write true or false"))),
+            Some(other) => Err(self.bad(
+                e,
+                format!("boolean: `{name}` is {other:?}; write true or false"),
+            )),
         }
     }
 
@@ -652,7 +661,7 @@ impl<'a> Cursor<'a> {
                 self.bad(
                     e,
                     format!(
-                        "`{name}` is {value:?}; it must be one of {}",
+                        "allowed values: `{name}` is {value:?}; it must be one of {}",
                         allowed.join(", ")
                     ),
                 )
@@ -666,7 +675,7 @@ impl<'a> Cursor<'a> {
         Err(self.bad(
             e,
             format!(
-                "`{name}` {value:?} is not a product id; ids match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, '.', '_', '-')"
+                "id syntax: `{name}` {value:?} is not a product id; ids match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, '.', '_', '-')"
             ),
         ))
     }
@@ -676,7 +685,9 @@ impl<'a> Cursor<'a> {
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(self.bad(
                 e,
-                format!("`id` {value:?} contains spaces or control characters; remove them"),
+                format!(
+                    "id syntax: `id` {value:?} contains spaces or control characters; remove them"
+                ),
             ));
         }
         Ok(())
@@ -695,13 +706,13 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 &root,
                 format!(
-                    "`vendor` {vendor:?} may contain only letters, digits, space, '.', '_' and '-' (it names bundle files)"
+                    "vendor charset: `vendor` {vendor:?} may contain only letters, digits, space, '.', '_' and '-' (it names bundle files)"
                 ),
             ));
         }
         let name = self.text(&root, "name", name)?;
         let serial = self.required(&root, "serial", serial)?;
-        let serial = self.u64(&root, "serial", &serial, "")?;
+        let serial = self.u64(&root, "serial", &serial, "serial")?;
         let published = self.required(&root, "published", published)?;
         let published = self.date(&root, "published", &published)?;
         let mut listing = Listing {
@@ -729,7 +740,7 @@ impl<'a> Cursor<'a> {
                 Tag::Installer if listing.installer.is_some() => {
                     return Err(cur.bad(
                         &child,
-                        "a listing has at most one <installer>; remove the others",
+                        "one installer: a listing has at most one <installer>; remove the others",
                     ));
                 }
                 Tag::Installer => listing.installer = Some(cur.installer(child)?),
@@ -774,7 +785,7 @@ impl<'a> Cursor<'a> {
                 return Err(cur.bad(
                     &child,
                     format!(
-                        "<{}> has exactly one <payload>; remove this one",
+                        "one payload: <{}> has exactly one <payload>; remove this one",
                         e.tag.name()
                     ),
                 ));
@@ -785,7 +796,10 @@ impl<'a> Cursor<'a> {
         payload.ok_or_else(|| {
             self.bad(
                 e,
-                format!("<{}> needs one <payload> child; add it", e.tag.name()),
+                format!(
+                    "one payload: <{}> needs one <payload> child; add it",
+                    e.tag.name()
+                ),
             )
         })
     }
@@ -847,7 +861,7 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 &e,
                 format!(
-                    "a payload of <{}> is of kind {}, not {}",
+                    "payload kind: a payload of <{}> is of kind {}, not {}",
                     owner.name(),
                     allowed.join(" or "),
                     kind_name(kind)
@@ -858,7 +872,7 @@ impl<'a> Cursor<'a> {
         if let Some(problem) = file_name_problem(&file) {
             return Err(self.bad(
                 &e,
-                format!("`file` {file:?} {problem}; give a plain file name"),
+                format!("plain file name: `file` {file:?} {problem}; give a plain file name"),
             ));
         }
         if let Some(first) = self.files.insert(file.to_ascii_lowercase(), e.at) {
@@ -873,7 +887,7 @@ impl<'a> Cursor<'a> {
         let url = self.required(&e, "url", url)?;
         let url = self.url(&e, &url)?;
         let size = self.required(&e, "size", size)?;
-        let size = self.u64(&e, "size", &size, "rule 3: ")?;
+        let size = self.u64(&e, "size", &size, "rule 3")?;
         let sha256 = self.required(&e, "sha256", sha256)?;
         let mut digest = [0u8; 32];
         if sha256.len() != 64 || hex::decode_to_slice(sha256.as_bytes(), &mut digest).is_err() {
@@ -886,13 +900,16 @@ impl<'a> Cursor<'a> {
         }
         let product_code = match product_code {
             Some(_) if kind != PayloadKind::Msi => {
-                return Err(self.bad(&e, "`productCode` belongs to msi payloads only; remove it"));
+                return Err(self.bad(
+                    &e,
+                    "msi only: `productCode` belongs to msi payloads only; remove it",
+                ));
             }
             Some(code) if !is_guid(&code) => {
                 return Err(self.bad(
                     &e,
                     format!(
-                        "`productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
+                        "productCode syntax: `productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
                     ),
                 ));
             }
@@ -900,7 +917,10 @@ impl<'a> Cursor<'a> {
         };
         let args = match args {
             Some(_) if kind != PayloadKind::Exe => {
-                return Err(self.bad(&e, "`args` belongs to exe payloads only; remove it"));
+                return Err(self.bad(
+                    &e,
+                    "exe only: `args` belongs to exe payloads only; remove it",
+                ));
             }
             args => args.map(Cow::into_owned),
         };
@@ -921,14 +941,14 @@ impl<'a> Cursor<'a> {
         let url = self.base.join(text).map_err(|err| {
             self.bad(
                 e,
-                format!("`url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
+                format!("payload url: `url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
             )
         })?;
         if !matches!(url.scheme(), "http" | "https" | "file") {
             return Err(self.bad(
                 e,
                 format!(
-                    "`url` {text:?} uses the scheme {:?}; only http, https and file are fetched",
+                    "payload url: `url` {text:?} uses the scheme {:?}; only http, https and file are fetched",
                     url.scheme()
                 ),
             ));
@@ -941,7 +961,7 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 e,
                 format!(
-                    "`url` {text:?} leaves the listing's folder; a local listing's relative URLs stay inside its folder (no ../ or /)"
+                    "payload url: `url` {text:?} leaves the listing's folder; a local listing's relative URLs stay inside its folder (no ../ or /)"
                 ),
             ));
         }
@@ -988,13 +1008,13 @@ impl<'a> Cursor<'a> {
             (ProductKind::Optional, None) => {
                 return Err(self.bad(
                     &e,
-                    "an optional component needs `category` (documentation, language or migration); add it",
+                    "optional component: an optional component needs `category` (documentation, language or migration); add it",
                 ));
             }
             (_, Some(_)) => {
                 return Err(self.bad(
                     &e,
-                    "`category` belongs to optional components only (kind=\"optional\"); remove it",
+                    "optional component: `category` belongs to optional components only (kind=\"optional\"); remove it",
                 ));
             }
             (_, None) => None,
@@ -1006,22 +1026,23 @@ impl<'a> Cursor<'a> {
                     self.product_id(&e, "appliesTo", id)?;
                 }
                 if ids.is_empty() {
-                    return Err(
-                        self.bad(&e, "`appliesTo` is empty; name the products it applies to")
-                    );
+                    return Err(self.bad(
+                        &e,
+                        "optional component: `appliesTo` is empty; name the products it applies to",
+                    ));
                 }
                 ids
             }
             (Some(Category::Documentation | Category::Language), None) => {
                 return Err(self.bad(
                     &e,
-                    "a documentation or language component needs `appliesTo` (the product ids it applies to, space-separated); add it",
+                    "optional component: a documentation or language component needs `appliesTo` (the product ids it applies to, space-separated); add it",
                 ));
             }
             (_, Some(_)) => {
                 return Err(self.bad(
                     &e,
-                    "`appliesTo` belongs to documentation and language components only; remove it",
+                    "optional component: `appliesTo` belongs to documentation and language components only; remove it",
                 ));
             }
             (_, None) => Vec::new(),
@@ -1042,7 +1063,7 @@ impl<'a> Cursor<'a> {
                     release_marks.at,
                     "release",
                     format!(
-                        "release version {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
+                        "unique release version: release {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
                         release.version,
                         cur.doc.location(marks.releases[i].at)
                     ),
@@ -1053,7 +1074,10 @@ impl<'a> Cursor<'a> {
             Ok(())
         })?;
         if releases.is_empty() {
-            return Err(self.bad(&e, "a product needs at least one <release>; add one"));
+            return Err(self.bad(
+                &e,
+                "product releases: a product needs at least one <release>; add one",
+            ));
         }
         Ok((
             Product {
@@ -1130,13 +1154,13 @@ impl<'a> Cursor<'a> {
                 Tag::Payload if kind == ProductKind::Suite => {
                     return Err(cur.bad(
                         &child,
-                        "a suite's release has no payload (a suite is a set of other products); remove it, or make the product a solution",
+                        "suite release: a suite's release has no payload (a suite is a set of other products); remove it, or make the product a solution",
                     ));
                 }
                 Tag::Payload if release.payload.is_some() => {
                     return Err(cur.bad(
                         &child,
-                        "a release has exactly one <payload>; remove this one",
+                        "one payload: a release has exactly one <payload>; remove this one",
                     ));
                 }
                 Tag::Payload => {
@@ -1181,7 +1205,7 @@ impl<'a> Cursor<'a> {
         if kind != ProductKind::Suite && release.payload.is_none() {
             return Err(self.bad(
                 &e,
-                "a release of a solution or optional component needs one <payload>; add it",
+                "one payload: a release of a solution or optional component needs one <payload>; add it",
             ));
         }
         Ok((release, marks))
@@ -1206,7 +1230,7 @@ impl<'a> Cursor<'a> {
         if name.contains(|c: char| c.is_whitespace() || c == '=') {
             return Err(self.bad(
                 &e,
-                format!("property name {name:?} contains spaces or '='; write a Windows Installer property name"),
+                format!("property name: {name:?} contains spaces or '='; write a Windows Installer property name"),
             ));
         }
         let required = self.flag(&e, "required", required.as_deref())?;
@@ -1248,7 +1272,7 @@ impl<'a> Cursor<'a> {
         let (kind, takes) = match &*kind_text {
             "diskFree" | "memory" => {
                 let min = self.required(&e, "minBytes", min_bytes.clone())?;
-                let min_bytes = self.u64(&e, "minBytes", &min, "")?;
+                let min_bytes = self.u64(&e, "minBytes", &min, "check")?;
                 let kind = if &*kind_text == "diskFree" {
                     CheckKind::DiskFree { min_bytes }
                 } else {
@@ -1286,7 +1310,7 @@ impl<'a> Cursor<'a> {
                 return Err(self.bad(
                     &e,
                     format!(
-                        "`kind` is {other:?}; it must be one of diskFree, memory, os, fileExists, registryKey"
+                        "check kind: `kind` is {other:?}; it must be one of diskFree, memory, os, fileExists, registryKey"
                     ),
                 ));
             }
@@ -1296,7 +1320,9 @@ impl<'a> Cursor<'a> {
             if value.is_some() && !takes {
                 return Err(self.bad(
                     &e,
-                    format!("`{name}` does not apply to a {kind_text} check; remove it"),
+                    format!(
+                        "check kind: `{name}` does not apply to a {kind_text} check; remove it"
+                    ),
                 ));
             }
         }
@@ -1329,7 +1355,7 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 &e,
                 format!(
-                    "hot fix `version` {version} is not greater than its `base` {base}; a hot fix raises the product's version"
+                    "hot fix version: `version` {version} is not greater than its `base` {base}; a hot fix raises the product's version"
                 ),
             ));
         }

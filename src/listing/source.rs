@@ -176,7 +176,7 @@ fn read_local(source: &str, path: &Path, limit: u64) -> Result<Option<Vec<u8>>, 
     if len > limit {
         return Err(too_big(source, len, limit));
     }
-    read_bounded(source, file, limit).map(Some)
+    read_bounded(source, file, len, limit).map(Some)
 }
 
 fn too_big(source: &str, len: u64, limit: u64) -> Error {
@@ -189,9 +189,15 @@ fn too_big(source: &str, len: u64, limit: u64) -> Error {
     )
 }
 
-/// Reads to the end, refusing more than `limit` bytes.
-fn read_bounded(source: &str, reader: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
+/// Reads to the end, refusing more than `limit` bytes; `expected` is the
+/// announced length, so a listing is read without growing its buffer.
+fn read_bounded(
+    source: &str,
+    reader: impl Read,
+    expected: u64,
+    limit: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(limit)).unwrap_or(0));
     reader
         .take(limit + 1)
         .read_to_end(&mut bytes)
@@ -234,7 +240,7 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
             source,
             format!(
                 "the archive's member {:?} is not a plain NAME.pl.xml file name",
-                member.name()
+                member.name().unwrap_or_default()
             ),
         ));
     };
@@ -245,7 +251,13 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
             MAX_LISTING_BYTES,
         ));
     }
-    read_bounded(&format!("{source}: {name}"), member, MAX_LISTING_BYTES)
+    let size = member.size();
+    read_bounded(
+        &format!("{source}: {name}"),
+        member,
+        size,
+        MAX_LISTING_BYTES,
+    )
 }
 
 /// One HTTP client for the run, built on first use.
@@ -285,11 +297,10 @@ impl Http {
                 format!("the server answered HTTP {status}"),
             ));
         }
-        if let Some(len) = response.content_length()
-            && len > limit
-        {
+        let len = response.content_length().unwrap_or(0);
+        if len > limit {
             return Err(too_big(source, len, limit));
         }
-        read_bounded(source, response, limit).map(Some)
+        read_bounded(source, response, len, limit).map(Some)
     }
 }

@@ -16,15 +16,24 @@ pub(crate) struct Parsed<'t> {
     pub marks: Marks,
 }
 
-/// Where an id was defined: listing index and byte offset.
-type Defined = (usize, usize);
+/// Where an id is defined: listing index, byte offset, index in its listing's vector.
+#[derive(Clone, Copy)]
+struct Defined {
+    listing: usize,
+    at: usize,
+    index: usize,
+}
+
+/// `requires` edges between products numbered in catalog order: for each
+/// product, (required product, listing, byte offset of the `<requires>`).
+type Edges = Vec<Vec<(usize, usize, usize)>>;
 
 /// Checks the catalog-wide rules and returns the catalog.
 pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
     let resolutions = {
         let index = Index::build(&parsed)?;
-        index.references(&parsed)?;
-        index.requires_cycles(&parsed)?;
+        let edges = index.references(&parsed)?;
+        index.requires_cycles(&parsed, &edges)?;
         index.resolutions(&parsed)?
     };
     for (li, ci, version) in resolutions {
@@ -45,87 +54,82 @@ pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
 
 /// Every id of the catalog, by kind.
 struct Index<'p> {
-    /// Product id -> (listing, product index).
-    products: HashMap<&'p str, (usize, usize)>,
+    products: HashMap<&'p str, Defined>,
+    /// Where each listing's products start in catalog order.
+    first_product: Vec<usize>,
     eulas: HashMap<&'p str, Defined>,
-    /// Hot fix id -> (listing, hot fix index).
-    hotfixes: HashMap<&'p str, (usize, usize)>,
+    hotfixes: HashMap<&'p str, Defined>,
 }
 
 impl<'p> Index<'p> {
     fn build(parsed: &'p [Parsed<'_>]) -> Result<Index<'p>, Error> {
-        let mut products = HashMap::new();
-        let mut product_seen = HashMap::new();
-        let mut eulas = HashMap::new();
-        let mut hotfixes = HashMap::new();
-        let mut hotfix_seen = HashMap::new();
-        let mut critical_seen = HashMap::new();
+        let mut index = Index {
+            products: HashMap::new(),
+            first_product: Vec::with_capacity(parsed.len()),
+            eulas: HashMap::new(),
+            hotfixes: HashMap::new(),
+        };
+        let mut critical_updates = HashMap::new();
+        let mut count = 0;
         for (li, p) in parsed.iter().enumerate() {
-            for (pi, product) in p.listing.products.iter().enumerate() {
-                let at = p.marks.products[pi].at;
-                unique(parsed, &mut product_seen, "product", &product.id, (li, at))?;
-                products.insert(product.id.as_str(), (li, pi));
-            }
-            for (ei, eula) in p.listing.eulas.iter().enumerate() {
-                unique(
-                    parsed,
-                    &mut eulas,
-                    "eula",
-                    &eula.id,
-                    (li, p.marks.eulas[ei]),
-                )?;
-            }
-            for (hi, hotfix) in p.listing.hotfixes.iter().enumerate() {
-                let at = p.marks.hotfixes[hi];
-                unique(parsed, &mut hotfix_seen, "hotfix", &hotfix.id, (li, at))?;
-                hotfixes.insert(hotfix.id.as_str(), (li, hi));
-            }
-            for (ci, update) in p.listing.critical_updates.iter().enumerate() {
-                let at = p.marks.critical_updates[ci];
-                unique(
-                    parsed,
-                    &mut critical_seen,
-                    "criticalUpdate",
-                    &update.id,
-                    (li, at),
-                )?;
-            }
+            index.first_product.push(count);
+            count += p.listing.products.len();
+            let products = p.listing.products.iter().map(|x| x.id.as_str());
+            let at = p.marks.products.iter().map(|m| m.at);
+            unique(parsed, &mut index.products, "product", li, products, at)?;
+            let eulas = p.listing.eulas.iter().map(|x| x.id.as_str());
+            let at = p.marks.eulas.iter().copied();
+            unique(parsed, &mut index.eulas, "eula", li, eulas, at)?;
+            let hotfixes = p.listing.hotfixes.iter().map(|x| x.id.as_str());
+            let at = p.marks.hotfixes.iter().copied();
+            unique(parsed, &mut index.hotfixes, "hotfix", li, hotfixes, at)?;
+            let updates = p.listing.critical_updates.iter().map(|x| x.id.as_str());
+            let at = p.marks.critical_updates.iter().copied();
+            unique(
+                parsed,
+                &mut critical_updates,
+                "criticalUpdate",
+                li,
+                updates,
+                at,
+            )?;
         }
-        Ok(Index {
-            products,
-            eulas,
-            hotfixes,
-        })
+        Ok(index)
     }
 
     fn product(&self, parsed: &'p [Parsed<'_>], id: &str) -> Option<&'p Product> {
         self.products
             .get(id)
-            .map(|&(li, pi)| &parsed[li].listing.products[pi])
+            .map(|d| &parsed[d.listing].listing.products[d.index])
     }
 
     /// Rule 1 for products' `appliesTo`, releases' `eula`, `requires`,
     /// `recommends`, `replaces`, and hot fixes' `product` and `base`.
-    fn references(&self, parsed: &[Parsed<'_>]) -> Result<(), Error> {
-        for p in parsed {
+    /// Returns the `requires` edges.
+    fn references(&self, parsed: &[Parsed<'_>]) -> Result<Edges, Error> {
+        let total = self.first_product.last().map_or(0, |first| {
+            first + parsed.last().map_or(0, |p| p.listing.products.len())
+        });
+        let mut edges: Edges = vec![Vec::new(); total];
+        for (li, p) in parsed.iter().enumerate() {
             let doc = p.doc;
             let product_ref = |at: usize, element: &str, attribute: &str, id: &str| {
-                if self.products.contains_key(id) {
-                    Ok(())
-                } else {
-                    Err(doc.invalid(
+                self.products.get(id).copied().ok_or_else(|| {
+                    doc.invalid(
                         at,
                         element,
                         format!(
                             "rule 1: `{attribute}` names product {id:?}, which no listing defines; correct the id or add the product"
                         ),
-                    ))
-                }
+                    )
+                })
             };
-            for (product, marks) in p.listing.products.iter().zip(&p.marks.products) {
+            let products = p.listing.products.iter().zip(&p.marks.products);
+            for (pi, (product, marks)) in products.enumerate() {
                 for id in &product.applies_to {
                     product_ref(marks.at, "product", "appliesTo", id)?;
                 }
+                let from = self.first_product[li] + pi;
                 for (release, rm) in product.releases.iter().zip(&marks.releases) {
                     if let Some(eula) = &release.eula
                         && !self.eulas.contains_key(eula.as_str())
@@ -139,7 +143,8 @@ impl<'p> Index<'p> {
                         ));
                     }
                     for (dep, &at) in release.requires.iter().zip(&rm.requires) {
-                        product_ref(at, "requires", "product", &dep.product)?;
+                        let to = product_ref(at, "requires", "product", &dep.product)?;
+                        edges[from].push((self.first_product[to.listing] + to.index, li, at));
                     }
                     for (dep, &at) in release.recommends.iter().zip(&rm.recommends) {
                         product_ref(at, "recommends", "product", &dep.product)?;
@@ -166,7 +171,7 @@ impl<'p> Index<'p> {
                 }
             }
         }
-        Ok(())
+        Ok(edges)
     }
 
     /// Rule 1 for critical updates: `product` and `resolvedBy`, which must
@@ -187,8 +192,8 @@ impl<'p> Index<'p> {
                 let Resolution::Hotfix(text) = &update.resolved_by else {
                     continue;
                 };
-                let reached = if let Some(&(hl, hi)) = self.hotfixes.get(text.as_str()) {
-                    let hotfix = &parsed[hl].listing.hotfixes[hi];
+                let reached = if let Some(d) = self.hotfixes.get(text.as_str()) {
+                    let hotfix = &parsed[d.listing].listing.hotfixes[d.index];
                     if hotfix.product != update.product {
                         return bad(format!(
                             "rule 1: `resolvedBy` names hot fix {text:?}, which is for {:?}, not {:?}",
@@ -212,7 +217,7 @@ impl<'p> Index<'p> {
                 };
                 if update.affects.matches(&reached) {
                     return bad(format!(
-                        "`resolvedBy` {text:?} brings {:?} to {reached}, which `affects` ({}) still matches; name a fix outside the affected versions",
+                        "rule 1: `resolvedBy` {text:?} brings {:?} to {reached}, which `affects` ({}) still matches; name a fix outside the affected versions",
                         update.product, update.affects
                     ));
                 }
@@ -222,29 +227,11 @@ impl<'p> Index<'p> {
     }
 
     /// Rule 2: the `requires` graph between products has no cycle.
-    fn requires_cycles(&self, parsed: &[Parsed<'_>]) -> Result<(), Error> {
-        // Products numbered in catalog order; edges carry where they are written.
-        let mut ids: Vec<&str> = Vec::new();
-        let mut number: HashMap<&str, usize> = HashMap::new();
-        for p in parsed {
-            for product in &p.listing.products {
-                number.insert(product.id.as_str(), ids.len());
-                ids.push(product.id.as_str());
-            }
-        }
-        let mut edges: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); ids.len()];
-        for (li, p) in parsed.iter().enumerate() {
-            for (product, marks) in p.listing.products.iter().zip(&p.marks.products) {
-                let from = number[product.id.as_str()];
-                for (release, rm) in product.releases.iter().zip(&marks.releases) {
-                    for (dep, &at) in release.requires.iter().zip(&rm.requires) {
-                        if let Some(&to) = number.get(dep.product.as_str()) {
-                            edges[from].push((to, li, at));
-                        }
-                    }
-                }
-            }
-        }
+    fn requires_cycles(&self, parsed: &[Parsed<'_>], edges: &Edges) -> Result<(), Error> {
+        let ids: Vec<&str> = parsed
+            .iter()
+            .flat_map(|p| p.listing.products.iter().map(|x| x.id.as_str()))
+            .collect();
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
@@ -290,29 +277,33 @@ impl<'p> Index<'p> {
     }
 }
 
-/// Records an id, refusing one already seen in this or another listing.
+/// Records the ids of one listing, refusing one already seen in this or another listing.
 fn unique<'p>(
     parsed: &[Parsed<'_>],
     seen: &mut HashMap<&'p str, Defined>,
     kind: &str,
-    id: &'p str,
-    (li, at): Defined,
+    listing: usize,
+    ids: impl Iterator<Item = &'p str>,
+    offsets: impl Iterator<Item = usize>,
 ) -> Result<(), Error> {
-    let Some(&(first_li, first_at)) = seen.get(id) else {
-        seen.insert(id, (li, at));
-        return Ok(());
-    };
-    let doc = parsed[li].doc;
-    let message = if first_li == li {
-        format!(
-            "duplicate {kind} id {id:?}: already defined at {}; give each its own id",
-            doc.location(first_at)
-        )
-    } else {
-        format!(
-            "{kind} id {id:?} is in two listings: {} and {}; a catalog names each id once, so drop one of the listings or rename the id",
-            parsed[first_li].doc.name, doc.name
-        )
-    };
-    Err(doc.invalid(at, kind, message))
+    for (index, (id, at)) in ids.zip(offsets).enumerate() {
+        let defined = Defined { listing, at, index };
+        let Some(first) = seen.insert(id, defined) else {
+            continue;
+        };
+        let doc = parsed[listing].doc;
+        let message = if first.listing == listing {
+            format!(
+                "unique id: duplicate {kind} id {id:?}: already defined at {}; give each its own id",
+                doc.location(first.at)
+            )
+        } else {
+            format!(
+                "unique id: {kind} id {id:?} is in two listings: {} and {}; a catalog names each id once, so drop one of the listings or rename the id",
+                parsed[first.listing].doc.name, doc.name
+            )
+        };
+        return Err(doc.invalid(at, kind, message));
+    }
+    Ok(())
 }
