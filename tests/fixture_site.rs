@@ -93,9 +93,7 @@ fn read_listing(name: &str) -> (Vec<Payload>, BTreeSet<String>) {
                 product_code: a.get("productCode").cloned(),
                 version: current.1.clone(),
                 arch: match &current.3 {
-                    Some(base) => release_arch
-                        .get(&(current.0.clone(), base.clone()))
-                        .cloned(),
+                    Some(base) => Some(release_arch[&(current.0.clone(), base.clone())].clone()),
                     None => current.2.clone(),
                 },
             }),
@@ -193,22 +191,24 @@ fn zipped_listing_holds_exactly_the_listing() {
 }
 
 #[test]
-fn vendor_signature_verifies_with_the_test_key_and_only_over_the_exact_bytes() {
+fn vendor_signatures_verify_with_the_test_key_and_only_over_the_exact_bytes() {
     let pem = std::fs::read_to_string(fixtures().join("keys/vendor-test.pub")).unwrap();
     let key = ed25519_dalek::VerifyingKey::from_public_key_pem(&pem).unwrap();
-    let text = std::fs::read_to_string(site().join("itms.pl.xml.sig")).unwrap();
-    assert!(
-        !text.contains(['\n', '\r', ' ']),
-        ".sig is base64 on one line"
-    );
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .unwrap();
-    let signature = ed25519_dalek::Signature::from_slice(&raw).unwrap();
-    let mut listing = std::fs::read(site().join("itms.pl.xml")).unwrap();
-    key.verify_strict(&listing, &signature).unwrap();
-    listing.push(b'\n');
-    assert!(key.verify_strict(&listing, &signature).is_err());
+    for name in LISTINGS {
+        let text = std::fs::read_to_string(site().join(format!("{name}.sig"))).unwrap();
+        assert!(
+            !text.contains(['\n', '\r', ' ']),
+            "{name}.sig is base64 on one line"
+        );
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap();
+        let signature = ed25519_dalek::Signature::from_slice(&raw).unwrap();
+        let mut listing = std::fs::read(site().join(name)).unwrap();
+        key.verify_strict(&listing, &signature).unwrap();
+        listing.push(b'\n');
+        assert!(key.verify_strict(&listing, &signature).is_err(), "{name}");
+    }
 }
 
 #[test]
@@ -298,6 +298,16 @@ struct Wine {
 }
 
 impl Wine {
+    /// Creates the prefix up front, so that a failure there is not taken for an install's.
+    fn new() -> Wine {
+        let wine = Wine {
+            prefix: tempfile::tempdir().unwrap(),
+        };
+        let init = wine.command("wine").args(["wineboot", "--init"]).status();
+        assert!(init.unwrap().success(), "wineboot --init in a fresh prefix");
+        wine
+    }
+
     /// Wine's own output goes nowhere: its background processes would hold a
     /// captured pipe open long after the command itself returns.
     fn command(&self, program: &str) -> Command {
@@ -310,17 +320,27 @@ impl Wine {
         cmd
     }
 
-    /// `wine msiexec /i FILE /qn /norestart`; its exit code.
-    fn install(&self, msi: &Path) -> i32 {
+    /// `wine msiexec /i FILE /qn /norestart /l*v C:\\FILE.log`; on failure, the
+    /// exit code and the end of the log.
+    fn install(&self, msi: &Path) -> Result<(), String> {
+        let name = msi.file_name().unwrap().to_str().unwrap();
         let status = self
             .command("wine")
             .current_dir(msi.parent().unwrap())
-            .args(["msiexec", "/i"])
-            .arg(msi.file_name().unwrap())
-            .args(["/qn", "/norestart"])
+            .args(["msiexec", "/i", name, "/qn", "/norestart", "/l*v"])
+            .arg(format!(r"C:\{name}.log"))
             .status()
             .unwrap();
-        status.code().unwrap()
+        if status.success() {
+            return Ok(());
+        }
+        let log = self.prefix.path().join(format!("drive_c/{name}.log"));
+        let log = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned();
+        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+        Err(format!(
+            "msiexec {status}; log ends:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        ))
     }
 
     fn registered(&self, product_code: &str) -> bool {
@@ -360,20 +380,18 @@ fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
     let (hotfix, hotfix_code) = smp("8.0.2298.1");
     let (older, _) = smp("7.6.1423.0");
 
-    let wine = Wine {
-        prefix: tempfile::tempdir().unwrap(),
-    };
+    let wine = Wine::new();
     let installed = wine
         .prefix
         .path()
         .join("drive_c/Program Files/Altiris/Symantec Management Platform/smp.txt");
     let installed_text = || std::fs::read_to_string(&installed).unwrap();
 
-    assert_eq!(wine.install(&release), 0, "install smp 8.0");
+    wine.install(&release).unwrap();
     assert!(installed_text().starts_with("Symantec Management Platform 8.0.2298.0\n"));
     assert!(wine.registered(&release_code));
 
-    assert_eq!(wine.install(&hotfix), 0, "install smp 8.0 HF1");
+    wine.install(&hotfix).unwrap();
     assert!(installed_text().starts_with("Symantec Management Platform 8.0.2298.1\n"));
     assert!(wine.registered(&hotfix_code), "8.0 HF1 registered");
     assert!(
@@ -381,7 +399,10 @@ fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
         "8.0 replaced by its major upgrade"
     );
 
-    assert_ne!(wine.install(&older), 0, "a downgrade to 7.6 is refused");
+    assert!(
+        wine.install(&older).is_err(),
+        "a downgrade to 7.6 is refused"
+    );
     assert!(wine.registered(&hotfix_code));
     assert!(installed_text().starts_with("Symantec Management Platform 8.0.2298.1\n"));
 }

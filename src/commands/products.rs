@@ -1,12 +1,360 @@
-//! `airlock products`.
+//! `airlock products`: what the given listings offer, as a table for people or
+//! one JSON document for scripts.
 
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
+use crate::listing::{
+    self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
+};
+use serde::Serialize;
+use std::path::PathBuf;
+use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  airlock products --listing https://vendor.example/itms.pl.xml
+  airlock products --listing itms.pl.xml.zip --all-versions --hotfixes
+  airlock products --listing itms.pl.xml --listing partner.pl.xml --vendor-key vendor.pub --json")]
+pub struct Args {
+    /// A product listing: path or http(s) URL of NAME.pl.xml or NAME.pl.xml.zip (repeatable)
+    #[arg(long = "listing", value_name = "SRC", required = true)]
+    pub listings: Vec<String>,
+    /// Show every release of each product, not only the latest
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Also list hot fixes
+    #[arg(long)]
+    pub hotfixes: bool,
+    /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
+    #[arg(long, value_name = "PUB")]
+    pub vendor_key: Option<PathBuf>,
+    /// Print one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> Result<Exit> {
-    Err(Error::Other(
-        "`airlock products` is not available yet".into(),
-    ))
+pub fn run(args: Args) -> Result<Exit> {
+    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let shown = Shown::of(&catalog, &args);
+    if args.json {
+        let text = serde_json::to_string_pretty(&shown)
+            .map_err(|e| crate::Error::Other(format!("cannot write JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", shown.table(args.hotfixes));
+    }
+    Ok(Exit::Done)
+}
+
+/// What is shown, in the shape of the JSON output.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Shown<'c> {
+    listings: Vec<ListingInfo<'c>>,
+    products: Vec<ProductInfo<'c>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hotfixes: Option<Vec<HotfixInfo<'c>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingInfo<'c> {
+    source: &'c str,
+    vendor: &'c str,
+    name: &'c str,
+    serial: u64,
+    published: String,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductInfo<'c> {
+    id: &'c str,
+    name: &'c str,
+    kind: ProductKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<listing::Category>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    applies_to: &'c [String],
+    retain_on_cascade: bool,
+    listing: &'c str,
+    /// Newest first.
+    releases: Vec<ReleaseInfo<'c>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReleaseInfo<'c> {
+    version: String,
+    label: Option<&'c str>,
+    license: listing::LicenseKind,
+    arch: listing::Arch,
+    eula: Option<&'c str>,
+    published: Option<String>,
+    requires: Vec<DependencyInfo<'c>>,
+    recommends: Vec<DependencyInfo<'c>>,
+    upgrades_from: Vec<String>,
+    replaces: &'c [String],
+    payload: Option<PayloadInfo<'c>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DependencyInfo<'c> {
+    product: &'c str,
+    version: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PayloadInfo<'c> {
+    kind: listing::PayloadKind,
+    file: &'c str,
+    url: &'c str,
+    size: u64,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HotfixInfo<'c> {
+    id: &'c str,
+    product: &'c str,
+    base: String,
+    version: String,
+    label: Option<&'c str>,
+    severity: HotfixSeverity,
+    published: Option<String>,
+    payload: PayloadInfo<'c>,
+}
+
+fn date(d: &time::OffsetDateTime) -> String {
+    d.format(&Rfc3339).unwrap_or_else(|_| d.to_string())
+}
+
+fn dependencies(deps: &[Dependency]) -> Vec<DependencyInfo<'_>> {
+    deps.iter()
+        .map(|d| DependencyInfo {
+            product: &d.product,
+            version: d.version.to_string(),
+        })
+        .collect()
+}
+
+fn payload(p: &Payload) -> PayloadInfo<'_> {
+    PayloadInfo {
+        kind: p.kind,
+        file: &p.file,
+        url: p.url.as_str(),
+        size: p.size,
+        sha256: hex::encode(p.sha256),
+    }
+}
+
+fn release(r: &Release) -> ReleaseInfo<'_> {
+    ReleaseInfo {
+        version: r.version.to_string(),
+        label: r.label.as_deref(),
+        license: r.license,
+        arch: r.arch,
+        eula: r.eula.as_deref(),
+        published: r.published.as_ref().map(date),
+        requires: dependencies(&r.requires),
+        recommends: dependencies(&r.recommends),
+        upgrades_from: r.upgrades_from.iter().map(|q| q.to_string()).collect(),
+        replaces: &r.replaces,
+        payload: r.payload.as_ref().map(payload),
+    }
+}
+
+fn listing_info(l: &Listing) -> ListingInfo<'_> {
+    ListingInfo {
+        source: &l.source,
+        vendor: &l.vendor,
+        name: &l.name,
+        serial: l.serial,
+        published: date(&l.published),
+        sha256: hex::encode(l.sha256),
+    }
+}
+
+impl<'c> Shown<'c> {
+    fn of(catalog: &'c Catalog, args: &Args) -> Shown<'c> {
+        let mut products = Vec::new();
+        for l in &catalog.listings {
+            for p in &l.products {
+                let releases: Vec<&Release> = if args.all_versions {
+                    p.releases.iter().rev().collect()
+                } else {
+                    p.latest().into_iter().collect()
+                };
+                products.push(product(p, l, releases));
+            }
+        }
+        let hotfixes = args.hotfixes.then(|| {
+            catalog
+                .listings
+                .iter()
+                .flat_map(|l| &l.hotfixes)
+                .map(|h| HotfixInfo {
+                    id: &h.id,
+                    product: &h.product,
+                    base: h.base.to_string(),
+                    version: h.version.to_string(),
+                    label: h.label.as_deref(),
+                    severity: h.severity,
+                    published: h.published.as_ref().map(date),
+                    payload: payload(&h.payload),
+                })
+                .collect()
+        });
+        Shown {
+            listings: catalog.listings.iter().map(listing_info).collect(),
+            products,
+            hotfixes,
+        }
+    }
+
+    /// The text shown to a person.
+    fn table(&self, with_hotfixes: bool) -> String {
+        let mut out = String::new();
+        for l in &self.listings {
+            out.push_str(&format!(
+                "{} — {} (serial {}, published {}) from {}\n",
+                l.vendor, l.name, l.serial, l.published, l.source
+            ));
+        }
+        let sections = [
+            (ProductKind::Suite, "Suites"),
+            (ProductKind::Solution, "Solutions"),
+            (ProductKind::Optional, "Optional components"),
+        ];
+        for (kind, title) in sections {
+            let mut rows = vec![row(&[
+                "ID",
+                "NAME",
+                "VERSION",
+                "LABEL",
+                "LICENSE",
+                "ARCH",
+                "DEPENDENCIES",
+            ])];
+            for p in self.products.iter().filter(|p| p.kind == kind) {
+                for r in &p.releases {
+                    rows.push(vec![
+                        p.id.to_string(),
+                        p.name.to_string(),
+                        r.version.clone(),
+                        r.label.unwrap_or("").to_string(),
+                        json_word(&r.license),
+                        json_word(&r.arch),
+                        dependency_summary(p, r),
+                    ]);
+                }
+            }
+            if rows.len() > 1 {
+                out.push_str(&format!("\n{title}\n"));
+                out.push_str(&render(&rows));
+            }
+        }
+        if with_hotfixes {
+            let mut rows = vec![row(&[
+                "ID",
+                "LABEL",
+                "PRODUCT",
+                "BASE -> VERSION",
+                "SEVERITY",
+            ])];
+            for h in self.hotfixes.iter().flatten() {
+                rows.push(vec![
+                    h.id.to_string(),
+                    h.label.unwrap_or("").to_string(),
+                    h.product.to_string(),
+                    format!("{} -> {}", h.base, h.version),
+                    json_word(&h.severity),
+                ]);
+            }
+            out.push_str("\nHot fixes\n");
+            if rows.len() > 1 {
+                out.push_str(&render(&rows));
+            } else {
+                out.push_str("  (none)\n");
+            }
+        }
+        out
+    }
+}
+
+fn product<'c>(p: &'c Product, l: &'c Listing, releases: Vec<&'c Release>) -> ProductInfo<'c> {
+    ProductInfo {
+        id: &p.id,
+        name: &p.name,
+        kind: p.kind,
+        category: p.category,
+        applies_to: &p.applies_to,
+        retain_on_cascade: p.retain_on_cascade,
+        listing: &l.source,
+        releases: releases.into_iter().map(release).collect(),
+    }
+}
+
+/// An enum's lowercase JSON name, for the table.
+fn json_word(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// "requires a >=1; recommends b; for smp patch".
+fn dependency_summary(p: &ProductInfo<'_>, r: &ReleaseInfo<'_>) -> String {
+    let list = |deps: &[DependencyInfo<'_>]| {
+        deps.iter()
+            .map(|d| match d.version.as_str() {
+                "*" => d.product.to_string(),
+                v => format!("{} {v}", d.product),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !r.requires.is_empty() {
+        parts.push(format!("requires {}", list(&r.requires)));
+    }
+    if !r.recommends.is_empty() {
+        parts.push(format!("recommends {}", list(&r.recommends)));
+    }
+    if let Some(category) = p.category {
+        let word = json_word(&category);
+        if p.applies_to.is_empty() {
+            parts.push(word);
+        } else {
+            parts.push(format!("{word} for {}", p.applies_to.join(" ")));
+        }
+    }
+    parts.join("; ")
+}
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// Left-aligned columns, two spaces apart, indented by two.
+fn render(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::from(" ");
+        for (cell, width) in r.iter().zip(&widths) {
+            line.push(' ');
+            line.push_str(cell);
+            line.push_str(&" ".repeat(width - cell.chars().count() + 1));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -3,12 +3,33 @@
 
 mod load_stub;
 pub mod model;
+mod parse;
+mod position;
+mod signature;
+mod source;
+mod validate;
 pub mod version;
 
 pub use load_stub::load;
 
 pub use model::*;
+pub use parse::{MAX_DEPTH, NAMESPACE};
+pub use source::{MAX_LISTING_BYTES, load};
 pub use version::{Comparator, Requirement, Version, VersionError};
+
+/// Parses and validates one listing document on its own: `name` is how messages
+/// name it, `base` the URL its relative payload URLs resolve against.
+pub fn parse_document(name: &str, bytes: &[u8], base: &url::Url) -> Result<Listing, Error> {
+    let text = parse::decode(name, bytes)?;
+    let doc = position::Doc { name, text };
+    let (listing, marks) = parse::parse(doc, base)?;
+    let mut catalog = validate::validate(vec![validate::Parsed {
+        doc,
+        listing,
+        marks,
+    }])?;
+    Ok(catalog.listings.remove(0))
+}
 
 /// Why a listing could not be read or was refused.
 #[derive(Debug, thiserror::Error)]

@@ -37,7 +37,8 @@ impl Version {
         self.parts
     }
 
-    fn parse_parts(text: &str) -> Result<Vec<u32>, VersionError> {
+    /// The numbers of `text` and how many were written; no allocation.
+    fn parse_parts(text: &str) -> Result<([u32; 4], usize), VersionError> {
         let err = |reason| VersionError {
             text: text.to_string(),
             reason,
@@ -45,37 +46,36 @@ impl Version {
         if text.is_empty() {
             return Err(err("it is empty"));
         }
-        let parts = text
-            .split('.')
-            .map(|p| {
-                if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err("each part must be a decimal number"));
-                }
-                let trimmed = p.trim_start_matches('0');
-                if trimmed.is_empty() {
-                    return Ok(0);
-                }
+        let mut parts = [0u32; 4];
+        let mut count = 0;
+        for p in text.split('.') {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err("each part must be a decimal number"));
+            }
+            if count == 4 {
+                return Err(err("a version has at most 4 parts"));
+            }
+            let trimmed = p.trim_start_matches('0');
+            parts[count] = if trimmed.is_empty() {
+                0
+            } else {
                 trimmed
                     .parse::<u32>()
-                    .map_err(|_| err("a part is larger than 4294967295"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if parts.len() > 4 {
-            return Err(err("a version has at most 4 parts"));
+                    .map_err(|_| err("a part is larger than 4294967295"))?
+            };
+            count += 1;
         }
-        Ok(parts)
+        Ok((parts, count))
     }
 }
 
 impl FromStr for Version {
     type Err = VersionError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let list = Version::parse_parts(text)?;
-        let mut parts = [0; 4];
-        parts[..list.len()].copy_from_slice(&list);
+        let (parts, count) = Version::parse_parts(text)?;
         Ok(Version {
             parts,
-            written: list.len() as u8,
+            written: count as u8,
         })
     }
 }
@@ -218,11 +218,11 @@ impl FromStr for Requirement {
                     if !op.is_empty() && op != "=" {
                         return Err(err("a wildcard takes no comparison operator"));
                     }
-                    let parts = Version::parse_parts(prefix).map_err(|e| err(e.reason))?;
-                    if parts.len() > 3 {
+                    let (parts, count) = Version::parse_parts(prefix).map_err(|e| err(e.reason))?;
+                    if count > 3 {
                         return Err(err("a wildcard has at most 3 leading parts"));
                     }
-                    return Ok(Comparator::Wildcard(parts));
+                    return Ok(Comparator::Wildcard(parts[..count].to_vec()));
                 }
                 let v: Version = rest.parse().map_err(|e: VersionError| err(e.reason))?;
                 Ok(match op {

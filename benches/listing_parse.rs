@@ -1,0 +1,125 @@
+//! Parse speed of a large listing: generates a ~20 MB valid listing (10,000
+//! products x 3 releases with `requires` between them), then times
+//! `airlock::listing::load` (read, hash, parse, validate) against
+//! `xmllint --noout` on the same file, best of several runs each.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PRODUCTS: usize = 10_000;
+const RELEASES: usize = 3;
+const RUNS: usize = 7;
+
+/// A deterministic listing; product `i` requires two products before it.
+fn listing() -> String {
+    let mut xml = String::with_capacity(24 << 20);
+    xml.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <productListing xmlns=\"urn:airlock:product-listing:1\" vendor=\"Bench\" \
+         name=\"Benchmark listing\" serial=\"1\" published=\"2026-11-20T10:00:00Z\">\n\
+         <eula id=\"std\" title=\"Standard terms\">\n\
+         <payload kind=\"text\" file=\"std.txt\" url=\"eula/std.txt\" size=\"10\" \
+         sha256=\"0000000000000000000000000000000000000000000000000000000000000000\"/>\n\
+         </eula>\n",
+    );
+    for i in 0..PRODUCTS {
+        let _ = writeln!(
+            xml,
+            "  <product id=\"p{i}\" name=\"Product number {i} &amp; friends\" kind=\"solution\">"
+        );
+        for r in 0..RELEASES {
+            let _ = writeln!(
+                xml,
+                "    <release version=\"{}.{r}.{i}.0\" label=\"{}.{r}\" eula=\"std\" license=\"trial\" arch=\"x64\" published=\"2026-0{}-1{r}T08:30:00Z\">\n\
+                 \x20     <payload kind=\"msi\" file=\"p{i}-{r}.msi\" url=\"msi/p{i}/p{i}-{r}.msi\" size=\"{}\"\n\
+                 \x20              sha256=\"{:064x}\" productCode=\"{{{:08X}-0000-4000-8000-{:012X}}}\"/>",
+                r + 7,
+                r + 7,
+                r + 1,
+                1_000_000 + i * 3 + r,
+                (i * 3 + r) as u128 * 0x9E37_79B9_7F4A_7C15,
+                i,
+                r,
+            );
+            for j in [i / 2, i.saturating_sub(1)] {
+                if j < i {
+                    let _ = writeln!(
+                        xml,
+                        "      <requires product=\"p{j}\" version=\"&gt;=7.0,&lt;10\"/>"
+                    );
+                }
+            }
+            if r > 0 {
+                let _ = writeln!(
+                    xml,
+                    "      <upgradesFrom version=\"{}.{}.*\"/>",
+                    r + 6,
+                    r - 1
+                );
+            }
+            xml.push_str(
+                "      <property name=\"INSTALLDIR\" description=\"Install folder\"/>\n\
+                 \x20     <check kind=\"diskFree\" minBytes=\"1073741824\" severity=\"block\"/>\n\
+                 \x20   </release>\n",
+            );
+        }
+        xml.push_str("  </product>\n");
+    }
+    xml.push_str("</productListing>\n");
+    xml
+}
+
+fn best(mut run: impl FnMut()) -> Duration {
+    (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn xmllint(path: &Path) {
+    let status = Command::new("xmllint")
+        .arg("--noout")
+        .arg(path)
+        .status()
+        .expect("xmllint runs");
+    assert!(status.success(), "xmllint refused the generated listing");
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.pl.xml");
+    let xml = listing();
+    std::fs::write(&path, &xml).expect("write listing");
+    let source = vec![path.display().to_string()];
+    let catalog = airlock::listing::load(&source, None).expect("the generated listing is valid");
+    assert_eq!(catalog.listings[0].products.len(), PRODUCTS);
+    xmllint(&path);
+
+    let ours = best(|| {
+        let catalog = airlock::listing::load(&source, None).expect("valid");
+        std::hint::black_box(catalog);
+    });
+    let theirs = best(|| xmllint(&path));
+    println!(
+        "listing: {:.1} MB, {PRODUCTS} products x {RELEASES} releases",
+        xml.len() as f64 / 1e6
+    );
+    println!(
+        "airlock::listing::load  best of {RUNS}: {:8.1} ms",
+        ours.as_secs_f64() * 1e3
+    );
+    println!(
+        "xmllint --noout         best of {RUNS}: {:8.1} ms",
+        theirs.as_secs_f64() * 1e3
+    );
+    println!(
+        "ratio airlock/xmllint: {:.2}",
+        ours.as_secs_f64() / theirs.as_secs_f64()
+    );
+}

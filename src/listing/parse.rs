@@ -1,0 +1,1458 @@
+//! Reading one listing document: a single streaming pass over the XML
+//! (quick-xml's reader, not serde) that refuses DTDs, entities, deep nesting
+//! and anything outside the contract's elements, checks every attribute, and
+//! builds the model. Rules that span elements across the whole catalog
+//! (references, cycles, unique ids) are in `validate`.
+
+use super::Error;
+use super::model::*;
+use super::position::Doc;
+use super::version::{Requirement, Version};
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{Namespace, QName, ResolveResult};
+use quick_xml::reader::NsReader;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use url::Url;
+
+/// The namespace of every listing element.
+pub const NAMESPACE: &str = "urn:airlock:product-listing:1";
+/// Deepest element nesting accepted (rule 5).
+pub const MAX_DEPTH: usize = 32;
+
+/// Byte offsets of the elements the catalog-wide rules point at, parallel to
+/// the model's vectors in document order.
+pub(crate) struct Marks {
+    pub eulas: Vec<usize>,
+    pub products: Vec<ProductMarks>,
+    pub hotfixes: Vec<usize>,
+    pub critical_updates: Vec<usize>,
+}
+
+pub(crate) struct ProductMarks {
+    pub at: usize,
+    pub releases: Vec<ReleaseMarks>,
+}
+
+pub(crate) struct ReleaseMarks {
+    pub at: usize,
+    pub requires: Vec<usize>,
+    pub recommends: Vec<usize>,
+    pub replaces: Vec<usize>,
+}
+
+/// The listing's bytes as text; bad UTF-8 is refused with its position.
+pub(crate) fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let doc = Doc {
+            name,
+            // The prefix up to the error is valid UTF-8 by definition.
+            text: std::str::from_utf8(valid).unwrap_or_default(),
+        };
+        doc.invalid(
+            e.valid_up_to(),
+            "productListing",
+            "encoding: the listing is not valid UTF-8 here; save it as UTF-8",
+        )
+    })
+}
+
+/// Parses one document. `base` is the URL relative payload URLs resolve against.
+/// The result keeps the element positions `validate` needs.
+pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error> {
+    let mut reader = NsReader::from_str(doc.text);
+    reader.config_mut().check_comments = true;
+    let base_dir = (base.scheme() == "file")
+        .then(|| base.join(".").map(String::from).ok())
+        .flatten();
+    let mut cursor = Cursor {
+        reader,
+        doc,
+        base,
+        base_dir,
+        depth: 0,
+        root_done: false,
+        files: HashMap::new(),
+    };
+    let root = match cursor.next()? {
+        Step::Child(root) => root,
+        Step::Close | Step::End => {
+            return Err(doc.invalid(
+                doc.text.len(),
+                "productListing",
+                format!("the document has no <productListing xmlns=\"{NAMESPACE}\"> root element"),
+            ));
+        }
+    };
+    let (mut listing, marks) = cursor.listing(root)?;
+    match cursor.next()? {
+        Step::End => {}
+        // `next` refuses a second root element itself; nothing else can follow.
+        Step::Child(e) => return Err(cursor.misplaced(&e, "the document", "nothing")),
+        Step::Close => {}
+    }
+    listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
+    Ok((listing, marks))
+}
+
+/// The contract's elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    ProductListing,
+    Installer,
+    Eula,
+    Product,
+    Release,
+    Payload,
+    Requires,
+    Recommends,
+    UpgradesFrom,
+    Replaces,
+    Property,
+    Check,
+    Hotfix,
+    CriticalUpdate,
+}
+
+impl Tag {
+    fn name(self) -> &'static str {
+        match self {
+            Tag::ProductListing => "productListing",
+            Tag::Installer => "installer",
+            Tag::Eula => "eula",
+            Tag::Product => "product",
+            Tag::Release => "release",
+            Tag::Payload => "payload",
+            Tag::Requires => "requires",
+            Tag::Recommends => "recommends",
+            Tag::UpgradesFrom => "upgradesFrom",
+            Tag::Replaces => "replaces",
+            Tag::Property => "property",
+            Tag::Check => "check",
+            Tag::Hotfix => "hotfix",
+            Tag::CriticalUpdate => "criticalUpdate",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Tag> {
+        Some(match name {
+            "productListing" => Tag::ProductListing,
+            "installer" => Tag::Installer,
+            "eula" => Tag::Eula,
+            "product" => Tag::Product,
+            "release" => Tag::Release,
+            "payload" => Tag::Payload,
+            "requires" => Tag::Requires,
+            "recommends" => Tag::Recommends,
+            "upgradesFrom" => Tag::UpgradesFrom,
+            "replaces" => Tag::Replaces,
+            "property" => Tag::Property,
+            "check" => Tag::Check,
+            "hotfix" => Tag::Hotfix,
+            "criticalUpdate" => Tag::CriticalUpdate,
+            _ => return None,
+        })
+    }
+}
+
+/// One element of the listing namespace, as just read.
+struct Elem<'a> {
+    tag: Tag,
+    start: BytesStart<'a>,
+    /// Byte offset of its `<`.
+    at: usize,
+    /// Written as `<x>…</x>` (children may follow) rather than `<x/>`.
+    open: bool,
+}
+
+enum Step<'a> {
+    Child(Elem<'a>),
+    /// The current element's end tag.
+    Close,
+    /// The end of the document.
+    End,
+}
+
+/// Values of the attributes an element may carry, in the order asked for.
+type Values<'e, const N: usize> = [Option<Cow<'e, str>>; N];
+
+struct Cursor<'a> {
+    reader: NsReader<&'a [u8]>,
+    doc: Doc<'a>,
+    base: &'a Url,
+    /// For a local listing: the folder URL every relative payload URL must stay in.
+    base_dir: Option<String>,
+    /// Listing elements now open (the root is depth 1).
+    depth: usize,
+    root_done: bool,
+    /// Lowercased payload file name -> where it was first used.
+    files: HashMap<String, usize>,
+}
+
+const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
+
+impl<'a> Cursor<'a> {
+    // ---- events -------------------------------------------------------------
+
+    /// The next listing element or end tag; skips comments, processing
+    /// instructions, whitespace and elements of other namespaces.
+    fn next(&mut self) -> Result<Step<'a>, Error> {
+        loop {
+            let (ours, event) = match self.reader.read_resolved_event() {
+                Ok((ns, event)) => (
+                    matches!(ns, ResolveResult::Bound(Namespace(n)) if n == NAMESPACE),
+                    event,
+                ),
+                Err(e) => {
+                    let at = self.reader.error_position() as usize;
+                    return Err(self.doc.invalid(
+                        at,
+                        "xml",
+                        format!("not well-formed XML: {e}; fix the markup"),
+                    ));
+                }
+            };
+            let end = self.reader.buffer_position() as usize;
+            match event {
+                Event::Start(start) => {
+                    let at = end.saturating_sub(start.len() + 2);
+                    if let Some(step) = self.element(start, at, true, ours)? {
+                        return Ok(step);
+                    }
+                }
+                Event::Empty(start) => {
+                    let at = end.saturating_sub(start.len() + 3);
+                    if let Some(step) = self.element(start, at, false, ours)? {
+                        return Ok(step);
+                    }
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.root_done = true;
+                    }
+                    return Ok(Step::Close);
+                }
+                Event::Text(text) => {
+                    let content = text.trim_ascii_start();
+                    if !content.is_empty() {
+                        let at = end.saturating_sub(content.len());
+                        return Err(self.text_here(at));
+                    }
+                }
+                Event::CData(cdata) => {
+                    let at = end.saturating_sub(cdata.len() + 12);
+                    return Err(self.text_here(at));
+                }
+                Event::GeneralRef(reference) => {
+                    let at = end.saturating_sub(reference.len() + 2);
+                    self.check_reference(&reference, at)?;
+                    return Err(self.text_here(at));
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Decl(decl) => {
+                    if let Some(Ok(encoding)) = decl.encoding()
+                        && !encoding.eq_ignore_ascii_case("utf-8")
+                    {
+                        let at = end.saturating_sub(decl.len() + 4);
+                        return Err(self.doc.invalid(
+                            at,
+                            "xml",
+                            format!(
+                                "encoding: the listing declares encoding {encoding:?}; only UTF-8 is accepted: save it as UTF-8"
+                            ),
+                        ));
+                    }
+                }
+                Event::DocType(_) => {
+                    let at = self.doc.text[..end].rfind("<!DOCTYPE").unwrap_or(0);
+                    return Err(self.doc.invalid(
+                        at,
+                        "!DOCTYPE",
+                        "rule 5: DTDs are refused (no entity is ever expanded); remove the <!DOCTYPE> declaration",
+                    ));
+                }
+                Event::Eof => {
+                    if self.depth > 0 {
+                        return Err(self.doc.invalid(
+                            self.doc.text.len(),
+                            "xml",
+                            "the document ends inside an element; close every element",
+                        ));
+                    }
+                    return Ok(Step::End);
+                }
+            }
+        }
+    }
+
+    /// Handles a start or empty tag: a listing element to return, or a foreign
+    /// one skipped (`None`).
+    fn element(
+        &mut self,
+        start: BytesStart<'a>,
+        at: usize,
+        open: bool,
+        ours: bool,
+    ) -> Result<Option<Step<'a>>, Error> {
+        let local = start.local_name().into_inner();
+        if self.depth + 1 > MAX_DEPTH {
+            return Err(self.too_deep(at, local));
+        }
+        if self.depth == 0 {
+            if self.root_done {
+                return Err(self.doc.invalid(
+                    at,
+                    local,
+                    "one root: a listing has exactly one root element; remove this one",
+                ));
+            }
+            if !ours || local != "productListing" {
+                let found = match self.reader.resolver().resolve_element(start.name()).0 {
+                    ResolveResult::Bound(Namespace(n)) => format!("namespace {n:?}"),
+                    _ => "no namespace".to_string(),
+                };
+                return Err(self.doc.invalid(
+                    at,
+                    local,
+                    format!(
+                        "namespace: the root element must be <productListing xmlns=\"{NAMESPACE}\">; found <{local}> in {found}"
+                    ),
+                ));
+            }
+        }
+        if !ours {
+            self.check_foreign_attributes(&start, at)?;
+            if open {
+                self.skip_foreign(local, at)?;
+            }
+            return Ok(None);
+        }
+        let Some(tag) = Tag::from_name(local) else {
+            return Err(self.doc.invalid(
+                at,
+                local,
+                format!(
+                    "rule 4: unknown element <{local}> in the listing namespace; remove it, or move vendor extensions to a namespace of their own"
+                ),
+            ));
+        };
+        if open {
+            self.depth += 1;
+        }
+        Ok(Some(Step::Child(Elem {
+            tag,
+            start,
+            at,
+            open,
+        })))
+    }
+
+    /// Reads past a foreign element's subtree, still refusing entities and deep nesting.
+    fn skip_foreign(&mut self, name: &str, at: usize) -> Result<(), Error> {
+        let mut level = 1;
+        while level > 0 {
+            let event = self.reader.read_event().map_err(|e| {
+                let at = self.reader.error_position() as usize;
+                self.doc.invalid(
+                    at,
+                    "xml",
+                    format!("not well-formed XML: {e}; fix the markup"),
+                )
+            })?;
+            let end = self.reader.buffer_position() as usize;
+            let (start, open) = match event {
+                Event::Start(start) => (start, true),
+                Event::Empty(start) => (start, false),
+                Event::End(_) => {
+                    level -= 1;
+                    continue;
+                }
+                Event::GeneralRef(reference) => {
+                    self.check_reference(&reference, end.saturating_sub(reference.len() + 2))?;
+                    continue;
+                }
+                Event::DocType(_) => {
+                    return Err(self.doc.invalid(
+                        at,
+                        name,
+                        "rule 5: DTDs are refused; remove the <!DOCTYPE> declaration",
+                    ));
+                }
+                Event::Eof => {
+                    return Err(self.doc.invalid(
+                        at,
+                        name,
+                        "the document ends inside this element; close it",
+                    ));
+                }
+                _ => continue,
+            };
+            let at = end.saturating_sub(start.len() + if open { 2 } else { 3 });
+            if self.depth + level + 1 > MAX_DEPTH {
+                return Err(self.too_deep(at, start.local_name().into_inner()));
+            }
+            self.check_foreign_attributes(&start, at)?;
+            if open {
+                level += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn too_deep(&self, at: usize, name: &str) -> Error {
+        self.doc.invalid(
+            at,
+            name,
+            format!(
+                "rule 5: elements are nested deeper than {MAX_DEPTH} levels; flatten the document"
+            ),
+        )
+    }
+
+    fn text_here(&self, at: usize) -> Error {
+        self.doc.invalid(
+            at,
+            "text",
+            "rule 4: listing elements carry attributes only, no text; remove the text or put it in an attribute",
+        )
+    }
+
+    fn check_reference(&self, name: &str, at: usize) -> Result<(), Error> {
+        if name.starts_with('#') || PREDEFINED.contains(&name) {
+            return Ok(());
+        }
+        Err(self.doc.invalid(
+            at,
+            "entity",
+            format!(
+                "rule 5: entity reference &{name}; refused (no entity is ever expanded); only &lt; &gt; &amp; &apos; &quot; and character references are allowed"
+            ),
+        ))
+    }
+
+    /// A foreign element's attributes are ignored but must still be free of entities.
+    fn check_foreign_attributes(&self, start: &BytesStart<'_>, at: usize) -> Result<(), Error> {
+        let name = start.local_name().into_inner();
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| self.malformed(at, name, e))?;
+            self.value_of(&attr, at, name)?;
+        }
+        Ok(())
+    }
+
+    fn malformed(&self, at: usize, element: &str, e: impl std::fmt::Display) -> Error {
+        self.doc.invalid(
+            at,
+            element,
+            format!("malformed attribute: {e}; fix the markup"),
+        )
+    }
+
+    fn value_of<'v>(
+        &self,
+        attr: &quick_xml::events::attributes::Attribute<'v>,
+        at: usize,
+        element: &str,
+    ) -> Result<Cow<'v, str>, Error> {
+        attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
+            self.doc.invalid(
+                at,
+                element,
+                format!(
+                    "rule 5: attribute `{}`: {e}; only &lt; &gt; &amp; &apos; &quot; and character references are allowed",
+                    attr.key.into_inner()
+                ),
+            )
+        })
+    }
+
+    /// Children of `parent` until its end tag, each handed to `f`.
+    fn children(
+        &mut self,
+        parent: &Elem<'a>,
+        mut f: impl FnMut(&mut Self, Elem<'a>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if !parent.open {
+            return Ok(());
+        }
+        loop {
+            match self.next()? {
+                Step::Child(child) => f(self, child)?,
+                Step::Close => return Ok(()),
+                Step::End => {
+                    return Err(self.doc.invalid(
+                        parent.at,
+                        parent.tag.name(),
+                        "the document ends inside this element; close it",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// An element that takes no children.
+    fn leaf(&mut self, e: &Elem<'a>) -> Result<(), Error> {
+        self.children(e, |cur, child| {
+            Err(cur.misplaced(&child, e.tag.name(), "no child elements"))
+        })
+    }
+
+    fn misplaced(&self, child: &Elem<'_>, parent: &str, expected: &str) -> Error {
+        self.doc.invalid(
+            child.at,
+            child.tag.name(),
+            format!(
+                "rule 4: <{}> is not allowed in <{parent}>; expected {expected}",
+                child.tag.name()
+            ),
+        )
+    }
+
+    // ---- attributes ---------------------------------------------------------
+
+    /// The listing-namespace attributes of `e`, by the names it may carry;
+    /// any other is an error (rule 4). Attributes of other namespaces are ignored.
+    fn attrs<'e, const N: usize>(
+        &self,
+        e: &'e Elem<'a>,
+        names: [&'static str; N],
+    ) -> Result<Values<'e, N>, Error> {
+        let mut values: Values<'e, N> = [const { None }; N];
+        let element = e.tag.name();
+        for attr in e.start.attributes() {
+            let attr = attr.map_err(|err| self.malformed(e.at, element, err))?;
+            let key: QName<'_> = attr.key;
+            let qname = key.into_inner();
+            if qname == "xmlns" || qname.starts_with("xmlns:") {
+                continue;
+            }
+            let local = if key.prefix().is_some() {
+                match self.reader.resolver().resolve_attribute(key) {
+                    (ResolveResult::Bound(Namespace(n)), local) if n == NAMESPACE => {
+                        local.into_inner()
+                    }
+                    _ => {
+                        self.value_of(&attr, e.at, element)?;
+                        continue;
+                    }
+                }
+            } else {
+                qname
+            };
+            let Some(slot) = names.iter().position(|n| *n == local) else {
+                return Err(self.doc.invalid(
+                    e.at,
+                    element,
+                    format!(
+                        "rule 4: unknown attribute `{local}` on <{element}>; it may carry {}; remove it or put it in a namespace of its own",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            values[slot] = Some(self.value_of(&attr, e.at, element)?);
+        }
+        Ok(values)
+    }
+
+    fn bad(&self, e: &Elem<'_>, message: impl Into<String>) -> Error {
+        self.doc.invalid(e.at, e.tag.name(), message)
+    }
+
+    fn required<'v>(
+        &self,
+        e: &Elem<'_>,
+        name: &str,
+        value: Option<Cow<'v, str>>,
+    ) -> Result<Cow<'v, str>, Error> {
+        match value {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            Some(_) => Err(self.bad(
+                e,
+                format!("required attribute: `{name}` is empty; give it a value"),
+            )),
+            None => Err(self.bad(
+                e,
+                format!(
+                    "required attribute: <{}> needs `{name}`; add it",
+                    e.tag.name()
+                ),
+            )),
+        }
+    }
+
+    fn text(&self, e: &Elem<'_>, name: &str, value: Option<Cow<'_, str>>) -> Result<String, Error> {
+        self.required(e, name, value).map(Cow::into_owned)
+    }
+
+    fn version(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<Version, Error> {
+        value.trim().parse().map_err(|err| {
+            self.bad(
+                e,
+                format!("version syntax: `{name}`: {err}; write 1 to 4 dot-separated numbers, like 8.0.2298.0"),
+            )
+        })
+    }
+
+    fn requirement(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<Requirement, Error> {
+        value.parse().map_err(|err| {
+            self.bad(
+                e,
+                format!(
+                    "requirement syntax: `{name}`: {err}; write comparators joined by commas, like >=7.6,<8.1 or 8.0.*"
+                ),
+            )
+        })
+    }
+
+    fn u64(&self, e: &Elem<'_>, name: &str, value: &str, rule: &str) -> Result<u64, Error> {
+        let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        match value.parse::<u64>() {
+            Ok(n) if digits => Ok(n),
+            _ => Err(self.bad(
+                e,
+                format!(
+                    "{rule}: `{name}` {value:?} is not an unsigned 64-bit number; write decimal digits only (at most 18446744073709551615)"
+                ),
+            )),
+        }
+    }
+
+    fn date(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<OffsetDateTime, Error> {
+        OffsetDateTime::parse(value, &Rfc3339).map_err(|err| {
+            self.bad(
+                e,
+                format!(
+                    "date: `{name}` {value:?} is not an RFC 3339 date ({err}); write it like 2026-11-20T10:00:00Z"
+                ),
+            )
+        })
+    }
+
+    fn flag(&self, e: &Elem<'_>, name: &str, value: Option<&str>) -> Result<bool, Error> {
+        match value {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(self.bad(
+                e,
+                format!("boolean: `{name}` is {other:?}; write true or false"),
+            )),
+        }
+    }
+
+    fn one_of<T: Copy>(
+        &self,
+        e: &Elem<'_>,
+        name: &str,
+        value: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, Error> {
+        choices
+            .iter()
+            .find(|(text, _)| *text == value)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let allowed: Vec<&str> = choices.iter().map(|(t, _)| *t).collect();
+                self.bad(
+                    e,
+                    format!(
+                        "allowed values: `{name}` is {value:?}; it must be one of {}",
+                        allowed.join(", ")
+                    ),
+                )
+            })
+    }
+
+    fn product_id(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<(), Error> {
+        if is_product_id(value) {
+            return Ok(());
+        }
+        Err(self.bad(
+            e,
+            format!(
+                "id syntax: `{name}` {value:?} is not a product id; ids match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, '.', '_', '-')"
+            ),
+        ))
+    }
+
+    /// An id of an eula, hot fix or critical update: non-empty, no spaces.
+    fn plain_id(&self, e: &Elem<'_>, value: &str) -> Result<(), Error> {
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(self.bad(
+                e,
+                format!(
+                    "id syntax: `id` {value:?} contains spaces or control characters; remove them"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    // ---- elements -----------------------------------------------------------
+
+    fn listing(&mut self, root: Elem<'a>) -> Result<(Listing, Marks), Error> {
+        let [vendor, name, serial, published] =
+            self.attrs(&root, ["vendor", "name", "serial", "published"])?;
+        let vendor = self.text(&root, "vendor", vendor)?;
+        if !vendor
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'))
+        {
+            return Err(self.bad(
+                &root,
+                format!(
+                    "vendor charset: `vendor` {vendor:?} may contain only letters, digits, space, '.', '_' and '-' (it names bundle files)"
+                ),
+            ));
+        }
+        let name = self.text(&root, "name", name)?;
+        let serial = self.required(&root, "serial", serial)?;
+        let serial = self.u64(&root, "serial", &serial, "serial")?;
+        let published = self.required(&root, "published", published)?;
+        let published = self.date(&root, "published", &published)?;
+        let mut listing = Listing {
+            source: self.doc.name.to_string(),
+            base: self.base.clone(),
+            sha256: [0; 32],
+            vendor,
+            name,
+            serial,
+            published,
+            installer: None,
+            eulas: Vec::new(),
+            products: Vec::new(),
+            hotfixes: Vec::new(),
+            critical_updates: Vec::new(),
+        };
+        let mut marks = Marks {
+            eulas: Vec::new(),
+            products: Vec::new(),
+            hotfixes: Vec::new(),
+            critical_updates: Vec::new(),
+        };
+        self.children(&root, |cur, child| {
+            match child.tag {
+                Tag::Installer if listing.installer.is_some() => {
+                    return Err(cur.bad(
+                        &child,
+                        "one installer: a listing has at most one <installer>; remove the others",
+                    ));
+                }
+                Tag::Installer => listing.installer = Some(cur.installer(child)?),
+                Tag::Eula => {
+                    marks.eulas.push(child.at);
+                    listing.eulas.push(cur.eula(child)?);
+                }
+                Tag::Product => {
+                    let (product, product_marks) = cur.product(child)?;
+                    listing.products.push(product);
+                    marks.products.push(product_marks);
+                }
+                Tag::Hotfix => {
+                    marks.hotfixes.push(child.at);
+                    listing.hotfixes.push(cur.hotfix(child)?);
+                }
+                Tag::CriticalUpdate => {
+                    marks.critical_updates.push(child.at);
+                    listing.critical_updates.push(cur.critical_update(child)?);
+                }
+                _ => {
+                    return Err(cur.misplaced(
+                        &child,
+                        "productListing",
+                        "installer, eula, product, hotfix or criticalUpdate",
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        Ok((listing, marks))
+    }
+
+    /// The one payload child of `e`, of one of `kinds`.
+    fn single_payload(&mut self, e: &Elem<'a>, kinds: &[PayloadKind]) -> Result<Payload, Error> {
+        let mut payload = None;
+        self.children(e, |cur, child| {
+            if child.tag != Tag::Payload {
+                return Err(cur.misplaced(&child, e.tag.name(), "one <payload>"));
+            }
+            if payload.is_some() {
+                return Err(cur.bad(
+                    &child,
+                    format!(
+                        "one payload: <{}> has exactly one <payload>; remove this one",
+                        e.tag.name()
+                    ),
+                ));
+            }
+            payload = Some(cur.payload(child, kinds, e.tag)?);
+            Ok(())
+        })?;
+        payload.ok_or_else(|| {
+            self.bad(
+                e,
+                format!(
+                    "one payload: <{}> needs one <payload> child; add it",
+                    e.tag.name()
+                ),
+            )
+        })
+    }
+
+    fn installer(&mut self, e: Elem<'a>) -> Result<Installer, Error> {
+        let [name, version] = self.attrs(&e, ["name", "version"])?;
+        let name = self.text(&e, "name", name)?;
+        let version = self.required(&e, "version", version)?;
+        let version = self.version(&e, "version", &version)?;
+        let payload = self.single_payload(&e, &[PayloadKind::Exe, PayloadKind::Msi])?;
+        Ok(Installer {
+            name,
+            version,
+            payload,
+        })
+    }
+
+    fn eula(&mut self, e: Elem<'a>) -> Result<Eula, Error> {
+        let [id, title] = self.attrs(&e, ["id", "title"])?;
+        let id = self.text(&e, "id", id)?;
+        self.plain_id(&e, &id)?;
+        let title = self.text(&e, "title", title)?;
+        let payload = self.single_payload(&e, &[PayloadKind::Text])?;
+        Ok(Eula { id, title, payload })
+    }
+
+    fn payload(
+        &mut self,
+        e: Elem<'a>,
+        kinds: &[PayloadKind],
+        owner: Tag,
+    ) -> Result<Payload, Error> {
+        let [kind, file, url, size, sha256, product_code, args] = self.attrs(
+            &e,
+            [
+                "kind",
+                "file",
+                "url",
+                "size",
+                "sha256",
+                "productCode",
+                "args",
+            ],
+        )?;
+        let kind = self.required(&e, "kind", kind)?;
+        let kind = self.one_of(
+            &e,
+            "kind",
+            &kind,
+            &[
+                ("msi", PayloadKind::Msi),
+                ("msp", PayloadKind::Msp),
+                ("exe", PayloadKind::Exe),
+                ("text", PayloadKind::Text),
+            ],
+        )?;
+        if !kinds.contains(&kind) {
+            let allowed: Vec<&str> = kinds.iter().map(|k| kind_name(*k)).collect();
+            return Err(self.bad(
+                &e,
+                format!(
+                    "payload kind: a payload of <{}> is of kind {}, not {}",
+                    owner.name(),
+                    allowed.join(" or "),
+                    kind_name(kind)
+                ),
+            ));
+        }
+        let file = self.text(&e, "file", file)?;
+        if let Some(problem) = file_name_problem(&file) {
+            return Err(self.bad(
+                &e,
+                format!("plain file name: `file` {file:?} {problem}; give a plain file name"),
+            ));
+        }
+        if let Some(first) = self.files.insert(file.to_ascii_lowercase(), e.at) {
+            return Err(self.bad(
+                &e,
+                format!(
+                    "rule 3: file {file:?} is already used at {} (names compare without case, as on Windows); give each payload its own file name",
+                    self.doc.location(first)
+                ),
+            ));
+        }
+        let url = self.required(&e, "url", url)?;
+        let url = self.url(&e, &url)?;
+        let size = self.required(&e, "size", size)?;
+        let size = self.u64(&e, "size", &size, "rule 3")?;
+        let sha256 = self.required(&e, "sha256", sha256)?;
+        let mut digest = [0u8; 32];
+        if sha256.len() != 64 || hex::decode_to_slice(sha256.as_bytes(), &mut digest).is_err() {
+            return Err(self.bad(
+                &e,
+                format!(
+                    "rule 3: `sha256` {sha256:?} is not 64 hex digits; write the file's SHA-256 digest in hexadecimal"
+                ),
+            ));
+        }
+        let product_code = match product_code {
+            Some(_) if kind != PayloadKind::Msi => {
+                return Err(self.bad(
+                    &e,
+                    "msi only: `productCode` belongs to msi payloads only; remove it",
+                ));
+            }
+            Some(code) if !is_guid(&code) => {
+                return Err(self.bad(
+                    &e,
+                    format!(
+                        "productCode syntax: `productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
+                    ),
+                ));
+            }
+            code => code.map(Cow::into_owned),
+        };
+        let args = match args {
+            Some(_) if kind != PayloadKind::Exe => {
+                return Err(self.bad(
+                    &e,
+                    "exe only: `args` belongs to exe payloads only; remove it",
+                ));
+            }
+            args => args.map(Cow::into_owned),
+        };
+        self.leaf(&e)?;
+        Ok(Payload {
+            kind,
+            file,
+            url,
+            size,
+            sha256: digest,
+            product_code,
+            args,
+        })
+    }
+
+    /// A payload URL, absolute or resolved against the listing's own URL.
+    fn url(&self, e: &Elem<'_>, text: &str) -> Result<Url, Error> {
+        let url = self.base.join(text).map_err(|err| {
+            self.bad(
+                e,
+                format!("payload url: `url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https" | "file") {
+            return Err(self.bad(
+                e,
+                format!(
+                    "payload url: `url` {text:?} uses the scheme {:?}; only http, https and file are fetched",
+                    url.scheme()
+                ),
+            ));
+        }
+        let relative = Url::parse(text) == Err(url::ParseError::RelativeUrlWithoutBase);
+        if let Some(dir) = &self.base_dir
+            && relative
+            && !url.as_str().starts_with(dir.as_str())
+        {
+            return Err(self.bad(
+                e,
+                format!(
+                    "payload url: `url` {text:?} leaves the listing's folder; a local listing's relative URLs stay inside its folder (no ../ or /)"
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    fn product(&mut self, e: Elem<'a>) -> Result<(Product, ProductMarks), Error> {
+        let [id, name, kind, category, applies_to, retain] = self.attrs(
+            &e,
+            [
+                "id",
+                "name",
+                "kind",
+                "category",
+                "appliesTo",
+                "retainOnCascade",
+            ],
+        )?;
+        let id = self.text(&e, "id", id)?;
+        self.product_id(&e, "id", &id)?;
+        let name = self.text(&e, "name", name)?;
+        let kind = self.required(&e, "kind", kind)?;
+        let kind = self.one_of(
+            &e,
+            "kind",
+            &kind,
+            &[
+                ("suite", ProductKind::Suite),
+                ("solution", ProductKind::Solution),
+                ("optional", ProductKind::Optional),
+            ],
+        )?;
+        let category = match (kind, category) {
+            (ProductKind::Optional, Some(c)) => Some(self.one_of(
+                &e,
+                "category",
+                &c,
+                &[
+                    ("documentation", Category::Documentation),
+                    ("language", Category::Language),
+                    ("migration", Category::Migration),
+                ],
+            )?),
+            (ProductKind::Optional, None) => {
+                return Err(self.bad(
+                    &e,
+                    "optional component: an optional component needs `category` (documentation, language or migration); add it",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(self.bad(
+                    &e,
+                    "optional component: `category` belongs to optional components only (kind=\"optional\"); remove it",
+                ));
+            }
+            (_, None) => None,
+        };
+        let applies_to: Vec<String> = match (category, applies_to) {
+            (Some(Category::Documentation | Category::Language), Some(list)) => {
+                let ids: Vec<String> = list.split_ascii_whitespace().map(String::from).collect();
+                for id in &ids {
+                    self.product_id(&e, "appliesTo", id)?;
+                }
+                if ids.is_empty() {
+                    return Err(self.bad(
+                        &e,
+                        "optional component: `appliesTo` is empty; name the products it applies to",
+                    ));
+                }
+                ids
+            }
+            (Some(Category::Documentation | Category::Language), None) => {
+                return Err(self.bad(
+                    &e,
+                    "optional component: a documentation or language component needs `appliesTo` (the product ids it applies to, space-separated); add it",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(self.bad(
+                    &e,
+                    "optional component: `appliesTo` belongs to documentation and language components only; remove it",
+                ));
+            }
+            (_, None) => Vec::new(),
+        };
+        let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
+        let mut releases: Vec<Release> = Vec::new();
+        let mut marks = ProductMarks {
+            at: e.at,
+            releases: Vec::new(),
+        };
+        self.children(&e, |cur, child| {
+            if child.tag != Tag::Release {
+                return Err(cur.misplaced(&child, "product", "<release>"));
+            }
+            let (release, release_marks) = cur.release(child, kind)?;
+            if let Some(i) = releases.iter().position(|r| r.version == release.version) {
+                return Err(cur.doc.invalid(
+                    release_marks.at,
+                    "release",
+                    format!(
+                        "unique release version: release {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
+                        release.version,
+                        cur.doc.location(marks.releases[i].at)
+                    ),
+                ));
+            }
+            releases.push(release);
+            marks.releases.push(release_marks);
+            Ok(())
+        })?;
+        if releases.is_empty() {
+            return Err(self.bad(
+                &e,
+                "product releases: a product needs at least one <release>; add one",
+            ));
+        }
+        Ok((
+            Product {
+                id,
+                name,
+                kind,
+                category,
+                applies_to,
+                retain_on_cascade,
+                releases,
+            },
+            marks,
+        ))
+    }
+
+    fn release(
+        &mut self,
+        e: Elem<'a>,
+        kind: ProductKind,
+    ) -> Result<(Release, ReleaseMarks), Error> {
+        let [version, label, eula, license, arch, published] = self.attrs(
+            &e,
+            ["version", "label", "eula", "license", "arch", "published"],
+        )?;
+        let version = self.required(&e, "version", version)?;
+        let version = self.version(&e, "version", &version)?;
+        let license = self.required(&e, "license", license)?;
+        let license = self.one_of(
+            &e,
+            "license",
+            &license,
+            &[
+                ("required", LicenseKind::Required),
+                ("trial", LicenseKind::Trial),
+                ("free", LicenseKind::Free),
+            ],
+        )?;
+        let arch = match arch {
+            Some(a) => self.one_of(
+                &e,
+                "arch",
+                &a,
+                &[("x86", Arch::X86), ("x64", Arch::X64), ("any", Arch::Any)],
+            )?,
+            None => Arch::Any,
+        };
+        let published = match published {
+            Some(p) => Some(self.date(&e, "published", &p)?),
+            None => None,
+        };
+        let mut release = Release {
+            version,
+            label: label.map(Cow::into_owned),
+            eula: eula.map(Cow::into_owned),
+            license,
+            arch,
+            published,
+            payload: None,
+            requires: Vec::new(),
+            recommends: Vec::new(),
+            upgrades_from: Vec::new(),
+            replaces: Vec::new(),
+            properties: Vec::new(),
+            checks: Vec::new(),
+        };
+        let mut marks = ReleaseMarks {
+            at: e.at,
+            requires: Vec::new(),
+            recommends: Vec::new(),
+            replaces: Vec::new(),
+        };
+        self.children(&e, |cur, child| {
+            match child.tag {
+                Tag::Payload if kind == ProductKind::Suite => {
+                    return Err(cur.bad(
+                        &child,
+                        "suite release: a suite's release has no payload (a suite is a set of other products); remove it, or make the product a solution",
+                    ));
+                }
+                Tag::Payload if release.payload.is_some() => {
+                    return Err(cur.bad(
+                        &child,
+                        "one payload: a release has exactly one <payload>; remove this one",
+                    ));
+                }
+                Tag::Payload => {
+                    release.payload =
+                        Some(cur.payload(child, &[PayloadKind::Msi, PayloadKind::Exe], Tag::Release)?)
+                }
+                Tag::Requires => {
+                    marks.requires.push(child.at);
+                    release.requires.push(cur.dependency(child)?);
+                }
+                Tag::Recommends => {
+                    marks.recommends.push(child.at);
+                    release.recommends.push(cur.dependency(child)?);
+                }
+                Tag::UpgradesFrom => {
+                    let [version] = cur.attrs(&child, ["version"])?;
+                    let version = cur.required(&child, "version", version)?;
+                    let requirement = cur.requirement(&child, "version", &version)?;
+                    cur.leaf(&child)?;
+                    release.upgrades_from.push(requirement);
+                }
+                Tag::Replaces => {
+                    let [product] = cur.attrs(&child, ["product"])?;
+                    let product = cur.text(&child, "product", product)?;
+                    cur.product_id(&child, "product", &product)?;
+                    cur.leaf(&child)?;
+                    marks.replaces.push(child.at);
+                    release.replaces.push(product);
+                }
+                Tag::Property => release.properties.push(cur.property(child)?),
+                Tag::Check => release.checks.push(cur.check(child)?),
+                _ => {
+                    return Err(cur.misplaced(
+                        &child,
+                        "release",
+                        "payload, requires, recommends, upgradesFrom, replaces, property or check",
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        if kind != ProductKind::Suite && release.payload.is_none() {
+            return Err(self.bad(
+                &e,
+                "one payload: a release of a solution or optional component needs one <payload>; add it",
+            ));
+        }
+        Ok((release, marks))
+    }
+
+    fn dependency(&mut self, e: Elem<'a>) -> Result<Dependency, Error> {
+        let [product, version] = self.attrs(&e, ["product", "version"])?;
+        let product = self.text(&e, "product", product)?;
+        self.product_id(&e, "product", &product)?;
+        let version = match version {
+            Some(v) => self.requirement(&e, "version", &v)?,
+            None => Requirement::any(),
+        };
+        self.leaf(&e)?;
+        Ok(Dependency { product, version })
+    }
+
+    fn property(&mut self, e: Elem<'a>) -> Result<Property, Error> {
+        let [name, required, secret, default, description] =
+            self.attrs(&e, ["name", "required", "secret", "default", "description"])?;
+        let name = self.text(&e, "name", name)?;
+        if name.contains(|c: char| c.is_whitespace() || c == '=') {
+            return Err(self.bad(
+                &e,
+                format!("property name: {name:?} contains spaces or '='; write a Windows Installer property name"),
+            ));
+        }
+        let required = self.flag(&e, "required", required.as_deref())?;
+        let secret = self.flag(&e, "secret", secret.as_deref())?;
+        self.leaf(&e)?;
+        Ok(Property {
+            name,
+            required,
+            secret,
+            default: default.map(Cow::into_owned),
+            description: description.map(Cow::into_owned),
+        })
+    }
+
+    fn check(&mut self, e: Elem<'a>) -> Result<Check, Error> {
+        const NAMES: [&str; 7] = [
+            "kind",
+            "severity",
+            "minBytes",
+            "family",
+            "minVersion",
+            "path",
+            "key",
+        ];
+        let [kind, severity, min_bytes, family, min_version, path, key] = self.attrs(&e, NAMES)?;
+        let kind_text = self.required(&e, "kind", kind)?;
+        let severity = self.required(&e, "severity", severity)?;
+        let severity = self.one_of(
+            &e,
+            "severity",
+            &severity,
+            &[
+                ("block", Severity::Block),
+                ("warn", Severity::Warn),
+                ("info", Severity::Info),
+            ],
+        )?;
+        // Which of minBytes, family, minVersion, path, key each kind takes.
+        let (kind, takes) = match &*kind_text {
+            "diskFree" | "memory" => {
+                let min = self.required(&e, "minBytes", min_bytes.clone())?;
+                let min_bytes = self.u64(&e, "minBytes", &min, "check")?;
+                let kind = if &*kind_text == "diskFree" {
+                    CheckKind::DiskFree { min_bytes }
+                } else {
+                    CheckKind::Memory { min_bytes }
+                };
+                (kind, [true, false, false, false, false])
+            }
+            "os" => {
+                let family = self.text(&e, "family", family.clone())?;
+                let min_version = match &min_version {
+                    Some(v) => Some(self.version(&e, "minVersion", v)?),
+                    None => None,
+                };
+                (
+                    CheckKind::Os {
+                        family,
+                        min_version,
+                    },
+                    [false, true, true, false, false],
+                )
+            }
+            "fileExists" => (
+                CheckKind::FileExists {
+                    path: self.text(&e, "path", path.clone())?,
+                },
+                [false, false, false, true, false],
+            ),
+            "registryKey" => (
+                CheckKind::RegistryKey {
+                    key: self.text(&e, "key", key.clone())?,
+                },
+                [false, false, false, false, true],
+            ),
+            other => {
+                return Err(self.bad(
+                    &e,
+                    format!(
+                        "check kind: `kind` is {other:?}; it must be one of diskFree, memory, os, fileExists, registryKey"
+                    ),
+                ));
+            }
+        };
+        let given = [&min_bytes, &family, &min_version, &path, &key];
+        for ((value, takes), name) in given.iter().zip(takes).zip(&NAMES[2..]) {
+            if value.is_some() && !takes {
+                return Err(self.bad(
+                    &e,
+                    format!(
+                        "check kind: `{name}` does not apply to a {kind_text} check; remove it"
+                    ),
+                ));
+            }
+        }
+        self.leaf(&e)?;
+        Ok(Check { kind, severity })
+    }
+
+    fn hotfix(&mut self, e: Elem<'a>) -> Result<Hotfix, Error> {
+        let [id, product, base, version, label, severity, published] = self.attrs(
+            &e,
+            [
+                "id",
+                "product",
+                "base",
+                "version",
+                "label",
+                "severity",
+                "published",
+            ],
+        )?;
+        let id = self.text(&e, "id", id)?;
+        self.plain_id(&e, &id)?;
+        let product = self.text(&e, "product", product)?;
+        self.product_id(&e, "product", &product)?;
+        let base = self.required(&e, "base", base)?;
+        let base = self.version(&e, "base", &base)?;
+        let version = self.required(&e, "version", version)?;
+        let version = self.version(&e, "version", &version)?;
+        if version <= base {
+            return Err(self.bad(
+                &e,
+                format!(
+                    "hot fix version: `version` {version} is not greater than its `base` {base}; a hot fix raises the product's version"
+                ),
+            ));
+        }
+        let severity = self.required(&e, "severity", severity)?;
+        let severity = self.one_of(
+            &e,
+            "severity",
+            &severity,
+            &[
+                ("critical", HotfixSeverity::Critical),
+                ("recommended", HotfixSeverity::Recommended),
+            ],
+        )?;
+        let published = match published {
+            Some(p) => Some(self.date(&e, "published", &p)?),
+            None => None,
+        };
+        let label = label.map(Cow::into_owned);
+        let payload = self.single_payload(&e, &[PayloadKind::Msp, PayloadKind::Msi])?;
+        Ok(Hotfix {
+            id,
+            product,
+            base,
+            version,
+            label,
+            severity,
+            published,
+            payload,
+        })
+    }
+
+    /// `resolved_by` is read as a hot fix id here; `validate` turns it into a
+    /// release version when no hot fix has that id.
+    fn critical_update(&mut self, e: Elem<'a>) -> Result<CriticalUpdate, Error> {
+        let [id, product, affects, resolved_by, message] =
+            self.attrs(&e, ["id", "product", "affects", "resolvedBy", "message"])?;
+        let id = self.text(&e, "id", id)?;
+        self.plain_id(&e, &id)?;
+        let product = self.text(&e, "product", product)?;
+        self.product_id(&e, "product", &product)?;
+        let affects = self.required(&e, "affects", affects)?;
+        let affects = self.requirement(&e, "affects", &affects)?;
+        let resolved_by = self.text(&e, "resolvedBy", resolved_by)?;
+        let message = self.text(&e, "message", message)?;
+        self.leaf(&e)?;
+        Ok(CriticalUpdate {
+            id,
+            product,
+            affects,
+            resolved_by: Resolution::Hotfix(resolved_by),
+            message,
+        })
+    }
+}
+
+fn kind_name(kind: PayloadKind) -> &'static str {
+    match kind {
+        PayloadKind::Msi => "msi",
+        PayloadKind::Msp => "msp",
+        PayloadKind::Exe => "exe",
+        PayloadKind::Text => "text",
+    }
+}
+
+/// `[a-z0-9][a-z0-9._-]*`
+pub(crate) fn is_product_id(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Why `name` is not a plain file name, if it is not.
+fn file_name_problem(name: &str) -> Option<&'static str> {
+    if name == "." || name.contains("..") {
+        Some("contains `..`")
+    } else if name.contains(['/', '\\']) {
+        Some("contains a path separator")
+    } else if name.contains(':') || name.chars().any(char::is_control) {
+        Some("contains ':' or a control character")
+    } else if name.trim() != name {
+        Some("starts or ends with a space")
+    } else {
+        None
+    }
+}
+
+/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
+fn is_guid(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+        return false;
+    };
+    let groups: Vec<&str> = inner.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
