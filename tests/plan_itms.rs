@@ -53,10 +53,11 @@ fn products(plan: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// stderr of a selection that must be refused as unresolvable (exit 5).
-fn refused(args: &[&str]) -> String {
+/// A selection that must be refused as unresolvable (exit 5) with this in the message.
+fn refused_with(args: &[&str], message: &str) {
     let out = airlock(args).code(5);
-    String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains(message), "{args:?}: {err}");
 }
 
 fn set(ids: &[&str]) -> BTreeSet<String> {
@@ -76,15 +77,13 @@ fn without_drops_a_recommended_solution() {
 
 #[test]
 fn without_a_mandatory_solution_names_its_requirer() {
-    let err = refused(&["--select", "cms", "--without", "patch"]);
-    assert!(
-        err.contains("--without patch: it is a mandatory dependency of cms 8.0"),
-        "{err}"
+    refused_with(
+        &["--select", "cms", "--without", "patch"],
+        "--without patch: it is a mandatory dependency of cms 8.0",
     );
-    let err = refused(&["--select", "patch", "--without", "smp"]);
-    assert!(
-        err.contains("mandatory dependency of patch 8.0.2298.0"),
-        "{err}"
+    refused_with(
+        &["--select", "patch", "--without", "smp"],
+        "mandatory dependency of patch 8.0.2298.0",
     );
 }
 
@@ -99,21 +98,26 @@ fn pins_choose_a_release_and_its_dependencies_follow() {
             "install patch 7.6.1423.0 selected",
         ]
     );
-    let err = refused(&["--select", "patch@>=9"]);
-    assert!(err.contains("no release of patch matches >=9 (from --select patch@>=9); available: 7.6.1423.0, 8.0.2298.0"), "{err}");
-    let err = refused(&["--select", "patch@=7.6.1423.0,it-analytics"]);
-    assert!(err.contains("no single release of smp satisfies 7.6.* (from patch 7.6.1423.0) and >=8.0 (from it-analytics 8.0.2298.0)"), "{err}");
+    refused_with(
+        &["--select", "patch@>=9"],
+        "no release of patch matches >=9 (from --select patch@>=9); available: 7.6.1423.0, 8.0.2298.0",
+    );
+    refused_with(
+        &["--select", "patch@=7.6.1423.0,it-analytics"],
+        "no single release of smp satisfies 7.6.* (from patch 7.6.1423.0) and >=8.0 (from it-analytics 8.0.2298.0)",
+    );
 }
 
 #[test]
 fn optional_components_follow_the_seed_rules() {
-    let err = refused(&["--optional", "smp-docs"]);
-    assert!(
-        err.contains("smp-docs is documentation for smp, inventory, patch, software, deployment"),
-        "{err}"
+    refused_with(
+        &["--optional", "smp-docs"],
+        "smp-docs is documentation for smp, inventory, patch, software, deployment",
     );
-    let err = refused(&["--optional", "langpack-ja", "--select", "deployment"]);
-    assert!(err.contains("langpack-ja is a language pack for"), "{err}");
+    refused_with(
+        &["--optional", "langpack-ja,migration-wizard"],
+        "langpack-ja is a language pack for smp, inventory, patch, software; select one",
+    );
     let got = plan(&[
         "--select",
         "patch",
@@ -136,10 +140,9 @@ fn optional_components_follow_the_seed_rules() {
         lines(&alone),
         ["install migration-wizard 8.0.2298.0 optional"]
     );
-    let err = refused(&["--optional", "patch"]);
-    assert!(
-        err.contains("patch is a solution, not an optional component"),
-        "{err}"
+    refused_with(
+        &["--optional", "patch"],
+        "patch is a solution, not an optional component",
     );
 }
 
@@ -163,10 +166,9 @@ fn hotfix_policies() {
 
 #[test]
 fn unknown_ids_are_refused_with_a_suggestion() {
-    let err = refused(&["--select", "pach"]);
-    assert!(
-        err.contains("unknown product \"pach\"; did you mean patch?"),
-        "{err}"
+    refused_with(
+        &["--select", "pach"],
+        "unknown product \"pach\"; did you mean patch?",
     );
 }
 
@@ -369,4 +371,29 @@ fn hotfixes_come_right_after_their_release() {
         0,
         "the platform goes first"
     );
+}
+
+#[test]
+fn a_vendor_key_checks_the_listing_signature() {
+    let key = format!(
+        "{}/fixtures/keys/vendor-test.pub",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    airlock(&["--select", "patch", "--vendor-key", &key]).success();
+    let unsigned = tempfile::tempdir().unwrap();
+    let copy = unsigned.path().join("itms.pl.xml");
+    std::fs::copy(listing(), &copy).unwrap();
+    Command::cargo_bin("airlock")
+        .unwrap()
+        .args([
+            "plan",
+            "--select",
+            "patch",
+            "--vendor-key",
+            &key,
+            "--listing",
+        ])
+        .arg(&copy)
+        .assert()
+        .code(3);
 }

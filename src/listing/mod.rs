@@ -1,7 +1,6 @@
 //! The vendor's product listing: its model, parsing and validation, versions
 //! and requirements. Knows nothing of downloads beyond reading the listing itself.
 
-mod load_stub;
 pub mod model;
 mod parse;
 mod position;
@@ -9,8 +8,6 @@ mod signature;
 mod source;
 mod validate;
 pub mod version;
-
-pub use load_stub::load;
 
 pub use model::*;
 pub use parse::{MAX_DEPTH, NAMESPACE};
