@@ -58,7 +58,7 @@ pub fn resolve(
     installed: &Installed,
 ) -> Result<Plan, Error> {
     let roots = roots(catalog, selection)?;
-    let walk = settle(catalog, &roots, &selection.without)?;
+    let walk = settle(catalog, &roots, &selection.without, installed)?;
     check_without(&walk, &selection.without)?;
     check_applies_to(catalog, &walk, installed)?;
     assemble(catalog, &walk, selection.hotfixes, installed)
@@ -121,6 +121,7 @@ fn settle(
     catalog: &Catalog,
     roots: &[(String, Demand)],
     without: &BTreeSet<String>,
+    installed: &Installed,
 ) -> Result<Walk, Error> {
     let mut prior = BTreeMap::new();
     let mut unsettled = Vec::new();
@@ -128,7 +129,10 @@ fn settle(
         let walk = walk(catalog, roots, without, &prior)?;
         let mut settled = BTreeMap::new();
         for (id, demands) in &walk.demands {
-            settled.insert(id.clone(), choose(product(catalog, id)?, demands)?.version);
+            settled.insert(
+                id.clone(),
+                choose(catalog, product(catalog, id)?, demands, installed)?.version,
+            );
         }
         if settled == walk.chosen {
             return Ok(walk);
@@ -226,9 +230,27 @@ fn latest_matching<'a, 'd>(
     })
 }
 
-/// The latest release every demand admits, or which demands cannot be met together.
-fn choose<'a>(product: &'a Product, demands: &[Demand]) -> Result<&'a Release, Error> {
-    if let Some(release) = latest_matching(product, demands.iter()) {
+/// The release to plan: for a product that is only depended on, the installed
+/// one (its base release, if a hot fix reached it) when every demand admits
+/// the installed version; else the latest release every demand admits. Or
+/// which demands cannot be met together.
+fn choose<'a>(
+    catalog: &Catalog,
+    product: &'a Product,
+    demands: &[Demand],
+    installed: &Installed,
+) -> Result<&'a Release, Error> {
+    let asked_for = demands
+        .iter()
+        .any(|d| matches!(d.via, Via::Selected | Via::Optional));
+    let kept = installed
+        .get(&product.id)
+        .filter(|v| !asked_for && demands.iter().all(|d| d.asked.requirement.matches(v)))
+        .and_then(|v| {
+            let base = hotfix::base_of(catalog, &product.id, v).unwrap_or(*v);
+            product.release(&base)
+        });
+    if let Some(release) = kept.or_else(|| latest_matching(product, demands.iter())) {
         return Ok(release);
     }
     let available: Vec<Version> = product.releases.iter().map(|r| r.version).collect();
@@ -352,7 +374,7 @@ fn assemble(
     for id in install_order(walk) {
         let found = product(catalog, &id)?;
         let demands = walk.demands.get(&id).map(Vec::as_slice).unwrap_or_default();
-        let release = choose(found, demands)?;
+        let release = choose(catalog, found, demands, installed)?;
         let reason: Reason = demands
             .iter()
             .map(|d| d.via.clone())

@@ -425,3 +425,63 @@ fn json_has_the_contract_fields_and_is_deterministic() {
     assert_eq!(json["eulas"][0]["title"], "itms license agreement");
     assert_eq!(json["suites"][0]["product"], "cms");
 }
+
+#[test]
+fn requirements_that_never_settle_ask_for_a_pin() {
+    // Taking each product's latest admitted release never settles: a 2 wants
+    // b 1, b 1 wants a 1, and with a 1 nothing holds b below 2.
+    let c = catalog()
+        .solution("a", &["1", "2"])
+        .with("a", "2", |r| {
+            r.requires("b", "=1");
+        })
+        .solution("b", &["1", "2"])
+        .with("b", "1", |r| {
+            r.requires("a", "=1");
+        })
+        .build();
+    let err = plan_for(&c, &selection("a,b"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("the versions of "), "{err}");
+    assert!(err.ends_with("pin one with --select ID@REQ"), "{err}");
+    let pinned = plan_for(&c, &selection("a,b@=1"), &[]).unwrap();
+    assert_eq!(
+        lines(&pinned),
+        ["install a 1 selected", "install b 1 selected"]
+    );
+}
+
+#[test]
+fn an_installed_dependency_that_fits_is_kept_not_upgraded() {
+    let c = catalog()
+        .solution("smp", &["7.6.1423.0", "8.0.2298.0"])
+        .with("smp", "8.0.2298.0", |r| {
+            r.upgrades_from("=7.6.1655.0");
+        })
+        .hotfix("smp-7.6-hf7", "smp", "7.6.1423.0", "7.6.1655.0")
+        .solution("sep-pack", &["12.1"])
+        .with("sep-pack", "12.1", |r| {
+            r.requires("smp", ">=7.6");
+        })
+        .build();
+    let installed = [("smp", "7.6.1423.0")];
+    let plan = plan_for(&c, &selection("sep-pack"), &installed).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "hotfix smp 7.6.1655.0 requires:sep-pack",
+            "install sep-pack 12.1 selected"
+        ]
+    );
+    // Selected, it goes to the latest.
+    let plan = plan_for(&c, &selection("sep-pack,smp"), &installed).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "hotfix smp 7.6.1655.0 upgrade-step",
+            "upgrade smp 8.0.2298.0 selected",
+            "install sep-pack 12.1 selected",
+        ]
+    );
+}
