@@ -7,7 +7,9 @@ use super::error::{Asked, Error};
 use super::item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
 use super::selection::{HotfixPolicy, Installed, Selection};
 use super::{hotfix, suggest, upgrade};
-use crate::listing::{Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Version};
+use crate::listing::{
+    Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// How a product came into the plan; the smallest gives its reason.
@@ -42,9 +44,10 @@ struct Walk {
     demands: BTreeMap<String, Vec<Demand>>,
     /// The release taken for each product reached.
     chosen: BTreeMap<String, Version>,
-    /// Products each chosen release brings in: mandatory ones, and all that
-    /// should be installed before it (kept recommends, what a component applies to).
+    /// The products each chosen release requires.
     requires: BTreeMap<String, BTreeSet<String>>,
+    /// The products to install before each: what it requires, its kept
+    /// recommends, and (for a component) what it applies to.
     after: BTreeMap<String, BTreeSet<String>>,
     /// Recommended products left out by `--without`.
     dropped: BTreeSet<String>,
@@ -88,7 +91,7 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
             Some(pin) => format!("--select {}@{pin}", pick.id),
             None => format!("--select {}", pick.id),
         };
-        let requirement = pick.pin.clone().unwrap_or_default();
+        let requirement = pick.pin.clone().unwrap_or_else(Requirement::any);
         let asked = Asked { by, requirement };
         let via = Via::Selected;
         roots.push((pick.id.clone(), Demand { via, asked }));
@@ -104,7 +107,7 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
         let by = format!("--optional {id}");
         let asked = Asked {
             by,
-            requirement: Default::default(),
+            requirement: Requirement::any(),
         };
         let via = Via::Optional;
         roots.push((id.clone(), Demand { via, asked }));
@@ -115,8 +118,8 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
     Ok(roots)
 }
 
-/// Walks until every product's chosen release is the latest one all its
-/// demands admit (a release chosen early may bring demands that change another).
+/// Walks until every product's release is the one `choose` takes for the
+/// demands of that walk (a release chosen early may bring demands that change another).
 fn settle(
     catalog: &Catalog,
     roots: &[(String, Demand)],
@@ -149,6 +152,8 @@ fn settle(
     })
 }
 
+/// One breadth-first walk from the roots: each product takes its release in
+/// `prior`, else the latest its demands so far admit; `--without` drops recommends.
 fn walk(
     catalog: &Catalog,
     roots: &[(String, Demand)],
