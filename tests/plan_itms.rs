@@ -397,3 +397,28 @@ fn a_vendor_key_checks_the_listing_signature() {
         .assert()
         .code(3);
 }
+
+#[test]
+fn a_third_party_listing_joins_the_plan() {
+    let northwind = format!(
+        "{}/fixtures/site/northwind.pl.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let got = plan(&[
+        "--listing",
+        &northwind,
+        "--select",
+        "nw-console,patch",
+        "--hotfixes",
+        "none",
+    ]);
+    assert_eq!(
+        lines(&got),
+        [
+            "install nw-backup-agent 3.2.0.410 requires:nw-console",
+            "install nw-console 3.2.0.410 selected",
+            "install smp 8.0.2298.0 requires:patch",
+            "install patch 8.0.2298.0 selected",
+        ]
+    );
+}
