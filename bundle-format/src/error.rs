@@ -32,6 +32,23 @@ pub enum Failure {
     Payload(String),
 }
 
+impl Failure {
+    /// A stable short name for the kind of failure (for JSON output and test vectors).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::NotABundle => "not-a-bundle",
+            Failure::Trailer(_) => "trailer",
+            Failure::UnsupportedFormat { .. } => "unsupported-format",
+            Failure::Manifest(_) => "manifest",
+            Failure::UntrustedKey { .. } => "untrusted-key",
+            Failure::Signature { .. } => "signature",
+            Failure::Runner(_) => "runner",
+            Failure::File { .. } => "file",
+            Failure::Payload(_) => "payload",
+        }
+    }
+}
+
 /// Why a bundle could not be written, read or trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -43,6 +43,7 @@ impl Sink for Discard {
 
 enum Msg {
     Data(Vec<u8>),
+    End,
     Failed(Error),
 }
 
@@ -126,9 +127,13 @@ fn decompress(
         };
         buf.resize(CHUNK, 0);
         let mut filled = 0;
+        let mut outcome = None;
         while filled < CHUNK {
             match z.read(&mut buf[filled..]) {
-                Ok(0) => break,
+                Ok(0) => {
+                    outcome = Some(Msg::End);
+                    break;
+                }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -141,14 +146,19 @@ fn decompress(
                             "the compressed data is damaged ({e})"
                         ))),
                     };
-                    let _ = tx.send(Msg::Failed(err));
-                    return;
+                    outcome = Some(Msg::Failed(err));
+                    break;
                 }
             }
         }
+        // What was decoded before an error goes first, so a file whose bytes
+        // are wrong is named before the damage is reported.
         buf.truncate(filled);
-        let last = filled < CHUNK;
-        if tx.send(Msg::Data(buf)).is_err() || last {
+        if filled > 0 && tx.send(Msg::Data(buf)).is_err() {
+            return;
+        }
+        if let Some(last) = outcome {
+            let _ = tx.send(last);
             return;
         }
     }
@@ -174,10 +184,8 @@ impl Chunks {
                         let _ = self.free.try_send(old);
                     }
                     self.pos = 0;
-                    if self.current.len() < CHUNK {
-                        self.ended = true;
-                    }
                 }
+                Ok(Msg::End) => self.ended = true,
                 Ok(Msg::Failed(e)) => return Err(e),
                 Err(_) => self.ended = true,
             }

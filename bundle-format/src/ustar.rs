@@ -30,7 +30,7 @@ pub fn header(name: &str, size: u64) -> [u8; BLOCK] {
     h[263..265].copy_from_slice(b"00");
     h[148..156].fill(b' ');
     let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h[148..156].copy_from_slice(format!("{sum:07o}\0").as_bytes());
     h
 }
 
@@ -75,7 +75,7 @@ mod tests {
         let mut copy = h;
         copy[148..156].fill(b' ');
         let sum: u32 = copy.iter().map(|&b| u32::from(b)).sum();
-        let stored = std::str::from_utf8(&h[148..154]).unwrap();
+        let stored = std::str::from_utf8(&h[148..155]).unwrap();
         assert_eq!(u32::from_str_radix(stored, 8).unwrap(), sum);
         let big = header("b", 1 << 40);
         assert_eq!(big[124], 0x80);

@@ -187,7 +187,8 @@ fn write_parts<R: Read, F: Read>(
 
     let mut counted = CountingWriter { inner: w, count: 0 };
     let mut z = zstd::stream::write::Encoder::new(&mut counted, options.level).map_err(io_err)?;
-    z.include_checksum(true).map_err(io_err)?;
+    // Every decompressed byte is checked (sha256 per file, exact framing): no frame checksum.
+    z.include_checksum(false).map_err(io_err)?;
     z.multithread(options.workers.max(1)).map_err(io_err)?;
     let mut done = 0u64;
     for entry in &manifest.files {
