@@ -1,6 +1,7 @@
 //! The Airlock bundle container.
 
 pub mod keys;
+pub mod split;
 
 /// Why a bundle could not be written, read or trusted.
 #[derive(Debug, thiserror::Error)]
