@@ -3,6 +3,7 @@
 
 use crate::commands::progress;
 use crate::commands::trust::TrustArgs;
+use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
 use bundle_format::split::{SignedIndex, index_path_for_part};
 use std::path::PathBuf;
@@ -36,11 +37,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let signed = SignedIndex::load(&index_path)?;
     let index = &signed.index;
     let keys = args.trust.keys()?;
-    let signer = if keys.is_empty() {
-        None
-    } else {
-        Some(signed.verify(&keys)?)
-    };
+    if !keys.is_empty() {
+        signed.verify(&keys)?;
+    }
 
     let bar = progress::bytes(index.size, "checking parts");
     signed.check_parts(&mut |n| bar.inc(n))?;
@@ -58,20 +57,40 @@ pub fn run(args: Args) -> Result<Exit> {
     signed.join(&out, &mut |n| bar.inc(n))?;
     bar.finish_and_clear();
 
-    match signer {
-        Some(key) => eprintln!(
-            "joined {} ({} bytes, sha256 {}), index signed by trusted key {key}",
-            out.display(),
-            index.size,
-            index.sha256
-        ),
-        None => eprintln!(
+    if keys.is_empty() {
+        eprintln!(
             "joined {} ({} bytes, sha256 {} as the index says); signature NOT verified: \
-             no trusted key (pass --trust PUB, or verify with `airlock verify`)",
+             no trusted key (pass --trust PUB, or run `airlock verify` on it)",
             out.display(),
             index.size,
             index.sha256
-        ),
+        );
+    } else {
+        // The index is trusted; now the bundle itself, as `airlock verify` would.
+        let checked = verify(&out, &args.trust).and_then(|(manifest, key)| {
+            if manifest.bundle_id == index.bundle_id {
+                Ok(key)
+            } else {
+                Err(Error::Verification(format!(
+                    "{}: the joined bundle has id {}, its index says {}",
+                    out.display(),
+                    manifest.bundle_id,
+                    index.bundle_id
+                )))
+            }
+        });
+        match checked {
+            Ok(key) => eprintln!(
+                "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash checked",
+                out.display(),
+                index.size
+            ),
+            Err(e) => {
+                // Never leave an unverifiable bundle behind under the expected name.
+                let _ = std::fs::remove_file(&out);
+                return Err(e);
+            }
+        }
     }
     Ok(Exit::Done)
 }
