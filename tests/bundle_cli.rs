@@ -4,18 +4,9 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::bundle::{Fixture, content, fixture, key_files, listing, write};
+use common::bundle::{Fixture, airlock, content, fixture, key_files, listing, on_bundle, write};
 use predicates::str::contains;
 use std::fs;
-use std::path::Path;
-
-/// `airlock ARGS` with a private, empty state root (no trusted keys in it).
-fn airlock(root: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("airlock").unwrap();
-    cmd.env_remove("RUST_BACKTRACE").env("AIRLOCK_ROOT", root);
-    cmd
-}
 
 fn state_root(f: &Fixture) -> std::path::PathBuf {
     let root = f.dir.path().join("state");
@@ -27,19 +18,11 @@ fn state_root(f: &Fixture) -> std::path::PathBuf {
 fn verify_accepts_a_good_bundle_and_reports_json() {
     let f = fixture();
     let root = state_root(&f);
-    airlock(&root)
-        .arg("verify")
-        .arg(&f.bundle)
-        .arg("--trust")
-        .arg(&f.keys.public)
+    on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
         .assert()
         .success()
         .stdout(contains("valid"));
-    let out = airlock(&root)
-        .arg("verify")
-        .arg(&f.bundle)
-        .arg("--trust")
-        .arg(&f.keys.public)
+    let out = on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
         .arg("--json")
         .assert()
         .success()
@@ -126,14 +109,14 @@ fn inspect_shows_the_manifest_unverified() {
 fn extract_only_writes_the_files_to_the_vendor_folder() {
     let f = fixture();
     let root = state_root(&f);
-    airlock(&root)
-        .arg("install")
-        .arg(&f.bundle)
-        .arg("--extract-only")
-        .arg("--trust")
-        .arg(&f.keys.public)
-        .assert()
-        .success();
+    on_bundle(
+        &root,
+        &["install", "--extract-only"],
+        &f.bundle,
+        &f.keys.public,
+    )
+    .assert()
+    .success();
     let dest = f.dir.path().join("Symantec/Components");
     for (name, bytes) in &f.files {
         assert_eq!(&fs::read(dest.join(name)).unwrap(), bytes, "{name}");
@@ -145,11 +128,7 @@ fn extract_only_writes_the_files_to_the_vendor_folder() {
 fn install_without_extract_only_says_it_is_not_available() {
     let f = fixture();
     let root = state_root(&f);
-    airlock(&root)
-        .arg("install")
-        .arg(&f.bundle)
-        .arg("--trust")
-        .arg(&f.keys.public)
+    on_bundle(&root, &["install"], &f.bundle, &f.keys.public)
         .assert()
         .code(1)
         .stderr(contains("not available in this version"));

@@ -7,16 +7,10 @@ mod common;
 
 use assert_cmd::Command;
 use bundle_format::split::{PartSize, split};
-use common::bundle::{Fixture, content, fixture, key_files, listing, write};
+use common::bundle::{Fixture, airlock, content, fixture, key_files, listing, on_bundle, write};
 use predicates::str::contains;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn airlock(root: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("airlock").unwrap();
-    cmd.env_remove("RUST_BACKTRACE").env("AIRLOCK_ROOT", root);
-    cmd
-}
 
 /// A damaged copy of the fixture's bundle, in a folder of its own.
 struct Case {
@@ -108,8 +102,8 @@ fn names(text: &str, expect: &str) -> bool {
     expect.split('|').any(|e| text.contains(e))
 }
 
-fn refused(cmd: &mut Command, what: &str, expect: &str) {
-    let out = cmd.assert().code(3).get_output().clone();
+fn refused(mut cmd: impl std::borrow::BorrowMut<Command>, what: &str, expect: &str) {
+    let out = cmd.borrow_mut().assert().code(3).get_output().clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         names(&stderr, expect),
@@ -123,19 +117,11 @@ fn every_damaged_region_fails_verify_and_extracts_nothing() {
     for c in cases(&f) {
         let root = c.dir.path().join("state");
         refused(
-            airlock(&root)
-                .arg("verify")
-                .arg(&c.bundle)
-                .arg("--trust")
-                .arg(&f.keys.public),
+            on_bundle(&root, &["verify"], &c.bundle, &f.keys.public),
             &c.name,
             &c.expect,
         );
-        let json = airlock(&root)
-            .arg("verify")
-            .arg(&c.bundle)
-            .arg("--trust")
-            .arg(&f.keys.public)
+        let json = on_bundle(&root, &["verify"], &c.bundle, &f.keys.public)
             .arg("--json")
             .assert()
             .code(3)
@@ -153,25 +139,25 @@ fn every_damaged_region_fails_verify_and_extracts_nothing() {
         let before = listing(c.dir.path());
         let dest = c.dir.path().join("out");
         refused(
-            airlock(&root)
-                .arg("install")
-                .arg(&c.bundle)
-                .arg("--extract-only")
-                .arg("--extract-to")
-                .arg(&dest)
-                .arg("--trust")
-                .arg(&f.keys.public),
+            on_bundle(
+                &root,
+                &["install", "--extract-only"],
+                &c.bundle,
+                &f.keys.public,
+            )
+            .arg("--extract-to")
+            .arg(&dest),
             &c.name,
             &c.expect,
         );
         assert!(!dest.exists(), "{}: destination created", c.name);
         refused(
-            airlock(&root)
-                .arg("install")
-                .arg(&c.bundle)
-                .arg("--extract-only")
-                .arg("--trust")
-                .arg(&f.keys.public),
+            on_bundle(
+                &root,
+                &["install", "--extract-only"],
+                &c.bundle,
+                &f.keys.public,
+            ),
             &c.name,
             &c.expect,
         );
@@ -187,19 +173,20 @@ fn every_damaged_region_fails_verify_and_extracts_nothing() {
 #[test]
 fn an_existing_destination_is_left_untouched() {
     let f = fixture();
-    let c = &cases(&f)[cases(&f).len() - 1];
+    let all = cases(&f);
+    let c = all.last().unwrap();
     let dest = c.dir.path().join("out");
     fs::create_dir_all(&dest).unwrap();
     fs::write(dest.join("keep.txt"), "mine").unwrap();
     refused(
-        airlock(&c.dir.path().join("state"))
-            .arg("install")
-            .arg(&c.bundle)
-            .arg("--extract-only")
-            .arg("--extract-to")
-            .arg(&dest)
-            .arg("--trust")
-            .arg(&f.keys.public),
+        on_bundle(
+            &c.dir.path().join("state"),
+            &["install", "--extract-only"],
+            &c.bundle,
+            &f.keys.public,
+        )
+        .arg("--extract-to")
+        .arg(&dest),
         &c.name,
         &c.expect,
     );
@@ -261,11 +248,7 @@ fn join_reassembles_and_verifies() {
         .assert()
         .success()
         .stderr(contains("verified"));
-    airlock(&root)
-        .arg("verify")
-        .arg(&f.bundle)
-        .arg("--trust")
-        .arg(&f.keys.public)
+    on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
         .assert()
         .success();
     let out = f.dir.path().join("again.exe");

@@ -3,8 +3,7 @@
 //! only `--extract-only` runs, and without it the command says so.
 
 use crate::commands::progress;
-use crate::commands::trust::TrustArgs;
-use crate::commands::verify::open_trusted;
+use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use bundle_format::manifest::check_name;
 use std::path::{Path, PathBuf};
@@ -17,11 +16,8 @@ use std::path::{Path, PathBuf};
     nothing lands in the destination unless everything holds (exit code 3 otherwise).\n\
     Default destination: <folder of the bundle>/<Vendor>/Components.")]
 pub struct Args {
-    /// The bundle file
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub target: BundleArgs,
     /// Verify and extract, then stop (installing is not available in this version)
     #[arg(long)]
     pub extract_only: bool,
@@ -38,10 +34,10 @@ pub fn run(args: Args) -> Result<Exit> {
                 .into(),
         ));
     }
-    let signed = open_trusted(&args.bundle, &args.trust)?;
+    let signed = args.target.open()?;
     let destination = match args.extract_to {
         Some(dir) => dir,
-        None => default_destination(&args.bundle, &signed.manifest().listing.vendor)?,
+        None => default_destination(&args.target.bundle, &signed.manifest().listing.vendor)?,
     };
     let key = signed.key().fingerprint();
     let bar = progress::bytes(signed.layout().payload.len, "verifying and extracting");

@@ -2,7 +2,7 @@
 //! every part against the signed index before writing anything.
 
 use crate::commands::progress;
-use crate::commands::trust::TrustArgs;
+use crate::commands::trust::{BundleArgs, TrustArgs};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
 use bundle_format::split::{SignedIndex, index_path_for_part};
@@ -67,7 +67,11 @@ pub fn run(args: Args) -> Result<Exit> {
         );
     } else {
         // The index is trusted; now the bundle itself, as `airlock verify` would.
-        let checked = verify(&out, &args.trust).and_then(|(manifest, key)| {
+        let joined = BundleArgs {
+            bundle: out.clone(),
+            trust: args.trust.clone(),
+        };
+        let checked = verify(&joined).and_then(|(manifest, key)| {
             if manifest.bundle_id == index.bundle_id {
                 Ok(key)
             } else {

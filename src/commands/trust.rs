@@ -1,12 +1,41 @@
 //! Which public keys this machine trusts: `--trust PUB` (repeatable) plus every
 //! `ROOT/trusted-keys/*.pub`, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
-//! platform default. Shared by every command that checks a signature.
+//! platform default; and opening a bundle with them. Shared by every command
+//! that checks a signature.
 
 use crate::error::{Error, Result};
 use bundle_format::keys::PublicKey;
+use bundle_format::{SignedBundle, inspect};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
+
+/// A bundle and the keys to check it with.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BundleArgs {
+    /// The bundle file
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+impl BundleArgs {
+    /// Opens the bundle with the trusted keys: trailer, signature, manifest and
+    /// runner are checked, not yet the payload. With no trusted key at all,
+    /// refuses and names the key that signed the bundle.
+    pub fn open(&self) -> Result<SignedBundle> {
+        let keys = self.trust.keys()?;
+        if keys.is_empty() {
+            let claimed = inspect(&self.bundle)?;
+            return Err(self.trust.none_trusted(
+                &self.bundle.display().to_string(),
+                &claimed.manifest.key_fingerprint,
+            ));
+        }
+        Ok(SignedBundle::open(&self.bundle, &keys)?)
+    }
+}
 
 /// The flags that name trusted keys.
 #[derive(Debug, Clone, clap::Args)]

@@ -1,13 +1,11 @@
 //! `airlock verify`: checks a bundle's signature (by a trusted key) and every
-//! hash in one read, extracting nothing. Also the opening step shared by every
-//! command that acts on a bundle.
+//! hash in one read, extracting nothing.
 
 use crate::commands::progress;
-use crate::commands::trust::TrustArgs;
+use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
-use bundle_format::{FileEntry, Manifest, SignedBundle, inspect};
+use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -17,11 +15,8 @@ use std::path::{Path, PathBuf};
     3 when anything does not (the message names what). With --json, one JSON document\n\
     is printed either way, with \"valid\" and, on failure, \"error\".")]
 pub struct Args {
-    /// The bundle file
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub target: BundleArgs,
     /// Print one JSON document: valid, keyFingerprint, bundleId, serial, files
     #[arg(long)]
     pub json: bool,
@@ -40,25 +35,10 @@ struct Report<'a> {
     error: Option<String>,
 }
 
-/// Opens `bundle` with the trusted keys: trailer, signature, manifest and runner
-/// are checked, not yet the payload. With no trusted key at all, refuses and names
-/// the key that signed the bundle.
-pub fn open_trusted(bundle: &Path, trust: &TrustArgs) -> Result<SignedBundle> {
-    let keys = trust.keys()?;
-    if keys.is_empty() {
-        let claimed = inspect(bundle)?;
-        return Err(trust.none_trusted(
-            &bundle.display().to_string(),
-            &claimed.manifest.key_fingerprint,
-        ));
-    }
-    Ok(SignedBundle::open(bundle, &keys)?)
-}
-
-/// Fully verifies `bundle` (signature, runner, every file's size and hash) and
-/// returns its manifest.
-pub fn verify(bundle: &Path, trust: &TrustArgs) -> Result<(Manifest, String)> {
-    let signed = open_trusted(bundle, trust)?;
+/// Fully verifies a bundle (signature, runner, every file's size and hash) and
+/// returns its manifest and the fingerprint of the trusted key that signed it.
+pub fn verify(target: &BundleArgs) -> Result<(Manifest, String)> {
+    let signed = target.open()?;
     let key = signed.key().fingerprint().to_string();
     let bar = progress::bytes(signed.layout().payload.len, "verifying");
     let manifest = signed.verify_payload(&mut |n| bar.set_position(n))?;
@@ -67,7 +47,7 @@ pub fn verify(bundle: &Path, trust: &TrustArgs) -> Result<(Manifest, String)> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    match verify(&args.bundle, &args.trust) {
+    match verify(&args.target) {
         Ok((manifest, key)) => {
             if args.json {
                 print_json(&Report {
@@ -83,7 +63,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 println!(
                     "valid: {} is signed by trusted key {key}; bundle {}, listing serial {}, \
                      {} files ({} bytes), every hash checked",
-                    args.bundle.display(),
+                    args.target.bundle.display(),
                     manifest.bundle_id,
                     manifest.listing.serial,
                     manifest.files.len(),

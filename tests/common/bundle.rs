@@ -1,6 +1,7 @@
 //! Real signed bundles for tests, made with the `bundle_format` writer (there is
 //! no `build` command to make them yet), with their key files on disk.
 
+use assert_cmd::Command;
 use bundle_format::keys::SigningKey;
 use bundle_format::{
     FileEntry, ListingRef, Manifest, PlanItem, WriteOptions, Written, write_bundle,
@@ -138,4 +139,18 @@ pub fn listing(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// `airlock` with a private state root (so no machine-wide trusted key is seen).
+pub fn airlock(root: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("airlock").unwrap();
+    cmd.env_remove("RUST_BACKTRACE").env("AIRLOCK_ROOT", root);
+    cmd
+}
+
+/// `airlock ARGS... BUNDLE --trust PUB`; more arguments may follow.
+pub fn on_bundle(root: &Path, args: &[&str], bundle: &Path, public: &Path) -> Command {
+    let mut cmd = airlock(root);
+    cmd.args(args).arg(bundle).arg("--trust").arg(public);
+    cmd
 }
