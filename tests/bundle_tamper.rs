@@ -219,14 +219,7 @@ fn split_fixture() -> (Fixture, Vec<PathBuf>) {
     let f = fixture();
     let size = fs::metadata(&f.bundle).unwrap().len();
     let part = PartSize::new(size.div_ceil(4)).unwrap();
-    let index = split(
-        &f.bundle,
-        &f.written.manifest.bundle_id,
-        part,
-        &f.keys.key,
-        &mut |_| {},
-    )
-    .unwrap();
+    let index = split(&f.bundle, part, &f.keys.key, &mut |_| {}).unwrap();
     let parts = index
         .parts
         .iter()
@@ -319,10 +312,9 @@ fn join_names_a_bad_part_before_writing_anything() {
     let other_dir = tempfile::tempdir().unwrap();
     let other = other_dir.path().join("Bundle.exe");
     let files = vec![("Other.msi".to_string(), content(99, 500_000))];
-    let w = write(&other, b"MZ other runner\n", &files, &f.keys.key);
+    write(&other, b"MZ other runner\n", &files, &f.keys.key);
     split(
         &other,
-        &w.manifest.bundle_id,
         PartSize::new(original[0].len() as u64).unwrap(),
         &f.keys.key,
         &mut |_| {},

@@ -142,14 +142,8 @@ fn run(options: Options) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     if let Some(size) = options.split {
-        bundle_format::split::split(
-            &options.out,
-            &written.manifest.bundle_id,
-            size,
-            &key,
-            &mut |_| {},
-        )
-        .map_err(|e| e.to_string())?;
+        bundle_format::split::split(&options.out, size, &key, &mut |_| {})
+            .map_err(|e| e.to_string())?;
     }
     println!("{} {} bytes", options.out.display(), written.size);
     Ok(())

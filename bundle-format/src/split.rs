@@ -4,6 +4,7 @@
 //! is named before anything is joined. The layout is specified in README.md,
 //! section "Split parts".
 
+use crate::SignedBundle;
 use crate::keys::{Fingerprint, PublicKey, SigningKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,12 +82,19 @@ pub enum SplitError {
     },
     #[error("{path}: {message}")]
     Refused { path: PathBuf, message: String },
+    /// The bundle to split does not open with the signing key given.
+    #[error(transparent)]
+    Bundle(#[from] crate::Error),
 }
 
 impl SplitError {
     /// True when the parts or their index are not to be trusted (as opposed to an I/O failure).
     pub fn is_verification(&self) -> bool {
-        !matches!(self, SplitError::Io { .. } | SplitError::Refused { .. })
+        match self {
+            SplitError::Io { .. } | SplitError::Refused { .. } => false,
+            SplitError::Bundle(e) => e.is_verification(),
+            _ => true,
+        }
     }
 }
 
@@ -218,17 +226,21 @@ fn is_plain_name(name: &str) -> bool {
         && !name.starts_with('.')
 }
 
-/// Cuts `bundle` into parts of `part_size` bytes next to it and writes the signed index.
+/// Cuts `bundle` into parts of `part_size` bytes next to it and writes the index,
+/// signed with `key`, which must be the key that signed the bundle.
 ///
-/// `bundle_id` is the id from the bundle's manifest. Each part and the index are
-/// written atomically; `on_bytes` is told how many bytes were just copied.
+/// Each part and the index are written atomically; `on_bytes` is told how many
+/// bytes were just copied.
 pub fn split(
     bundle: &Path,
-    bundle_id: &str,
     part_size: PartSize,
     key: &SigningKey,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<PartsIndex, SplitError> {
+    let bundle_id = SignedBundle::open(bundle, &[key.public()])?
+        .manifest()
+        .bundle_id
+        .clone();
     let name = bundle
         .file_name()
         .and_then(|n| n.to_str())
@@ -286,7 +298,7 @@ pub fn split(
         format: INDEX_FORMAT.into(),
         version: INDEX_VERSION,
         bundle: name,
-        bundle_id: bundle_id.into(),
+        bundle_id,
         size,
         sha256: hex::encode(whole.finalize()),
         key_fingerprint: key.public().fingerprint().to_string(),
@@ -462,7 +474,7 @@ impl SignedIndex {
         }
         let mut whole = Sha256::new();
         let mut buffer = vec![0u8; BUFFER_LEN];
-        let temp = write_temp(out, |dest| {
+        let temp = write_temp(out, BUNDLE_MODE, |dest| {
             for (i, entry) in self.index.parts.iter().enumerate() {
                 let path = self.part_path(i);
                 let file = File::open(&path).map_err(|e| io_error(&path, e))?;
@@ -512,9 +524,16 @@ fn sha256_of(
     }
 }
 
-/// Writes a temporary file next to `path` with `fill`, syncs it, and returns it unrenamed.
+/// Unix mode of the parts and the index (readable by all, like the bundle).
+const PART_MODE: u32 = 0o644;
+/// Unix mode of a joined bundle: it runs itself, like the bundle it was split from.
+const BUNDLE_MODE: u32 = 0o755;
+
+/// Writes a temporary file next to `path` with `fill` (Unix `mode`), syncs it,
+/// and returns it unrenamed.
 fn write_temp(
     path: &Path,
+    mode: u32,
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<tempfile::NamedTempFile, SplitError> {
     let folder = match path.parent() {
@@ -522,6 +541,15 @@ fn write_temp(
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| io_error(folder, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| io_error(path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     fill(temp.as_file_mut())?;
     temp.as_file().sync_all().map_err(|e| io_error(path, e))?;
     Ok(temp)
@@ -532,7 +560,7 @@ fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<(), SplitError> {
-    let temp = write_temp(path, fill)?;
+    let temp = write_temp(path, PART_MODE, fill)?;
     temp.persist(path).map_err(|e| io_error(path, e.error))?;
     sync_parent(path)
 }
@@ -552,6 +580,7 @@ fn sync_parent(path: &Path) -> Result<(), SplitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{FileEntry, ListingRef, Manifest, WriteOptions, write_bundle};
 
     fn sizes() -> Vec<(&'static str, u64)> {
         vec![
@@ -577,28 +606,53 @@ mod tests {
         assert!("0K".parse::<PartSize>().unwrap_err().contains("above 0"));
     }
 
-    fn setup(size: usize, part: u64) -> (tempfile::TempDir, PathBuf, SigningKey, PartsIndex) {
+    /// A real bundle `B.exe` signed with a test key, in a folder of its own.
+    fn bundle() -> (tempfile::TempDir, PathBuf, SigningKey) {
         let dir = tempfile::tempdir().unwrap();
-        let bundle = dir.path().join("B.exe");
-        let bytes: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-        fs::write(&bundle, &bytes).unwrap();
+        let path = dir.path().join("B.exe");
         let key = SigningKey::from_bytes(&[3; 32]);
-        let index = split(
-            &bundle,
-            "id-1",
-            PartSize::new(part).unwrap(),
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut manifest = Manifest::new(
+            "split tests",
+            ListingRef {
+                vendor: "V".into(),
+                name: "L".into(),
+                serial: 1,
+                sha256: "0".repeat(64),
+            },
+        );
+        manifest.files.push(FileEntry {
+            name: "a.msi".into(),
+            kind: "msi".into(),
+            size: data.len() as u64,
+            sha256: hex::encode(Sha256::digest(&data)),
+        });
+        write_bundle(
+            &path,
+            &b"runner"[..],
+            manifest,
             &key,
+            |_| Ok(&data[..]),
+            &WriteOptions::default(),
             &mut |_| {},
         )
         .unwrap();
-        (dir, bundle, key, index)
+        (dir, path, key)
+    }
+
+    /// A bundle split into `count` parts.
+    fn setup(count: u64) -> (tempfile::TempDir, PathBuf, SigningKey, PartsIndex) {
+        let (dir, path, key) = bundle();
+        let size = fs::metadata(&path).unwrap().len();
+        let part = PartSize::new(size.div_ceil(count)).unwrap();
+        let index = split(&path, part, &key, &mut |_| {}).unwrap();
+        assert_eq!(index.parts.len() as u64, count);
+        (dir, path, key, index)
     }
 
     #[test]
     fn split_check_join_round_trip() {
-        let (dir, bundle, key, index) = setup(10_000, 3_000);
-        assert_eq!(index.parts.len(), 4);
-        assert_eq!(index.parts[3].size, 1_000);
+        let (dir, bundle, key, index) = setup(4);
         let signed = SignedIndex::load(&index_path(&bundle)).unwrap();
         assert_eq!(signed.index, index);
         assert_eq!(
@@ -609,22 +663,35 @@ mod tests {
         let out = dir.path().join("joined.exe");
         signed.join(&out, &mut |_| {}).unwrap();
         assert_eq!(fs::read(&out).unwrap(), fs::read(&bundle).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&out), 0o755);
+            assert_eq!(mode(&dir.path().join("B.exe.002")), 0o644);
+            assert_eq!(mode(&index_path(&bundle)), 0o644);
+        }
         let again = signed.join(&out, &mut |_| {}).unwrap_err().to_string();
         assert!(again.contains("already exists"), "{again}");
     }
 
     #[test]
-    fn exact_multiple_and_empty_bundle() {
-        let (_d, _b, _k, index) = setup(6_000, 3_000);
-        assert_eq!(index.parts.len(), 2);
-        let (_d, _b, _k, index) = setup(0, 3_000);
-        assert_eq!(index.parts.len(), 1);
-        assert_eq!(index.parts[0].size, 0);
+    fn part_counts_and_limits() {
+        let (_dir, path, key) = bundle();
+        let size = fs::metadata(&path).unwrap().len();
+        let one = split(&path, PartSize::new(size).unwrap(), &key, &mut |_| {}).unwrap();
+        assert_eq!(one.parts.len(), 1);
+        assert_eq!(one.parts[0].size, size);
+        let e = split(&path, PartSize::new(1).unwrap(), &key, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("at most 999"), "{e}");
+        let stranger = SigningKey::from_bytes(&[8; 32]);
+        let e = split(&path, PartSize::new(size).unwrap(), &stranger, &mut |_| {}).unwrap_err();
+        assert!(e.is_verification(), "{e}");
     }
 
     #[test]
     fn bad_parts_are_named() {
-        let (dir, bundle, _key, _index) = setup(10_000, 3_000);
+        let (dir, bundle, _key, _index) = setup(4);
         let signed = SignedIndex::load(&index_path(&bundle)).unwrap();
         let p2 = dir.path().join("B.exe.002");
         let p3 = dir.path().join("B.exe.003");
@@ -664,7 +731,7 @@ mod tests {
 
     #[test]
     fn index_signature_and_shape_are_checked() {
-        let (dir, bundle, key, _index) = setup(5_000, 2_000);
+        let (dir, bundle, key, index) = setup(3);
         let path = index_path(&bundle);
         let text = fs::read_to_string(&path).unwrap();
         let other = SigningKey::from_bytes(&[4; 32]);
@@ -674,7 +741,7 @@ mod tests {
             Err(SplitError::UntrustedIndex { .. })
         ));
 
-        let forged = text.replace("\"id-1\"", "\"id-2\"");
+        let forged = text.replace(&index.bundle_id, &"f".repeat(32));
         fs::write(&path, forged).unwrap();
         let e = SignedIndex::load(&path)
             .unwrap()
@@ -685,7 +752,13 @@ mod tests {
         for (bad, says) in [
             (text.replace("\"version\":1", "\"version\":9"), "version 9"),
             (text.replace("B.exe.001", "../B.exe.001"), "plain file name"),
-            (text.replace("\"size\":5000", "\"size\":5001"), "add up"),
+            (
+                text.replace(
+                    &format!("\"size\":{}", index.size),
+                    &format!("\"size\":{}", index.size + 1),
+                ),
+                "add up",
+            ),
             (text.lines().next().unwrap().to_string(), "two lines"),
         ] {
             fs::write(&path, bad).unwrap();

@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<Exit> {
         None => default_destination(&args.target.bundle, &signed.manifest().listing.vendor)?,
     };
     let key = signed.key().fingerprint();
-    let bar = progress::bytes(signed.layout().payload.len, "verifying and extracting");
+    let bar = progress::files(signed.manifest(), "verifying and extracting");
     let manifest = signed.extract(&destination, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     eprintln!(

@@ -40,7 +40,7 @@ struct Report<'a> {
 pub fn verify(target: &BundleArgs) -> Result<(Manifest, String)> {
     let signed = target.open()?;
     let key = signed.key().fingerprint().to_string();
-    let bar = progress::bytes(signed.layout().payload.len, "verifying");
+    let bar = progress::files(signed.manifest(), "verifying");
     let manifest = signed.verify_payload(&mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     Ok((manifest, key))
