@@ -193,3 +193,53 @@ fn not_a_bundle() {
         Some(&Failure::NotABundle)
     );
 }
+
+#[test]
+fn every_allowed_level_reads_back_and_others_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = noise(100_000, 3);
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", &data), ("b.txt", &[b'x'; 50_000])];
+    for level in [1, 19] {
+        let path = dir.path().join(format!("l{level}.exe"));
+        let options = WriteOptions {
+            level,
+            ..WriteOptions::default()
+        };
+        write(&path, b"R", &files, &key(), &options);
+        verify(&path, &[key().public()]).unwrap();
+    }
+    for level in [0, 20, 22] {
+        let options = WriteOptions {
+            level,
+            ..WriteOptions::default()
+        };
+        let err = write_bundle(
+            &dir.path().join("x"),
+            &b"R"[..],
+            manifest(&files),
+            &key(),
+            |_| Ok(&b""[..]),
+            &options,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("1..=19"), "{err}");
+    }
+}
+
+#[test]
+fn large_window_payload_is_refused() {
+    // A payload compressed with a 128 MiB window (level 22 "ultra") exceeds the reader's bound.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"hello")];
+    let m = filled_manifest(b"R", &files, &key());
+    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 22).unwrap();
+    enc.window_log(27).unwrap();
+    enc.long_distance_matching(true).unwrap();
+    std::io::Write::write_all(&mut enc, &spec_tar(&files)).unwrap();
+    let payload = enc.finish().unwrap();
+    let path = dir.path().join("w.exe");
+    fs::write(&path, assemble(b"R", &m, &payload, &key())).unwrap();
+    let err = verify(&path, &[key().public()]).unwrap_err();
+    assert_eq!(err.failure().unwrap().kind(), "payload", "{err}");
+}
