@@ -12,8 +12,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: pack --key KEY --out BUNDLE [--runner PATH] [--vendor NAME] [--split SIZE] FILE...";
+const USAGE: &str = "usage: pack --key KEY --out BUNDLE [--runner PATH] [--vendor NAME] [--split SIZE] [--workers N] FILE...";
 
 struct Options {
     key: PathBuf,
@@ -21,12 +20,14 @@ struct Options {
     runner: Option<PathBuf>,
     vendor: String,
     split: Option<bundle_format::split::PartSize>,
+    write: WriteOptions,
     files: Vec<PathBuf>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let (mut key, mut out, mut runner, mut vendor, mut split) = (None, None, None, None, None);
     let mut files = Vec::new();
+    let mut write = WriteOptions::default();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -35,6 +36,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--runner" => runner = Some(PathBuf::from(value()?)),
             "--vendor" => vendor = Some(value()?),
             "--split" => split = Some(value()?.parse()?),
+            "--workers" => {
+                write.workers = value()?
+                    .parse()
+                    .map_err(|_| "--workers needs a number of threads")?
+            }
             _ if arg.starts_with("--") => return Err(format!("unknown option {arg}")),
             _ => files.push(PathBuf::from(arg)),
         }
@@ -45,6 +51,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         runner,
         vendor: vendor.unwrap_or_else(|| "Bench".into()),
         split,
+        write,
         files,
     })
 }
@@ -137,7 +144,7 @@ fn run(options: Options) -> Result<(), String> {
             Some(path) => File::open(path),
             None => Err(io::Error::other("not among the given files")),
         },
-        &WriteOptions::default(),
+        &options.write,
         &mut |_| {},
     )
     .map_err(|e| e.to_string())?;
