@@ -68,6 +68,9 @@ pub enum Error {
     Source { name: String, problem: String },
     #[error("cannot write bundle: {0}")]
     Options(String),
+    /// A key file could not be made or read.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 impl Error {

@@ -37,7 +37,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of a bundle with these part sizes, parts in order from offset 0.
+    /// The layout of a bundle with these part sizes, parts in order from offset 0
+    /// (offsets saturate at `u64::MAX`: such a layout never decodes).
     pub fn contiguous(runner: u64, manifest: u64, payload: u64) -> Layout {
         let runner = Region {
             offset: 0,
@@ -48,11 +49,11 @@ impl Layout {
             len: manifest,
         };
         let signature = Region {
-            offset: manifest.offset + manifest.len,
+            offset: manifest.offset.saturating_add(manifest.len),
             len: SIGNATURE_LEN as u64,
         };
         let payload = Region {
-            offset: signature.offset + signature.len,
+            offset: signature.offset.saturating_add(signature.len),
             len: payload,
         };
         Layout {
@@ -237,5 +238,28 @@ mod tests {
             Layout::decode(&[0; 112], file_len),
             Err(Failure::NotABundle)
         ));
+    }
+
+    #[test]
+    fn lengths_are_bounded_before_use() {
+        let file_len = 1000;
+        for (runner, manifest, payload) in [
+            (0, MAX_MANIFEST_LEN + 1, 0),
+            (0, 0, 0),
+            (u64::MAX - 10, 20, 0),
+            (0, 10, u64::MAX - 100),
+            (0, 10, 1 << 40),
+        ] {
+            let t = Layout::contiguous(runner, manifest, payload).encode();
+            assert!(
+                matches!(Layout::decode(&t, file_len), Err(Failure::Trailer(_))),
+                "{runner} {manifest} {payload}"
+            );
+        }
+        let mut gap = Layout::contiguous(10, 10, 10);
+        gap.payload.offset += 1;
+        gap.payload.len -= 1;
+        let err = Layout::decode(&gap.encode(), 10 + 10 + 64 + 10 + TRAILER_LEN).unwrap_err();
+        assert!(err.to_string().contains("payload starts at"), "{err}");
     }
 }

@@ -48,8 +48,13 @@ impl WriteOptions {
     /// The defaults, made reproducible when `SOURCE_DATE_EPOCH` is set: the
     /// creation time is taken from it and the bundle id derived from the content.
     pub fn from_env() -> Result<WriteOptions, Error> {
+        WriteOptions::with_source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())
+    }
+
+    /// As [`WriteOptions::from_env`], given the variable's value.
+    pub fn with_source_date_epoch(value: Option<&OsStr>) -> Result<WriteOptions, Error> {
         let mut options = WriteOptions::default();
-        if let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        if let Some(value) = value {
             let epoch = value
                 .to_str()
                 .and_then(|s| s.trim().parse::<u64>().ok())
@@ -366,4 +371,19 @@ pub(crate) fn sync_parent(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_date_epoch() {
+        let o = WriteOptions::with_source_date_epoch(Some(OsStr::new("1700000000"))).unwrap();
+        assert_eq!((o.created, o.reproducible), (Some(1_700_000_000), true));
+        let o = WriteOptions::with_source_date_epoch(None).unwrap();
+        assert_eq!((o.created, o.reproducible), (None, false));
+        let err = WriteOptions::with_source_date_epoch(Some(OsStr::new("yesterday"))).unwrap_err();
+        assert!(err.to_string().contains("SOURCE_DATE_EPOCH"), "{err}");
+    }
 }
