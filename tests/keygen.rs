@@ -76,3 +76,24 @@ fn openssl_reads_both_files() {
         fs::read_to_string(dir.path().join("k.pub")).unwrap()
     );
 }
+
+/// A secret key made readable by others is refused by what signs with it.
+#[cfg(unix)]
+#[test]
+fn a_shared_secret_key_is_refused_when_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("k");
+    keygen(&base).success();
+    let secret = dir.path().join("k.key");
+    assert!(bundle_format::keys::SigningKey::load(&secret).is_ok());
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = bundle_format::keys::SigningKey::load(&secret)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("k.key") && refused.contains("chmod 600"),
+        "{refused}"
+    );
+}
