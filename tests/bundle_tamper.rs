@@ -333,6 +333,8 @@ fn join_names_a_bad_part_before_writing_anything() {
     let text = fs::read_to_string(&index).unwrap();
     fs::write(&index, text.replacen("\"size\":", "\"size\": ", 1)).unwrap();
     join_refused(&f, &parts[0], "index signature does not verify");
+    fs::remove_file(&index).unwrap();
+    join_refused(&f, &parts[0], "the index of the parts is missing");
     fs::write(&index, &text).unwrap();
     let stranger = key_files(f.dir.path(), "stranger", 31);
     let before = listing(f.dir.path());

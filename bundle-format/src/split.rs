@@ -34,6 +34,10 @@ const BUFFER_LEN: usize = 1 << 20;
 pub enum SplitError {
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    #[error(
+        "{path}: the index of the parts is missing; copy it along with the parts (it is written next to them)"
+    )]
+    MissingIndex { path: PathBuf },
     #[error("{path}: not a valid parts index: {message}")]
     BadIndex { path: PathBuf, message: String },
     #[error("{path}: the index signature does not verify with key {key}")]
@@ -327,7 +331,12 @@ impl SignedIndex {
             path: path.to_path_buf(),
             message,
         };
-        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => SplitError::MissingIndex {
+                path: path.to_path_buf(),
+            },
+            _ => io_error(path, e),
+        })?;
         let mut text = Vec::new();
         file.take(MAX_INDEX_LEN + 1)
             .read_to_end(&mut text)
@@ -771,5 +780,9 @@ mod tests {
         );
         assert_eq!(index_path_for_part(&path), Some(path.clone()));
         assert_eq!(index_path_for_part(&dir.path().join("B.exe")), None);
+        fs::remove_file(&path).unwrap();
+        let e = SignedIndex::load(&path).unwrap_err();
+        assert!(matches!(e, SplitError::MissingIndex { .. }), "{e}");
+        assert!(e.is_verification());
     }
 }

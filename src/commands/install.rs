@@ -44,8 +44,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let manifest = signed.extract(&destination, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     eprintln!(
-        "extracted {} files to {} (signed by trusted key {key}, every hash checked); \
-         installing is not available in this version yet",
+        "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
         manifest.files.len(),
         destination.display()
     );
