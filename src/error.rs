@@ -27,6 +27,13 @@ pub enum Error {
     Plan(#[from] plan::Error),
     #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
+    #[error(transparent)]
+    Key(#[from] bundle_format::keys::KeyError),
+    #[error(transparent)]
+    Split(#[from] bundle_format::split::SplitError),
+    /// Something is not to be trusted (no trusted key, a key that does not match).
+    #[error("{0}")]
+    Verification(String),
     /// The command line is well formed but its values are not usable.
     #[error("{0}")]
     Usage(String),
@@ -43,6 +50,10 @@ impl Error {
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
+            Error::Key(_) => Exit::Failed,
+            Error::Split(e) if e.is_verification() => Exit::Verification,
+            Error::Split(_) => Exit::Failed,
+            Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
         }

@@ -56,8 +56,26 @@ fn report(error: &Error) {
     }
 }
 
+/// The running program itself, when it is a bundle (a runner with a bundle appended).
+fn running_bundle() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    bundle_format::has_trailer(&exe)
+        .ok()
+        .filter(|&b| b)
+        .map(|_| exe)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
+    let cli = match running_bundle() {
+        Some(bundle) => {
+            let mut args = std::env::args_os();
+            let program = args.next().unwrap_or_else(|| "airlock".into());
+            let prefix = [program, "install".into(), bundle.into_os_string()];
+            Cli::parse_from(prefix.into_iter().chain(args))
+        }
+        None => Cli::parse(),
+    };
     match run(cli.command) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod manifest;
 mod payload;
 mod read;
+pub mod split;
 pub mod trailer;
 mod ustar;
 mod write;

@@ -1,12 +1,149 @@
-//! `airlock inspect`.
+//! `airlock inspect`: shows what a bundle says about itself, without a key and
+//! therefore marked UNVERIFIED everywhere.
 
 use crate::error::{Error, Exit, Result};
+use bundle_format::Manifest;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:\n  \
+    airlock inspect Vendor_Install_Package_20260101_120000.exe\n  \
+    airlock inspect Bundle.exe --json | jq .files\n\n\
+    Nothing is checked: what is shown is what the bundle claims. Use `airlock verify\n\
+    BUNDLE --trust PUB` before relying on it.")]
+pub struct Args {
+    /// The bundle file
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// Print the manifest as one JSON document (with "verified": false)
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> Result<Exit> {
-    Err(Error::Other(
-        "`airlock inspect` is not available yet".into(),
-    ))
+pub fn run(args: Args) -> Result<Exit> {
+    let manifest = bundle_format::inspect(&args.bundle)?.manifest;
+    if args.json {
+        let mut value = serde_json::to_value(&manifest)
+            .map_err(|e| Error::Other(format!("cannot show the manifest as JSON: {e}")))?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("verified".into(), serde_json::Value::Bool(false));
+        }
+        println!("{value}");
+    } else {
+        print!("{}", render(&manifest));
+    }
+    Ok(Exit::Done)
+}
+
+/// `n` bytes as a short human figure (binary units).
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn created(seconds: u64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| format!("{seconds} (seconds since 1970)"))
+}
+
+/// The manifest as a reader sees it, every section headed, marked unverified.
+pub fn render(m: &Manifest) -> String {
+    let mut out = String::new();
+    let total: u64 = m.files.iter().map(|f| f.size).sum();
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "UNVERIFIED: nothing below has been checked (run `airlock verify BUNDLE --trust PUB`)\n"
+    );
+    let _ = writeln!(out, "bundle id     {}", m.bundle_id);
+    let _ = writeln!(out, "created       {}", created(m.created));
+    let _ = writeln!(out, "built by      {}", m.builder);
+    let _ = writeln!(
+        out,
+        "listing       {} / {}, serial {} (sha256 {})",
+        m.listing.vendor, m.listing.name, m.listing.serial, m.listing.sha256
+    );
+    let _ = writeln!(
+        out,
+        "signing key   {} (claimed, not checked)",
+        m.key_fingerprint
+    );
+    let _ = writeln!(
+        out,
+        "contact       {}",
+        m.contact
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "base history  {}",
+        m.base_history.as_deref().map_or_else(
+            || "none: a full bundle".to_string(),
+            |h| format!("sha256 {h} (incremental: for the machine that exported it)")
+        )
+    );
+    let _ = writeln!(out, "\nplan ({} steps, in install order)", m.plan.len());
+    for (i, step) in m.plan.iter().enumerate() {
+        let file = step
+            .file
+            .as_deref()
+            .map(|f| format!("  [{f}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>3}. {:<8} {} {} ({}){file}",
+            i + 1,
+            step.action,
+            step.product,
+            step.version,
+            step.kind
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nfiles ({}, {} in all)",
+        m.files.len(),
+        human_size(total)
+    );
+    for f in &m.files {
+        let _ = writeln!(
+            out,
+            "  {:<40} {:<8} {:>10}  {}",
+            f.name,
+            f.kind,
+            human_size(f.size),
+            f.sha256
+        );
+    }
+    if !m.licenses.is_empty() {
+        let _ = writeln!(out, "\nlicenses");
+        for l in &m.licenses {
+            let _ = writeln!(out, "  {:<20} {}", l.product, l.file);
+        }
+    }
+    if !m.eulas.is_empty() {
+        let _ = writeln!(out, "\nEULAs accepted by the builder");
+        for e in &m.eulas {
+            let _ = writeln!(out, "  {:<20} sha256 {}", e.id, e.sha256);
+        }
+    }
+    out
 }

@@ -1,10 +1,27 @@
-//! `airlock keygen`.
+//! `airlock keygen`: a new Ed25519 signing key pair for signing bundles.
 
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
+use bundle_format::keys::SigningKey;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:\n  airlock keygen --out keys/builder\n  \
+    writes keys/builder.key (secret, mode 0600) and keys/builder.pub (give this one to the\n  \
+    offline servers, e.g. in /var/lib/airlock/trusted-keys/), and prints the key's fingerprint.")]
+pub struct Args {
+    /// Base path: writes PATH.key and PATH.pub; never overwrites an existing key
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+}
 
-pub fn run(_args: Args) -> Result<Exit> {
-    Err(Error::Other("`airlock keygen` is not available yet".into()))
+pub fn run(args: Args) -> Result<Exit> {
+    let key = SigningKey::generate()?;
+    let (secret, public) = key.write_pair(&args.out)?;
+    eprintln!(
+        "wrote secret key {} (keep it private) and public key {}",
+        secret.display(),
+        public.display()
+    );
+    println!("{}", key.public().fingerprint());
+    Ok(Exit::Done)
 }

@@ -6,4 +6,6 @@ pub mod join;
 pub mod keygen;
 pub mod plan;
 pub mod products;
+pub mod progress;
+pub mod trust;
 pub mod verify;

@@ -1,10 +1,96 @@
-//! `airlock verify`.
+//! `airlock verify`: checks a bundle's signature (by a trusted key) and every
+//! hash in one read, extracting nothing.
 
+use crate::commands::progress;
+use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
+use bundle_format::{FileEntry, Manifest};
+use serde::Serialize;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:\n  \
+    airlock verify Vendor_Install_Package_20260101_120000.exe --trust builder.pub\n  \
+    airlock verify Bundle.exe --root /var/lib/airlock --json\n\n\
+    Exit code 0 only when the signature is by a trusted key and every hash holds;\n\
+    3 when anything does not (the message names what). With --json, one JSON document\n\
+    is printed either way, with \"valid\" and, on failure, \"error\".")]
+pub struct Args {
+    #[command(flatten)]
+    pub target: BundleArgs,
+    /// Print one JSON document: valid, keyFingerprint, bundleId, serial, files
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> Result<Exit> {
-    Err(Error::Other("`airlock verify` is not available yet".into()))
+/// The `--json` report.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    valid: bool,
+    key_fingerprint: Option<String>,
+    bundle_id: Option<&'a str>,
+    serial: Option<u64>,
+    files: &'a [FileEntry],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Fully verifies a bundle (signature, runner, every file's size and hash) and
+/// returns its manifest and the fingerprint of the trusted key that signed it.
+pub fn verify(target: &BundleArgs) -> Result<(Manifest, String)> {
+    let signed = target.open()?;
+    let key = signed.key().fingerprint().to_string();
+    let bar = progress::files(signed.manifest(), "verifying");
+    let manifest = signed.verify_payload(&mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok((manifest, key))
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    match verify(&args.target) {
+        Ok((manifest, key)) => {
+            if args.json {
+                print_json(&Report {
+                    valid: true,
+                    key_fingerprint: Some(key),
+                    bundle_id: Some(&manifest.bundle_id),
+                    serial: Some(manifest.listing.serial),
+                    files: &manifest.files,
+                    error: None,
+                })?;
+            } else {
+                let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+                println!(
+                    "valid: {} is signed by trusted key {key}; bundle {}, listing serial {}, \
+                     {} files ({} bytes), every hash checked",
+                    args.target.bundle.display(),
+                    manifest.bundle_id,
+                    manifest.listing.serial,
+                    manifest.files.len(),
+                    total
+                );
+            }
+            Ok(Exit::Done)
+        }
+        Err(error) => {
+            if args.json {
+                print_json(&Report {
+                    valid: false,
+                    key_fingerprint: None,
+                    bundle_id: None,
+                    serial: None,
+                    files: &[],
+                    error: Some(error.to_string()),
+                })?;
+            }
+            Err(error)
+        }
+    }
+}
+
+fn print_json(report: &Report) -> Result<()> {
+    let text = serde_json::to_string(report)
+        .map_err(|e| Error::Other(format!("cannot write the JSON report: {e}")))?;
+    println!("{text}");
+    Ok(())
 }

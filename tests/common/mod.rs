@@ -1,3 +1,7 @@
 //! Helpers shared by the integration tests.
 
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
+
+pub mod bundle;
 pub mod http;

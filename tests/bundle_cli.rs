@@ -1,0 +1,183 @@
+//! The offline side's bundle commands through the real binary: verify, inspect,
+//! install --extract-only, join, and a bundle that runs itself; with the tamper
+//! matrix (every region of a bundle, and split parts) giving exit code 3.
+
+mod common;
+
+use common::bundle::{Fixture, airlock, content, fixture, key_files, listing, on_bundle, write};
+use predicates::str::contains;
+use std::fs;
+
+fn state_root(f: &Fixture) -> std::path::PathBuf {
+    let root = f.dir.path().join("state");
+    fs::create_dir_all(&root).unwrap();
+    root
+}
+
+#[test]
+fn verify_accepts_a_good_bundle_and_reports_json() {
+    let f = fixture();
+    let root = state_root(&f);
+    on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
+        .assert()
+        .success()
+        .stdout(contains("valid"));
+    let out = on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["valid"], true);
+    assert_eq!(
+        json["keyFingerprint"],
+        f.keys.key.public().fingerprint().to_string()
+    );
+    assert_eq!(json["bundleId"], f.written.manifest.bundle_id.as_str());
+    assert_eq!(json["serial"], 42);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), f.files.len());
+    assert_eq!(files[1]["name"], "ITMS_8.0_HF7.msp");
+    assert_eq!(files[1]["size"], 70_001);
+    assert_eq!(
+        files[1]["sha256"],
+        f.written.manifest.files[1].sha256.as_str()
+    );
+}
+
+#[test]
+fn keys_in_the_state_root_are_trusted() {
+    let f = fixture();
+    let root = state_root(&f);
+    airlock(&root)
+        .arg("verify")
+        .arg(&f.bundle)
+        .assert()
+        .code(3)
+        .stderr(contains(f.keys.key.public().fingerprint().to_string()))
+        .stderr(contains("no trusted key"));
+    fs::create_dir_all(root.join("trusted-keys")).unwrap();
+    fs::copy(&f.keys.public, root.join("trusted-keys/builder.pub")).unwrap();
+    airlock(&root)
+        .arg("verify")
+        .arg(&f.bundle)
+        .assert()
+        .success();
+    airlock(&root)
+        .env_remove("AIRLOCK_ROOT")
+        .arg("verify")
+        .arg(&f.bundle)
+        .arg("--root")
+        .arg(&root)
+        .assert()
+        .success();
+}
+
+#[test]
+fn inspect_shows_the_manifest_unverified() {
+    let f = fixture();
+    let root = state_root(&f);
+    airlock(&root)
+        .arg("inspect")
+        .arg(&f.bundle)
+        .assert()
+        .success()
+        .stdout(contains("UNVERIFIED"))
+        .stdout(contains("Symantec"))
+        .stdout(contains("Altiris_SMP_8.0.msi"))
+        .stdout(contains("ops@example.com"))
+        .stdout(contains(f.keys.key.public().fingerprint().to_string()));
+    let out = airlock(&root)
+        .arg("inspect")
+        .arg(&f.bundle)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["bundleId"], f.written.manifest.bundle_id.as_str());
+    assert_eq!(json["listing"]["vendor"], "Symantec");
+    assert_eq!(json["files"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn extract_only_writes_the_files_to_the_vendor_folder() {
+    let f = fixture();
+    let root = state_root(&f);
+    on_bundle(
+        &root,
+        &["install", "--extract-only"],
+        &f.bundle,
+        &f.keys.public,
+    )
+    .assert()
+    .success();
+    let dest = f.dir.path().join("Symantec/Components");
+    for (name, bytes) in &f.files {
+        assert_eq!(&fs::read(dest.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert_eq!(listing(&dest).len(), f.files.len());
+}
+
+#[test]
+fn install_without_extract_only_says_it_is_not_available() {
+    let f = fixture();
+    let root = state_root(&f);
+    on_bundle(&root, &["install"], &f.bundle, &f.keys.public)
+        .assert()
+        .code(1)
+        .stderr(contains("not available in this version"));
+    assert!(!f.dir.path().join("Symantec").exists());
+}
+
+#[test]
+fn a_bundle_runs_itself_as_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = key_files(dir.path(), "builder", 5);
+    let files = vec![("Product.msi".to_string(), content(7, 200_000))];
+    let runner = fs::read(env!("CARGO_BIN_EXE_airlock")).unwrap();
+    let bundle = dir.path().join("Selfrun.exe");
+    write(&bundle, &runner, &files, &keys.key);
+    let dest = dir.path().join("out");
+    std::process::Command::new(&bundle)
+        .env_remove("RUST_BACKTRACE")
+        .env("AIRLOCK_ROOT", dir.path().join("state"))
+        .arg("--extract-only")
+        .arg("--extract-to")
+        .arg(&dest)
+        .arg("--trust")
+        .arg(&keys.public)
+        .status()
+        .map(|s| assert!(s.success(), "{s}"))
+        .unwrap();
+    assert_eq!(fs::read(dest.join("Product.msi")).unwrap(), files[0].1);
+
+    let other = key_files(dir.path(), "other", 6);
+    let refused = std::process::Command::new(&bundle)
+        .env("AIRLOCK_ROOT", dir.path().join("state"))
+        .args(["--extract-only", "--extract-to"])
+        .arg(dir.path().join("out2"))
+        .arg("--trust")
+        .arg(&other.public)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(!dir.path().join("out2").exists());
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let root = tempfile::tempdir().unwrap();
+    for cmd in ["keygen", "verify", "inspect", "install", "join"] {
+        airlock(root.path())
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Example"));
+    }
+}
