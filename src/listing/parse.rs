@@ -24,25 +24,21 @@ pub const NAMESPACE: &str = "urn:airlock:product-listing:1";
 /// Deepest element nesting accepted (rule 5).
 pub const MAX_DEPTH: usize = 32;
 
-/// Byte offsets of the elements the catalog-wide rules point at, parallel to
-/// the model's vectors in document order.
+/// Byte offsets of the elements the catalog-wide rules point at, each vector
+/// in document order: the n-th release of the listing (product by product,
+/// releases as written) is at `releases[n]`, its `requires` follow those of the
+/// releases before it in `requires`, and so on. Flat, so that marking costs no
+/// allocation per element.
+#[derive(Default)]
 pub(crate) struct Marks {
     pub eulas: Vec<usize>,
-    pub products: Vec<ProductMarks>,
-    pub hotfixes: Vec<usize>,
-    pub critical_updates: Vec<usize>,
-}
-
-pub(crate) struct ProductMarks {
-    pub at: usize,
-    pub releases: Vec<ReleaseMarks>,
-}
-
-pub(crate) struct ReleaseMarks {
-    pub at: usize,
+    pub products: Vec<usize>,
+    pub releases: Vec<usize>,
     pub requires: Vec<usize>,
     pub recommends: Vec<usize>,
     pub replaces: Vec<usize>,
+    pub hotfixes: Vec<usize>,
+    pub critical_updates: Vec<usize>,
 }
 
 /// The listing's bytes as text; bad UTF-8 is refused with its position.
@@ -67,17 +63,16 @@ pub(crate) fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> 
 pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error> {
     let mut reader = NsReader::from_str(doc.text);
     reader.config_mut().check_comments = true;
-    let base_dir = (base.scheme() == "file")
-        .then(|| base.join(".").map(String::from).ok())
-        .flatten();
     let mut cursor = Cursor {
         reader,
         doc,
         base,
-        base_dir,
+        base_dir: base.join(".").map(String::from).unwrap_or_default(),
         depth: 0,
         root_done: false,
-        files: HashMap::new(),
+        // Roughly one payload per 500 bytes of a large listing: sized once, never rehashed.
+        files: HashMap::with_capacity(doc.text.len() / 500),
+        marks: Marks::default(),
     };
     let root = match cursor.next()? {
         Step::Child(root) => root,
@@ -89,7 +84,7 @@ pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error>
             ));
         }
     };
-    let (mut listing, marks) = cursor.listing(root)?;
+    let mut listing = cursor.listing(root)?;
     match cursor.next()? {
         Step::End => {}
         // `next` refuses a second root element itself; nothing else can follow.
@@ -97,7 +92,7 @@ pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error>
         Step::Close => {}
     }
     listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
-    Ok((listing, marks))
+    Ok((listing, cursor.marks))
 }
 
 /// The contract's elements.
@@ -185,13 +180,15 @@ struct Cursor<'a> {
     reader: NsReader<&'a [u8]>,
     doc: Doc<'a>,
     base: &'a Url,
-    /// For a local listing: the folder URL every relative payload URL must stay in.
-    base_dir: Option<String>,
+    /// The folder URL of the listing (`…/`); a local listing's relative
+    /// payload URLs must stay in it.
+    base_dir: String,
     /// Listing elements now open (the root is depth 1).
     depth: usize,
     root_done: bool,
-    /// Lowercased payload file name -> where it was first used.
-    files: HashMap<String, usize>,
+    /// Payload file name -> where it was first used.
+    files: HashMap<NoCase<'a>, usize>,
+    marks: Marks,
 }
 
 const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
@@ -525,7 +522,11 @@ impl<'a> Cursor<'a> {
     ) -> Result<Values<'e, N>, Error> {
         let mut values: Values<'e, N> = [const { None }; N];
         let element = e.tag.name();
-        for attr in e.start.attributes() {
+        let mut attributes = e.start.attributes();
+        // Duplicates among the attributes that count are caught below, without
+        // the per-element allocation quick-xml's own check makes.
+        attributes.with_checks(false);
+        for attr in attributes {
             let attr = attr.map_err(|err| self.malformed(e.at, element, err))?;
             let key: QName<'_> = attr.key;
             let qname = key.into_inner();
@@ -555,6 +556,13 @@ impl<'a> Cursor<'a> {
                     ),
                 ));
             };
+            if values[slot].is_some() {
+                return Err(self.doc.invalid(
+                    e.at,
+                    element,
+                    format!("attribute `{local}` is written twice; keep one"),
+                ));
+            }
             values[slot] = Some(self.value_of(&attr, e.at, element)?);
         }
         Ok(values)
@@ -583,6 +591,17 @@ impl<'a> Cursor<'a> {
                     e.tag.name()
                 ),
             )),
+        }
+    }
+
+    /// `value` borrowed from the document itself when it is written there as is
+    /// (no entity to replace), so it can outlive the element it was read from.
+    fn in_document(&self, value: &str) -> Cow<'a, str> {
+        let text = self.doc.text;
+        let offset = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        match text.get(offset..offset + value.len()) {
+            Some(slice) if std::ptr::eq(slice.as_ptr(), value.as_ptr()) => Cow::Borrowed(slice),
+            _ => Cow::Owned(value.to_string()),
         }
     }
 
@@ -695,7 +714,7 @@ impl<'a> Cursor<'a> {
 
     // ---- elements -----------------------------------------------------------
 
-    fn listing(&mut self, root: Elem<'a>) -> Result<(Listing, Marks), Error> {
+    fn listing(&mut self, root: Elem<'a>) -> Result<Listing, Error> {
         let [vendor, name, serial, published] =
             self.attrs(&root, ["vendor", "name", "serial", "published"])?;
         let vendor = self.text(&root, "vendor", vendor)?;
@@ -729,12 +748,6 @@ impl<'a> Cursor<'a> {
             hotfixes: Vec::new(),
             critical_updates: Vec::new(),
         };
-        let mut marks = Marks {
-            eulas: Vec::new(),
-            products: Vec::new(),
-            hotfixes: Vec::new(),
-            critical_updates: Vec::new(),
-        };
         self.children(&root, |cur, child| {
             match child.tag {
                 Tag::Installer if listing.installer.is_some() => {
@@ -745,20 +758,19 @@ impl<'a> Cursor<'a> {
                 }
                 Tag::Installer => listing.installer = Some(cur.installer(child)?),
                 Tag::Eula => {
-                    marks.eulas.push(child.at);
+                    cur.marks.eulas.push(child.at);
                     listing.eulas.push(cur.eula(child)?);
                 }
                 Tag::Product => {
-                    let (product, product_marks) = cur.product(child)?;
-                    listing.products.push(product);
-                    marks.products.push(product_marks);
+                    cur.marks.products.push(child.at);
+                    listing.products.push(cur.product(child)?);
                 }
                 Tag::Hotfix => {
-                    marks.hotfixes.push(child.at);
+                    cur.marks.hotfixes.push(child.at);
                     listing.hotfixes.push(cur.hotfix(child)?);
                 }
                 Tag::CriticalUpdate => {
-                    marks.critical_updates.push(child.at);
+                    cur.marks.critical_updates.push(child.at);
                     listing.critical_updates.push(cur.critical_update(child)?);
                 }
                 _ => {
@@ -771,7 +783,7 @@ impl<'a> Cursor<'a> {
             }
             Ok(())
         })?;
-        Ok((listing, marks))
+        Ok(listing)
     }
 
     /// The one payload child of `e`, of one of `kinds`.
@@ -868,14 +880,14 @@ impl<'a> Cursor<'a> {
                 ),
             ));
         }
-        let file = self.text(&e, "file", file)?;
+        let file = self.required(&e, "file", file)?;
         if let Some(problem) = file_name_problem(&file) {
             return Err(self.bad(
                 &e,
                 format!("plain file name: `file` {file:?} {problem}; give a plain file name"),
             ));
         }
-        if let Some(first) = self.files.insert(file.to_ascii_lowercase(), e.at) {
+        if let Some(first) = self.files.insert(NoCase(self.in_document(&file)), e.at) {
             return Err(self.bad(
                 &e,
                 format!(
@@ -927,7 +939,7 @@ impl<'a> Cursor<'a> {
         self.leaf(&e)?;
         Ok(Payload {
             kind,
-            file,
+            file: file.into_owned(),
             url,
             size,
             sha256: digest,
@@ -938,12 +950,20 @@ impl<'a> Cursor<'a> {
 
     /// A payload URL, absolute or resolved against the listing's own URL.
     fn url(&self, e: &Elem<'_>, text: &str) -> Result<Url, Error> {
-        let url = self.base.join(text).map_err(|err| {
+        let not_url = |err: url::ParseError| {
             self.bad(
                 e,
                 format!("payload url: `url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
             )
-        })?;
+        };
+        if is_plain_path(text) && !self.base_dir.is_empty() {
+            // The common case, a path below the listing's folder: one parse, no join.
+            let mut full = String::with_capacity(self.base_dir.len() + text.len());
+            full.push_str(&self.base_dir);
+            full.push_str(text);
+            return Url::parse(&full).map_err(not_url);
+        }
+        let url = self.base.join(text).map_err(not_url)?;
         if !matches!(url.scheme(), "http" | "https" | "file") {
             return Err(self.bad(
                 e,
@@ -954,9 +974,9 @@ impl<'a> Cursor<'a> {
             ));
         }
         let relative = Url::parse(text) == Err(url::ParseError::RelativeUrlWithoutBase);
-        if let Some(dir) = &self.base_dir
+        if self.base.scheme() == "file"
             && relative
-            && !url.as_str().starts_with(dir.as_str())
+            && !url.as_str().starts_with(self.base_dir.as_str())
         {
             return Err(self.bad(
                 e,
@@ -968,7 +988,7 @@ impl<'a> Cursor<'a> {
         Ok(url)
     }
 
-    fn product(&mut self, e: Elem<'a>) -> Result<(Product, ProductMarks), Error> {
+    fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
         let [id, name, kind, category, applies_to, retain] = self.attrs(
             &e,
             [
@@ -1049,28 +1069,26 @@ impl<'a> Cursor<'a> {
         };
         let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
         let mut releases: Vec<Release> = Vec::new();
-        let mut marks = ProductMarks {
-            at: e.at,
-            releases: Vec::new(),
-        };
+        let first_release = self.marks.releases.len();
         self.children(&e, |cur, child| {
             if child.tag != Tag::Release {
                 return Err(cur.misplaced(&child, "product", "<release>"));
             }
-            let (release, release_marks) = cur.release(child, kind)?;
+            let at = child.at;
+            cur.marks.releases.push(at);
+            let release = cur.release(child, kind)?;
             if let Some(i) = releases.iter().position(|r| r.version == release.version) {
                 return Err(cur.doc.invalid(
-                    release_marks.at,
+                    at,
                     "release",
                     format!(
                         "unique release version: release {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
                         release.version,
-                        cur.doc.location(marks.releases[i].at)
+                        cur.doc.location(cur.marks.releases[first_release + i])
                     ),
                 ));
             }
             releases.push(release);
-            marks.releases.push(release_marks);
             Ok(())
         })?;
         if releases.is_empty() {
@@ -1079,25 +1097,18 @@ impl<'a> Cursor<'a> {
                 "product releases: a product needs at least one <release>; add one",
             ));
         }
-        Ok((
-            Product {
-                id,
-                name,
-                kind,
-                category,
-                applies_to,
-                retain_on_cascade,
-                releases,
-            },
-            marks,
-        ))
+        Ok(Product {
+            id,
+            name,
+            kind,
+            category,
+            applies_to,
+            retain_on_cascade,
+            releases,
+        })
     }
 
-    fn release(
-        &mut self,
-        e: Elem<'a>,
-        kind: ProductKind,
-    ) -> Result<(Release, ReleaseMarks), Error> {
+    fn release(&mut self, e: Elem<'a>, kind: ProductKind) -> Result<Release, Error> {
         let [version, label, eula, license, arch, published] = self.attrs(
             &e,
             ["version", "label", "eula", "license", "arch", "published"],
@@ -1143,12 +1154,6 @@ impl<'a> Cursor<'a> {
             properties: Vec::new(),
             checks: Vec::new(),
         };
-        let mut marks = ReleaseMarks {
-            at: e.at,
-            requires: Vec::new(),
-            recommends: Vec::new(),
-            replaces: Vec::new(),
-        };
         self.children(&e, |cur, child| {
             match child.tag {
                 Tag::Payload if kind == ProductKind::Suite => {
@@ -1168,11 +1173,11 @@ impl<'a> Cursor<'a> {
                         Some(cur.payload(child, &[PayloadKind::Msi, PayloadKind::Exe], Tag::Release)?)
                 }
                 Tag::Requires => {
-                    marks.requires.push(child.at);
+                    cur.marks.requires.push(child.at);
                     release.requires.push(cur.dependency(child)?);
                 }
                 Tag::Recommends => {
-                    marks.recommends.push(child.at);
+                    cur.marks.recommends.push(child.at);
                     release.recommends.push(cur.dependency(child)?);
                 }
                 Tag::UpgradesFrom => {
@@ -1187,7 +1192,7 @@ impl<'a> Cursor<'a> {
                     let product = cur.text(&child, "product", product)?;
                     cur.product_id(&child, "product", &product)?;
                     cur.leaf(&child)?;
-                    marks.replaces.push(child.at);
+                    cur.marks.replaces.push(child.at);
                     release.replaces.push(product);
                 }
                 Tag::Property => release.properties.push(cur.property(child)?),
@@ -1208,7 +1213,7 @@ impl<'a> Cursor<'a> {
                 "one payload: a release of a solution or optional component needs one <payload>; add it",
             ));
         }
-        Ok((release, marks))
+        Ok(release)
     }
 
     fn dependency(&mut self, e: Elem<'a>) -> Result<Dependency, Error> {
@@ -1420,6 +1425,17 @@ fn kind_name(kind: PayloadKind) -> &'static str {
     }
 }
 
+/// A relative path of plain segments (`msi/a-1.0.msi`): no scheme, query,
+/// fragment, `.` or `..` segment, nothing to escape; it resolves to the
+/// listing's folder followed by itself.
+fn is_plain_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._~-/".contains(&b))
+        && text.split('/').all(|s| !matches!(s, "" | "." | ".."))
+}
+
 /// `[a-z0-9][a-z0-9._-]*`
 pub(crate) fn is_product_id(text: &str) -> bool {
     let mut bytes = text.bytes();
@@ -1449,10 +1465,34 @@ fn is_guid(text: &str) -> bool {
     let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
         return false;
     };
-    let groups: Vec<&str> = inner.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    let mut groups = inner.split('-');
+    [8, 4, 4, 4, 12].iter().all(|&n| {
+        groups
+            .next()
+            .is_some_and(|g| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    }) && groups.next().is_none()
+}
+
+/// A file name that hashes and compares without ASCII case, as Windows names do.
+struct NoCase<'a>(Cow<'a, str>);
+
+impl PartialEq for NoCase<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for NoCase<'_> {}
+
+impl std::hash::Hash for NoCase<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut lower = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(lower.len()) {
+            let lower = &mut lower[..chunk.len()];
+            lower.copy_from_slice(chunk);
+            lower.make_ascii_lowercase();
+            state.write(lower);
+        }
+        state.write_u8(0xff);
+    }
 }
