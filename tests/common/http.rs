@@ -22,8 +22,8 @@ pub fn serve_dir(dir: impl Into<PathBuf>) -> String {
             sender
                 .send(listener.local_addr().expect("local address"))
                 .expect("report the address");
-            let app = axum::Router::new()
-                .fallback_service(tower_http::services::ServeDir::new(dir));
+            let app =
+                axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
             axum::serve(listener, app).await.expect("serve");
         });
     });
