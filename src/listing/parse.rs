@@ -1496,3 +1496,52 @@ impl std::hash::Hash for NoCase<'_> {
         state.write_u8(0xff);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-parse path for plain relative URLs gives what `Url::join` gives.
+        #[test]
+        fn plain_paths_resolve_like_join(
+            segments in prop::collection::vec("[a-zA-Z0-9._~-]{1,8}", 1..5),
+            base in prop::sample::select(vec![
+                "https://vendor.example/listings/itms.pl.xml?token=1",
+                "http://127.0.0.1:8080/itms.pl.xml",
+                "file:///srv/vendor%20site/itms.pl.xml.zip",
+            ]),
+        ) {
+            let text = segments.join("/");
+            prop_assume!(is_plain_path(&text));
+            let base = Url::parse(base).unwrap();
+            let dir = String::from(base.join(".").unwrap());
+            prop_assert_eq!(Url::parse(&format!("{dir}{text}")).unwrap(), base.join(&text).unwrap());
+        }
+    }
+
+    #[test]
+    fn plain_paths_exclude_what_join_treats_specially() {
+        for text in [
+            "", "/a", "a//b", "./a", "a/../b", "..", "a?b", "a#b", "a b", "a%20b", "c:x", "a\\b",
+        ] {
+            assert!(!is_plain_path(text), "{text}");
+        }
+        assert!(is_plain_path("msi/smp-8.0.2298.0.msi"));
+    }
+
+    #[test]
+    fn guids_are_braced_8_4_4_4_12_hex() {
+        assert!(is_guid("{6C0B2B2E-1F3A-4d5e-9A7B-0C1D2E3F4A5B}"));
+        for bad in [
+            "6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B-0}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B0C1D2E3F4A5B}",
+            "{6C0B2B2G-1F3A-4D5E-9A7B-0C1D2E3F4A5B}",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+    }
+}
