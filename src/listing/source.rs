@@ -6,10 +6,11 @@
 
 use super::Error;
 use super::model::Catalog;
-use super::parse::{self, decode};
+use super::parse;
 use super::position::Doc;
 use super::signature;
 use super::validate::{Parsed, validate};
+use super::xml::decode;
 use bundle_format::keys::PublicKey;
 use std::fs;
 use std::io::{self, Read};
