@@ -27,7 +27,7 @@ pub(crate) fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> 
         };
         doc.invalid(
             e.valid_up_to(),
-            "productListing",
+            "xml",
             "encoding: the listing is not valid UTF-8 here; save it as UTF-8",
         )
     })
