@@ -1,19 +1,31 @@
-//! The Airlock bundle container.
+//! The Airlock bundle container: one file holding a runner executable, a
+//! signed manifest, a compressed payload of files and a trailer that locates
+//! them. The byte layout is specified in this crate's README.md.
+//!
+//! Writing: [`write_bundle`]. Reading: [`inspect`] (no key, unverified),
+//! [`SignedBundle::open`] (trailer, signature, runner), then one pass over the
+//! payload with [`SignedBundle::verify_payload`] or [`SignedBundle::extract`];
+//! [`verify`] and [`extract`] do both steps. [`has_trailer`] tells whether a
+//! file (such as the running executable) carries a bundle.
 
+mod error;
+mod extract;
 pub mod keys;
+pub mod manifest;
+mod payload;
+mod read;
+pub mod trailer;
+mod ustar;
+mod write;
 
-/// Why a bundle could not be written, read or trusted.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Verification(String),
-    #[error("{0}")]
-    Io(String),
-}
+pub use error::{Error, Failure};
+pub use extract::{extract, verify};
+pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
+pub use manifest::{
+    EulaRef, FileEntry, LicenseRef, ListingRef, Manifest, ManifestError, PlanItem, RunnerRef,
+};
+pub use read::{SignedBundle, Unverified, has_trailer, inspect};
+pub use write::{WriteOptions, Written, write_bundle};
 
-impl Error {
-    /// True when the bundle itself is not to be trusted (as opposed to an I/O failure).
-    pub fn is_verification(&self) -> bool {
-        matches!(self, Error::Verification(_))
-    }
-}
+/// What the signature covers comes after these bytes (domain separation).
+pub const SIGNATURE_CONTEXT: &[u8] = b"airlock bundle manifest v1\0";

@@ -1,8 +1,21 @@
-//! Resolving a selection against the catalog into an ordered, explained plan.
+//! Resolving a selection against the catalog into an ordered, explained plan:
+//! dependencies, optional components, hot fixes, and upgrades of what a
+//! machine already has.
 
-/// Why a selection cannot be resolved.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Unresolvable(String),
-}
+mod error;
+mod hotfix;
+mod item;
+mod resolve;
+mod selection;
+mod suggest;
+mod upgrade;
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use error::{Asked, Error};
+pub use item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+pub use resolve::resolve;
+pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};

@@ -1,0 +1,424 @@
+//! The manifest: the signed JSON document that names everything a bundle
+//! holds, its strict parsing, and the validation every field goes through
+//! (so a reader never acts on a name, size or hash it has not checked).
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The largest manifest accepted, in bytes.
+pub const MAX_MANIFEST_LEN: u64 = 16 * 1024 * 1024;
+/// The most files a bundle may hold.
+pub const MAX_FILES: usize = 10_000;
+/// The most plan items, licenses or EULAs a manifest may list (each).
+pub const MAX_ITEMS: usize = 100_000;
+/// The longest file name, in UTF-8 bytes (it must fit a ustar name field).
+pub const MAX_NAME_LEN: usize = 100;
+/// The longest free-text field (product ids, versions, contact, ...), in bytes.
+pub const MAX_TEXT_LEN: usize = 4096;
+
+/// Everything a bundle states about itself. Serialized as JSON with camelCase
+/// keys; unknown keys are refused (a format-1 reader must understand every
+/// field it trusts; extensions go in [`PlanItem::extra`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    /// Always [`FORMAT_VERSION`] for what this crate writes.
+    pub format: u32,
+    /// 32 lowercase hex digits (128 bits); filled by the writer.
+    pub bundle_id: String,
+    /// Creation time, seconds since the Unix epoch (UTC); filled by the writer.
+    /// Per signing key, it orders bundles for rollback protection.
+    pub created: u64,
+    /// The program that built the bundle, e.g. `airlock 0.1.0`.
+    pub builder: String,
+    pub listing: ListingRef,
+    /// The signing key's fingerprint (16 hex digits); filled by the writer.
+    pub key_fingerprint: String,
+    /// The runner executable at the start of the file; filled by the writer.
+    pub runner: RunnerRef,
+    /// The install plan, in the order it runs.
+    pub plan: Vec<PlanItem>,
+    /// Every file of the payload, in payload order.
+    pub files: Vec<FileEntry>,
+    #[serde(default)]
+    pub licenses: Vec<LicenseRef>,
+    #[serde(default)]
+    pub eulas: Vec<EulaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// For an incremental bundle: sha256 (hex) of the history it was built against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_history: Option<String>,
+}
+
+/// The listing the bundle was built from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListingRef {
+    pub vendor: String,
+    pub name: String,
+    pub serial: u64,
+    /// sha256 (hex) of the listing's exact bytes.
+    pub sha256: String,
+}
+
+/// Size and digest of the runner executable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunnerRef {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// One step of the install plan. The application gives the fields their
+/// meaning; `extra` carries whatever else it needs, verbatim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanItem {
+    pub product: String,
+    pub version: String,
+    pub kind: String,
+    pub action: String,
+    /// The file (in `files`) this step installs, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// One file of the payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileEntry {
+    /// A plain file name (see [`check_name`]).
+    pub name: String,
+    /// What the file is (`msi`, `msp`, `exe`, `text`, `license`, ...): `[a-z0-9-]{1,32}`.
+    pub kind: String,
+    pub size: u64,
+    /// 64 lowercase hex digits.
+    pub sha256: String,
+}
+
+/// A license file shipped in the bundle, for one product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LicenseRef {
+    pub product: String,
+    /// The file (in `files`) holding the license.
+    pub file: String,
+}
+
+/// A EULA the builder accepted: its id and the sha256 (hex) of its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EulaRef {
+    pub id: String,
+    pub sha256: String,
+}
+
+/// Why a manifest is not acceptable; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    #[error("manifest is not valid JSON for format 1: {0}")]
+    Json(String),
+    #[error(
+        "bundle format {found} is not format {supported}, the one this program reads; a newer bundle needs a newer airlock"
+    )]
+    UnsupportedFormat { found: u32, supported: u32 },
+    #[error("manifest field {field}: {problem}")]
+    Field { field: String, problem: String },
+}
+
+fn field_error(field: impl Into<String>, problem: impl Into<String>) -> ManifestError {
+    ManifestError::Field {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+impl Manifest {
+    /// A manifest with the caller's part still empty; the writer fills
+    /// `format`, `bundle_id`, `created`, `key_fingerprint` and `runner`.
+    pub fn new(builder: impl Into<String>, listing: ListingRef) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            bundle_id: String::new(),
+            created: 0,
+            builder: builder.into(),
+            listing,
+            key_fingerprint: String::new(),
+            runner: RunnerRef::default(),
+            plan: Vec::new(),
+            files: Vec::new(),
+            licenses: Vec::new(),
+            eulas: Vec::new(),
+            contact: None,
+            base_history: None,
+        }
+    }
+
+    /// Parses and validates manifest bytes. An unsupported `format` is reported
+    /// as such before anything else is looked at.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+        #[derive(Deserialize)]
+        struct FormatOnly {
+            format: u32,
+        }
+        if let Ok(FormatOnly { format }) = serde_json::from_slice::<FormatOnly>(bytes)
+            && format != FORMAT_VERSION
+        {
+            return Err(ManifestError::UnsupportedFormat {
+                found: format,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Json(e.to_string()))?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    /// The exact bytes that are signed and stored: compact JSON, fields in declaration order.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match serde_json::to_vec(self) {
+            Ok(bytes) => bytes,
+            // Only string keys and plain data: serialization cannot fail.
+            Err(e) => unreachable!("manifest serialization failed: {e}"),
+        }
+    }
+
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), ManifestError> {
+        if self.format != FORMAT_VERSION {
+            return Err(ManifestError::UnsupportedFormat {
+                found: self.format,
+                supported: FORMAT_VERSION,
+            });
+        }
+        check_hex("bundleId", &self.bundle_id, 32)?;
+        check_text("builder", &self.builder)?;
+        check_text("listing.vendor", &self.listing.vendor)?;
+        check_text("listing.name", &self.listing.name)?;
+        check_hex("listing.sha256", &self.listing.sha256, 64)?;
+        check_hex("keyFingerprint", &self.key_fingerprint, 16)?;
+        check_hex("runner.sha256", &self.runner.sha256, 64)?;
+        if let Some(contact) = &self.contact {
+            check_text_allow_empty("contact", contact)?;
+        }
+        if let Some(base) = &self.base_history {
+            check_hex("baseHistory", base, 64)?;
+        }
+
+        if self.files.len() > MAX_FILES {
+            return Err(field_error(
+                "files",
+                format!(
+                    "{} files, more than the limit of {MAX_FILES}",
+                    self.files.len()
+                ),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, f) in self.files.iter().enumerate() {
+            let at = format!("files[{i}]");
+            check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p))?;
+            if !seen.insert(f.name.to_lowercase()) {
+                return Err(field_error(
+                    format!("{at}.name"),
+                    format!(
+                        "{:?} appears twice (names are compared ignoring case)",
+                        f.name
+                    ),
+                ));
+            }
+            check_kind(&format!("{at}.kind"), &f.kind)?;
+            check_hex(&format!("{at}.sha256"), &f.sha256, 64)?;
+        }
+        let has_file = |name: &str| self.files.iter().any(|f| f.name == name);
+
+        for (what, len) in [
+            ("plan", self.plan.len()),
+            ("licenses", self.licenses.len()),
+            ("eulas", self.eulas.len()),
+        ] {
+            if len > MAX_ITEMS {
+                return Err(field_error(
+                    what,
+                    format!("{len} items, more than the limit of {MAX_ITEMS}"),
+                ));
+            }
+        }
+        for (i, item) in self.plan.iter().enumerate() {
+            let at = format!("plan[{i}]");
+            check_text(&format!("{at}.product"), &item.product)?;
+            check_text(&format!("{at}.version"), &item.version)?;
+            check_text(&format!("{at}.kind"), &item.kind)?;
+            check_text(&format!("{at}.action"), &item.action)?;
+            if let Some(file) = &item.file
+                && !has_file(file)
+            {
+                return Err(field_error(
+                    format!("{at}.file"),
+                    format!("{file:?} is not one of the bundle's files"),
+                ));
+            }
+        }
+        for (i, lic) in self.licenses.iter().enumerate() {
+            let at = format!("licenses[{i}]");
+            check_text(&format!("{at}.product"), &lic.product)?;
+            if !has_file(&lic.file) {
+                return Err(field_error(
+                    format!("{at}.file"),
+                    format!("{:?} is not one of the bundle's files", lic.file),
+                ));
+            }
+        }
+        for (i, eula) in self.eulas.iter().enumerate() {
+            let at = format!("eulas[{i}]");
+            check_text(&format!("{at}.id"), &eula.id)?;
+            check_hex(&format!("{at}.sha256"), &eula.sha256, 64)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_hex(field: &str, value: &str, len: usize) -> Result<(), ManifestError> {
+    if value.len() == len
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(field_error(
+            field,
+            format!("{value:?} is not {len} lowercase hex digits"),
+        ))
+    }
+}
+
+fn check_text(field: &str, value: &str) -> Result<(), ManifestError> {
+    if value.is_empty() {
+        return Err(field_error(field, "is empty"));
+    }
+    check_text_allow_empty(field, value)
+}
+
+fn check_text_allow_empty(field: &str, value: &str) -> Result<(), ManifestError> {
+    if value.len() > MAX_TEXT_LEN {
+        return Err(field_error(
+            field,
+            format!("{} bytes, longer than {MAX_TEXT_LEN}", value.len()),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(field_error(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn check_kind(field: &str, value: &str) -> Result<(), ManifestError> {
+    if (1..=32).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+    {
+        Ok(())
+    } else {
+        Err(field_error(
+            field,
+            format!("{value:?} is not 1 to 32 of a-z, 0-9, -"),
+        ))
+    }
+}
+
+/// Windows device names, refused as file names with or without an extension.
+const DEVICE_NAMES: [&str; 22] = [
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Checks that `name` is a plain file name, safe on Windows and Unix alike:
+/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL or control characters;
+/// none of `: * ? " < > |`; not ending in `.` or space; not a Windows device
+/// name (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("file name is empty".into());
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "file name {name:?} is {} bytes, longer than {MAX_NAME_LEN}",
+            name.len()
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| {
+        c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+    }) {
+        return Err(format!(
+            "file name {name:?} contains {c:?}; only plain file names are allowed"
+        ));
+    }
+    if name.contains("..") {
+        return Err(format!("file name {name:?} contains \"..\""));
+    }
+    if name.ends_with('.') || name.ends_with(' ') {
+        return Err(format!("file name {name:?} ends with a dot or a space"));
+    }
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or(name)
+        .trim_end()
+        .to_ascii_lowercase();
+    if DEVICE_NAMES.contains(&stem.as_str()) {
+        return Err(format!("file name {name:?} is a Windows device name"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for good in [
+            "a.msi",
+            "ITMS 8.0 HF7.msp",
+            "Ünïcode.txt",
+            "con1.txt",
+            ".hidden",
+        ] {
+            assert_eq!(check_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            "a..b",
+            "x\0",
+            "tab\there",
+            "CON",
+            "nul.txt",
+            "Com1.msi",
+            "lpt9",
+            "trail.",
+            "trail ",
+            "a:b",
+            "q?",
+            "p|q",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(check_name(&"a".repeat(101)).is_err());
+        assert!(check_name(&"a".repeat(100)).is_ok());
+    }
+}

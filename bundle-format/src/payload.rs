@@ -1,0 +1,301 @@
+//! The single pass over the payload: one thread reads and decompresses, the
+//! other checks the tar framing against the manifest, hashes every file and
+//! hands its bytes to a sink (discarded by `verify`, staged by `extract`).
+//! Nothing is read past a declared size, and memory stays bounded.
+
+use crate::error::{Error, Failure};
+use crate::manifest::FileEntry;
+use crate::read::SignedBundle;
+use crate::ustar;
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+/// Size of each decompressed chunk passed between the threads.
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight (memory bound: CHUNKS x CHUNK, plus zstd's window).
+const CHUNKS: usize = 4;
+/// The largest zstd window accepted (2^24 = 16 MiB); levels 1..=19 stay below it.
+pub const MAX_WINDOW_LOG: u32 = 24;
+
+/// Receives each file's bytes during the pass.
+pub(crate) trait Sink {
+    fn begin(&mut self, entry: &FileEntry) -> Result<(), Error>;
+    fn data(&mut self, bytes: &[u8]) -> Result<(), Error>;
+    /// Called once the file's size and sha256 matched.
+    fn end(&mut self, entry: &FileEntry) -> Result<(), Error>;
+}
+
+/// Discards the bytes: for `verify`.
+pub(crate) struct Discard;
+
+impl Sink for Discard {
+    fn begin(&mut self, _: &FileEntry) -> Result<(), Error> {
+        Ok(())
+    }
+    fn data(&mut self, _: &[u8]) -> Result<(), Error> {
+        Ok(())
+    }
+    fn end(&mut self, _: &FileEntry) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+enum Msg {
+    Data(Vec<u8>),
+    End,
+    Failed(Error),
+}
+
+/// Streams the payload of `bundle` once, checking it against the manifest.
+pub(crate) fn pass(
+    bundle: &SignedBundle,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Error> {
+    let source = bundle.payload_reader()?;
+    let (tx, rx) = sync_channel::<Msg>(CHUNKS);
+    let (free_tx, free_rx) = sync_channel::<Vec<u8>>(CHUNKS + 1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || decompress(bundle, source, tx, free_rx));
+        let mut chunks = Chunks {
+            rx,
+            free: free_tx,
+            current: Vec::new(),
+            pos: 0,
+            ended: false,
+        };
+        let result = check(bundle, &mut chunks, sink, progress);
+        // Dropping the receivers stops the decompressing thread if it is still going.
+        drop(chunks);
+        result
+    })
+}
+
+/// Records the error of the underlying file, so a read failure is not
+/// mistaken for a damaged payload.
+struct Tracked<R> {
+    inner: R,
+    error: Option<io::ErrorKind>,
+    message: String,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            self.error = Some(e.kind());
+            self.message = e.to_string();
+        })
+    }
+}
+
+fn decompress(
+    bundle: &SignedBundle,
+    source: io::Take<std::fs::File>,
+    tx: SyncSender<Msg>,
+    free: Receiver<Vec<u8>>,
+) {
+    let tracked = Tracked {
+        inner: source,
+        error: None,
+        message: String::new(),
+    };
+    let reader = io::BufReader::with_capacity(CHUNK, tracked);
+    let mut z = match zstd::stream::read::Decoder::with_buffer(reader) {
+        Ok(z) => z,
+        Err(e) => {
+            let _ = tx.send(Msg::Failed(Error::io(bundle.path(), e)));
+            return;
+        }
+    };
+    if let Err(e) = z.window_log_max(MAX_WINDOW_LOG) {
+        let _ = tx.send(Msg::Failed(Error::io(bundle.path(), e)));
+        return;
+    }
+    let mut allocated = 0;
+    loop {
+        let mut buf = match free.try_recv() {
+            Ok(b) => b,
+            Err(_) if allocated < CHUNKS + 1 => {
+                allocated += 1;
+                vec![0u8; CHUNK]
+            }
+            Err(_) => match free.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            },
+        };
+        buf.resize(CHUNK, 0);
+        let mut filled = 0;
+        let mut outcome = None;
+        while filled < CHUNK {
+            match z.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    outcome = Some(Msg::End);
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let tracked = z.get_ref().get_ref();
+                    let err = match tracked.error {
+                        Some(kind) => {
+                            Error::io(bundle.path(), io::Error::new(kind, tracked.message.clone()))
+                        }
+                        None => bundle.fail(Failure::Payload(format!(
+                            "the compressed data is damaged ({e})"
+                        ))),
+                    };
+                    outcome = Some(Msg::Failed(err));
+                    break;
+                }
+            }
+        }
+        // What was decoded before an error goes first, so a file whose bytes
+        // are wrong is named before the damage is reported.
+        buf.truncate(filled);
+        if filled > 0 && tx.send(Msg::Data(buf)).is_err() {
+            return;
+        }
+        if let Some(last) = outcome {
+            let _ = tx.send(last);
+            return;
+        }
+    }
+}
+
+/// The consuming side: decompressed bytes as a stream of slices.
+struct Chunks {
+    rx: Receiver<Msg>,
+    free: SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    ended: bool,
+}
+
+impl Chunks {
+    /// Up to `max` next bytes; empty only at the end of the payload.
+    fn next(&mut self, max: usize) -> Result<&[u8], Error> {
+        while self.pos == self.current.len() && !self.ended {
+            match self.rx.recv() {
+                Ok(Msg::Data(buf)) => {
+                    let old = std::mem::replace(&mut self.current, buf);
+                    if old.capacity() > 0 {
+                        let _ = self.free.try_send(old);
+                    }
+                    self.pos = 0;
+                }
+                Ok(Msg::End) => self.ended = true,
+                Ok(Msg::Failed(e)) => return Err(e),
+                Err(_) => self.ended = true,
+            }
+        }
+        let n = max.min(self.current.len() - self.pos);
+        let s = &self.current[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Fills `out` completely; returns how many bytes were available if fewer.
+    fn fill(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        let mut got = 0;
+        while got < out.len() {
+            let s = self.next(out.len() - got)?;
+            if s.is_empty() {
+                break;
+            }
+            out[got..got + s.len()].copy_from_slice(s);
+            got += s.len();
+        }
+        Ok(got)
+    }
+}
+
+fn check(
+    bundle: &SignedBundle,
+    chunks: &mut Chunks,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Error> {
+    let files = &bundle.manifest().files;
+    let file_fail = |name: &str, problem: String| {
+        bundle.fail(Failure::File {
+            name: name.to_string(),
+            problem,
+        })
+    };
+    let mut done = 0u64;
+    let mut header = [0u8; ustar::BLOCK];
+    for entry in files {
+        let got = chunks.fill(&mut header)?;
+        if got < ustar::BLOCK {
+            return Err(file_fail(
+                &entry.name,
+                "the payload ends before this file".into(),
+            ));
+        }
+        if header != ustar::header(&entry.name, entry.size) {
+            return Err(file_fail(
+                &entry.name,
+                ustar::describe_mismatch(&header, &entry.name, entry.size),
+            ));
+        }
+        sink.begin(entry)?;
+        let mut hasher = Sha256::new();
+        let mut left = entry.size;
+        while left > 0 {
+            let s = chunks.next(left.min(CHUNK as u64) as usize)?;
+            if s.is_empty() {
+                return Err(file_fail(
+                    &entry.name,
+                    format!(
+                        "the payload ends after {} of its {} bytes",
+                        entry.size - left,
+                        entry.size
+                    ),
+                ));
+            }
+            hasher.update(s);
+            sink.data(s)?;
+            left -= s.len() as u64;
+            done += s.len() as u64;
+            progress(done);
+        }
+        let digest = hex::encode(hasher.finalize());
+        if digest != entry.sha256 {
+            return Err(file_fail(
+                &entry.name,
+                format!("sha256 is {digest}, the manifest says {}", entry.sha256),
+            ));
+        }
+        let pad = ustar::padding(entry.size);
+        let mut zeros = [0u8; ustar::BLOCK];
+        if chunks.fill(&mut zeros[..pad])? < pad || zeros.iter().any(|&b| b != 0) {
+            return Err(file_fail(
+                &entry.name,
+                "the tar padding after it is missing or not zero".into(),
+            ));
+        }
+        sink.end(entry)?;
+    }
+    let mut end = [0u8; ustar::END_LEN];
+    let got = chunks.fill(&mut end)?;
+    if got >= ustar::BLOCK && end[..ustar::BLOCK].iter().any(|&b| b != 0) {
+        let len = end[..100].iter().position(|&b| b == 0).unwrap_or(100);
+        return Err(bundle.fail(Failure::Payload(format!(
+            "holds an entry {:?} that the manifest does not list",
+            String::from_utf8_lossy(&end[..len])
+        ))));
+    }
+    if got < ustar::END_LEN || end.iter().any(|&b| b != 0) {
+        return Err(bundle.fail(Failure::Payload(
+            "the end-of-archive marker is missing or damaged".into(),
+        )));
+    }
+    if !chunks.next(1)?.is_empty() {
+        return Err(bundle.fail(Failure::Payload(
+            "data follows the end of the archive".into(),
+        )));
+    }
+    Ok(())
+}

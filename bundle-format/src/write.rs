@@ -1,0 +1,389 @@
+//! Writing a bundle: the runner, the signed manifest, the zstd-compressed tar
+//! payload streamed from the caller's readers (checked against the sizes and
+//! digests the caller declared), and the trailer; atomically, so a failure
+//! leaves no output behind.
+
+use crate::error::Error;
+use crate::keys::SigningKey;
+use crate::manifest::{FORMAT_VERSION, FileEntry, Manifest, ManifestError};
+use crate::trailer::Layout;
+use crate::{SIGNATURE_CONTEXT, ustar};
+use sha2::{Digest, Sha256};
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Size of the buffers used to copy data.
+pub(crate) const COPY_BUF: usize = 1 << 20;
+
+/// How to write a bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// zstd level, 1..=19. The default, 3, costs little on MSIs that are already compressed.
+    pub level: i32,
+    /// zstd worker threads (at least 1; the output does not depend on this number).
+    pub workers: u32,
+    /// Creation time (seconds since the Unix epoch); `None` means now.
+    pub created: Option<u64>,
+    /// Derive the bundle id from the content instead of drawing it at random.
+    pub reproducible: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            level: 3,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(1),
+            created: None,
+            reproducible: false,
+        }
+    }
+}
+
+impl WriteOptions {
+    /// The defaults, made reproducible when `SOURCE_DATE_EPOCH` is set: the
+    /// creation time is taken from it and the bundle id derived from the content.
+    pub fn from_env() -> Result<WriteOptions, Error> {
+        WriteOptions::with_source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())
+    }
+
+    /// As [`WriteOptions::from_env`], given the variable's value.
+    pub fn with_source_date_epoch(value: Option<&OsStr>) -> Result<WriteOptions, Error> {
+        let mut options = WriteOptions::default();
+        if let Some(value) = value {
+            let epoch = value
+                .to_str()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    Error::Options(format!(
+                        "SOURCE_DATE_EPOCH={value:?} is not a number of seconds since 1970-01-01"
+                    ))
+                })?;
+            options.created = Some(epoch);
+            options.reproducible = true;
+        }
+        Ok(options)
+    }
+}
+
+/// What was written.
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// The manifest as signed, with the fields the writer filled.
+    pub manifest: Manifest,
+    pub layout: Layout,
+    /// Total size of the bundle file in bytes.
+    pub size: u64,
+}
+
+/// Writes a bundle to `dest`.
+///
+/// `manifest` is the caller's part (see [`Manifest::new`]); the writer sets
+/// `format`, `bundleId`, `created`, `keyFingerprint` and `runner`. The runner
+/// is copied from `runner`; each file of `manifest.files`, in order, from the
+/// reader `open` returns for it, which must yield exactly the declared size
+/// and sha256. `progress` is called with the number of file bytes written so far.
+/// The output is written to a temporary file next to `dest`, synced, and
+/// renamed over `dest` only when complete; on failure it is removed.
+pub fn write_bundle<R: Read, F: Read>(
+    dest: &Path,
+    runner: R,
+    manifest: Manifest,
+    key: &SigningKey,
+    open: impl FnMut(&FileEntry) -> io::Result<F>,
+    options: &WriteOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Written, Error> {
+    if !(1..=19).contains(&options.level) {
+        return Err(Error::Options(format!(
+            "zstd level {} is outside 1..=19",
+            options.level
+        )));
+    }
+    let mut manifest = manifest;
+    manifest.format = FORMAT_VERSION;
+    manifest.key_fingerprint = key.public().fingerprint().to_string();
+    manifest.created = match options.created {
+        Some(t) => t,
+        None => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    // Placeholders so the caller's fields can be checked before anything is written.
+    manifest.bundle_id = "0".repeat(32);
+    manifest.runner.sha256 = "0".repeat(64);
+    manifest.validate().map_err(Error::Manifest)?;
+
+    let mut out = TempOutput::create(dest)?;
+    let result = write_parts(&mut out, runner, manifest, key, open, options, progress);
+    match result {
+        Ok(written) => {
+            out.commit()?;
+            Ok(written)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn write_parts<R: Read, F: Read>(
+    out: &mut TempOutput,
+    mut runner: R,
+    mut manifest: Manifest,
+    key: &SigningKey,
+    mut open: impl FnMut(&FileEntry) -> io::Result<F>,
+    options: &WriteOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Written, Error> {
+    let tmp = out.path.clone();
+    let io_err = |e| Error::io(&tmp, e);
+    let mut w = BufWriter::with_capacity(COPY_BUF, out.file()?);
+
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut hasher = Sha256::new();
+    let mut runner_len = 0u64;
+    loop {
+        let n = match runner.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Error::Source {
+                    name: "runner".into(),
+                    problem: e.to_string(),
+                });
+            }
+        };
+        hasher.update(&buf[..n]);
+        w.write_all(&buf[..n]).map_err(io_err)?;
+        runner_len += n as u64;
+    }
+    manifest.runner.size = runner_len;
+    manifest.runner.sha256 = hex::encode(hasher.finalize());
+
+    manifest.bundle_id = if options.reproducible {
+        manifest.bundle_id = "0".repeat(32);
+        hex::encode(&Sha256::digest(manifest.to_bytes())[..16])
+    } else {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id)
+            .map_err(|e| Error::Options(format!("no randomness for the bundle id: {e}")))?;
+        hex::encode(id)
+    };
+    manifest.validate().map_err(Error::Manifest)?;
+    let manifest_bytes = manifest.to_bytes();
+    if manifest_bytes.len() as u64 > crate::manifest::MAX_MANIFEST_LEN {
+        return Err(Error::Manifest(ManifestError::Field {
+            field: "(whole manifest)".into(),
+            problem: format!(
+                "{} bytes, more than the limit of {}",
+                manifest_bytes.len(),
+                crate::manifest::MAX_MANIFEST_LEN
+            ),
+        }));
+    }
+    let signature = key.sign(&signed_message(&manifest_bytes));
+    w.write_all(&manifest_bytes).map_err(io_err)?;
+    w.write_all(&signature).map_err(io_err)?;
+
+    let mut counted = CountingWriter { inner: w, count: 0 };
+    let mut z = zstd::stream::write::Encoder::new(&mut counted, options.level).map_err(io_err)?;
+    // Every decompressed byte is checked (sha256 per file, exact framing): no frame checksum.
+    z.include_checksum(false).map_err(io_err)?;
+    z.multithread(options.workers.max(1)).map_err(io_err)?;
+    let mut done = 0u64;
+    for entry in &manifest.files {
+        z.write_all(&ustar::header(&entry.name, entry.size))
+            .map_err(io_err)?;
+        let source = |problem: String| Error::Source {
+            name: entry.name.clone(),
+            problem,
+        };
+        let mut reader = open(entry).map_err(|e| source(format!("cannot open: {e}")))?;
+        let mut hasher = Sha256::new();
+        let mut left = entry.size;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = match reader.read(&mut buf[..want]) {
+                Ok(0) => {
+                    return Err(source(format!(
+                        "ends after {} bytes, the manifest declares {}",
+                        entry.size - left,
+                        entry.size
+                    )));
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(source(format!("cannot read: {e}"))),
+            };
+            hasher.update(&buf[..n]);
+            z.write_all(&buf[..n]).map_err(io_err)?;
+            left -= n as u64;
+            done += n as u64;
+            progress(done);
+        }
+        match reader.read(&mut buf[..1]) {
+            Ok(0) => {}
+            Ok(_) => {
+                return Err(source(format!(
+                    "is longer than the {} bytes the manifest declares",
+                    entry.size
+                )));
+            }
+            Err(e) => return Err(source(format!("cannot read: {e}"))),
+        }
+        let digest = hex::encode(hasher.finalize());
+        if digest != entry.sha256 {
+            return Err(source(format!(
+                "sha256 is {digest}, the manifest declares {}",
+                entry.sha256
+            )));
+        }
+        z.write_all(&[0u8; ustar::BLOCK][..ustar::padding(entry.size)])
+            .map_err(io_err)?;
+    }
+    z.write_all(&[0u8; ustar::END_LEN]).map_err(io_err)?;
+    z.finish().map_err(io_err)?;
+    let payload_len = counted.count;
+    let mut w = counted.inner;
+
+    let layout = Layout::contiguous(runner_len, manifest_bytes.len() as u64, payload_len);
+    w.write_all(&layout.encode()).map_err(io_err)?;
+    w.flush().map_err(io_err)?;
+    let size = layout.payload.offset + layout.payload.len + crate::trailer::TRAILER_LEN;
+    Ok(Written {
+        manifest,
+        layout,
+        size,
+    })
+}
+
+/// The bytes the signature covers: the domain-separating context, then the manifest.
+pub(crate) fn signed_message(manifest: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SIGNATURE_CONTEXT.len() + manifest.len());
+    m.extend_from_slice(SIGNATURE_CONTEXT);
+    m.extend_from_slice(manifest);
+    m
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A temporary file next to the destination, removed unless committed.
+struct TempOutput {
+    path: PathBuf,
+    dest: PathBuf,
+    file: Option<File>,
+}
+
+impl TempOutput {
+    fn create(dest: &Path) -> Result<TempOutput, Error> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = dest
+            .file_name()
+            .ok_or_else(|| Error::Options(format!("{} is not a file path", dest.display())))?;
+        let path = hidden_sibling(&dir, name, "tmp")?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o755);
+        let file = options.open(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(TempOutput {
+            path,
+            dest: dest.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    fn file(&self) -> Result<&File, Error> {
+        self.file.as_ref().ok_or_else(|| {
+            Error::io(
+                &self.path,
+                io::Error::other("temporary output already closed"),
+            )
+        })
+    }
+
+    fn commit(mut self) -> Result<(), Error> {
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(|e| Error::io(&self.path, e))?;
+        }
+        fs::rename(&self.path, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        sync_parent(&self.dest);
+        // Renamed: nothing left to remove.
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        self.file.take();
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A new name in `dir`: `.NAME.RANDOM.EXT`, for work in progress next to its final place.
+pub(crate) fn hidden_sibling(dir: &Path, name: &OsStr, ext: &str) -> Result<PathBuf, Error> {
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random)
+        .map_err(|e| Error::Options(format!("no randomness for a temporary name: {e}")))?;
+    let mut hidden = OsString::from(".");
+    hidden.push(name);
+    hidden.push(format!(".{}.{ext}", hex::encode(random)));
+    Ok(dir.join(hidden))
+}
+
+/// Makes a rename durable by syncing the folder that holds `path` (best effort; not on Windows).
+pub(crate) fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        let dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_date_epoch() {
+        let o = WriteOptions::with_source_date_epoch(Some(OsStr::new("1700000000"))).unwrap();
+        assert_eq!((o.created, o.reproducible), (Some(1_700_000_000), true));
+        let o = WriteOptions::with_source_date_epoch(None).unwrap();
+        assert_eq!((o.created, o.reproducible), (None, false));
+        let err = WriteOptions::with_source_date_epoch(Some(OsStr::new("yesterday"))).unwrap_err();
+        assert!(err.to_string().contains("SOURCE_DATE_EPOCH"), "{err}");
+    }
+}

@@ -1,0 +1,245 @@
+//! Writing then reading bundles: what comes out is what went in, the payload
+//! is a plain tar, the output is reproducible, and bad sources leave nothing.
+
+mod common;
+
+use bundle_format::{
+    Failure, SignedBundle, WriteOptions, extract, has_trailer, inspect, verify, write_bundle,
+};
+use common::*;
+use std::fs;
+use std::io::Read;
+
+#[test]
+fn write_inspect_verify_extract() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = noise(3 << 20, 1);
+    let files: Vec<(&str, &[u8])> = vec![
+        ("Alpha.msi", b"alpha data"),
+        ("empty.txt", b""),
+        ("block.bin", &[5u8; 512]),
+        ("big.msi", &big),
+    ];
+    let path = dir.path().join("Bundle.exe");
+    let runner = b"#!/bin/sh\necho runner\n";
+    let w = write(&path, runner, &files, &key(), &WriteOptions::default());
+    assert_eq!(fs::metadata(&path).unwrap().len(), w.size);
+    assert_eq!(common::listing(dir.path()), vec!["Bundle.exe"]);
+    assert!(fs::read(&path).unwrap().starts_with(runner));
+
+    assert!(has_trailer(&path).unwrap());
+    let u = inspect(&path).unwrap();
+    assert_eq!(u.manifest, w.manifest);
+    assert_eq!(
+        u.manifest.key_fingerprint,
+        key().public().fingerprint().to_string()
+    );
+    assert_eq!(u.manifest.runner.size, runner.len() as u64);
+
+    let m = verify(&path, &[other_key().public(), key().public()]).unwrap();
+    assert_eq!(m, w.manifest);
+
+    let dest = dir.path().join("Vendor").join("Components");
+    let mut seen = 0;
+    let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
+    assert_eq!(opened.key(), key().public());
+    opened.extract(&dest, &mut |n| seen = n).unwrap();
+    assert_eq!(seen, files.iter().map(|f| f.1.len() as u64).sum::<u64>());
+    for (name, data) in &files {
+        assert_eq!(fs::read(dest.join(name)).unwrap(), *data, "{name}");
+    }
+    assert_eq!(common::listing(&dest).len(), files.len());
+    assert_eq!(
+        common::listing(&dir.path().join("Vendor")),
+        vec!["Components"]
+    );
+
+    // Extracting again replaces the files in place.
+    extract(&path, &[key().public()], &dest).unwrap();
+    assert_eq!(common::listing(&dest).len(), files.len());
+}
+
+#[test]
+fn payload_is_a_plain_tar_in_manifest_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let files: Vec<(&str, &[u8])> = vec![("z.msi", b"zz"), ("a.msi", b"aaaa")];
+    let w = write(&path, b"R", &files, &key(), &WriteOptions::default());
+    let bytes = fs::read(&path).unwrap();
+    let p = w.layout.payload;
+    let compressed = &bytes[p.offset as usize..(p.offset + p.len) as usize];
+    let tar_bytes = zstd::decode_all(compressed).unwrap();
+    let mut archive = tar::Archive::new(&tar_bytes[..]);
+    let mut names = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        assert_eq!(entry.header().entry_type(), tar::EntryType::Regular);
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        names.push((entry.path().unwrap().to_string_lossy().into_owned(), data));
+    }
+    assert_eq!(
+        names,
+        vec![
+            ("z.msi".to_string(), b"zz".to_vec()),
+            ("a.msi".to_string(), b"aaaa".to_vec())
+        ]
+    );
+}
+
+#[test]
+fn reproducible_whatever_the_worker_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = noise(5 << 20, 2);
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", &big), ("b.txt", b"text")];
+    let mut outputs = Vec::new();
+    for workers in [1, 2, 3] {
+        let path = dir.path().join(format!("b{workers}.exe"));
+        let options = WriteOptions {
+            workers,
+            ..reproducible()
+        };
+        write(&path, b"runner", &files, &key(), &options);
+        outputs.push(fs::read(&path).unwrap());
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    // Without reproducibility, the id differs.
+    let a = dir.path().join("r1.exe");
+    let b = dir.path().join("r2.exe");
+    let w1 = write(&a, b"runner", &files, &key(), &WriteOptions::default());
+    let w2 = write(&b, b"runner", &files, &key(), &WriteOptions::default());
+    assert_ne!(w1.manifest.bundle_id, w2.manifest.bundle_id);
+}
+
+#[test]
+fn source_that_does_not_match_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.exe");
+    let cases: Vec<(&[u8], &str)> = vec![
+        (b"shor", "ends after 4 bytes"),
+        (b"longer!", "longer than the 5 bytes"),
+        (b"HELLO", "sha256 is"),
+    ];
+    for (data, expect) in cases {
+        let m = manifest(&[("a.msi", b"hello")]);
+        let err = write_bundle(
+            &dest,
+            &b"runner"[..],
+            m,
+            &key(),
+            |_| Ok(data),
+            &WriteOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("a.msi") && msg.contains(expect), "{msg}");
+        assert!(!err.is_verification());
+        assert!(common::listing(dir.path()).is_empty(), "left behind");
+    }
+    let mut m = manifest(&[("a.msi", b"hello")]);
+    m.files[0].name = "../evil".into();
+    let err = write_bundle(
+        &dest,
+        &b"runner"[..],
+        m,
+        &key(),
+        |_| Ok(&b"hello"[..]),
+        &WriteOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("files[0].name"), "{err}");
+    assert!(common::listing(dir.path()).is_empty());
+}
+
+#[test]
+fn untrusted_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    write(
+        &path,
+        b"R",
+        &[("a.msi", b"a")],
+        &key(),
+        &WriteOptions::default(),
+    );
+    let err = verify(&path, &[other_key().public()]).unwrap_err();
+    assert!(err.is_verification());
+    let fp = key().public().fingerprint().to_string();
+    assert_eq!(
+        err.failure(),
+        Some(&Failure::UntrustedKey {
+            fingerprint: fp.clone()
+        })
+    );
+    assert!(err.to_string().contains(&fp));
+    let err = verify(&path, &[]).unwrap_err();
+    assert!(err.to_string().contains(&fp), "{err}");
+}
+
+#[test]
+fn not_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plain");
+    fs::write(&path, b"just a file").unwrap();
+    assert!(!has_trailer(&path).unwrap());
+    let err = inspect(&path).unwrap_err();
+    assert_eq!(err.failure(), Some(&Failure::NotABundle));
+    fs::write(&path, b"").unwrap();
+    assert!(!has_trailer(&path).unwrap());
+    assert_eq!(
+        inspect(&path).unwrap_err().failure(),
+        Some(&Failure::NotABundle)
+    );
+}
+
+#[test]
+fn every_allowed_level_reads_back_and_others_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = noise(100_000, 3);
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", &data), ("b.txt", &[b'x'; 50_000])];
+    for level in [1, 19] {
+        let path = dir.path().join(format!("l{level}.exe"));
+        let options = WriteOptions {
+            level,
+            ..WriteOptions::default()
+        };
+        write(&path, b"R", &files, &key(), &options);
+        verify(&path, &[key().public()]).unwrap();
+    }
+    for level in [0, 20, 22] {
+        let options = WriteOptions {
+            level,
+            ..WriteOptions::default()
+        };
+        let err = write_bundle(
+            &dir.path().join("x"),
+            &b"R"[..],
+            manifest(&files),
+            &key(),
+            |_| Ok(&b""[..]),
+            &options,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("1..=19"), "{err}");
+    }
+}
+
+#[test]
+fn large_window_payload_is_refused() {
+    // A payload compressed with a 128 MiB window (level 22 "ultra") exceeds the reader's bound.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"hello")];
+    let m = filled_manifest(b"R", &files, &key());
+    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 22).unwrap();
+    enc.window_log(27).unwrap();
+    enc.long_distance_matching(true).unwrap();
+    std::io::Write::write_all(&mut enc, &spec_tar(&files)).unwrap();
+    let payload = enc.finish().unwrap();
+    let path = dir.path().join("w.exe");
+    fs::write(&path, assemble(b"R", &m, &payload, &key())).unwrap();
+    let err = verify(&path, &[key().public()]).unwrap_err();
+    assert_eq!(err.failure().unwrap().kind(), "payload", "{err}");
+}

@@ -1,0 +1,238 @@
+//! The tamper matrix: one damaged byte in each region of a bundle, truncation,
+//! appended garbage, swapped file data, a wrong key and an unknown format are
+//! each refused with a verification error naming what failed, and extraction
+//! leaves nothing behind.
+
+mod common;
+
+use bundle_format::{Failure, SignedBundle, WriteOptions, extract, verify};
+use common::*;
+use std::fs;
+use std::path::Path;
+
+struct Case {
+    name: String,
+    bytes: Vec<u8>,
+    /// Checks the failure; the message must contain `words`.
+    expect: fn(&Failure) -> bool,
+    words: String,
+}
+
+const RUNNER: &[u8] = b"MZ this is a tiny runner executable\n";
+
+fn files() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("first.msi", noise(40_000, 11)),
+        ("second.msi", noise(40_000, 12)),
+        ("third.txt", noise(3_000, 13)),
+    ]
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("file data stored verbatim (incompressible)")
+}
+
+fn check_refused(dir: &Path, case: &Case) {
+    let path = dir.join(format!("{}.exe", case.name));
+    fs::write(&path, &case.bytes).unwrap();
+    let err = verify(&path, &[key().public()]).unwrap_err();
+    assert!(err.is_verification(), "{}: {err}", case.name);
+    let failure = err.failure().unwrap();
+    assert!(
+        (case.expect)(failure),
+        "{}: unexpected failure {failure:?}",
+        case.name
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&case.words),
+        "{}: {msg:?} lacks {:?}",
+        case.name,
+        case.words
+    );
+
+    let dest = dir.join("out").join("Components");
+    let before = listing(dir);
+    let err = extract(&path, &[key().public()], &dest).unwrap_err();
+    assert!(err.is_verification(), "{}: {err}", case.name);
+    assert_eq!(
+        listing(dir),
+        before,
+        "{}: extract left something",
+        case.name
+    );
+    fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn every_tampering_is_refused_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let owned = files();
+    let files: Vec<(&str, &[u8])> = owned.iter().map(|(n, d)| (*n, &d[..])).collect();
+    let good_path = dir.path().join("good.exe");
+    let w = write(&good_path, RUNNER, &files, &key(), &WriteOptions::default());
+    let good = fs::read(&good_path).unwrap();
+    fs::remove_file(&good_path).unwrap();
+    let l = w.layout;
+    let flip = |at: u64| {
+        let mut b = good.clone();
+        b[at as usize] ^= 0x01;
+        b
+    };
+
+    let mut cases = vec![
+        Case {
+            name: "runner-byte".into(),
+            bytes: flip(5),
+            expect: |f| matches!(f, Failure::Runner(_)),
+            words: "runner: sha256".into(),
+        },
+        Case {
+            name: "manifest-byte".into(),
+            bytes: flip(l.manifest.offset + l.manifest.len / 2),
+            expect: |f| {
+                matches!(
+                    f,
+                    Failure::Signature { .. } | Failure::UntrustedKey { .. } | Failure::Manifest(_)
+                )
+            },
+            words: "verification failed".into(),
+        },
+        Case {
+            name: "signature-byte".into(),
+            bytes: flip(l.signature.offset + 10),
+            expect: |f| matches!(f, Failure::Signature { .. }),
+            words: "signature does not verify".into(),
+        },
+        Case {
+            name: "trailer-field".into(),
+            bytes: flip(l.payload.offset + l.payload.len + 9),
+            expect: |f| matches!(f, Failure::Trailer(m) if m.contains("checksum")),
+            words: "trailer".into(),
+        },
+        Case {
+            name: "trailer-magic".into(),
+            bytes: flip(good.len() as u64 - 1),
+            expect: |f| *f == Failure::NotABundle,
+            words: "not an Airlock bundle".into(),
+        },
+        Case {
+            name: "truncated-by-one".into(),
+            bytes: good[..good.len() - 1].to_vec(),
+            expect: |f| *f == Failure::NotABundle,
+            words: "not an Airlock bundle".into(),
+        },
+        Case {
+            name: "truncated-payload".into(),
+            bytes: {
+                let mut b = good[..(l.payload.offset + l.payload.len / 2) as usize].to_vec();
+                b.extend_from_slice(&good[good.len() - 112..]);
+                b
+            },
+            expect: |f| matches!(f, Failure::Trailer(m) if m.contains("truncated")),
+            words: "truncated".into(),
+        },
+        Case {
+            name: "appended-garbage".into(),
+            bytes: {
+                let mut b = good.clone();
+                b.extend_from_slice(b"garbage");
+                b
+            },
+            expect: |f| *f == Failure::NotABundle,
+            words: "not an Airlock bundle".into(),
+        },
+        Case {
+            name: "unknown-format".into(),
+            bytes: {
+                let mut b = good.clone();
+                let t = b.len() - 16;
+                b[t] = 2;
+                b
+            },
+            expect: |f| {
+                *f == Failure::UnsupportedFormat {
+                    found: 2,
+                    supported: 1,
+                }
+            },
+            words: "format 2".into(),
+        },
+        Case {
+            name: "wrong-key".into(),
+            bytes: {
+                let m = filled_manifest(RUNNER, &files, &other_key());
+                assemble(RUNNER, &m, &zstd(&spec_tar(&files)), &other_key())
+            },
+            expect: |f| matches!(f, Failure::UntrustedKey { .. }),
+            words: "not a trusted key".into(),
+        },
+    ];
+    for (name, data) in &files {
+        let at = find(&good, &data[data.len() / 2..data.len() / 2 + 64]) as u64;
+        cases.push(Case {
+            name: format!("data-of-{name}"),
+            bytes: flip(at),
+            expect: |f| matches!(f, Failure::File { problem, .. } if problem.contains("sha256")),
+            words: format!("file {name}: sha256"),
+        });
+    }
+    // Swap the data of the two files of equal size.
+    let a = find(&good, &files[0].1[..64]);
+    let b = find(&good, &files[1].1[..64]);
+    let mut swapped = good.clone();
+    swapped[a..a + 40_000].copy_from_slice(files[1].1);
+    swapped[b..b + 40_000].copy_from_slice(files[0].1);
+    cases.push(Case {
+        name: "swapped-files".into(),
+        bytes: swapped,
+        expect: |f| matches!(f, Failure::File { name, .. } if name == "first.msi"),
+        words: "file first.msi: sha256".into(),
+    });
+    for case in &cases {
+        check_refused(dir.path(), case);
+    }
+}
+
+#[test]
+fn newer_manifest_format_is_named_even_when_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"a")];
+    let m = filled_manifest(RUNNER, &files, &key());
+    let text = String::from_utf8(m.to_bytes())
+        .unwrap()
+        .replace("\"format\":1", "\"format\":2");
+    let path = dir.path().join("newer.exe");
+    fs::write(
+        &path,
+        assemble_raw(RUNNER, text.as_bytes(), &zstd(&spec_tar(&files)), &key()),
+    )
+    .unwrap();
+    let err = verify(&path, &[key().public()]).unwrap_err();
+    assert_eq!(
+        err.failure(),
+        Some(&Failure::UnsupportedFormat {
+            found: 2,
+            supported: 1
+        })
+    );
+    assert!(err.to_string().contains("format 2") && err.to_string().contains("format 1"));
+}
+
+#[test]
+fn hand_assembled_bundle_matches_the_spec() {
+    // A bundle built from the spec alone (tar crate headers, plain zstd) is accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"hello"), ("b.txt", &[1u8; 1000])];
+    let m = filled_manifest(RUNNER, &files, &key());
+    let path = dir.path().join("spec.exe");
+    fs::write(
+        &path,
+        assemble(RUNNER, &m, &zstd(&spec_tar(&files)), &key()),
+    )
+    .unwrap();
+    let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
+    assert_eq!(opened.verify_payload(&mut |_| {}).unwrap(), m);
+}

@@ -1,0 +1,166 @@
+//! The plan as others read it: ordered items with the reason each is there,
+//! the payload each refers to, and the EULAs it needs. Serialises to the
+//! command-line contract's `plan` JSON.
+
+use crate::listing::{Payload, PayloadKind, ProductKind, Version};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// What a plan item is: a release of a product of this kind, or a hot fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Suite,
+    Solution,
+    Optional,
+    Hotfix,
+}
+
+impl From<ProductKind> for ItemKind {
+    fn from(kind: ProductKind) -> ItemKind {
+        match kind {
+            ProductKind::Suite => ItemKind::Suite,
+            ProductKind::Solution => ItemKind::Solution,
+            ProductKind::Optional => ItemKind::Optional,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A fresh install.
+    Install,
+    /// A release installed over an older installed version of its product.
+    Upgrade,
+    /// A hot fix applied to an installed (or just installed) release.
+    Hotfix,
+}
+
+/// Why an item is in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// Named by `--select` (directly; suites pass it on as `requires:<suite>`).
+    Selected,
+    /// Named by `--optional`.
+    Optional,
+    /// A mandatory dependency of this product.
+    Requires(String),
+    /// A recommended dependency of this product, kept.
+    Recommends(String),
+    /// An intermediate release or hot fix on the way to an upgrade's target.
+    UpgradeStep,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Selected => f.write_str("selected"),
+            Reason::Optional => f.write_str("optional"),
+            Reason::Requires(id) => write!(f, "requires:{id}"),
+            Reason::Recommends(id) => write!(f, "recommends:{id}"),
+            Reason::UpgradeStep => f.write_str("upgrade-step"),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One file the plan installs, in install order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanItem {
+    pub product: String,
+    /// The product's version once this item is applied.
+    pub version: Version,
+    pub kind: ItemKind,
+    pub action: Action,
+    pub reason: Reason,
+    /// file, size, url, sha256, payloadKind, productCode.
+    #[serde(flatten, serialize_with = "serialize_payload")]
+    pub payload: Payload,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The hot fix id, for a hot fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotfix: Option<String>,
+    /// The installed version this item upgrades or patches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<Version>,
+    /// The EULA id the release names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eula: Option<String>,
+    /// Products merged into this release (uninstalled when it is installed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
+}
+
+/// A suite in the plan: it ships nothing itself, its members are items.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteRef {
+    pub product: String,
+    pub version: Version,
+    pub reason: Reason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eula: Option<String>,
+}
+
+/// A license agreement the plan's releases name; it must be accepted before bundling.
+#[derive(Debug, Clone, Serialize)]
+pub struct EulaRef {
+    pub id: String,
+    pub title: String,
+    #[serde(flatten, serialize_with = "serialize_payload")]
+    pub payload: Payload,
+}
+
+/// The resolved plan: items in install order (dependencies first, hot fixes
+/// right after their base), the suites that brought members in, and EULAs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+    /// Sum of the items' sizes: what a bundle downloads and holds.
+    pub total_bytes: u64,
+    pub suites: Vec<SuiteRef>,
+    pub eulas: Vec<EulaRef>,
+}
+
+impl Plan {
+    pub fn new(items: Vec<PlanItem>, suites: Vec<SuiteRef>, eulas: Vec<EulaRef>) -> Plan {
+        let total_bytes = items.iter().map(|i| i.payload.size).sum();
+        Plan {
+            items,
+            total_bytes,
+            suites,
+            eulas,
+        }
+    }
+}
+
+fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Fields<'a> {
+        file: &'a str,
+        size: u64,
+        url: &'a str,
+        sha256: String,
+        payload_kind: PayloadKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        product_code: Option<&'a str>,
+    }
+    Fields {
+        file: &payload.file,
+        size: payload.size,
+        url: payload.url.as_str(),
+        sha256: hex::encode(payload.sha256),
+        payload_kind: payload.kind,
+        product_code: payload.product_code.as_deref(),
+    }
+    .serialize(s)
+}
