@@ -143,7 +143,16 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!(
         "the vendor signature {unsigned}itms.pl.xml.sig is missing"
     )),);
-    let _keep = dir;
+    // Refused on the announced length, before the body is read.
+    let huge = std::fs::File::create(dir.path().join("huge.pl.xml")).unwrap();
+    huge.set_len(64 * 1024 * 1024 + 1).unwrap();
+    let out = products(&["--listing", &format!("{unsigned}huge.pl.xml")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rule 5: it is 67108865 bytes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
