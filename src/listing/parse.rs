@@ -55,16 +55,17 @@ pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error>
         }
     };
     let mut listing = cursor.listing(root)?;
-    match cursor.xml.next()? {
-        Step::End => {}
-        // `next` refuses a second root element itself; nothing else can follow.
-        Step::Child(e) => return Err(cursor.xml.misplaced(&e, "the document", "nothing")),
-        Step::Close => {}
+    // After the root only the end of the document can come: `next` refuses a
+    // second root element itself.
+    if let Step::Child(e) = cursor.xml.next()? {
+        return Err(cursor.xml.misplaced(&e, "the document", "nothing"));
     }
     listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
     Ok((listing, cursor.marks))
 }
 
+/// One document's parse in progress: its events, where its relative URLs
+/// resolve, and what has been seen so far.
 struct Cursor<'a> {
     xml: Events<'a>,
     doc: Doc<'a>,
