@@ -183,6 +183,10 @@ fn the_table_shows_latest_releases_unless_asked_for_all() {
     sorted.sort_by_key(|v| std::cmp::Reverse(v.parse::<airlock::listing::Version>().unwrap()));
     assert_eq!(versions, sorted, "newest first");
     assert!(doc.get("hotfixes").is_none());
+    let critical = &doc["criticalUpdates"][0];
+    assert_eq!(critical["product"], "smp");
+    assert_eq!(critical["resolvedBy"], "smp-8.0-hf1");
+    assert!(table.contains("\nCritical updates\n"));
 }
 
 #[test]
