@@ -122,6 +122,18 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
                 .starts_with(&base)
         );
     }
+    // Redirected: payload URLs resolve against where the listing was found.
+    let doc = json(&[
+        "--listing",
+        &format!("{base}moved/itms.pl.xml"),
+        "--vendor-key",
+        VENDOR_KEY,
+    ]);
+    let url = product(&doc, "smp")["releases"][0]["payload"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.starts_with(&base) && !url.contains("/moved/"), "{url}");
     // Missing listing and missing signature over HTTP.
     let out = products(&["--listing", &format!("{base}nothing.pl.xml")]);
     assert_eq!(out.status.code(), Some(1));
