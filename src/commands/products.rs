@@ -4,6 +4,7 @@
 use crate::error::{Exit, Result};
 use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
+    Resolution,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -53,6 +54,18 @@ struct Shown<'c> {
     products: Vec<ProductInfo<'c>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hotfixes: Option<Vec<HotfixInfo<'c>>>,
+    /// Mandatory fixes: always shown, they block other operations.
+    critical_updates: Vec<CriticalInfo<'c>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CriticalInfo<'c> {
+    id: &'c str,
+    product: &'c str,
+    affects: String,
+    resolved_by: String,
+    message: &'c str,
 }
 
 #[derive(Serialize)]
@@ -208,10 +221,24 @@ impl<'c> Shown<'c> {
                 })
                 .collect()
         });
+        let critical_updates = catalog
+            .critical_updates()
+            .map(|c| CriticalInfo {
+                id: &c.id,
+                product: &c.product,
+                affects: c.affects.to_string(),
+                resolved_by: match &c.resolved_by {
+                    Resolution::Hotfix(id) => id.clone(),
+                    Resolution::Release(version) => version.to_string(),
+                },
+                message: &c.message,
+            })
+            .collect();
         Shown {
             listings: catalog.listings.iter().map(listing_info).collect(),
             products,
             hotfixes,
+            critical_updates,
         }
     }
 
@@ -256,6 +283,20 @@ impl<'c> Shown<'c> {
                 out.push_str(&format!("\n{title}\n"));
                 out.push_str(&render(&rows));
             }
+        }
+        if !self.critical_updates.is_empty() {
+            let mut rows = vec![row(&["ID", "PRODUCT", "AFFECTS", "RESOLVED BY", "MESSAGE"])];
+            for c in &self.critical_updates {
+                rows.push(vec![
+                    c.id.to_string(),
+                    c.product.to_string(),
+                    c.affects.clone(),
+                    c.resolved_by.clone(),
+                    c.message.to_string(),
+                ]);
+            }
+            out.push_str("\nCritical updates\n");
+            out.push_str(&render(&rows));
         }
         if with_hotfixes {
             let mut rows = vec![row(&[

@@ -8,16 +8,17 @@ mod signature;
 mod source;
 mod validate;
 pub mod version;
+mod xml;
 
 pub use model::*;
-pub use parse::{MAX_DEPTH, NAMESPACE};
 pub use source::{MAX_LISTING_BYTES, load};
 pub use version::{Comparator, Requirement, Version, VersionError};
+pub use xml::{MAX_DEPTH, NAMESPACE};
 
 /// Parses and validates one listing document on its own: `name` is how messages
 /// name it, `base` the URL its relative payload URLs resolve against.
 pub fn parse_document(name: &str, bytes: &[u8], base: &url::Url) -> Result<Listing, Error> {
-    let text = parse::decode(name, bytes)?;
+    let text = xml::decode(name, bytes)?;
     let doc = position::Doc { name, text };
     let (listing, marks) = parse::parse(doc, base)?;
     let mut catalog = validate::validate(vec![validate::Parsed {

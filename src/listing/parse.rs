@@ -1,17 +1,13 @@
-//! Reading one listing document: a single streaming pass over the XML
-//! (quick-xml's reader, not serde) that refuses DTDs, entities, deep nesting
-//! and anything outside the contract's elements, checks every attribute, and
-//! builds the model. Rules that span elements across the whole catalog
+//! Building the model from one listing document: each element of the
+//! contract, its attributes checked and converted, in one pass over the
+//! events of `xml`. Rules that span elements across the whole catalog
 //! (references, cycles, unique ids) are in `validate`.
 
 use super::Error;
 use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, QName, ResolveResult};
-use quick_xml::reader::NsReader;
+use super::xml::{Elem, Events, NAMESPACE, Step, Tag};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,67 +15,36 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
-/// The namespace of every listing element.
-pub const NAMESPACE: &str = "urn:airlock:product-listing:1";
-/// Deepest element nesting accepted (rule 5).
-pub const MAX_DEPTH: usize = 32;
-
-/// Byte offsets of the elements the catalog-wide rules point at, parallel to
-/// the model's vectors in document order.
+/// Byte offsets of the elements the catalog-wide rules point at, each vector
+/// in document order: the n-th release of the listing (product by product,
+/// releases as written) is at `releases[n]`, its `requires` follow those of the
+/// releases before it in `requires`, and so on. Flat, so that marking costs no
+/// allocation per element.
+#[derive(Default)]
 pub(crate) struct Marks {
     pub eulas: Vec<usize>,
-    pub products: Vec<ProductMarks>,
-    pub hotfixes: Vec<usize>,
-    pub critical_updates: Vec<usize>,
-}
-
-pub(crate) struct ProductMarks {
-    pub at: usize,
-    pub releases: Vec<ReleaseMarks>,
-}
-
-pub(crate) struct ReleaseMarks {
-    pub at: usize,
+    pub products: Vec<usize>,
+    pub releases: Vec<usize>,
     pub requires: Vec<usize>,
     pub recommends: Vec<usize>,
     pub replaces: Vec<usize>,
-}
-
-/// The listing's bytes as text; bad UTF-8 is refused with its position.
-pub(crate) fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let valid = &bytes[..e.valid_up_to()];
-        let doc = Doc {
-            name,
-            // The prefix up to the error is valid UTF-8 by definition.
-            text: std::str::from_utf8(valid).unwrap_or_default(),
-        };
-        doc.invalid(
-            e.valid_up_to(),
-            "productListing",
-            "encoding: the listing is not valid UTF-8 here; save it as UTF-8",
-        )
-    })
+    pub hotfixes: Vec<usize>,
+    pub critical_updates: Vec<usize>,
 }
 
 /// Parses one document. `base` is the URL relative payload URLs resolve against.
 /// The result keeps the element positions `validate` needs.
 pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error> {
-    let mut reader = NsReader::from_str(doc.text);
-    reader.config_mut().check_comments = true;
-    let base_dir = (base.scheme() == "file")
-        .then(|| base.join(".").map(String::from).ok())
-        .flatten();
     let mut cursor = Cursor {
-        reader,
+        xml: Events::new(doc),
         doc,
         base,
-        base_dir,
-        depth: 0,
-        root_done: false,
-        files: HashMap::new(),
+        base_dir: base.join(".").map(String::from).unwrap_or_default(),
+        // Roughly one payload per 500 bytes of a large listing: sized once, never rehashed.
+        files: HashMap::with_capacity(doc.text.len() / 500),
+        marks: Marks::default(),
     };
-    let root = match cursor.next()? {
+    let root = match cursor.xml.next()? {
         Step::Child(root) => root,
         Step::Close | Step::End => {
             return Err(doc.invalid(
@@ -89,389 +54,31 @@ pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error>
             ));
         }
     };
-    let (mut listing, marks) = cursor.listing(root)?;
-    match cursor.next()? {
-        Step::End => {}
-        // `next` refuses a second root element itself; nothing else can follow.
-        Step::Child(e) => return Err(cursor.misplaced(&e, "the document", "nothing")),
-        Step::Close => {}
+    let mut listing = cursor.listing(root)?;
+    // After the root only the end of the document can come: `next` refuses a
+    // second root element itself.
+    if let Step::Child(e) = cursor.xml.next()? {
+        return Err(cursor.xml.misplaced(&e, "the document", "nothing"));
     }
     listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
-    Ok((listing, marks))
+    Ok((listing, cursor.marks))
 }
 
-/// The contract's elements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tag {
-    ProductListing,
-    Installer,
-    Eula,
-    Product,
-    Release,
-    Payload,
-    Requires,
-    Recommends,
-    UpgradesFrom,
-    Replaces,
-    Property,
-    Check,
-    Hotfix,
-    CriticalUpdate,
-}
-
-impl Tag {
-    fn name(self) -> &'static str {
-        match self {
-            Tag::ProductListing => "productListing",
-            Tag::Installer => "installer",
-            Tag::Eula => "eula",
-            Tag::Product => "product",
-            Tag::Release => "release",
-            Tag::Payload => "payload",
-            Tag::Requires => "requires",
-            Tag::Recommends => "recommends",
-            Tag::UpgradesFrom => "upgradesFrom",
-            Tag::Replaces => "replaces",
-            Tag::Property => "property",
-            Tag::Check => "check",
-            Tag::Hotfix => "hotfix",
-            Tag::CriticalUpdate => "criticalUpdate",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Tag> {
-        Some(match name {
-            "productListing" => Tag::ProductListing,
-            "installer" => Tag::Installer,
-            "eula" => Tag::Eula,
-            "product" => Tag::Product,
-            "release" => Tag::Release,
-            "payload" => Tag::Payload,
-            "requires" => Tag::Requires,
-            "recommends" => Tag::Recommends,
-            "upgradesFrom" => Tag::UpgradesFrom,
-            "replaces" => Tag::Replaces,
-            "property" => Tag::Property,
-            "check" => Tag::Check,
-            "hotfix" => Tag::Hotfix,
-            "criticalUpdate" => Tag::CriticalUpdate,
-            _ => return None,
-        })
-    }
-}
-
-/// One element of the listing namespace, as just read.
-struct Elem<'a> {
-    tag: Tag,
-    start: BytesStart<'a>,
-    /// Byte offset of its `<`.
-    at: usize,
-    /// Written as `<x>…</x>` (children may follow) rather than `<x/>`.
-    open: bool,
-}
-
-enum Step<'a> {
-    Child(Elem<'a>),
-    /// The current element's end tag.
-    Close,
-    /// The end of the document.
-    End,
-}
-
-/// Values of the attributes an element may carry, in the order asked for.
-type Values<'e, const N: usize> = [Option<Cow<'e, str>>; N];
-
+/// One document's parse in progress: its events, where its relative URLs
+/// resolve, and what has been seen so far.
 struct Cursor<'a> {
-    reader: NsReader<&'a [u8]>,
+    xml: Events<'a>,
     doc: Doc<'a>,
     base: &'a Url,
-    /// For a local listing: the folder URL every relative payload URL must stay in.
-    base_dir: Option<String>,
-    /// Listing elements now open (the root is depth 1).
-    depth: usize,
-    root_done: bool,
-    /// Lowercased payload file name -> where it was first used.
-    files: HashMap<String, usize>,
+    /// The folder URL of the listing (`…/`); a local listing's relative
+    /// payload URLs must stay in it.
+    base_dir: String,
+    /// Payload file name -> where it was first used.
+    files: HashMap<NoCase<'a>, usize>,
+    marks: Marks,
 }
 
-const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
-
 impl<'a> Cursor<'a> {
-    // ---- events -------------------------------------------------------------
-
-    /// The next listing element or end tag; skips comments, processing
-    /// instructions, whitespace and elements of other namespaces.
-    fn next(&mut self) -> Result<Step<'a>, Error> {
-        loop {
-            let (ours, event) = match self.reader.read_resolved_event() {
-                Ok((ns, event)) => (
-                    matches!(ns, ResolveResult::Bound(Namespace(n)) if n == NAMESPACE),
-                    event,
-                ),
-                Err(e) => {
-                    let at = self.reader.error_position() as usize;
-                    return Err(self.doc.invalid(
-                        at,
-                        "xml",
-                        format!("not well-formed XML: {e}; fix the markup"),
-                    ));
-                }
-            };
-            let end = self.reader.buffer_position() as usize;
-            match event {
-                Event::Start(start) => {
-                    let at = end.saturating_sub(start.len() + 2);
-                    if let Some(step) = self.element(start, at, true, ours)? {
-                        return Ok(step);
-                    }
-                }
-                Event::Empty(start) => {
-                    let at = end.saturating_sub(start.len() + 3);
-                    if let Some(step) = self.element(start, at, false, ours)? {
-                        return Ok(step);
-                    }
-                }
-                Event::End(_) => {
-                    self.depth = self.depth.saturating_sub(1);
-                    if self.depth == 0 {
-                        self.root_done = true;
-                    }
-                    return Ok(Step::Close);
-                }
-                Event::Text(text) => {
-                    let content = text.trim_ascii_start();
-                    if !content.is_empty() {
-                        let at = end.saturating_sub(content.len());
-                        return Err(self.text_here(at));
-                    }
-                }
-                Event::CData(cdata) => {
-                    let at = end.saturating_sub(cdata.len() + 12);
-                    return Err(self.text_here(at));
-                }
-                Event::GeneralRef(reference) => {
-                    let at = end.saturating_sub(reference.len() + 2);
-                    self.check_reference(&reference, at)?;
-                    return Err(self.text_here(at));
-                }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Decl(decl) => {
-                    if let Some(Ok(encoding)) = decl.encoding()
-                        && !encoding.eq_ignore_ascii_case("utf-8")
-                    {
-                        let at = end.saturating_sub(decl.len() + 4);
-                        return Err(self.doc.invalid(
-                            at,
-                            "xml",
-                            format!(
-                                "encoding: the listing declares encoding {encoding:?}; only UTF-8 is accepted: save it as UTF-8"
-                            ),
-                        ));
-                    }
-                }
-                Event::DocType(_) => {
-                    let at = self.doc.text[..end].rfind("<!DOCTYPE").unwrap_or(0);
-                    return Err(self.doc.invalid(
-                        at,
-                        "!DOCTYPE",
-                        "rule 5: DTDs are refused (no entity is ever expanded); remove the <!DOCTYPE> declaration",
-                    ));
-                }
-                Event::Eof => {
-                    if self.depth > 0 {
-                        return Err(self.doc.invalid(
-                            self.doc.text.len(),
-                            "xml",
-                            "the document ends inside an element; close every element",
-                        ));
-                    }
-                    return Ok(Step::End);
-                }
-            }
-        }
-    }
-
-    /// Handles a start or empty tag: a listing element to return, or a foreign
-    /// one skipped (`None`).
-    fn element(
-        &mut self,
-        start: BytesStart<'a>,
-        at: usize,
-        open: bool,
-        ours: bool,
-    ) -> Result<Option<Step<'a>>, Error> {
-        let local = start.local_name().into_inner();
-        if self.depth + 1 > MAX_DEPTH {
-            return Err(self.too_deep(at, local));
-        }
-        if self.depth == 0 {
-            if self.root_done {
-                return Err(self.doc.invalid(
-                    at,
-                    local,
-                    "one root: a listing has exactly one root element; remove this one",
-                ));
-            }
-            if !ours || local != "productListing" {
-                let found = match self.reader.resolver().resolve_element(start.name()).0 {
-                    ResolveResult::Bound(Namespace(n)) => format!("namespace {n:?}"),
-                    _ => "no namespace".to_string(),
-                };
-                return Err(self.doc.invalid(
-                    at,
-                    local,
-                    format!(
-                        "namespace: the root element must be <productListing xmlns=\"{NAMESPACE}\">; found <{local}> in {found}"
-                    ),
-                ));
-            }
-        }
-        if !ours {
-            self.check_foreign_attributes(&start, at)?;
-            if open {
-                self.skip_foreign(local, at)?;
-            }
-            return Ok(None);
-        }
-        let Some(tag) = Tag::from_name(local) else {
-            return Err(self.doc.invalid(
-                at,
-                local,
-                format!(
-                    "rule 4: unknown element <{local}> in the listing namespace; remove it, or move vendor extensions to a namespace of their own"
-                ),
-            ));
-        };
-        if open {
-            self.depth += 1;
-        }
-        Ok(Some(Step::Child(Elem {
-            tag,
-            start,
-            at,
-            open,
-        })))
-    }
-
-    /// Reads past a foreign element's subtree, still refusing entities and deep nesting.
-    fn skip_foreign(&mut self, name: &str, at: usize) -> Result<(), Error> {
-        let mut level = 1;
-        while level > 0 {
-            let event = self.reader.read_event().map_err(|e| {
-                let at = self.reader.error_position() as usize;
-                self.doc.invalid(
-                    at,
-                    "xml",
-                    format!("not well-formed XML: {e}; fix the markup"),
-                )
-            })?;
-            let end = self.reader.buffer_position() as usize;
-            let (start, open) = match event {
-                Event::Start(start) => (start, true),
-                Event::Empty(start) => (start, false),
-                Event::End(_) => {
-                    level -= 1;
-                    continue;
-                }
-                Event::GeneralRef(reference) => {
-                    self.check_reference(&reference, end.saturating_sub(reference.len() + 2))?;
-                    continue;
-                }
-                Event::DocType(_) => {
-                    return Err(self.doc.invalid(
-                        at,
-                        name,
-                        "rule 5: DTDs are refused; remove the <!DOCTYPE> declaration",
-                    ));
-                }
-                Event::Eof => {
-                    return Err(self.doc.invalid(
-                        at,
-                        name,
-                        "the document ends inside this element; close it",
-                    ));
-                }
-                _ => continue,
-            };
-            let at = end.saturating_sub(start.len() + if open { 2 } else { 3 });
-            if self.depth + level + 1 > MAX_DEPTH {
-                return Err(self.too_deep(at, start.local_name().into_inner()));
-            }
-            self.check_foreign_attributes(&start, at)?;
-            if open {
-                level += 1;
-            }
-        }
-        Ok(())
-    }
-
-    fn too_deep(&self, at: usize, name: &str) -> Error {
-        self.doc.invalid(
-            at,
-            name,
-            format!(
-                "rule 5: elements are nested deeper than {MAX_DEPTH} levels; flatten the document"
-            ),
-        )
-    }
-
-    fn text_here(&self, at: usize) -> Error {
-        self.doc.invalid(
-            at,
-            "text",
-            "rule 4: listing elements carry attributes only, no text; remove the text or put it in an attribute",
-        )
-    }
-
-    fn check_reference(&self, name: &str, at: usize) -> Result<(), Error> {
-        if name.starts_with('#') || PREDEFINED.contains(&name) {
-            return Ok(());
-        }
-        Err(self.doc.invalid(
-            at,
-            "entity",
-            format!(
-                "rule 5: entity reference &{name}; refused (no entity is ever expanded); only &lt; &gt; &amp; &apos; &quot; and character references are allowed"
-            ),
-        ))
-    }
-
-    /// A foreign element's attributes are ignored but must still be free of entities.
-    fn check_foreign_attributes(&self, start: &BytesStart<'_>, at: usize) -> Result<(), Error> {
-        let name = start.local_name().into_inner();
-        for attr in start.attributes() {
-            let attr = attr.map_err(|e| self.malformed(at, name, e))?;
-            self.value_of(&attr, at, name)?;
-        }
-        Ok(())
-    }
-
-    fn malformed(&self, at: usize, element: &str, e: impl std::fmt::Display) -> Error {
-        self.doc.invalid(
-            at,
-            element,
-            format!("malformed attribute: {e}; fix the markup"),
-        )
-    }
-
-    fn value_of<'v>(
-        &self,
-        attr: &quick_xml::events::attributes::Attribute<'v>,
-        at: usize,
-        element: &str,
-    ) -> Result<Cow<'v, str>, Error> {
-        attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
-            self.doc.invalid(
-                at,
-                element,
-                format!(
-                    "rule 5: attribute `{}`: {e}; only &lt; &gt; &amp; &apos; &quot; and character references are allowed",
-                    attr.key.into_inner()
-                ),
-            )
-        })
-    }
-
     /// Children of `parent` until its end tag, each handed to `f`.
     fn children(
         &mut self,
@@ -482,7 +89,7 @@ impl<'a> Cursor<'a> {
             return Ok(());
         }
         loop {
-            match self.next()? {
+            match self.xml.next()? {
                 Step::Child(child) => f(self, child)?,
                 Step::Close => return Ok(()),
                 Step::End => {
@@ -499,65 +106,8 @@ impl<'a> Cursor<'a> {
     /// An element that takes no children.
     fn leaf(&mut self, e: &Elem<'a>) -> Result<(), Error> {
         self.children(e, |cur, child| {
-            Err(cur.misplaced(&child, e.tag.name(), "no child elements"))
+            Err(cur.xml.misplaced(&child, e.tag.name(), "no child elements"))
         })
-    }
-
-    fn misplaced(&self, child: &Elem<'_>, parent: &str, expected: &str) -> Error {
-        self.doc.invalid(
-            child.at,
-            child.tag.name(),
-            format!(
-                "rule 4: <{}> is not allowed in <{parent}>; expected {expected}",
-                child.tag.name()
-            ),
-        )
-    }
-
-    // ---- attributes ---------------------------------------------------------
-
-    /// The listing-namespace attributes of `e`, by the names it may carry;
-    /// any other is an error (rule 4). Attributes of other namespaces are ignored.
-    fn attrs<'e, const N: usize>(
-        &self,
-        e: &'e Elem<'a>,
-        names: [&'static str; N],
-    ) -> Result<Values<'e, N>, Error> {
-        let mut values: Values<'e, N> = [const { None }; N];
-        let element = e.tag.name();
-        for attr in e.start.attributes() {
-            let attr = attr.map_err(|err| self.malformed(e.at, element, err))?;
-            let key: QName<'_> = attr.key;
-            let qname = key.into_inner();
-            if qname == "xmlns" || qname.starts_with("xmlns:") {
-                continue;
-            }
-            let local = if key.prefix().is_some() {
-                match self.reader.resolver().resolve_attribute(key) {
-                    (ResolveResult::Bound(Namespace(n)), local) if n == NAMESPACE => {
-                        local.into_inner()
-                    }
-                    _ => {
-                        self.value_of(&attr, e.at, element)?;
-                        continue;
-                    }
-                }
-            } else {
-                qname
-            };
-            let Some(slot) = names.iter().position(|n| *n == local) else {
-                return Err(self.doc.invalid(
-                    e.at,
-                    element,
-                    format!(
-                        "rule 4: unknown attribute `{local}` on <{element}>; it may carry {}; remove it or put it in a namespace of its own",
-                        names.join(", ")
-                    ),
-                ));
-            };
-            values[slot] = Some(self.value_of(&attr, e.at, element)?);
-        }
-        Ok(values)
     }
 
     fn bad(&self, e: &Elem<'_>, message: impl Into<String>) -> Error {
@@ -583,6 +133,17 @@ impl<'a> Cursor<'a> {
                     e.tag.name()
                 ),
             )),
+        }
+    }
+
+    /// `value` borrowed from the document itself when it is written there as is
+    /// (no entity to replace), so it can outlive the element it was read from.
+    fn in_document(&self, value: &str) -> Cow<'a, str> {
+        let text = self.doc.text;
+        let offset = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        match text.get(offset..offset + value.len()) {
+            Some(slice) if std::ptr::eq(slice.as_ptr(), value.as_ptr()) => Cow::Borrowed(slice),
+            _ => Cow::Owned(value.to_string()),
         }
     }
 
@@ -695,9 +256,10 @@ impl<'a> Cursor<'a> {
 
     // ---- elements -----------------------------------------------------------
 
-    fn listing(&mut self, root: Elem<'a>) -> Result<(Listing, Marks), Error> {
-        let [vendor, name, serial, published] =
-            self.attrs(&root, ["vendor", "name", "serial", "published"])?;
+    fn listing(&mut self, root: Elem<'a>) -> Result<Listing, Error> {
+        let [vendor, name, serial, published] = self
+            .xml
+            .attrs(&root, ["vendor", "name", "serial", "published"])?;
         let vendor = self.text(&root, "vendor", vendor)?;
         if !vendor
             .chars()
@@ -729,12 +291,6 @@ impl<'a> Cursor<'a> {
             hotfixes: Vec::new(),
             critical_updates: Vec::new(),
         };
-        let mut marks = Marks {
-            eulas: Vec::new(),
-            products: Vec::new(),
-            hotfixes: Vec::new(),
-            critical_updates: Vec::new(),
-        };
         self.children(&root, |cur, child| {
             match child.tag {
                 Tag::Installer if listing.installer.is_some() => {
@@ -745,24 +301,23 @@ impl<'a> Cursor<'a> {
                 }
                 Tag::Installer => listing.installer = Some(cur.installer(child)?),
                 Tag::Eula => {
-                    marks.eulas.push(child.at);
+                    cur.marks.eulas.push(child.at);
                     listing.eulas.push(cur.eula(child)?);
                 }
                 Tag::Product => {
-                    let (product, product_marks) = cur.product(child)?;
-                    listing.products.push(product);
-                    marks.products.push(product_marks);
+                    cur.marks.products.push(child.at);
+                    listing.products.push(cur.product(child)?);
                 }
                 Tag::Hotfix => {
-                    marks.hotfixes.push(child.at);
+                    cur.marks.hotfixes.push(child.at);
                     listing.hotfixes.push(cur.hotfix(child)?);
                 }
                 Tag::CriticalUpdate => {
-                    marks.critical_updates.push(child.at);
+                    cur.marks.critical_updates.push(child.at);
                     listing.critical_updates.push(cur.critical_update(child)?);
                 }
                 _ => {
-                    return Err(cur.misplaced(
+                    return Err(cur.xml.misplaced(
                         &child,
                         "productListing",
                         "installer, eula, product, hotfix or criticalUpdate",
@@ -771,7 +326,7 @@ impl<'a> Cursor<'a> {
             }
             Ok(())
         })?;
-        Ok((listing, marks))
+        Ok(listing)
     }
 
     /// The one payload child of `e`, of one of `kinds`.
@@ -779,7 +334,7 @@ impl<'a> Cursor<'a> {
         let mut payload = None;
         self.children(e, |cur, child| {
             if child.tag != Tag::Payload {
-                return Err(cur.misplaced(&child, e.tag.name(), "one <payload>"));
+                return Err(cur.xml.misplaced(&child, e.tag.name(), "one <payload>"));
             }
             if payload.is_some() {
                 return Err(cur.bad(
@@ -805,7 +360,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn installer(&mut self, e: Elem<'a>) -> Result<Installer, Error> {
-        let [name, version] = self.attrs(&e, ["name", "version"])?;
+        let [name, version] = self.xml.attrs(&e, ["name", "version"])?;
         let name = self.text(&e, "name", name)?;
         let version = self.required(&e, "version", version)?;
         let version = self.version(&e, "version", &version)?;
@@ -818,7 +373,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn eula(&mut self, e: Elem<'a>) -> Result<Eula, Error> {
-        let [id, title] = self.attrs(&e, ["id", "title"])?;
+        let [id, title] = self.xml.attrs(&e, ["id", "title"])?;
         let id = self.text(&e, "id", id)?;
         self.plain_id(&e, &id)?;
         let title = self.text(&e, "title", title)?;
@@ -832,7 +387,7 @@ impl<'a> Cursor<'a> {
         kinds: &[PayloadKind],
         owner: Tag,
     ) -> Result<Payload, Error> {
-        let [kind, file, url, size, sha256, product_code, args] = self.attrs(
+        let [kind, file, url, size, sha256, product_code, args] = self.xml.attrs(
             &e,
             [
                 "kind",
@@ -868,14 +423,14 @@ impl<'a> Cursor<'a> {
                 ),
             ));
         }
-        let file = self.text(&e, "file", file)?;
+        let file = self.required(&e, "file", file)?;
         if let Some(problem) = file_name_problem(&file) {
             return Err(self.bad(
                 &e,
                 format!("plain file name: `file` {file:?} {problem}; give a plain file name"),
             ));
         }
-        if let Some(first) = self.files.insert(file.to_ascii_lowercase(), e.at) {
+        if let Some(first) = self.files.insert(NoCase(self.in_document(&file)), e.at) {
             return Err(self.bad(
                 &e,
                 format!(
@@ -927,7 +482,7 @@ impl<'a> Cursor<'a> {
         self.leaf(&e)?;
         Ok(Payload {
             kind,
-            file,
+            file: file.into_owned(),
             url,
             size,
             sha256: digest,
@@ -938,12 +493,20 @@ impl<'a> Cursor<'a> {
 
     /// A payload URL, absolute or resolved against the listing's own URL.
     fn url(&self, e: &Elem<'_>, text: &str) -> Result<Url, Error> {
-        let url = self.base.join(text).map_err(|err| {
+        let not_url = |err: url::ParseError| {
             self.bad(
                 e,
                 format!("payload url: `url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
             )
-        })?;
+        };
+        if is_plain_path(text) && !self.base_dir.is_empty() {
+            // The common case, a path below the listing's folder: one parse, no join.
+            let mut full = String::with_capacity(self.base_dir.len() + text.len());
+            full.push_str(&self.base_dir);
+            full.push_str(text);
+            return Url::parse(&full).map_err(not_url);
+        }
+        let url = self.base.join(text).map_err(not_url)?;
         if !matches!(url.scheme(), "http" | "https" | "file") {
             return Err(self.bad(
                 e,
@@ -954,9 +517,9 @@ impl<'a> Cursor<'a> {
             ));
         }
         let relative = Url::parse(text) == Err(url::ParseError::RelativeUrlWithoutBase);
-        if let Some(dir) = &self.base_dir
+        if self.base.scheme() == "file"
             && relative
-            && !url.as_str().starts_with(dir.as_str())
+            && !url.as_str().starts_with(self.base_dir.as_str())
         {
             return Err(self.bad(
                 e,
@@ -968,8 +531,8 @@ impl<'a> Cursor<'a> {
         Ok(url)
     }
 
-    fn product(&mut self, e: Elem<'a>) -> Result<(Product, ProductMarks), Error> {
-        let [id, name, kind, category, applies_to, retain] = self.attrs(
+    fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
+        let [id, name, kind, category, applies_to, retain] = self.xml.attrs(
             &e,
             [
                 "id",
@@ -1049,28 +612,26 @@ impl<'a> Cursor<'a> {
         };
         let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
         let mut releases: Vec<Release> = Vec::new();
-        let mut marks = ProductMarks {
-            at: e.at,
-            releases: Vec::new(),
-        };
+        let first_release = self.marks.releases.len();
         self.children(&e, |cur, child| {
             if child.tag != Tag::Release {
-                return Err(cur.misplaced(&child, "product", "<release>"));
+                return Err(cur.xml.misplaced(&child, "product", "<release>"));
             }
-            let (release, release_marks) = cur.release(child, kind)?;
+            let at = child.at;
+            cur.marks.releases.push(at);
+            let release = cur.release(child, kind)?;
             if let Some(i) = releases.iter().position(|r| r.version == release.version) {
                 return Err(cur.doc.invalid(
-                    release_marks.at,
+                    at,
                     "release",
                     format!(
                         "unique release version: release {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
                         release.version,
-                        cur.doc.location(marks.releases[i].at)
+                        cur.doc.location(cur.marks.releases[first_release + i])
                     ),
                 ));
             }
             releases.push(release);
-            marks.releases.push(release_marks);
             Ok(())
         })?;
         if releases.is_empty() {
@@ -1079,26 +640,19 @@ impl<'a> Cursor<'a> {
                 "product releases: a product needs at least one <release>; add one",
             ));
         }
-        Ok((
-            Product {
-                id,
-                name,
-                kind,
-                category,
-                applies_to,
-                retain_on_cascade,
-                releases,
-            },
-            marks,
-        ))
+        Ok(Product {
+            id,
+            name,
+            kind,
+            category,
+            applies_to,
+            retain_on_cascade,
+            releases,
+        })
     }
 
-    fn release(
-        &mut self,
-        e: Elem<'a>,
-        kind: ProductKind,
-    ) -> Result<(Release, ReleaseMarks), Error> {
-        let [version, label, eula, license, arch, published] = self.attrs(
+    fn release(&mut self, e: Elem<'a>, kind: ProductKind) -> Result<Release, Error> {
+        let [version, label, eula, license, arch, published] = self.xml.attrs(
             &e,
             ["version", "label", "eula", "license", "arch", "published"],
         )?;
@@ -1143,12 +697,6 @@ impl<'a> Cursor<'a> {
             properties: Vec::new(),
             checks: Vec::new(),
         };
-        let mut marks = ReleaseMarks {
-            at: e.at,
-            requires: Vec::new(),
-            recommends: Vec::new(),
-            replaces: Vec::new(),
-        };
         self.children(&e, |cur, child| {
             match child.tag {
                 Tag::Payload if kind == ProductKind::Suite => {
@@ -1168,32 +716,32 @@ impl<'a> Cursor<'a> {
                         Some(cur.payload(child, &[PayloadKind::Msi, PayloadKind::Exe], Tag::Release)?)
                 }
                 Tag::Requires => {
-                    marks.requires.push(child.at);
+                    cur.marks.requires.push(child.at);
                     release.requires.push(cur.dependency(child)?);
                 }
                 Tag::Recommends => {
-                    marks.recommends.push(child.at);
+                    cur.marks.recommends.push(child.at);
                     release.recommends.push(cur.dependency(child)?);
                 }
                 Tag::UpgradesFrom => {
-                    let [version] = cur.attrs(&child, ["version"])?;
+                    let [version] = cur.xml.attrs(&child, ["version"])?;
                     let version = cur.required(&child, "version", version)?;
                     let requirement = cur.requirement(&child, "version", &version)?;
                     cur.leaf(&child)?;
                     release.upgrades_from.push(requirement);
                 }
                 Tag::Replaces => {
-                    let [product] = cur.attrs(&child, ["product"])?;
+                    let [product] = cur.xml.attrs(&child, ["product"])?;
                     let product = cur.text(&child, "product", product)?;
                     cur.product_id(&child, "product", &product)?;
                     cur.leaf(&child)?;
-                    marks.replaces.push(child.at);
+                    cur.marks.replaces.push(child.at);
                     release.replaces.push(product);
                 }
                 Tag::Property => release.properties.push(cur.property(child)?),
                 Tag::Check => release.checks.push(cur.check(child)?),
                 _ => {
-                    return Err(cur.misplaced(
+                    return Err(cur.xml.misplaced(
                         &child,
                         "release",
                         "payload, requires, recommends, upgradesFrom, replaces, property or check",
@@ -1208,11 +756,11 @@ impl<'a> Cursor<'a> {
                 "one payload: a release of a solution or optional component needs one <payload>; add it",
             ));
         }
-        Ok((release, marks))
+        Ok(release)
     }
 
     fn dependency(&mut self, e: Elem<'a>) -> Result<Dependency, Error> {
-        let [product, version] = self.attrs(&e, ["product", "version"])?;
+        let [product, version] = self.xml.attrs(&e, ["product", "version"])?;
         let product = self.text(&e, "product", product)?;
         self.product_id(&e, "product", &product)?;
         let version = match version {
@@ -1224,8 +772,9 @@ impl<'a> Cursor<'a> {
     }
 
     fn property(&mut self, e: Elem<'a>) -> Result<Property, Error> {
-        let [name, required, secret, default, description] =
-            self.attrs(&e, ["name", "required", "secret", "default", "description"])?;
+        let [name, required, secret, default, description] = self
+            .xml
+            .attrs(&e, ["name", "required", "secret", "default", "description"])?;
         let name = self.text(&e, "name", name)?;
         if name.contains(|c: char| c.is_whitespace() || c == '=') {
             return Err(self.bad(
@@ -1255,7 +804,8 @@ impl<'a> Cursor<'a> {
             "path",
             "key",
         ];
-        let [kind, severity, min_bytes, family, min_version, path, key] = self.attrs(&e, NAMES)?;
+        let [kind, severity, min_bytes, family, min_version, path, key] =
+            self.xml.attrs(&e, NAMES)?;
         let kind_text = self.required(&e, "kind", kind)?;
         let severity = self.required(&e, "severity", severity)?;
         let severity = self.one_of(
@@ -1331,7 +881,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn hotfix(&mut self, e: Elem<'a>) -> Result<Hotfix, Error> {
-        let [id, product, base, version, label, severity, published] = self.attrs(
+        let [id, product, base, version, label, severity, published] = self.xml.attrs(
             &e,
             [
                 "id",
@@ -1390,8 +940,9 @@ impl<'a> Cursor<'a> {
     /// `resolved_by` is read as a hot fix id here; `validate` turns it into a
     /// release version when no hot fix has that id.
     fn critical_update(&mut self, e: Elem<'a>) -> Result<CriticalUpdate, Error> {
-        let [id, product, affects, resolved_by, message] =
-            self.attrs(&e, ["id", "product", "affects", "resolvedBy", "message"])?;
+        let [id, product, affects, resolved_by, message] = self
+            .xml
+            .attrs(&e, ["id", "product", "affects", "resolvedBy", "message"])?;
         let id = self.text(&e, "id", id)?;
         self.plain_id(&e, &id)?;
         let product = self.text(&e, "product", product)?;
@@ -1418,6 +969,17 @@ fn kind_name(kind: PayloadKind) -> &'static str {
         PayloadKind::Exe => "exe",
         PayloadKind::Text => "text",
     }
+}
+
+/// A relative path of plain segments (`msi/a-1.0.msi`): no scheme, query,
+/// fragment, `.` or `..` segment, nothing to escape; it resolves to the
+/// listing's folder followed by itself.
+fn is_plain_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._~-/".contains(&b))
+        && text.split('/').all(|s| !matches!(s, "" | "." | ".."))
 }
 
 /// `[a-z0-9][a-z0-9._-]*`
@@ -1449,10 +1011,83 @@ fn is_guid(text: &str) -> bool {
     let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
         return false;
     };
-    let groups: Vec<&str> = inner.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    let mut groups = inner.split('-');
+    [8, 4, 4, 4, 12].iter().all(|&n| {
+        groups
+            .next()
+            .is_some_and(|g| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    }) && groups.next().is_none()
+}
+
+/// A file name that hashes and compares without ASCII case, as Windows names do.
+struct NoCase<'a>(Cow<'a, str>);
+
+impl PartialEq for NoCase<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for NoCase<'_> {}
+
+impl std::hash::Hash for NoCase<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut lower = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(lower.len()) {
+            let lower = &mut lower[..chunk.len()];
+            lower.copy_from_slice(chunk);
+            lower.make_ascii_lowercase();
+            state.write(lower);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-parse path for plain relative URLs gives what `Url::join` gives.
+        #[test]
+        fn plain_paths_resolve_like_join(
+            segments in prop::collection::vec("[a-zA-Z0-9._~-]{1,8}", 1..5),
+            base in prop::sample::select(vec![
+                "https://vendor.example/listings/itms.pl.xml?token=1",
+                "http://127.0.0.1:8080/itms.pl.xml",
+                "file:///srv/vendor%20site/itms.pl.xml.zip",
+            ]),
+        ) {
+            let text = segments.join("/");
+            prop_assume!(is_plain_path(&text));
+            let base = Url::parse(base).unwrap();
+            let dir = String::from(base.join(".").unwrap());
+            prop_assert_eq!(Url::parse(&format!("{dir}{text}")).unwrap(), base.join(&text).unwrap());
+        }
+    }
+
+    #[test]
+    fn plain_paths_exclude_what_join_treats_specially() {
+        for text in [
+            "", "/a", "a//b", "./a", "a/../b", "..", "a?b", "a#b", "a b", "a%20b", "c:x", "a\\b",
+        ] {
+            assert!(!is_plain_path(text), "{text}");
+        }
+        assert!(is_plain_path("msi/smp-8.0.2298.0.msi"));
+    }
+
+    #[test]
+    fn guids_are_braced_8_4_4_4_12_hex() {
+        assert!(is_guid("{6C0B2B2E-1F3A-4d5e-9A7B-0C1D2E3F4A5B}"));
+        for bad in [
+            "6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B-0}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B0C1D2E3F4A5B}",
+            "{6C0B2B2G-1F3A-4D5E-9A7B-0C1D2E3F4A5B}",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+    }
 }

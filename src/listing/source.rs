@@ -6,10 +6,11 @@
 
 use super::Error;
 use super::model::Catalog;
-use super::parse::{self, decode};
+use super::parse;
 use super::position::Doc;
 use super::signature;
 use super::validate::{Parsed, validate};
+use super::xml::decode;
 use bundle_format::keys::PublicKey;
 use std::fs;
 use std::io::{self, Read};
@@ -107,10 +108,9 @@ impl Origin {
                 (bytes, base)
             }
             Origin::Remote(url) => {
-                let bytes = http
-                    .get(source, url, MAX_LISTING_BYTES)?
-                    .ok_or_else(|| read_error(source, "not found (HTTP 404); check the URL"))?;
-                (bytes, url.clone())
+                // After redirects, relative URLs resolve against where the listing was found.
+                http.get(source, url, MAX_LISTING_BYTES)?
+                    .ok_or_else(|| read_error(source, "not found (HTTP 404); check the URL"))?
             }
         };
         let xml = if is_zip(source) {
@@ -155,7 +155,9 @@ impl Origin {
             Origin::Remote(_) => {
                 let url = Url::parse(location)
                     .map_err(|e| read_error(location, format!("not a valid URL: {e}")))?;
-                http.get(location, &url, MAX_SIGNATURE_BYTES)
+                Ok(http
+                    .get(location, &url, MAX_SIGNATURE_BYTES)?
+                    .map(|(bytes, _)| bytes))
             }
         }
     }
@@ -280,8 +282,9 @@ impl Http {
         Ok(self.client.get_or_init(|| client))
     }
 
-    /// The body at `url`, at most `limit` bytes; `None` on 404.
-    fn get(&self, source: &str, url: &Url, limit: u64) -> Result<Option<Vec<u8>>, Error> {
+    /// The body at `url`, at most `limit` bytes, and the URL it came from
+    /// after redirects; `None` on 404.
+    fn get(&self, source: &str, url: &Url, limit: u64) -> Result<Option<(Vec<u8>, Url)>, Error> {
         let response = self
             .client(source)?
             .get(url.clone())
@@ -301,6 +304,8 @@ impl Http {
         if len > limit {
             return Err(too_big(source, len, limit));
         }
-        read_bounded(source, response, len, limit).map(Some)
+        let found = response.url().clone();
+        let bytes = read_bounded(source, response, len, limit)?;
+        Ok(Some((bytes, found)))
     }
 }

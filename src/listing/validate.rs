@@ -24,9 +24,20 @@ struct Defined {
     index: usize,
 }
 
-/// `requires` edges between products numbered in catalog order: for each
-/// product, (required product, listing, byte offset of the `<requires>`).
-type Edges = Vec<Vec<(usize, usize, usize)>>;
+/// `requires` edges between products numbered in catalog order.
+struct Edges {
+    /// (required product, listing, byte offset of the `<requires>`), grouped by
+    /// requiring product in catalog order.
+    to: Vec<(usize, usize, usize)>,
+    /// Product n's edges are `to[start[n]..start[n + 1]]`.
+    start: Vec<usize>,
+}
+
+impl Edges {
+    fn of(&self, product: usize) -> &[(usize, usize, usize)] {
+        &self.to[self.start[product]..self.start[product + 1]]
+    }
+}
 
 /// Checks the catalog-wide rules and returns the catalog.
 pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
@@ -63,11 +74,12 @@ struct Index<'p> {
 
 impl<'p> Index<'p> {
     fn build(parsed: &'p [Parsed<'_>]) -> Result<Index<'p>, Error> {
+        let count = |f: fn(&Listing) -> usize| parsed.iter().map(|p| f(&p.listing)).sum();
         let mut index = Index {
-            products: HashMap::new(),
+            products: HashMap::with_capacity(count(|l| l.products.len())),
             first_product: Vec::with_capacity(parsed.len()),
-            eulas: HashMap::new(),
-            hotfixes: HashMap::new(),
+            eulas: HashMap::with_capacity(count(|l| l.eulas.len())),
+            hotfixes: HashMap::with_capacity(count(|l| l.hotfixes.len())),
         };
         let mut critical_updates = HashMap::new();
         let mut count = 0;
@@ -75,7 +87,7 @@ impl<'p> Index<'p> {
             index.first_product.push(count);
             count += p.listing.products.len();
             let products = p.listing.products.iter().map(|x| x.id.as_str());
-            let at = p.marks.products.iter().map(|m| m.at);
+            let at = p.marks.products.iter().copied();
             unique(parsed, &mut index.products, "product", li, products, at)?;
             let eulas = p.listing.eulas.iter().map(|x| x.id.as_str());
             let at = p.marks.eulas.iter().copied();
@@ -107,10 +119,10 @@ impl<'p> Index<'p> {
     /// `recommends`, `replaces`, and hot fixes' `product` and `base`.
     /// Returns the `requires` edges.
     fn references(&self, parsed: &[Parsed<'_>]) -> Result<Edges, Error> {
-        let total = self.first_product.last().map_or(0, |first| {
-            first + parsed.last().map_or(0, |p| p.listing.products.len())
-        });
-        let mut edges: Edges = vec![Vec::new(); total];
+        let mut edges = Edges {
+            to: Vec::new(),
+            start: Vec::with_capacity(self.products.len() + 1),
+        };
         for (li, p) in parsed.iter().enumerate() {
             let doc = p.doc;
             let product_ref = |at: usize, element: &str, attribute: &str, id: &str| {
@@ -124,32 +136,36 @@ impl<'p> Index<'p> {
                     )
                 })
             };
-            let products = p.listing.products.iter().zip(&p.marks.products);
-            for (pi, (product, marks)) in products.enumerate() {
+            let mut releases = p.marks.releases.iter();
+            let mut requires = p.marks.requires.iter();
+            let mut recommends = p.marks.recommends.iter();
+            let mut replaces = p.marks.replaces.iter();
+            for (product, &at) in p.listing.products.iter().zip(&p.marks.products) {
                 for id in &product.applies_to {
-                    product_ref(marks.at, "product", "appliesTo", id)?;
+                    product_ref(at, "product", "appliesTo", id)?;
                 }
-                let from = self.first_product[li] + pi;
-                for (release, rm) in product.releases.iter().zip(&marks.releases) {
+                edges.start.push(edges.to.len());
+                for (release, &release_at) in product.releases.iter().zip(releases.by_ref()) {
                     if let Some(eula) = &release.eula
                         && !self.eulas.contains_key(eula.as_str())
                     {
                         return Err(doc.invalid(
-                            rm.at,
+                            release_at,
                             "release",
                             format!(
                                 "rule 1: `eula` names {eula:?}, which no <eula> defines; correct the id or add the eula"
                             ),
                         ));
                     }
-                    for (dep, &at) in release.requires.iter().zip(&rm.requires) {
+                    for (dep, &at) in release.requires.iter().zip(requires.by_ref()) {
                         let to = product_ref(at, "requires", "product", &dep.product)?;
-                        edges[from].push((self.first_product[to.listing] + to.index, li, at));
+                        let to = self.first_product[to.listing] + to.index;
+                        edges.to.push((to, li, at));
                     }
-                    for (dep, &at) in release.recommends.iter().zip(&rm.recommends) {
+                    for (dep, &at) in release.recommends.iter().zip(recommends.by_ref()) {
                         product_ref(at, "recommends", "product", &dep.product)?;
                     }
-                    for (id, &at) in release.replaces.iter().zip(&rm.replaces) {
+                    for (id, &at) in release.replaces.iter().zip(replaces.by_ref()) {
                         product_ref(at, "replaces", "product", id)?;
                     }
                 }
@@ -171,6 +187,7 @@ impl<'p> Index<'p> {
                 }
             }
         }
+        edges.start.push(edges.to.len());
         Ok(edges)
     }
 
@@ -244,7 +261,7 @@ impl<'p> Index<'p> {
             let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
             while let Some((node, next)) = stack.last_mut() {
                 let node = *node;
-                let Some(&(to, li, at)) = edges[node].get(*next) else {
+                let Some(&(to, li, at)) = edges.of(node).get(*next) else {
                     state[node] = DONE;
                     stack.pop();
                     continue;

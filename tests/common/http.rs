@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 /// Serves `dir` until the test process ends; returns the base URL, ending in `/`.
+/// `/moved/PATH` answers with a permanent redirect to `/PATH`.
 pub fn serve_dir(dir: impl Into<PathBuf>) -> String {
     let dir = dir.into();
     let (sender, receiver) = mpsc::channel();
@@ -22,7 +23,11 @@ pub fn serve_dir(dir: impl Into<PathBuf>) -> String {
             sender
                 .send(listener.local_addr().expect("local address"))
                 .expect("report the address");
+            let moved = |axum::extract::Path(path): axum::extract::Path<String>| async move {
+                axum::response::Redirect::permanent(&format!("/{path}"))
+            };
             let app = axum::Router::new()
+                .route("/moved/{*path}", axum::routing::get(moved))
                 .fallback_service(tower_http::services::ServeDir::new(dir));
             axum::serve(listener, app).await.expect("serve");
         });
