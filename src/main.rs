@@ -47,11 +47,17 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
+/// Prints the error and each cause whose text the message before it does not already hold.
 fn report(error: &Error) {
-    eprintln!("error: {error}");
+    let mut shown = error.to_string();
+    eprintln!("error: {shown}");
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        shown = text;
         source = cause.source();
     }
 }

@@ -1,6 +1,7 @@
 //! `airlock inspect`: shows what a bundle says about itself, without a key and
 //! therefore marked UNVERIFIED everywhere.
 
+use super::output::{human_bytes, print_json};
 use crate::error::{Error, Exit, Result};
 use bundle_format::Manifest;
 use std::fmt::Write as _;
@@ -29,27 +30,11 @@ pub fn run(args: Args) -> Result<Exit> {
         if let Some(object) = value.as_object_mut() {
             object.insert("verified".into(), serde_json::Value::Bool(false));
         }
-        println!("{value}");
+        print_json(&value)?;
     } else {
         print!("{}", render(&manifest));
     }
     Ok(Exit::Done)
-}
-
-/// `n` bytes as a short human figure (binary units).
-pub fn human_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 fn created(seconds: u64) -> String {
@@ -121,7 +106,7 @@ pub fn render(m: &Manifest) -> String {
         out,
         "\nfiles ({}, {} in all)",
         m.files.len(),
-        human_size(total)
+        human_bytes(total)
     );
     for f in &m.files {
         let _ = writeln!(
@@ -129,7 +114,7 @@ pub fn render(m: &Manifest) -> String {
             "  {:<40} {:<8} {:>10}  {}",
             f.name,
             f.kind,
-            human_size(f.size),
+            human_bytes(f.size),
             f.sha256
         );
     }

@@ -4,6 +4,7 @@ pub mod inspect;
 pub mod install;
 pub mod join;
 pub mod keygen;
+pub mod output;
 pub mod plan;
 pub mod products;
 pub mod progress;

@@ -1,6 +1,7 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
+use super::output::{human_bytes, print_json};
 use crate::error::{Error, Exit, Result};
 use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
@@ -69,28 +70,11 @@ pub fn run(args: Args) -> Result<Exit> {
     let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
-        let json = serde_json::to_string_pretty(&plan)
-            .map_err(|e| Error::Other(format!("cannot write the plan as JSON: {e}")))?;
-        println!("{json}");
+        print_json(&plan)?;
     } else {
         print!("{}", render(&plan));
     }
     Ok(Exit::Done)
-}
-
-/// Bytes in binary units, one decimal: `1000 B`, `4.0 KiB`, `1.5 GiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    match unit {
-        0 => format!("{bytes} B"),
-        _ => format!("{value:.1} {}", UNITS[unit]),
-    }
 }
 
 /// A product in the tree: its lines, and the product whose release brought it in.
@@ -307,13 +291,5 @@ EULAs to accept before building:
   itms: itms license agreement <https://vendor.test/files/itms.txt>
 ";
         assert_eq!(render(&plan), want);
-    }
-
-    #[test]
-    fn sizes_in_binary_units() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(13_421_772_800), "12.5 GiB");
     }
 }

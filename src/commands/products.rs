@@ -37,9 +37,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
     let shown = Shown::of(&catalog, &args);
     if args.json {
-        let text = serde_json::to_string_pretty(&shown)
-            .map_err(|e| crate::Error::Other(format!("cannot write JSON: {e}")))?;
-        println!("{text}");
+        super::output::print_json(&shown)?;
     } else {
         print!("{}", shown.table(args.hotfixes));
     }

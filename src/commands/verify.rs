@@ -1,9 +1,10 @@
 //! `airlock verify`: checks a bundle's signature (by a trusted key) and every
 //! hash in one read, extracting nothing.
 
+use super::output::print_json;
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
 
@@ -86,11 +87,4 @@ pub fn run(args: Args) -> Result<Exit> {
             Err(error)
         }
     }
-}
-
-fn print_json(report: &Report) -> Result<()> {
-    let text = serde_json::to_string(report)
-        .map_err(|e| Error::Other(format!("cannot write the JSON report: {e}")))?;
-    println!("{text}");
-    Ok(())
 }
