@@ -213,3 +213,21 @@ fn help_has_an_example() {
     assert!(help.contains("airlock products --listing"));
     assert!(help.contains("--vendor-key <PUB>"));
 }
+
+#[test]
+fn an_unreachable_server_is_named_with_the_reason() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = products(&["--listing", &format!("http://127.0.0.1:{port}/itms.pl.xml")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}/itms.pl.xml: cannot download"))
+            && stderr.contains("onnection refused"),
+        "{stderr}"
+    );
+}

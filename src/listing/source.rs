@@ -80,6 +80,21 @@ fn read_error(source: &str, message: impl Into<String>) -> Error {
     }
 }
 
+/// An error and its causes on one line: reqwest's own text ("error sending
+/// request") says nothing of why (connection refused, timeout, TLS).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 fn is_zip(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
@@ -289,7 +304,7 @@ impl Http {
             .client(source)?
             .get(url.clone())
             .send()
-            .map_err(|e| read_error(source, format!("cannot download: {e}")))?;
+            .map_err(|e| read_error(source, format!("cannot download: {}", with_causes(&e))))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
