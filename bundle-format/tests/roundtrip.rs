@@ -243,3 +243,24 @@ fn large_window_payload_is_refused() {
     let err = verify(&path, &[key().public()]).unwrap_err();
     assert_eq!(err.failure().unwrap().kind(), "payload", "{err}");
 }
+
+#[test]
+fn extract_is_all_or_nothing_when_a_move_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"new a"), ("b.msi", b"new b")];
+    write(&path, b"R", &files, &key(), &WriteOptions::default());
+    let dest = dir.path().join("dest");
+    fs::create_dir(&dest).unwrap();
+    fs::write(dest.join("a.msi"), b"old a").unwrap();
+    // A folder where the second file goes: no rename can replace it.
+    fs::create_dir(dest.join("b.msi")).unwrap();
+    fs::write(dest.join("b.msi").join("keep"), b"k").unwrap();
+
+    let err = extract(&path, &[key().public()], &dest).unwrap_err();
+    assert!(err.to_string().contains("b.msi"), "{err}");
+    assert_eq!(fs::read(dest.join("a.msi")).unwrap(), b"old a");
+    assert_eq!(fs::read(dest.join("b.msi").join("keep")).unwrap(), b"k");
+    assert_eq!(common::listing(&dest), vec!["a.msi", "b.msi"]);
+    assert_eq!(common::listing(dir.path()), vec!["b.exe", "dest"]);
+}
