@@ -236,3 +236,29 @@ fn hand_assembled_bundle_matches_the_spec() {
     let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
     assert_eq!(opened.verify_payload(&mut |_| {}).unwrap(), m);
 }
+
+#[test]
+fn damage_in_compressed_data_names_the_file_being_read() {
+    // Compressible data: its blocks are compressed (not stored), so a damaged
+    // byte may make zstd fail before any of the file's bytes come out.
+    let dir = tempfile::tempdir().unwrap();
+    let text: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("line {} of the release notes\n", i % 977).into_bytes())
+        .take(300_000)
+        .collect();
+    let files: Vec<(&str, &[u8])> = vec![("notes.txt", &text), ("b.msi", b"bbbb")];
+    let path = dir.path().join("b.exe");
+    let w = write(&path, RUNNER, &files, &key(), &WriteOptions::default());
+    let good = fs::read(&path).unwrap();
+    let p = w.layout.payload;
+    for at in [p.offset + 20, p.offset + p.len / 3, p.offset + p.len / 2] {
+        let mut bad = good.clone();
+        bad[at as usize] ^= 0x55;
+        fs::write(&path, &bad).unwrap();
+        let err = verify(&path, &[key().public()]).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::File { name, .. }) if name == "notes.txt"),
+            "byte {at}: {err}"
+        );
+    }
+}
