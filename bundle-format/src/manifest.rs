@@ -220,11 +220,14 @@ impl Manifest {
                 ),
             ));
         }
-        let mut seen = HashSet::new();
+        // Case-insensitive file systems fold names differently (Windows by
+        // upper case), so two names clash when either case of them agrees.
+        let (mut lower, mut upper) = (HashSet::new(), HashSet::new());
         for (i, f) in self.files.iter().enumerate() {
             let at = format!("files[{i}]");
             check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p))?;
-            if !seen.insert(f.name.to_lowercase()) {
+            let new_lower = lower.insert(f.name.to_lowercase());
+            if !(upper.insert(f.name.to_uppercase()) && new_lower) {
                 return Err(field_error(
                     format!("{at}.name"),
                     format!(
@@ -337,14 +340,23 @@ fn check_kind(field: &str, value: &str) -> Result<(), ManifestError> {
     }
 }
 
-/// Windows device names, refused as file names with or without an extension.
-const DEVICE_NAMES: [&str; 22] = [
+/// Windows device names, refused as file names with or without an extension
+/// (Windows also reserves `COM` and `LPT` with a superscript ¹ ² ³).
+const DEVICE_NAMES: [&str; 30] = [
     "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "com9", "com¹", "com²", "com³", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
+    "lpt9", "lpt¹", "lpt²", "lpt³", "conin$", "conout$",
 ];
 
+/// Invisible characters that make a name display as another one: zero-width
+/// characters, bidirectional controls and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Checks that `name` is a plain file name, safe on Windows and Unix alike:
-/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL or control characters;
+/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL, control characters or
+/// invisible ones (zero-width, bidirectional controls, byte-order mark);
 /// none of `: * ? " < > |`; not ending in `.` or space; not a Windows device
 /// name (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -358,7 +370,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     if let Some(c) = name.chars().find(|c| {
-        c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        c.is_control()
+            || is_invisible(*c)
+            || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
     }) {
         return Err(format!(
             "file name {name:?} contains {c:?}; only plain file names are allowed"
@@ -415,10 +429,18 @@ mod tests {
             "a:b",
             "q?",
             "p|q",
+            "COM¹.msi",
+            "lpt³",
+            "conin$",
+            "CONOUT$.txt",
+            "setup\u{202E}gpj.exe",
+            "zero\u{200B}width.msi",
+            "bom\u{FEFF}.msi",
         ] {
             assert!(check_name(bad).is_err(), "{bad:?} accepted");
         }
         assert!(check_name(&"a".repeat(101)).is_err());
+        assert!(check_name("com10.txt").is_ok());
         assert!(check_name(&"a".repeat(100)).is_ok());
     }
 }

@@ -262,3 +262,16 @@ fn damage_in_compressed_data_names_the_file_being_read() {
         );
     }
 }
+
+#[test]
+fn names_equal_on_a_case_insensitive_file_system_are_refused() {
+    // Windows compares names by upper case: "ſ" (long s) and "s" are one name
+    // there, though their lower cases differ; "K" (Kelvin sign) and "k" agree in lower case.
+    for (a, b) in [("ſetup.msi", "Setup.msi"), ("\u{212A}b.msi", "kb.msi")] {
+        let files: Vec<(&str, &[u8])> = vec![(a, b"1"), (b, b"2")];
+        let err = filled_manifest(RUNNER, &files, &key())
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{a} {b}: {err}");
+    }
+}
