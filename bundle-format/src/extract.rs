@@ -27,6 +27,9 @@ impl SignedBundle {
     /// same names are replaced; a folder of the same name is refused). On
     /// failure nothing is left behind and `dest` is as it was.
     pub fn extract(self, dest: &Path, progress: &mut dyn FnMut(u64)) -> Result<Manifest, Error> {
+        // A destination that is a symbolic link is followed: staging goes beside
+        // its target, on the file system the files are renamed into.
+        let dest = &fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
         let mut stage = Staging::create(dest)?;
         payload::pass(&self, &mut stage, progress)?;
         stage.commit(dest, &self.manifest().files)?;

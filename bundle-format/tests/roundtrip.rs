@@ -264,3 +264,36 @@ fn extract_is_all_or_nothing_when_a_move_fails() {
     assert_eq!(common::listing(&dest), vec!["a.msi", "b.msi"]);
     assert_eq!(common::listing(dir.path()), vec!["b.exe", "dest"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn extract_through_a_symlinked_destination_stages_beside_its_target() {
+    // The target may be on another file system than the link: files staged
+    // beside the link could not be renamed into it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    write(
+        &path,
+        b"R",
+        &[("a.msi", b"aaaa")],
+        &key(),
+        &WriteOptions::default(),
+    );
+    let real = dir.path().join("elsewhere").join("real");
+    fs::create_dir_all(&real).unwrap();
+    let links = dir.path().join("links");
+    fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink(&real, links.join("dest")).unwrap();
+    let mut staged_beside_link = false;
+    let mut staged_beside_target = false;
+    SignedBundle::open(&path, &[key().public()])
+        .unwrap()
+        .extract(&links.join("dest"), &mut |_| {
+            staged_beside_link |= common::listing(&links).len() > 1;
+            staged_beside_target |= common::listing(real.parent().unwrap()).len() > 1;
+        })
+        .unwrap();
+    assert!(!staged_beside_link && staged_beside_target);
+    assert_eq!(fs::read(real.join("a.msi")).unwrap(), b"aaaa");
+    assert_eq!(common::listing(&links), vec!["dest"]);
+}
