@@ -297,3 +297,24 @@ fn extract_through_a_symlinked_destination_stages_beside_its_target() {
     assert_eq!(fs::read(real.join("a.msi")).unwrap(), b"aaaa");
     assert_eq!(common::listing(&links), vec!["dest"]);
 }
+
+#[test]
+fn extract_leaves_nothing_when_it_panics_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let big = noise(3 << 20, 2);
+    write(
+        &path,
+        b"R",
+        &[("big.msi", &big)],
+        &key(),
+        &WriteOptions::default(),
+    );
+    let dest = dir.path().join("dest");
+    let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        opened.extract(&dest, &mut |done| assert!(done < 1 << 20, "stop here"))
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(common::listing(dir.path()), vec!["b.exe"]);
+}
