@@ -275,3 +275,35 @@ fn names_equal_on_a_case_insensitive_file_system_are_refused() {
         assert!(err.to_string().contains("appears twice"), "{a} {b}: {err}");
     }
 }
+
+#[test]
+fn a_key_twice_in_one_object_is_refused_even_when_signed() {
+    // Readers that keep the first value and readers that keep the last would
+    // act on different content under one signature.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"a")];
+    let mut m = filled_manifest(RUNNER, &files, &key());
+    m.plan[0]
+        .extra
+        .insert("args".into(), serde_json::json!({"x": "safe"}));
+    let text = String::from_utf8(m.to_bytes()).unwrap();
+    for twice in [
+        text.replace(r#""x":"safe""#, r#""x":"safe","x":"evil""#),
+        text.replace(r#""args":"#, r#""args":1,"args":"#),
+        text.replace(r#""created":"#, r#""created":1,"created":"#),
+    ] {
+        assert_ne!(twice, text);
+        let path = dir.path().join("twice.exe");
+        fs::write(
+            &path,
+            assemble_raw(RUNNER, twice.as_bytes(), &zstd(&spec_tar(&files)), &key()),
+        )
+        .unwrap();
+        let err = verify(&path, &[key().public()]).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::Manifest(_)))
+                && err.to_string().contains("twice"),
+            "{twice}: {err}"
+        );
+    }
+}
