@@ -88,11 +88,19 @@ impl Staging {
             match self.move_in(dest, &aside, &f.name) {
                 Ok(replaced) => moved.push((f.name.as_str(), replaced)),
                 Err(e) => {
-                    if !self.restore(dest, &aside, &moved) {
-                        // Keep what was moved aside: it is the only copy.
-                        self.dir = PathBuf::new();
+                    if self.restore(dest, &aside, &moved) {
+                        return Err(e);
                     }
-                    return Err(e);
+                    // Keep what was moved aside, and say where: it is the only copy.
+                    self.dir = PathBuf::new();
+                    return Err(Error::io(
+                        &aside,
+                        io::Error::other(format!(
+                            "{e}; some files it replaced could not be put back into {}: \
+                             they are kept in this folder",
+                            dest.display()
+                        )),
+                    ));
                 }
             }
         }
