@@ -10,7 +10,7 @@ use crate::payload::{self, Discard, Sink};
 use crate::read::SignedBundle;
 use crate::write::{COPY_BUF, hidden_sibling, sync_parent};
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 impl SignedBundle {
@@ -24,8 +24,12 @@ impl SignedBundle {
     /// Checks the payload as [`SignedBundle::verify_payload`] does while
     /// writing the files into a staging folder beside `dest`; once all are
     /// checked, moves them into `dest` (created if missing; files of the
-    /// same names are replaced). On failure nothing is left behind.
+    /// same names are replaced; a folder of the same name is refused). On
+    /// failure nothing is left behind and `dest` is as it was.
     pub fn extract(self, dest: &Path, progress: &mut dyn FnMut(u64)) -> Result<Manifest, Error> {
+        // A destination that is a symbolic link is followed: staging goes beside
+        // its target, on the file system the files are renamed into.
+        let dest = &fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
         let mut stage = Staging::create(dest)?;
         payload::pass(&self, &mut stage, progress)?;
         stage.commit(dest, &self.manifest().files)?;
@@ -71,20 +75,92 @@ impl Staging {
         Ok(Staging { dir, current: None })
     }
 
+    /// Moves the staged files into `dest`, all or nothing: a file already
+    /// there is first moved aside into the staging folder; if any move fails,
+    /// the files moved in are taken back out and the ones moved aside are put
+    /// back, so `dest` is as it was.
     fn commit(mut self, dest: &Path, files: &[FileEntry]) -> Result<(), Error> {
         fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
+        // Not a valid file name (it holds ".."), so no staged file can have it.
+        let aside = self.dir.join(ASIDE);
+        let mut moved = Vec::with_capacity(files.len());
         for f in files {
-            let to = dest.join(&f.name);
-            fs::rename(self.dir.join(&f.name), &to).map_err(|e| Error::io(&to, e))?;
+            match self.move_in(dest, &aside, &f.name) {
+                Ok(replaced) => moved.push((f.name.as_str(), replaced)),
+                Err(e) => {
+                    if self.restore(dest, &aside, &moved) {
+                        return Err(e);
+                    }
+                    // Keep what was moved aside, and say where: it is the only copy.
+                    self.dir = PathBuf::new();
+                    return Err(Error::io(
+                        &aside,
+                        io::Error::other(format!(
+                            "{e}; some files it replaced could not be put back into {}: \
+                             they are kept in this folder",
+                            dest.display()
+                        )),
+                    ));
+                }
+            }
         }
         if let Some(first) = files.first() {
             sync_parent(&dest.join(&first.name));
         }
-        fs::remove_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let _ = fs::remove_dir_all(&self.dir);
         self.dir = PathBuf::new();
         Ok(())
     }
+
+    /// Moves one staged file into `dest`; returns whether it replaced one (now aside).
+    fn move_in(&self, dest: &Path, aside: &Path, name: &str) -> Result<bool, Error> {
+        let to = dest.join(name);
+        let replaced = match fs::symlink_metadata(&to) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::io(
+                    &to,
+                    io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "is a folder; move it away, then extract again",
+                    ),
+                ));
+            }
+            Ok(_) => {
+                if !aside.exists() {
+                    fs::create_dir(aside).map_err(|e| Error::io(aside, e))?;
+                }
+                fs::rename(&to, aside.join(name)).map_err(|e| Error::io(&to, e))?;
+                true
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::io(&to, e)),
+        };
+        if let Err(e) = fs::rename(self.dir.join(name), &to) {
+            if replaced {
+                let _ = fs::rename(aside.join(name), &to);
+            }
+            return Err(Error::io(&to, e));
+        }
+        Ok(replaced)
+    }
+
+    /// Undoes the moves of `commit`, newest first; false if anything moved aside could not go back.
+    fn restore(&self, dest: &Path, aside: &Path, moved: &[(&str, bool)]) -> bool {
+        let mut complete = true;
+        for (name, replaced) in moved.iter().rev() {
+            let to = dest.join(name);
+            if *replaced {
+                complete &= fs::rename(aside.join(name), &to).is_ok();
+            } else {
+                let _ = fs::remove_file(&to);
+            }
+        }
+        complete
+    }
 }
+
+/// The folder inside the staging folder that holds the files being replaced.
+const ASIDE: &str = "..replaced";
 
 impl Sink for Staging {
     fn begin(&mut self, entry: &FileEntry) -> Result<(), Error> {

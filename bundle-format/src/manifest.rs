@@ -174,10 +174,18 @@ impl Manifest {
                 supported: FORMAT_VERSION,
             });
         }
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::Json(e.to_string()))?;
+        let json = |e: serde_json::Error| ManifestError::Json(e.to_string());
+        serde_json::from_slice::<UniqueKeys>(bytes).map_err(json)?;
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(json)?;
         manifest.validate()?;
         Ok(manifest)
+    }
+
+    /// The sum of the files' sizes (saturating: an unverified manifest's sizes may be anything).
+    pub fn total_size(&self) -> u64 {
+        self.files
+            .iter()
+            .fold(0u64, |sum, f| sum.saturating_add(f.size))
     }
 
     /// The exact bytes that are signed and stored: compact JSON, fields in declaration order.
@@ -220,11 +228,14 @@ impl Manifest {
                 ),
             ));
         }
-        let mut seen = HashSet::new();
+        // Case-insensitive file systems fold names differently (Windows by
+        // upper case), so two names clash when either case of them agrees.
+        let (mut lower, mut upper) = (HashSet::new(), HashSet::new());
         for (i, f) in self.files.iter().enumerate() {
             let at = format!("files[{i}]");
             check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p))?;
-            if !seen.insert(f.name.to_lowercase()) {
+            let new_lower = lower.insert(f.name.to_lowercase());
+            if !(upper.insert(f.name.to_uppercase()) && new_lower) {
                 return Err(field_error(
                     format!("{at}.name"),
                     format!(
@@ -236,7 +247,10 @@ impl Manifest {
             check_kind(&format!("{at}.kind"), &f.kind)?;
             check_hex(&format!("{at}.sha256"), &f.sha256, 64)?;
         }
-        let has_file = |name: &str| self.files.iter().any(|f| f.name == name);
+        // A set, not a scan per reference: 100 000 plan items x 10 000 files
+        // would take seconds, even for `inspect` of an unsigned manifest.
+        let names: HashSet<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        let has_file = |name: &str| names.contains(name);
 
         for (what, len) in [
             ("plan", self.plan.len()),
@@ -281,6 +295,59 @@ impl Manifest {
             check_hex(&format!("{at}.sha256"), &eula.sha256, 64)?;
         }
         Ok(())
+    }
+}
+
+/// Any JSON value, accepted only when no object in it has a key twice:
+/// readers that keep the first value and readers that keep the last would
+/// otherwise act on different content under one signature.
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut keys = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<UniqueKeys>()?;
+            if !keys.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "key {key:?} appears twice in one object"
+                )));
+            }
+        }
+        Ok(UniqueKeys)
     }
 }
 
@@ -337,14 +404,23 @@ fn check_kind(field: &str, value: &str) -> Result<(), ManifestError> {
     }
 }
 
-/// Windows device names, refused as file names with or without an extension.
-const DEVICE_NAMES: [&str; 22] = [
+/// Windows device names, refused as file names with or without an extension
+/// (Windows also reserves `COM` and `LPT` with a superscript ¹ ² ³).
+const DEVICE_NAMES: [&str; 30] = [
     "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "com9", "com¹", "com²", "com³", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
+    "lpt9", "lpt¹", "lpt²", "lpt³", "conin$", "conout$",
 ];
 
+/// Invisible characters that make a name display as another one: zero-width
+/// characters, bidirectional controls and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Checks that `name` is a plain file name, safe on Windows and Unix alike:
-/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL or control characters;
+/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL, control characters or
+/// invisible ones (zero-width, bidirectional controls, byte-order mark);
 /// none of `: * ? " < > |`; not ending in `.` or space; not a Windows device
 /// name (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -358,7 +434,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     if let Some(c) = name.chars().find(|c| {
-        c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        c.is_control()
+            || is_invisible(*c)
+            || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
     }) {
         return Err(format!(
             "file name {name:?} contains {c:?}; only plain file names are allowed"
@@ -415,10 +493,18 @@ mod tests {
             "a:b",
             "q?",
             "p|q",
+            "COM¹.msi",
+            "lpt³",
+            "conin$",
+            "CONOUT$.txt",
+            "setup\u{202E}gpj.exe",
+            "zero\u{200B}width.msi",
+            "bom\u{FEFF}.msi",
         ] {
             assert!(check_name(bad).is_err(), "{bad:?} accepted");
         }
         assert!(check_name(&"a".repeat(101)).is_err());
+        assert!(check_name("com10.txt").is_ok());
         assert!(check_name(&"a".repeat(100)).is_ok());
     }
 }

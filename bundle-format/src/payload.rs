@@ -45,6 +45,9 @@ enum Msg {
     Data(Vec<u8>),
     End,
     Failed(Error),
+    /// The compressed data is damaged: in the bytes right after the last ones
+    /// delivered, so in the file being read, which the reader names.
+    Damaged(String),
 }
 
 /// Streams the payload of `bundle` once, checking it against the manifest.
@@ -59,6 +62,8 @@ pub(crate) fn pass(
     std::thread::scope(|scope| {
         scope.spawn(move || decompress(bundle, source, tx, free_rx));
         let mut chunks = Chunks {
+            bundle,
+            reading: None,
             rx,
             free: free_tx,
             current: Vec::new(),
@@ -142,9 +147,19 @@ fn decompress(
                         Some(kind) => {
                             Error::io(bundle.path(), io::Error::new(kind, tracked.message.clone()))
                         }
-                        None => bundle.fail(Failure::Payload(format!(
-                            "the compressed data is damaged ({e})"
-                        ))),
+                        // zstd's text for a window above window_log_max: not damage, a refusal.
+                        None if e.to_string().contains("too much memory") => {
+                            bundle.fail(Failure::Payload(format!(
+                                "the compressed data needs a window larger than \
+                                 2^{MAX_WINDOW_LOG} bytes ({e})"
+                            )))
+                        }
+                        None => {
+                            outcome = Some(Msg::Damaged(format!(
+                                "the compressed data is damaged ({e})"
+                            )));
+                            break;
+                        }
                     };
                     outcome = Some(Msg::Failed(err));
                     break;
@@ -165,7 +180,10 @@ fn decompress(
 }
 
 /// The consuming side: decompressed bytes as a stream of slices.
-struct Chunks {
+struct Chunks<'a> {
+    bundle: &'a SignedBundle,
+    /// The file whose header or bytes are being read, named if the data is damaged.
+    reading: Option<&'a str>,
     rx: Receiver<Msg>,
     free: SyncSender<Vec<u8>>,
     current: Vec<u8>,
@@ -173,7 +191,7 @@ struct Chunks {
     ended: bool,
 }
 
-impl Chunks {
+impl Chunks<'_> {
     /// Up to `max` next bytes; empty only at the end of the payload.
     fn next(&mut self, max: usize) -> Result<&[u8], Error> {
         while self.pos == self.current.len() && !self.ended {
@@ -187,6 +205,15 @@ impl Chunks {
                 }
                 Ok(Msg::End) => self.ended = true,
                 Ok(Msg::Failed(e)) => return Err(e),
+                Ok(Msg::Damaged(problem)) => {
+                    return Err(self.bundle.fail(match self.reading {
+                        Some(name) => Failure::File {
+                            name: name.to_string(),
+                            problem,
+                        },
+                        None => Failure::Payload(problem),
+                    }));
+                }
                 Err(_) => self.ended = true,
             }
         }
@@ -211,9 +238,9 @@ impl Chunks {
     }
 }
 
-fn check(
-    bundle: &SignedBundle,
-    chunks: &mut Chunks,
+fn check<'a>(
+    bundle: &'a SignedBundle,
+    chunks: &mut Chunks<'a>,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), Error> {
@@ -227,6 +254,7 @@ fn check(
     let mut done = 0u64;
     let mut header = [0u8; ustar::BLOCK];
     for entry in files {
+        chunks.reading = Some(&entry.name);
         let got = chunks.fill(&mut header)?;
         if got < ustar::BLOCK {
             return Err(file_fail(
@@ -278,6 +306,7 @@ fn check(
         }
         sink.end(entry)?;
     }
+    chunks.reading = None;
     let mut end = [0u8; ustar::END_LEN];
     let got = chunks.fill(&mut end)?;
     if got >= ustar::BLOCK && end[..ustar::BLOCK].iter().any(|&b| b != 0) {

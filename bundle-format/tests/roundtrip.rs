@@ -243,3 +243,78 @@ fn large_window_payload_is_refused() {
     let err = verify(&path, &[key().public()]).unwrap_err();
     assert_eq!(err.failure().unwrap().kind(), "payload", "{err}");
 }
+
+#[test]
+fn extract_is_all_or_nothing_when_a_move_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"new a"), ("b.msi", b"new b")];
+    write(&path, b"R", &files, &key(), &WriteOptions::default());
+    let dest = dir.path().join("dest");
+    fs::create_dir(&dest).unwrap();
+    fs::write(dest.join("a.msi"), b"old a").unwrap();
+    // A folder where the second file goes: no rename can replace it.
+    fs::create_dir(dest.join("b.msi")).unwrap();
+    fs::write(dest.join("b.msi").join("keep"), b"k").unwrap();
+
+    let err = extract(&path, &[key().public()], &dest).unwrap_err();
+    assert!(err.to_string().contains("b.msi"), "{err}");
+    assert_eq!(fs::read(dest.join("a.msi")).unwrap(), b"old a");
+    assert_eq!(fs::read(dest.join("b.msi").join("keep")).unwrap(), b"k");
+    assert_eq!(common::listing(&dest), vec!["a.msi", "b.msi"]);
+    assert_eq!(common::listing(dir.path()), vec!["b.exe", "dest"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn extract_through_a_symlinked_destination_stages_beside_its_target() {
+    // The target may be on another file system than the link: files staged
+    // beside the link could not be renamed into it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    write(
+        &path,
+        b"R",
+        &[("a.msi", b"aaaa")],
+        &key(),
+        &WriteOptions::default(),
+    );
+    let real = dir.path().join("elsewhere").join("real");
+    fs::create_dir_all(&real).unwrap();
+    let links = dir.path().join("links");
+    fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink(&real, links.join("dest")).unwrap();
+    let mut staged_beside_link = false;
+    let mut staged_beside_target = false;
+    SignedBundle::open(&path, &[key().public()])
+        .unwrap()
+        .extract(&links.join("dest"), &mut |_| {
+            staged_beside_link |= common::listing(&links).len() > 1;
+            staged_beside_target |= common::listing(real.parent().unwrap()).len() > 1;
+        })
+        .unwrap();
+    assert!(!staged_beside_link && staged_beside_target);
+    assert_eq!(fs::read(real.join("a.msi")).unwrap(), b"aaaa");
+    assert_eq!(common::listing(&links), vec!["dest"]);
+}
+
+#[test]
+fn extract_leaves_nothing_when_it_panics_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let big = noise(3 << 20, 2);
+    write(
+        &path,
+        b"R",
+        &[("big.msi", &big)],
+        &key(),
+        &WriteOptions::default(),
+    );
+    let dest = dir.path().join("dest");
+    let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        opened.extract(&dest, &mut |done| assert!(done < 1 << 20, "stop here"))
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(common::listing(dir.path()), vec!["b.exe"]);
+}

@@ -236,3 +236,74 @@ fn hand_assembled_bundle_matches_the_spec() {
     let opened = SignedBundle::open(&path, &[key().public()]).unwrap();
     assert_eq!(opened.verify_payload(&mut |_| {}).unwrap(), m);
 }
+
+#[test]
+fn damage_in_compressed_data_names_the_file_being_read() {
+    // Compressible data: its blocks are compressed (not stored), so a damaged
+    // byte may make zstd fail before any of the file's bytes come out.
+    let dir = tempfile::tempdir().unwrap();
+    let text: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("line {} of the release notes\n", i % 977).into_bytes())
+        .take(300_000)
+        .collect();
+    let files: Vec<(&str, &[u8])> = vec![("notes.txt", &text), ("b.msi", b"bbbb")];
+    let path = dir.path().join("b.exe");
+    let w = write(&path, RUNNER, &files, &key(), &WriteOptions::default());
+    let good = fs::read(&path).unwrap();
+    let p = w.layout.payload;
+    for at in [p.offset + 20, p.offset + p.len / 3, p.offset + p.len / 2] {
+        let mut bad = good.clone();
+        bad[at as usize] ^= 0x55;
+        fs::write(&path, &bad).unwrap();
+        let err = verify(&path, &[key().public()]).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::File { name, .. }) if name == "notes.txt"),
+            "byte {at}: {err}"
+        );
+    }
+}
+
+#[test]
+fn names_equal_on_a_case_insensitive_file_system_are_refused() {
+    // Windows compares names by upper case: "ſ" (long s) and "s" are one name
+    // there, though their lower cases differ; "K" (Kelvin sign) and "k" agree in lower case.
+    for (a, b) in [("ſetup.msi", "Setup.msi"), ("\u{212A}b.msi", "kb.msi")] {
+        let files: Vec<(&str, &[u8])> = vec![(a, b"1"), (b, b"2")];
+        let err = filled_manifest(RUNNER, &files, &key())
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{a} {b}: {err}");
+    }
+}
+
+#[test]
+fn a_key_twice_in_one_object_is_refused_even_when_signed() {
+    // Readers that keep the first value and readers that keep the last would
+    // act on different content under one signature.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"a")];
+    let mut m = filled_manifest(RUNNER, &files, &key());
+    m.plan[0]
+        .extra
+        .insert("args".into(), serde_json::json!({"x": "safe"}));
+    let text = String::from_utf8(m.to_bytes()).unwrap();
+    for twice in [
+        text.replace(r#""x":"safe""#, r#""x":"safe","x":"evil""#),
+        text.replace(r#""args":"#, r#""args":1,"args":"#),
+        text.replace(r#""created":"#, r#""created":1,"created":"#),
+    ] {
+        assert_ne!(twice, text);
+        let path = dir.path().join("twice.exe");
+        fs::write(
+            &path,
+            assemble_raw(RUNNER, twice.as_bytes(), &zstd(&spec_tar(&files)), &key()),
+        )
+        .unwrap();
+        let err = verify(&path, &[key().public()]).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::Manifest(_)))
+                && err.to_string().contains("twice"),
+            "{twice}: {err}"
+        );
+    }
+}

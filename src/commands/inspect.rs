@@ -50,7 +50,7 @@ fn created(seconds: u64) -> String {
 /// The manifest as a reader sees it, every section headed, marked unverified.
 pub fn render(m: &Manifest) -> String {
     let mut out = String::new();
-    let total: u64 = m.files.iter().map(|f| f.size).sum();
+    let total = m.total_size();
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
@@ -131,4 +131,33 @@ pub fn render(m: &Manifest) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bundle_format::{FileEntry, ListingRef};
+
+    #[test]
+    fn sizes_adding_up_past_u64_are_shown_not_a_panic() {
+        // Inspect shows unsigned manifests: their sizes may be anything.
+        let mut m = Manifest::new(
+            "b",
+            ListingRef {
+                vendor: "V".into(),
+                name: "N".into(),
+                serial: 1,
+                sha256: "0".repeat(64),
+            },
+        );
+        for name in ["a.msi", "b.msi"] {
+            m.files.push(FileEntry {
+                name: name.into(),
+                kind: "msi".into(),
+                size: u64::MAX,
+                sha256: "0".repeat(64),
+            });
+        }
+        assert!(render(&m).contains("files (2, "));
+    }
 }

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// A bar counting the bytes of every file the manifest lists (a payload pass reports those).
 pub fn files(manifest: &Manifest, message: &str) -> ProgressBar {
-    bytes(manifest.files.iter().map(|f| f.size).sum(), message)
+    bytes(manifest.total_size(), message)
 }
 
 /// A bar counting `total` bytes, labelled `message`.

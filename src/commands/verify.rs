@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     error: None,
                 })?;
             } else {
-                let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+                let total = manifest.total_size();
                 println!(
                     "valid: {} is signed by trusted key {key}; bundle {}, listing serial {}, \
                      {} files ({} bytes), every hash checked",
