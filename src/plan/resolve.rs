@@ -416,7 +416,9 @@ fn assemble(
                 });
             }
             Some(v) => (
-                upgrade_items(catalog, found, v, release, &reason)?,
+                upgrade_items(catalog, found, v, release, &reason, |step| {
+                    unmet_requires(walk, installed, step)
+                })?,
                 release.version,
             ),
         };
@@ -441,8 +443,9 @@ fn upgrade_items(
     from: &Version,
     release: &Release,
     reason: &Reason,
+    unmet: impl Fn(&Release) -> Option<String>,
 ) -> Result<Vec<PlanItem>, Error> {
-    let steps = upgrade::chain(catalog, product, from, release)?;
+    let steps = upgrade::chain(catalog, product, from, release, unmet)?;
     Ok(steps
         .into_iter()
         .filter_map(|step| match step {
@@ -457,6 +460,29 @@ fn upgrade_items(
             upgrade::Step::Hotfix(h) => Some(hotfix_item(h, Reason::UpgradeStep)),
         })
         .collect())
+}
+
+/// What an intermediate release of an upgrade chain requires that the machine
+/// will not have when it is installed: its dependencies are placed first, so
+/// each is at its planned release (or stays at its installed version).
+fn unmet_requires(walk: &Walk, installed: &Installed, step: &Release) -> Option<String> {
+    step.requires.iter().find_map(|dep| {
+        let at = walk
+            .chosen
+            .get(&dep.product)
+            .or_else(|| installed.get(&dep.product));
+        match at {
+            Some(v) if dep.version.matches(v) => None,
+            Some(v) => Some(format!(
+                "it requires {} {}, and the plan has {} {v}",
+                dep.product, dep.version, dep.product
+            )),
+            None => Some(format!(
+                "it requires {} {}, which is neither planned nor installed",
+                dep.product, dep.version
+            )),
+        }
+    })
 }
 
 /// Sets each item's `fromVersion` to the version the one before it left

@@ -485,3 +485,46 @@ fn an_installed_dependency_that_fits_is_kept_not_upgraded() {
         ]
     );
 }
+
+#[test]
+fn an_upgrade_step_whose_requires_the_plan_breaks_is_not_taken() {
+    // a 2.5 needs b 1.*, but b goes to 2 first: the chain goes through a 2.
+    let two_ways = |with_two: bool| {
+        let mut c = catalog()
+            .solution("b", &["1", "2"])
+            .with("b", "2", |r| {
+                r.upgrades_from("=1");
+            })
+            .solution("a", &["1", "2", "2.5", "3"])
+            .with("a", "2.5", |r| {
+                r.upgrades_from("=1").requires("b", "1.*");
+            })
+            .with("a", "3", |r| {
+                r.upgrades_from("=2")
+                    .upgrades_from("=2.5")
+                    .requires("b", ">=2");
+            });
+        if with_two {
+            c = c.with("a", "2", |r| {
+                r.upgrades_from("=1").requires("b", ">=2");
+            });
+        }
+        c.build()
+    };
+    let installed = [("a", "1"), ("b", "1")];
+    let plan = plan_for(&two_ways(true), &selection("a"), &installed).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "upgrade b 2 requires:a",
+            "upgrade a 2 upgrade-step",
+            "upgrade a 3 selected"
+        ]
+    );
+    let err = plan_for(&two_ways(false), &selection("a"), &installed).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a 1 cannot be upgraded to 3: 3 upgrades only from =2 or =2.5, and no release or hot \
+         fix reaches those from 1; a 2.5 cannot be a step: it requires b 1.*, and the plan has b 2"
+    );
+}
