@@ -47,8 +47,14 @@ pub enum Error {
     },
     #[error("--without {product}: it is also selected")]
     WithoutSelected { product: String },
-    #[error("--without {product}: nothing in the plan recommends it")]
-    WithoutUnused { product: String },
+    #[error("--without {product}: nothing in the plan recommends it, so it leaves nothing out; {}", match .droppable.is_empty() {
+        true => "this plan has no recommended dependency to drop".to_string(),
+        false => format!("the ones it can drop are {}", .droppable.join(", ")),
+    })]
+    WithoutUnused {
+        product: String,
+        droppable: Vec<String>,
+    },
     #[error("{product} is {category} for {}; select one of them (or have one installed) to add it", .applies_to.join(", "))]
     NothingToApplyTo {
         product: String,

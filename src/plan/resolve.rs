@@ -293,8 +293,15 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
             if walk.dropped.contains(id) {
                 continue;
             }
+            let droppable = walk
+                .demands
+                .iter()
+                .filter(|(_, ds)| ds.iter().all(|d| matches!(d.via, Via::Recommends(_))))
+                .map(|(id, _)| id.clone())
+                .collect();
             return Err(Error::WithoutUnused {
                 product: id.clone(),
+                droppable,
             });
         };
         if demands

@@ -116,7 +116,13 @@ fn without_a_mandatory_dependency_names_who_requires_it() {
     );
     assert_eq!(
         error("patch", without("power"), &[]),
-        "--without power: nothing in the plan recommends it"
+        "--without power: nothing in the plan recommends it, so it leaves nothing out; \
+         this plan has no recommended dependency to drop"
+    );
+    assert_eq!(
+        error("cms", without("ds"), &[]),
+        "--without ds: nothing in the plan recommends it, so it leaves nothing out; \
+         the ones it can drop are ita"
     );
 }
 
