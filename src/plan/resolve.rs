@@ -431,6 +431,11 @@ fn assemble(
         };
         let hotfixes = hotfix::for_release(catalog, &id, &release.version, &reached, policy);
         product_items.extend(hotfixes.into_iter().map(|h| hotfix_item(h, reason.clone())));
+        let reached = product_items.last().map_or(reached, |i| i.version);
+        if let Some((update, fix)) = hotfix::critical_fix(catalog, &id, &release.version, &reached)
+        {
+            product_items.push(hotfix_item(fix, Reason::Critical(update.id.clone())));
+        }
         link_from(start.copied(), &mut product_items);
         items.extend(product_items);
     }

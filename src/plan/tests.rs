@@ -534,3 +534,35 @@ fn an_upgrade_step_whose_requires_the_plan_breaks_is_not_taken() {
          fix reaches those from 1; a 2.5 cannot be a step: it requires b 1.*, and the plan has b 2"
     );
 }
+
+#[test]
+fn a_critical_update_of_a_planned_release_is_resolved_whatever_the_hotfix_policy() {
+    let c = catalog()
+        .solution("a", &["8.0"])
+        .hotfix("a-hf1", "a", "8.0", "8.0.1")
+        .hotfix("a-hf2", "a", "8.0", "8.0.2")
+        .critical("cu-1", "a", ">=8.0,<8.0.1", "a-hf1")
+        .build();
+    let with = |policy| {
+        let mut s = selection("a");
+        s.hotfixes = policy;
+        lines(&plan_for(&c, &s, &[]).unwrap())
+    };
+    assert_eq!(
+        with(HotfixPolicy::None),
+        ["install a 8.0 selected", "hotfix a 8.0.1 critical:cu-1"]
+    );
+    assert_eq!(
+        with(HotfixPolicy::Latest),
+        ["install a 8.0 selected", "hotfix a 8.0.2 selected"]
+    );
+    // Already past it on the machine: nothing to add.
+    let mut s = selection("a");
+    s.hotfixes = HotfixPolicy::None;
+    assert!(
+        plan_for(&c, &s, &[("a", "8.0.1")])
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
