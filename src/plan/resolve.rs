@@ -351,26 +351,52 @@ fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Re
 /// after what it applies to), ties by id; a `recommends` cycle is broken at the
 /// smallest id whose mandatory ones are placed.
 fn install_order(walk: &Walk) -> Vec<String> {
-    let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
-    let mut order = Vec::new();
-    let placed_all = |deps: Option<&BTreeSet<String>>, order: &[String]| {
+    fn in_plan<'a>(walk: &Walk, deps: Option<&'a BTreeSet<String>>) -> Vec<&'a String> {
         deps.into_iter()
             .flatten()
-            .all(|d| order.contains(d) || !walk.chosen.contains_key(d))
-    };
+            .filter(|d| walk.chosen.contains_key(*d))
+            .collect()
+    }
+    // How many of its `after` products each still waits for, and who waits on each.
+    let mut waiting: BTreeMap<&String, usize> = BTreeMap::new();
+    let mut waiters: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+    for id in walk.chosen.keys() {
+        let deps = in_plan(walk, walk.after.get(id));
+        waiting.insert(id, deps.len());
+        for d in deps {
+            waiters.entry(d).or_default().push(id);
+        }
+    }
+    let mut ready: BTreeSet<&String> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
+    let mut order = Vec::new();
     while let Some(first) = remaining.first().copied() {
-        let next = remaining
-            .iter()
-            .find(|id| placed_all(walk.after.get(**id), &order))
-            .or_else(|| {
-                remaining
-                    .iter()
-                    .find(|id| placed_all(walk.requires.get(**id), &order))
-            })
+        let next = ready
+            .first()
             .copied()
+            .or_else(|| {
+                remaining.iter().copied().find(|id| {
+                    in_plan(walk, walk.requires.get(*id))
+                        .iter()
+                        .all(|d| !remaining.contains(d))
+                })
+            })
             .unwrap_or(first);
+        ready.remove(next);
         remaining.remove(next);
         order.push(next.clone());
+        for w in waiters.get(next).into_iter().flatten() {
+            if let Some(n) = waiting.get_mut(w) {
+                *n = n.saturating_sub(1);
+                if *n == 0 && remaining.contains(w) {
+                    ready.insert(w);
+                }
+            }
+        }
     }
     order
 }

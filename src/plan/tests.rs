@@ -566,3 +566,25 @@ fn a_critical_update_of_a_planned_release_is_resolved_whatever_the_hotfix_policy
             .is_empty()
     );
 }
+
+#[test]
+fn a_plan_of_thousands_of_products_is_ordered_without_quadratic_scans() {
+    // p{i} requires the two before it; ids sort unlike the order (p1000 < p999).
+    let mut c = catalog();
+    for i in 0..4000_usize {
+        c = c.solution(&format!("p{i}"), &["1"]);
+        for j in i.saturating_sub(2)..i {
+            c = c.with(&format!("p{i}"), "1", |r| {
+                r.requires(&format!("p{j}"), "*");
+            });
+        }
+    }
+    let c = c.build();
+    let started = std::time::Instant::now();
+    let plan = plan_for(&c, &selection("p3999"), &[]).unwrap();
+    let took = started.elapsed();
+    let order: Vec<&str> = plan.items.iter().map(|i| i.product.as_str()).collect();
+    let want: Vec<String> = (0..4000).map(|i| format!("p{i}")).collect();
+    assert_eq!(order, want);
+    assert!(took.as_secs() < 5, "took {took:?}");
+}
