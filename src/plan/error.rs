@@ -34,7 +34,7 @@ pub enum Error {
         asked: Asked,
         available: Vec<Version>,
     },
-    #[error("no single release of {product} satisfies {}; available: {}", join_with(.asked, " and "), join(.available))]
+    #[error("no single release of {product} satisfies {}; available: {}; pin releases whose requirements agree (ID@VERSION) or leave one of them out", join_with(.asked, " and "), join(.available))]
     Conflict {
         product: String,
         asked: Vec<Asked>,

@@ -132,7 +132,8 @@ fn requirements_no_single_release_meets_name_both_requirers() {
     assert_eq!(
         err,
         "no single release of smp satisfies 7.6.* (from patch 7.6.1423.0) and >=8.0 (from ita 8.0); \
-         available: 7.0.1200.0, 7.5.3153.0, 7.6.1423.0, 8.0.2298.0"
+         available: 7.0.1200.0, 7.5.3153.0, 7.6.1423.0, 8.0.2298.0; pin releases whose \
+         requirements agree (ID@VERSION) or leave one of them out"
     );
 }
 
