@@ -656,3 +656,23 @@ proptest! {
         located_or_ok(&bytes)?;
     }
 }
+
+/// Checking that a product's release versions are unique must not compare
+/// every release with every other: 100,000 releases of one suite (quadratic:
+/// about 5 billion comparisons, most of a minute) parse in a second or two.
+#[test]
+fn many_releases_of_one_product_parse_in_linear_time() {
+    let mut text = String::from(
+        r#"<productListing xmlns="urn:airlock:product-listing:1" vendor="Test" name="Many"
+            serial="1" published="2026-11-20T10:00:00Z"><product id="s" name="S" kind="suite">"#,
+    );
+    for i in 0..100_000 {
+        text.push_str(&format!(r#"<release version="1.{i}" license="free"/>"#));
+    }
+    text.push_str("</product></productListing>");
+    let started = std::time::Instant::now();
+    let listing = parse(&text).unwrap();
+    let took = started.elapsed();
+    assert_eq!(listing.products[0].releases.len(), 100_000);
+    assert!(took.as_secs() < 15, "took {took:?}");
+}

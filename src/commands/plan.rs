@@ -42,7 +42,7 @@ pub struct SelectionArgs {
     /// Recommended dependency to leave out; repeatable (a mandatory one cannot be)
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub without: Vec<String>,
-    /// Hot fixes of each planned release: the latest (they are cumulative), all in order, or none
+    /// Hot fixes of each planned release: the latest (they are cumulative), all in order, or none (the fix of a critical update is always planned)
     #[arg(long, value_enum, value_name = "WHICH", default_value = "latest")]
     pub hotfixes: HotfixPolicy,
 }

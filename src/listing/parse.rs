@@ -612,6 +612,8 @@ impl<'a> Cursor<'a> {
         };
         let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
         let mut releases: Vec<Release> = Vec::new();
+        // Each version's position, so a product with many releases is not quadratic.
+        let mut seen: HashMap<Version, usize> = HashMap::new();
         let first_release = self.marks.releases.len();
         self.children(&e, |cur, child| {
             if child.tag != Tag::Release {
@@ -620,7 +622,7 @@ impl<'a> Cursor<'a> {
             let at = child.at;
             cur.marks.releases.push(at);
             let release = cur.release(child, kind)?;
-            if let Some(i) = releases.iter().position(|r| r.version == release.version) {
+            if let Some(&i) = seen.get(&release.version) {
                 return Err(cur.doc.invalid(
                     at,
                     "release",
@@ -631,6 +633,7 @@ impl<'a> Cursor<'a> {
                     ),
                 ));
             }
+            seen.insert(release.version, releases.len());
             releases.push(release);
             Ok(())
         })?;

@@ -34,7 +34,7 @@ pub enum Error {
         asked: Asked,
         available: Vec<Version>,
     },
-    #[error("no single release of {product} satisfies {}; available: {}", join_with(.asked, " and "), join(.available))]
+    #[error("no single release of {product} satisfies {}; available: {}; pin releases whose requirements agree (ID@VERSION) or leave one of them out", join_with(.asked, " and "), join(.available))]
     Conflict {
         product: String,
         asked: Vec<Asked>,
@@ -47,8 +47,14 @@ pub enum Error {
     },
     #[error("--without {product}: it is also selected")]
     WithoutSelected { product: String },
-    #[error("--without {product}: nothing in the plan recommends it")]
-    WithoutUnused { product: String },
+    #[error("--without {product}: nothing in the plan recommends it, so it leaves nothing out; {}", match .droppable.is_empty() {
+        true => "this plan has no recommended dependency to drop".to_string(),
+        false => format!("the ones it can drop are {}", .droppable.join(", ")),
+    })]
+    WithoutUnused {
+        product: String,
+        droppable: Vec<String>,
+    },
     #[error("{product} is {category} for {}; select one of them (or have one installed) to add it", .applies_to.join(", "))]
     NothingToApplyTo {
         product: String,

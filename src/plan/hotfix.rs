@@ -2,7 +2,7 @@
 //! latest alone brings a release up to date; `all` lists every one in order.
 
 use super::selection::HotfixPolicy;
-use crate::listing::{Catalog, Hotfix, Version};
+use crate::listing::{Catalog, CriticalUpdate, Hotfix, Resolution, Version};
 
 /// The hot fixes of `product` at release `base` to apply, oldest first,
 /// leaving out those at or below `reached` (a version already there).
@@ -43,4 +43,27 @@ pub fn base_of(catalog: &Catalog, product: &str, version: &Version) -> Option<Ve
         .flat_map(|l| &l.hotfixes)
         .find(|h| h.product == product && &h.version == version)
         .map(|h| h.base)
+}
+
+/// The critical update that `product` at `reached` (on release `base`) is
+/// still affected by, and the hot fix of that release resolving it, if any.
+pub fn critical_fix<'a>(
+    catalog: &'a Catalog,
+    product: &str,
+    base: &Version,
+    reached: &Version,
+) -> Option<(&'a CriticalUpdate, &'a Hotfix)> {
+    catalog
+        .critical_updates()
+        .filter(|c| c.product == product && c.affects.matches(reached))
+        .find_map(|c| {
+            let Resolution::Hotfix(id) = &c.resolved_by else {
+                return None;
+            };
+            catalog
+                .hotfixes_for(product, base)
+                .into_iter()
+                .find(|h| &h.id == id && &h.version > reached)
+                .map(|h| (c, h))
+        })
 }

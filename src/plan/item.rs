@@ -50,6 +50,10 @@ pub enum Reason {
     Recommends(String),
     /// An intermediate release or hot fix on the way to an upgrade's target.
     UpgradeStep,
+    /// The hot fix that resolves this critical update of a planned release
+    /// (included whatever `--hotfixes` says: the offline machine would
+    /// otherwise stop at it).
+    Critical(String),
 }
 
 impl fmt::Display for Reason {
@@ -60,6 +64,7 @@ impl fmt::Display for Reason {
             Reason::Requires(id) => write!(f, "requires:{id}"),
             Reason::Recommends(id) => write!(f, "recommends:{id}"),
             Reason::UpgradeStep => f.write_str("upgrade-step"),
+            Reason::Critical(id) => write!(f, "critical:{id}"),
         }
     }
 }

@@ -293,8 +293,15 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
             if walk.dropped.contains(id) {
                 continue;
             }
+            let droppable = walk
+                .demands
+                .iter()
+                .filter(|(_, ds)| ds.iter().all(|d| matches!(d.via, Via::Recommends(_))))
+                .map(|(id, _)| id.clone())
+                .collect();
             return Err(Error::WithoutUnused {
                 product: id.clone(),
+                droppable,
             });
         };
         if demands
@@ -344,26 +351,52 @@ fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Re
 /// after what it applies to), ties by id; a `recommends` cycle is broken at the
 /// smallest id whose mandatory ones are placed.
 fn install_order(walk: &Walk) -> Vec<String> {
-    let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
-    let mut order = Vec::new();
-    let placed_all = |deps: Option<&BTreeSet<String>>, order: &[String]| {
+    fn in_plan<'a>(walk: &Walk, deps: Option<&'a BTreeSet<String>>) -> Vec<&'a String> {
         deps.into_iter()
             .flatten()
-            .all(|d| order.contains(d) || !walk.chosen.contains_key(d))
-    };
+            .filter(|d| walk.chosen.contains_key(*d))
+            .collect()
+    }
+    // How many of its `after` products each still waits for, and who waits on each.
+    let mut waiting: BTreeMap<&String, usize> = BTreeMap::new();
+    let mut waiters: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+    for id in walk.chosen.keys() {
+        let deps = in_plan(walk, walk.after.get(id));
+        waiting.insert(id, deps.len());
+        for d in deps {
+            waiters.entry(d).or_default().push(id);
+        }
+    }
+    let mut ready: BTreeSet<&String> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
+    let mut order = Vec::new();
     while let Some(first) = remaining.first().copied() {
-        let next = remaining
-            .iter()
-            .find(|id| placed_all(walk.after.get(**id), &order))
-            .or_else(|| {
-                remaining
-                    .iter()
-                    .find(|id| placed_all(walk.requires.get(**id), &order))
-            })
+        let next = ready
+            .first()
             .copied()
+            .or_else(|| {
+                remaining.iter().copied().find(|id| {
+                    in_plan(walk, walk.requires.get(*id))
+                        .iter()
+                        .all(|d| !remaining.contains(d))
+                })
+            })
             .unwrap_or(first);
+        ready.remove(next);
         remaining.remove(next);
         order.push(next.clone());
+        for w in waiters.get(next).into_iter().flatten() {
+            if let Some(n) = waiting.get_mut(w) {
+                *n = n.saturating_sub(1);
+                if *n == 0 && remaining.contains(w) {
+                    ready.insert(w);
+                }
+            }
+        }
     }
     order
 }
@@ -416,12 +449,19 @@ fn assemble(
                 });
             }
             Some(v) => (
-                upgrade_items(catalog, found, v, release, &reason)?,
+                upgrade_items(catalog, found, v, release, &reason, |step| {
+                    unmet_requires(walk, installed, step)
+                })?,
                 release.version,
             ),
         };
         let hotfixes = hotfix::for_release(catalog, &id, &release.version, &reached, policy);
         product_items.extend(hotfixes.into_iter().map(|h| hotfix_item(h, reason.clone())));
+        let reached = product_items.last().map_or(reached, |i| i.version);
+        if let Some((update, fix)) = hotfix::critical_fix(catalog, &id, &release.version, &reached)
+        {
+            product_items.push(hotfix_item(fix, Reason::Critical(update.id.clone())));
+        }
         link_from(start.copied(), &mut product_items);
         items.extend(product_items);
     }
@@ -441,8 +481,9 @@ fn upgrade_items(
     from: &Version,
     release: &Release,
     reason: &Reason,
+    unmet: impl Fn(&Release) -> Option<String>,
 ) -> Result<Vec<PlanItem>, Error> {
-    let steps = upgrade::chain(catalog, product, from, release)?;
+    let steps = upgrade::chain(catalog, product, from, release, unmet)?;
     Ok(steps
         .into_iter()
         .filter_map(|step| match step {
@@ -457,6 +498,29 @@ fn upgrade_items(
             upgrade::Step::Hotfix(h) => Some(hotfix_item(h, Reason::UpgradeStep)),
         })
         .collect())
+}
+
+/// What an intermediate release of an upgrade chain requires that the machine
+/// will not have when it is installed: its dependencies are placed first, so
+/// each is at its planned release (or stays at its installed version).
+fn unmet_requires(walk: &Walk, installed: &Installed, step: &Release) -> Option<String> {
+    step.requires.iter().find_map(|dep| {
+        let at = walk
+            .chosen
+            .get(&dep.product)
+            .or_else(|| installed.get(&dep.product));
+        match at {
+            Some(v) if dep.version.matches(v) => None,
+            Some(v) => Some(format!(
+                "it requires {} {}, and the plan has {} {v}",
+                dep.product, dep.version, dep.product
+            )),
+            None => Some(format!(
+                "it requires {} {}, which is neither planned nor installed",
+                dep.product, dep.version
+            )),
+        }
+    })
 }
 
 /// Sets each item's `fromVersion` to the version the one before it left

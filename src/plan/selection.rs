@@ -54,14 +54,15 @@ pub enum PickError {
 
 /// Reads `--select` values: each may hold several picks joined by `,`.
 ///
-/// A requirement may itself contain commas (`smp@>=7.5,<8.0`): a piece that
-/// starts with a comparison operator continues the previous pin.
+/// A requirement may itself contain commas (`smp@>=7.5,<8.0`, `smp@>=7.5,8.0.*`):
+/// a piece that starts with a comparison operator, or is a wildcard (which no
+/// product id can be), continues the previous pin.
 pub fn parse_picks(values: &[String]) -> Result<Vec<Pick>, PickError> {
     let mut texts: Vec<String> = Vec::new();
     for value in values {
         for piece in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let continues_pin =
-                piece.starts_with(['<', '>', '=']) && texts.last().is_some_and(|t| t.contains('@'));
+            let comparator = piece.starts_with(['<', '>', '=']) || piece.ends_with(".*");
+            let continues_pin = comparator && texts.last().is_some_and(|t| t.contains('@'));
             match texts.last_mut() {
                 Some(last) if continues_pin => {
                     last.push(',');
@@ -106,9 +107,15 @@ mod tests {
 
     #[test]
     fn ids_pins_and_commas() {
-        let got = picks(&["cms,smp@=7.6.1423.0", "patch@>=7.5,<8.0", "docs"]).unwrap();
+        let got = picks(&[
+            "cms,smp@=7.6.1423.0",
+            "patch@>=7.5,<8.0",
+            "docs,a@>=7,8.0.*",
+        ])
+        .unwrap();
         let ids: Vec<_> = got.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["cms", "smp", "patch", "docs"]);
+        assert_eq!(ids, ["cms", "smp", "patch", "docs", "a"]);
+        assert_eq!(got[4].pin, Some(">=7,8.0.*".parse().unwrap()));
         assert_eq!(got[0].pin, None);
         assert_eq!(got[1].pin, Some("=7.6.1423.0".parse().unwrap()));
         assert_eq!(got[2].pin, Some(">=7.5,<8.0".parse().unwrap()));

@@ -168,6 +168,18 @@ impl CatalogBuilder {
         self
     }
 
+    /// A critical update of `product` for versions `affects`, resolved by hot fix `hotfix`.
+    pub fn critical(mut self, id: &str, product: &str, affects: &str, hotfix: &str) -> Self {
+        self.listing.critical_updates.push(CriticalUpdate {
+            id: id.to_string(),
+            product: product.to_string(),
+            affects: affects.parse().unwrap(),
+            resolved_by: Resolution::Hotfix(hotfix.to_string()),
+            message: format!("{id} must be applied"),
+        });
+        self
+    }
+
     pub fn eula(mut self, id: &str) -> Self {
         self.listing.eulas.push(Eula {
             id: id.to_string(),

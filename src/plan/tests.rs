@@ -116,7 +116,13 @@ fn without_a_mandatory_dependency_names_who_requires_it() {
     );
     assert_eq!(
         error("patch", without("power"), &[]),
-        "--without power: nothing in the plan recommends it"
+        "--without power: nothing in the plan recommends it, so it leaves nothing out; \
+         this plan has no recommended dependency to drop"
+    );
+    assert_eq!(
+        error("cms", without("ds"), &[]),
+        "--without ds: nothing in the plan recommends it, so it leaves nothing out; \
+         the ones it can drop are ita"
     );
 }
 
@@ -126,7 +132,8 @@ fn requirements_no_single_release_meets_name_both_requirers() {
     assert_eq!(
         err,
         "no single release of smp satisfies 7.6.* (from patch 7.6.1423.0) and >=8.0 (from ita 8.0); \
-         available: 7.0.1200.0, 7.5.3153.0, 7.6.1423.0, 8.0.2298.0"
+         available: 7.0.1200.0, 7.5.3153.0, 7.6.1423.0, 8.0.2298.0; pin releases whose \
+         requirements agree (ID@VERSION) or leave one of them out"
     );
 }
 
@@ -484,4 +491,101 @@ fn an_installed_dependency_that_fits_is_kept_not_upgraded() {
             "install sep-pack 12.1 selected",
         ]
     );
+}
+
+#[test]
+fn an_upgrade_step_whose_requires_the_plan_breaks_is_not_taken() {
+    // a 2.5 needs b 1.*, but b goes to 2 first: the chain goes through a 2.
+    let two_ways = |with_two: bool| {
+        let mut c = catalog()
+            .solution("b", &["1", "2"])
+            .with("b", "2", |r| {
+                r.upgrades_from("=1");
+            })
+            .solution("a", &["1", "2", "2.5", "3"])
+            .with("a", "2.5", |r| {
+                r.upgrades_from("=1").requires("b", "1.*");
+            })
+            .with("a", "3", |r| {
+                r.upgrades_from("=2")
+                    .upgrades_from("=2.5")
+                    .requires("b", ">=2");
+            });
+        if with_two {
+            c = c.with("a", "2", |r| {
+                r.upgrades_from("=1").requires("b", ">=2");
+            });
+        }
+        c.build()
+    };
+    let installed = [("a", "1"), ("b", "1")];
+    let plan = plan_for(&two_ways(true), &selection("a"), &installed).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "upgrade b 2 requires:a",
+            "upgrade a 2 upgrade-step",
+            "upgrade a 3 selected"
+        ]
+    );
+    let err = plan_for(&two_ways(false), &selection("a"), &installed).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a 1 cannot be upgraded to 3: 3 upgrades only from =2 or =2.5, and no release or hot \
+         fix reaches those from 1; a 2.5 cannot be a step: it requires b 1.*, and the plan has b 2"
+    );
+}
+
+#[test]
+fn a_critical_update_of_a_planned_release_is_resolved_whatever_the_hotfix_policy() {
+    let c = catalog()
+        .solution("a", &["8.0"])
+        .hotfix("a-hf1", "a", "8.0", "8.0.1")
+        .hotfix("a-hf2", "a", "8.0", "8.0.2")
+        .critical("cu-1", "a", ">=8.0,<8.0.1", "a-hf1")
+        .build();
+    let with = |policy| {
+        let mut s = selection("a");
+        s.hotfixes = policy;
+        lines(&plan_for(&c, &s, &[]).unwrap())
+    };
+    assert_eq!(
+        with(HotfixPolicy::None),
+        ["install a 8.0 selected", "hotfix a 8.0.1 critical:cu-1"]
+    );
+    assert_eq!(
+        with(HotfixPolicy::Latest),
+        ["install a 8.0 selected", "hotfix a 8.0.2 selected"]
+    );
+    // Already past it on the machine: nothing to add.
+    let mut s = selection("a");
+    s.hotfixes = HotfixPolicy::None;
+    assert!(
+        plan_for(&c, &s, &[("a", "8.0.1")])
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_plan_of_thousands_of_products_is_ordered_without_quadratic_scans() {
+    // p{i} requires the two before it; ids sort unlike the order (p1000 < p999).
+    let mut c = catalog();
+    for i in 0..4000_usize {
+        c = c.solution(&format!("p{i}"), &["1"]);
+        for j in i.saturating_sub(2)..i {
+            c = c.with(&format!("p{i}"), "1", |r| {
+                r.requires(&format!("p{j}"), "*");
+            });
+        }
+    }
+    let c = c.build();
+    let started = std::time::Instant::now();
+    let plan = plan_for(&c, &selection("p3999"), &[]).unwrap();
+    let took = started.elapsed();
+    let order: Vec<&str> = plan.items.iter().map(|i| i.product.as_str()).collect();
+    let want: Vec<String> = (0..4000).map(|i| format!("p{i}")).collect();
+    assert_eq!(order, want);
+    assert!(took.as_secs() < 5, "took {took:?}");
 }

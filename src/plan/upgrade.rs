@@ -27,6 +27,8 @@ impl Step<'_> {
 
 /// The steps from `from` to `target`, in order; the last is `target` itself.
 ///
+/// An intermediate release is a step only when `unmet` finds nothing it
+/// requires missing (it says what is, so a refusal can name it).
 /// Among chains of equal length the one taking the highest versions first
 /// wins, so the result is the same on every run.
 pub fn chain<'a>(
@@ -34,8 +36,10 @@ pub fn chain<'a>(
     product: &'a Product,
     from: &Version,
     target: &'a Release,
+    unmet: impl Fn(&Release) -> Option<String>,
 ) -> Result<Vec<Step<'a>>, Error> {
     let mut came_from: BTreeMap<Version, (Version, Step<'a>)> = BTreeMap::new();
+    let mut skipped: BTreeMap<Version, String> = BTreeMap::new();
     let mut queue = VecDeque::from([*from]);
     while let Some(at) = queue.pop_front() {
         if at == target.version {
@@ -43,6 +47,13 @@ pub fn chain<'a>(
         }
         for step in next_steps(catalog, product, &at) {
             let to = step.version();
+            if let Step::Release(r) = step
+                && to != target.version
+                && let Some(why) = unmet(r)
+            {
+                skipped.insert(to, why);
+                continue;
+            }
             if to != *from && !came_from.contains_key(&to) {
                 came_from.insert(to, (at, step));
                 queue.push_back(to);
@@ -53,7 +64,7 @@ pub fn chain<'a>(
         product: product.id.clone(),
         from: *from,
         to: target.version,
-        why: why_not(product, from, target),
+        why: why_not(product, from, target, &skipped),
     })
 }
 
@@ -93,7 +104,12 @@ fn walk_back<'a>(
     steps
 }
 
-fn why_not(product: &Product, from: &Version, target: &Release) -> String {
+fn why_not(
+    product: &Product,
+    from: &Version,
+    target: &Release,
+    skipped: &BTreeMap<Version, String>,
+) -> String {
     if target.upgrades_from.is_empty() {
         return format!(
             "{} declares no upgradesFrom, so it installs only where {} is not installed (uninstall {} {from} first)",
@@ -105,8 +121,12 @@ fn why_not(product: &Product, from: &Version, target: &Release) -> String {
         .iter()
         .map(ToString::to_string)
         .collect();
+    let because: String = skipped
+        .iter()
+        .map(|(v, why)| format!("; {} {v} cannot be a step: {why}", product.id))
+        .collect();
     format!(
-        "{} upgrades only from {}, and no release or hot fix reaches {} from {from}",
+        "{} upgrades only from {}, and no release or hot fix reaches {} from {from}{because}",
         target.version,
         admitted.join(" or "),
         if admitted.len() == 1 { "it" } else { "those" },
