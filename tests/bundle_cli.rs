@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::bundle::{Fixture, airlock, content, fixture, key_files, listing, on_bundle, write};
+use common::bundle::{
+    Fixture, airlock, content, fixture, json_of, key_files, listing, on_bundle, write,
+};
 use predicates::str::contains;
 use std::fs;
 
@@ -22,14 +24,12 @@ fn verify_accepts_a_good_bundle_and_reports_json() {
         .assert()
         .success()
         .stdout(contains("valid"));
-    let out = on_bundle(&root, &["verify"], &f.bundle, &f.keys.public)
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_of(&mut on_bundle(
+        &root,
+        &["verify"],
+        &f.bundle,
+        &f.keys.public,
+    ));
     assert_eq!(json["valid"], true);
     assert_eq!(
         json["keyFingerprint"],
@@ -89,16 +89,7 @@ fn inspect_shows_the_manifest_unverified() {
         .stdout(contains("Altiris_SMP_8.0.msi"))
         .stdout(contains("ops@example.com"))
         .stdout(contains(f.keys.key.public().fingerprint().to_string()));
-    let out = airlock(&root)
-        .arg("inspect")
-        .arg(&f.bundle)
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_of(airlock(&root).arg("inspect").arg(&f.bundle));
     assert_eq!(json["verified"], false);
     assert_eq!(json["bundleId"], f.written.manifest.bundle_id.as_str());
     assert_eq!(json["listing"]["vendor"], "Symantec");

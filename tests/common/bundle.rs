@@ -154,3 +154,9 @@ pub fn on_bundle(root: &Path, args: &[&str], bundle: &Path, public: &Path) -> Co
     cmd.args(args).arg(bundle).arg("--trust").arg(public);
     cmd
 }
+
+/// Runs `command --json`, which must succeed, and parses what it printed.
+pub fn json_of(command: &mut Command) -> serde_json::Value {
+    let out = command.arg("--json").assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
