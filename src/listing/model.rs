@@ -264,6 +264,28 @@ impl Catalog {
     }
 }
 
+impl Release {
+    /// A release with nothing but its version: no label, EULA, payload,
+    /// dependencies, properties or checks; free, for any architecture.
+    pub fn new(version: Version) -> Release {
+        Release {
+            version,
+            label: None,
+            eula: None,
+            license: LicenseKind::Free,
+            arch: Arch::Any,
+            published: None,
+            payload: None,
+            requires: Vec::new(),
+            recommends: Vec::new(),
+            upgrades_from: Vec::new(),
+            replaces: Vec::new(),
+            properties: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+}
+
 impl Product {
     pub fn latest(&self) -> Option<&Release> {
         self.releases.last()

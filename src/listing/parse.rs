@@ -686,19 +686,12 @@ impl<'a> Cursor<'a> {
             None => None,
         };
         let mut release = Release {
-            version,
             label: label.map(Cow::into_owned),
             eula: eula.map(Cow::into_owned),
             license,
             arch,
             published,
-            payload: None,
-            requires: Vec::new(),
-            recommends: Vec::new(),
-            upgrades_from: Vec::new(),
-            replaces: Vec::new(),
-            properties: Vec::new(),
-            checks: Vec::new(),
+            ..Release::new(version)
         };
         self.children(&e, |cur, child| {
             match child.tag {

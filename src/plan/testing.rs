@@ -89,20 +89,9 @@ impl CatalogBuilder {
         let releases = versions
             .iter()
             .map(|text| Release {
-                version: v(text),
-                label: None,
-                eula: None,
-                license: LicenseKind::Free,
-                arch: Arch::Any,
-                published: None,
                 payload: (kind != ProductKind::Suite)
                     .then(|| payload(PayloadKind::Msi, format!("{id}-{text}.msi"), 1000)),
-                requires: Vec::new(),
-                recommends: Vec::new(),
-                upgrades_from: Vec::new(),
-                replaces: Vec::new(),
-                properties: Vec::new(),
-                checks: Vec::new(),
+                ..Release::new(v(text))
             })
             .collect();
         self.listing.products.push(Product {
