@@ -8,6 +8,7 @@
 //! [`verify`] and [`extract`] do both steps. [`has_trailer`] tells whether a
 //! file (such as the running executable) carries a bundle.
 
+mod atomic;
 mod error;
 mod extract;
 pub mod keys;

@@ -4,8 +4,8 @@
 //! is named before anything is joined. The layout is specified in README.md,
 //! section "Split parts".
 
-use crate::SignedBundle;
 use crate::keys::{Fingerprint, PublicKey, SigningKey};
+use crate::{SignedBundle, atomic};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -508,9 +508,7 @@ impl SignedIndex {
                 actual,
             });
         }
-        temp.persist_noclobber(out)
-            .map_err(|e| io_error(out, e.error))?;
-        sync_parent(out)
+        atomic::persist(temp, out, false).map_err(|e| io_error(out, e))
     }
 }
 
@@ -538,29 +536,15 @@ const PART_MODE: u32 = 0o644;
 /// Unix mode of a joined bundle: it runs itself, like the bundle it was split from.
 const BUNDLE_MODE: u32 = 0o755;
 
-/// Writes a temporary file next to `path` with `fill` (Unix `mode`), syncs it,
-/// and returns it unrenamed.
+/// Writes a temporary file next to `path` with `fill` (Unix `mode`) and
+/// returns it unrenamed.
 fn write_temp(
     path: &Path,
     mode: u32,
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<tempfile::NamedTempFile, SplitError> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| io_error(folder, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| io_error(path, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
+    let mut temp = atomic::temp_beside(path, mode).map_err(|e| io_error(path, e))?;
     fill(temp.as_file_mut())?;
-    temp.as_file().sync_all().map_err(|e| io_error(path, e))?;
     Ok(temp)
 }
 
@@ -570,20 +554,7 @@ fn write_atomically(
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<(), SplitError> {
     let temp = write_temp(path, PART_MODE, fill)?;
-    temp.persist(path).map_err(|e| io_error(path, e.error))?;
-    sync_parent(path)
-}
-
-fn sync_parent(path: &Path) -> Result<(), SplitError> {
-    #[cfg(unix)]
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        File::open(parent)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error(parent, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
+    atomic::persist(temp, path, true).map_err(|e| io_error(path, e))
 }
 
 #[cfg(test)]

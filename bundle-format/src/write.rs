@@ -7,13 +7,13 @@ use crate::error::Error;
 use crate::keys::SigningKey;
 use crate::manifest::{FORMAT_VERSION, FileEntry, Manifest, ManifestError};
 use crate::trailer::Layout;
-use crate::{SIGNATURE_CONTEXT, ustar};
+use crate::{SIGNATURE_CONTEXT, atomic, ustar};
 use sha2::{Digest, Sha256};
-use std::ffi::{OsStr, OsString};
-use std::fs::{self, File};
+use std::ffi::OsStr;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tempfile::NamedTempFile;
 
 /// Size of the buffers used to copy data.
 pub(crate) const COPY_BUF: usize = 1 << 20;
@@ -119,19 +119,15 @@ pub fn write_bundle<R: Read, F: Read>(
     manifest.runner.sha256 = "0".repeat(64);
     manifest.validate().map_err(Error::Manifest)?;
 
-    let mut out = TempOutput::create(dest)?;
-    let result = write_parts(&mut out, runner, manifest, key, open, options, progress);
-    match result {
-        Ok(written) => {
-            out.commit()?;
-            Ok(written)
-        }
-        Err(e) => Err(e),
-    }
+    // Removed when dropped, so a failure below leaves nothing behind.
+    let out = atomic::temp_beside(dest, 0o755).map_err(|e| Error::io(dest, e))?;
+    let written = write_parts(&out, runner, manifest, key, open, options, progress)?;
+    atomic::persist(out, dest, true).map_err(|e| Error::io(dest, e))?;
+    Ok(written)
 }
 
 fn write_parts<R: Read, F: Read>(
-    out: &mut TempOutput,
+    out: &NamedTempFile,
     mut runner: R,
     mut manifest: Manifest,
     key: &SigningKey,
@@ -139,9 +135,8 @@ fn write_parts<R: Read, F: Read>(
     options: &WriteOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Written, Error> {
-    let tmp = out.path.clone();
-    let io_err = |e| Error::io(&tmp, e);
-    let mut w = BufWriter::with_capacity(COPY_BUF, out.file()?);
+    let io_err = |e| Error::io(out.path(), e);
+    let mut w = BufWriter::with_capacity(COPY_BUF, out.as_file());
 
     let mut buf = vec![0u8; COPY_BUF];
     let mut hasher = Sha256::new();
@@ -288,93 +283,6 @@ impl<W: Write> Write for CountingWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// A temporary file next to the destination, removed unless committed.
-struct TempOutput {
-    path: PathBuf,
-    dest: PathBuf,
-    file: Option<File>,
-}
-
-impl TempOutput {
-    fn create(dest: &Path) -> Result<TempOutput, Error> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::Options(format!("{} is not a file path", dest.display())))?;
-        let path = hidden_sibling(&dir, name, "tmp")?;
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o755);
-        let file = options.open(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(TempOutput {
-            path,
-            dest: dest.to_path_buf(),
-            file: Some(file),
-        })
-    }
-
-    fn file(&self) -> Result<&File, Error> {
-        self.file.as_ref().ok_or_else(|| {
-            Error::io(
-                &self.path,
-                io::Error::other("temporary output already closed"),
-            )
-        })
-    }
-
-    fn commit(mut self) -> Result<(), Error> {
-        if let Some(file) = self.file.take() {
-            file.sync_all().map_err(|e| Error::io(&self.path, e))?;
-        }
-        fs::rename(&self.path, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
-        sync_parent(&self.dest);
-        // Renamed: nothing left to remove.
-        self.path = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for TempOutput {
-    fn drop(&mut self) {
-        self.file.take();
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// A new name in `dir`: `.NAME.RANDOM.EXT`, for work in progress next to its final place.
-pub(crate) fn hidden_sibling(dir: &Path, name: &OsStr, ext: &str) -> Result<PathBuf, Error> {
-    let mut random = [0u8; 6];
-    getrandom::fill(&mut random)
-        .map_err(|e| Error::Options(format!("no randomness for a temporary name: {e}")))?;
-    let mut hidden = OsString::from(".");
-    hidden.push(name);
-    hidden.push(format!(".{}.{ext}", hex::encode(random)));
-    Ok(dir.join(hidden))
-}
-
-/// Makes a rename durable by syncing the folder that holds `path` (best effort; not on Windows).
-pub(crate) fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    if let Some(parent) = path.parent() {
-        let dir = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 #[cfg(test)]
