@@ -1,7 +1,7 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{listing, plan};
+use crate::{listing, package, plan};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub enum Error {
     Plan(#[from] plan::Error),
     #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
+    /// A signed bundle whose package description cannot be acted on.
+    #[error(transparent)]
+    Package(#[from] package::Error),
     #[error(transparent)]
     Key(#[from] bundle_format::keys::KeyError),
     #[error(transparent)]
@@ -50,6 +53,7 @@ impl Error {
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
+            Error::Package(_) => Exit::Verification,
             Error::Key(_) => Exit::Failed,
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,

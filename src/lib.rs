@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod error;
 pub mod listing;
+pub mod package;
 pub mod plan;
 
 pub use error::{Error, Exit, Result};

@@ -92,8 +92,9 @@ fn inspect_shows_the_manifest_unverified() {
     let json = json_of(airlock(&root).arg("inspect").arg(&f.bundle));
     assert_eq!(json["verified"], false);
     assert_eq!(json["bundleId"], f.written.manifest.bundle_id.as_str());
-    assert_eq!(json["listing"]["vendor"], "Symantec");
-    assert_eq!(json["files"].as_array().unwrap().len(), 3);
+    assert_eq!(json["contentType"], "airlock-package-1");
+    assert_eq!(json["content"]["vendor"], "Symantec");
+    assert_eq!(json["files"].as_array().unwrap().len(), f.files.len());
 }
 
 #[test]
@@ -130,7 +131,10 @@ fn install_without_extract_only_says_it_is_not_available() {
 fn a_bundle_runs_itself_as_install() {
     let dir = tempfile::tempdir().unwrap();
     let keys = key_files(dir.path(), "builder", 5);
-    let files = vec![("Product.msi".to_string(), content(7, 200_000))];
+    let files = vec![
+        ("Product.msi".to_string(), content(7, 200_000)),
+        ("vendor.pl.xml".to_string(), b"<productListing/>".to_vec()),
+    ];
     let runner = fs::read(env!("CARGO_BIN_EXE_airlock")).unwrap();
     let bundle = dir.path().join("Selfrun.exe");
     write(&bundle, &runner, &files, &keys.key);

@@ -2,30 +2,30 @@
 //! experiments; the `airlock build` command is the real way to make bundles).
 //!
 //! cargo run --release -p bundle-format --example pack -- \
-//!     --key builder.key --out Bundle.exe [--runner PATH] [--vendor NAME] FILE...
+//!     --key builder.key --out Bundle.exe [--runner PATH] FILE...
 
 use bundle_format::keys::SigningKey;
-use bundle_format::{FileEntry, ListingRef, Manifest, WriteOptions, write_bundle};
+use bundle_format::{FileEntry, Manifest, WriteOptions, write_bundle};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: pack --key KEY --out BUNDLE [--runner PATH] [--vendor NAME] [--split SIZE] [--workers N] FILE...";
+const USAGE: &str =
+    "usage: pack --key KEY --out BUNDLE [--runner PATH] [--split SIZE] [--workers N] FILE...";
 
 struct Options {
     key: PathBuf,
     out: PathBuf,
     runner: Option<PathBuf>,
-    vendor: String,
     split: Option<bundle_format::split::PartSize>,
     write: WriteOptions,
     files: Vec<PathBuf>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let (mut key, mut out, mut runner, mut vendor, mut split) = (None, None, None, None, None);
+    let (mut key, mut out, mut runner, mut split) = (None, None, None, None);
     let mut files = Vec::new();
     let mut write = WriteOptions::default();
     while let Some(arg) = args.next() {
@@ -34,7 +34,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--key" => key = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--runner" => runner = Some(PathBuf::from(value()?)),
-            "--vendor" => vendor = Some(value()?),
             "--split" => split = Some(value()?.parse()?),
             "--workers" => {
                 write.workers = value()?
@@ -49,7 +48,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         key: key.ok_or("--key is required")?,
         out: out.ok_or("--out is required")?,
         runner,
-        vendor: vendor.unwrap_or_else(|| "Bench".into()),
         split,
         write,
         files,
@@ -116,12 +114,8 @@ fn run(options: Options) -> Result<(), String> {
     let key = SigningKey::load(&options.key).map_err(|e| e.to_string())?;
     let mut manifest = Manifest::new(
         concat!("bundle-format pack example ", env!("CARGO_PKG_VERSION")),
-        ListingRef {
-            vendor: options.vendor.clone(),
-            name: "files".into(),
-            serial: 1,
-            sha256: hex::encode(Sha256::digest(b"")),
-        },
+        "files",
+        Default::default(),
     );
     manifest.files = entries(&options.files)?;
     let runner: Box<dyn Read> = match &options.runner {

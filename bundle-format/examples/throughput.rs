@@ -6,9 +6,7 @@
 //! Prints one line per step with its wall time and throughput, and the payload's
 //! offset and length (to feed `tail -c +OFFSET+1 | head -c LEN | zstd -dc | tar -x`).
 
-use bundle_format::{
-    FileEntry, ListingRef, Manifest, SignedBundle, SigningKey, WriteOptions, write_bundle,
-};
+use bundle_format::{FileEntry, Manifest, SignedBundle, SigningKey, WriteOptions, write_bundle};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::Read;
@@ -24,15 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
     let key = SigningKey::generate()?;
 
-    let mut manifest = Manifest::new(
-        "throughput",
-        ListingRef {
-            vendor: "Bench".into(),
-            name: "bench".into(),
-            serial: 1,
-            sha256: "0".repeat(64),
-        },
-    );
+    let mut manifest = Manifest::new("throughput", "files", Default::default());
     let mut total = 0u64;
     for p in &paths {
         let mut hasher = Sha256::new();

@@ -23,9 +23,7 @@ mod write;
 pub use error::{Error, Failure};
 pub use extract::{extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
-pub use manifest::{
-    EulaRef, FileEntry, LicenseRef, ListingRef, Manifest, ManifestError, PlanItem, RunnerRef,
-};
+pub use manifest::{FileEntry, Manifest, ManifestError, RunnerRef};
 pub use read::{SignedBundle, Unverified, has_trailer, inspect};
 pub use write::{WriteOptions, Written, write_bundle};
 

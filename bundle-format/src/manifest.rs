@@ -3,7 +3,7 @@
 //! (so a reader never acts on a name, size or hash it has not checked).
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 /// The format version this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -11,8 +11,6 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_MANIFEST_LEN: u64 = 16 * 1024 * 1024;
 /// The most files a bundle may hold.
 pub const MAX_FILES: usize = 10_000;
-/// The most plan items, licenses or EULAs a manifest may list (each).
-pub const MAX_ITEMS: usize = 100_000;
 /// The longest file name, in UTF-8 bytes (it must fit a ustar name field).
 pub const MAX_NAME_LEN: usize = 100;
 /// The longest free-text field (product ids, versions, contact, ...), in bytes.
@@ -20,7 +18,11 @@ pub const MAX_TEXT_LEN: usize = 4096;
 
 /// Everything a bundle states about itself. Serialized as JSON with camelCase
 /// keys; unknown keys are refused (a format-1 reader must understand every
-/// field it trusts; extensions go in [`PlanItem::extra`]).
+/// field it trusts). The container knows files, hashes, the signing key and
+/// rollback; what the files mean to the application that made the bundle is
+/// the application's `content`, a JSON object of the schema `contentType`
+/// names, signed with the rest and parsed strictly by that application (as
+/// tar knows nothing of what its files are for).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Manifest {
@@ -33,35 +35,16 @@ pub struct Manifest {
     pub created: u64,
     /// The program that built the bundle, e.g. `airlock 0.1.0`.
     pub builder: String,
-    pub listing: ListingRef,
     /// The signing key's fingerprint (16 hex digits); filled by the writer.
     pub key_fingerprint: String,
     /// The runner executable at the start of the file; filled by the writer.
     pub runner: RunnerRef,
-    /// The install plan, in the order it runs.
-    pub plan: Vec<PlanItem>,
     /// Every file of the payload, in payload order.
     pub files: Vec<FileEntry>,
-    #[serde(default)]
-    pub licenses: Vec<LicenseRef>,
-    #[serde(default)]
-    pub eulas: Vec<EulaRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<String>,
-    /// For an incremental bundle: sha256 (hex) of the history it was built against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_history: Option<String>,
-}
-
-/// The listing the bundle was built from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ListingRef {
-    pub vendor: String,
-    pub name: String,
-    pub serial: u64,
-    /// sha256 (hex) of the listing's exact bytes.
-    pub sha256: String,
+    /// The schema of `content`: `[a-z0-9-]{1,32}`, e.g. `airlock-package-1`.
+    pub content_type: String,
+    /// The application's document about the files.
+    pub content: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Size and digest of the runner executable.
@@ -70,22 +53,6 @@ pub struct ListingRef {
 pub struct RunnerRef {
     pub size: u64,
     pub sha256: String,
-}
-
-/// One step of the install plan. The application gives the fields their
-/// meaning; `extra` carries whatever else it needs, verbatim.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PlanItem {
-    pub product: String,
-    pub version: String,
-    pub kind: String,
-    pub action: String,
-    /// The file (in `files`) this step installs, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// One file of the payload.
@@ -98,23 +65,6 @@ pub struct FileEntry {
     pub kind: String,
     pub size: u64,
     /// 64 lowercase hex digits.
-    pub sha256: String,
-}
-
-/// A license file shipped in the bundle, for one product.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LicenseRef {
-    pub product: String,
-    /// The file (in `files`) holding the license.
-    pub file: String,
-}
-
-/// A EULA the builder accepted: its id and the sha256 (hex) of its text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EulaRef {
-    pub id: String,
     pub sha256: String,
 }
 
@@ -139,23 +89,24 @@ fn field_error(field: impl Into<String>, problem: impl Into<String>) -> Manifest
 }
 
 impl Manifest {
-    /// A manifest with the caller's part still empty; the writer fills
-    /// `format`, `bundle_id`, `created`, `key_fingerprint` and `runner`.
-    pub fn new(builder: impl Into<String>, listing: ListingRef) -> Manifest {
+    /// A manifest with the caller's part (builder, content) and no files yet;
+    /// the writer fills `format`, `bundle_id`, `created`, `key_fingerprint`
+    /// and `runner`.
+    pub fn new(
+        builder: impl Into<String>,
+        content_type: impl Into<String>,
+        content: serde_json::Map<String, serde_json::Value>,
+    ) -> Manifest {
         Manifest {
             format: FORMAT_VERSION,
             bundle_id: String::new(),
             created: 0,
             builder: builder.into(),
-            listing,
             key_fingerprint: String::new(),
             runner: RunnerRef::default(),
-            plan: Vec::new(),
             files: Vec::new(),
-            licenses: Vec::new(),
-            eulas: Vec::new(),
-            contact: None,
-            base_history: None,
+            content_type: content_type.into(),
+            content,
         }
     }
 
@@ -207,17 +158,9 @@ impl Manifest {
         }
         check_hex("bundleId", &self.bundle_id, 32)?;
         check_text("builder", &self.builder)?;
-        check_text("listing.vendor", &self.listing.vendor)?;
-        check_text("listing.name", &self.listing.name)?;
-        check_hex("listing.sha256", &self.listing.sha256, 64)?;
         check_hex("keyFingerprint", &self.key_fingerprint, 16)?;
         check_hex("runner.sha256", &self.runner.sha256, 64)?;
-        if let Some(contact) = &self.contact {
-            check_text_allow_empty("contact", contact)?;
-        }
-        if let Some(base) = &self.base_history {
-            check_hex("baseHistory", base, 64)?;
-        }
+        check_kind("contentType", &self.content_type)?;
 
         if self.files.len() > MAX_FILES {
             return Err(field_error(
@@ -246,53 +189,6 @@ impl Manifest {
             }
             check_kind(&format!("{at}.kind"), &f.kind)?;
             check_hex(&format!("{at}.sha256"), &f.sha256, 64)?;
-        }
-        // A set, not a scan per reference: 100 000 plan items x 10 000 files
-        // would take seconds, even for `inspect` of an unsigned manifest.
-        let names: HashSet<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
-        let has_file = |name: &str| names.contains(name);
-
-        for (what, len) in [
-            ("plan", self.plan.len()),
-            ("licenses", self.licenses.len()),
-            ("eulas", self.eulas.len()),
-        ] {
-            if len > MAX_ITEMS {
-                return Err(field_error(
-                    what,
-                    format!("{len} items, more than the limit of {MAX_ITEMS}"),
-                ));
-            }
-        }
-        for (i, item) in self.plan.iter().enumerate() {
-            let at = format!("plan[{i}]");
-            check_text(&format!("{at}.product"), &item.product)?;
-            check_text(&format!("{at}.version"), &item.version)?;
-            check_text(&format!("{at}.kind"), &item.kind)?;
-            check_text(&format!("{at}.action"), &item.action)?;
-            if let Some(file) = &item.file
-                && !has_file(file)
-            {
-                return Err(field_error(
-                    format!("{at}.file"),
-                    format!("{file:?} is not one of the bundle's files"),
-                ));
-            }
-        }
-        for (i, lic) in self.licenses.iter().enumerate() {
-            let at = format!("licenses[{i}]");
-            check_text(&format!("{at}.product"), &lic.product)?;
-            if !has_file(&lic.file) {
-                return Err(field_error(
-                    format!("{at}.file"),
-                    format!("{:?} is not one of the bundle's files", lic.file),
-                ));
-            }
-        }
-        for (i, eula) in self.eulas.iter().enumerate() {
-            let at = format!("eulas[{i}]");
-            check_text(&format!("{at}.id"), &eula.id)?;
-            check_hex(&format!("{at}.sha256"), &eula.sha256, 64)?;
         }
         Ok(())
     }
@@ -351,7 +247,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
     }
 }
 
-fn check_hex(field: &str, value: &str, len: usize) -> Result<(), ManifestError> {
+pub fn check_hex(field: &str, value: &str, len: usize) -> Result<(), ManifestError> {
     if value.len() == len
         && value
             .bytes()
@@ -366,14 +262,14 @@ fn check_hex(field: &str, value: &str, len: usize) -> Result<(), ManifestError> 
     }
 }
 
-fn check_text(field: &str, value: &str) -> Result<(), ManifestError> {
+pub fn check_text(field: &str, value: &str) -> Result<(), ManifestError> {
     if value.is_empty() {
         return Err(field_error(field, "is empty"));
     }
     check_text_allow_empty(field, value)
 }
 
-fn check_text_allow_empty(field: &str, value: &str) -> Result<(), ManifestError> {
+pub fn check_text_allow_empty(field: &str, value: &str) -> Result<(), ManifestError> {
     if value.len() > MAX_TEXT_LEN {
         return Err(field_error(
             field,
@@ -389,7 +285,7 @@ fn check_text_allow_empty(field: &str, value: &str) -> Result<(), ManifestError>
     Ok(())
 }
 
-fn check_kind(field: &str, value: &str) -> Result<(), ManifestError> {
+pub fn check_kind(field: &str, value: &str) -> Result<(), ManifestError> {
     if (1..=32).contains(&value.len())
         && value
             .bytes()

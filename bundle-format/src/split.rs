@@ -560,7 +560,7 @@ fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FileEntry, ListingRef, Manifest, WriteOptions, write_bundle};
+    use crate::{FileEntry, Manifest, WriteOptions, write_bundle};
 
     fn sizes() -> Vec<(&'static str, u64)> {
         vec![
@@ -591,16 +591,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("B.exe");
         let key = SigningKey::from_bytes(&[3; 32]);
-        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let mut manifest = Manifest::new(
-            "split tests",
-            ListingRef {
-                vendor: "V".into(),
-                name: "L".into(),
-                serial: 1,
-                sha256: "0".repeat(64),
-            },
-        );
+        // Incompressible, so the bundle is larger than 999 bytes (the part-count test needs it).
+        let data: Vec<u8> = Sha256::digest(b"split tests")
+            .iter()
+            .cycle()
+            .scan(0u8, |acc, b| {
+                *acc = acc.wrapping_mul(31).wrapping_add(*b);
+                Some(*acc)
+            })
+            .take(10_000)
+            .collect();
+        let mut manifest = Manifest::new("split tests", "test-files", Default::default());
         manifest.files.push(FileEntry {
             name: "a.msi".into(),
             kind: "msi".into(),

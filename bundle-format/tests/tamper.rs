@@ -283,8 +283,7 @@ fn a_key_twice_in_one_object_is_refused_even_when_signed() {
     let dir = tempfile::tempdir().unwrap();
     let files: Vec<(&str, &[u8])> = vec![("a.msi", b"a")];
     let mut m = filled_manifest(RUNNER, &files, &key());
-    m.plan[0]
-        .extra
+    m.content
         .insert("args".into(), serde_json::json!({"x": "safe"}));
     let text = String::from_utf8(m.to_bytes()).unwrap();
     for twice in [

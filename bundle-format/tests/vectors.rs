@@ -6,8 +6,7 @@
 mod common;
 
 use bundle_format::{
-    EulaRef, FileEntry, LicenseRef, Manifest, PublicKey, SigningKey, WriteOptions, extract, verify,
-    write_bundle,
+    FileEntry, Manifest, PublicKey, SigningKey, WriteOptions, extract, verify, write_bundle,
 };
 use common::*;
 use serde::{Deserialize, Serialize};
@@ -90,30 +89,20 @@ fn generate() -> Vec<(Vector, Vec<u8>)> {
     let mut out = Vec::new();
     let (empty, _) = build("e", &[], {
         let mut m = manifest(&[]);
-        m.contact = None;
+        m.content.clear();
         m
     });
     out.push((
-        v("valid-empty.bundle", "ok", "", "no files, empty plan"),
+        v("valid-empty.bundle", "ok", "", "no files, empty content"),
         empty,
     ));
-    let mut full = manifest(&files);
-    full.licenses.push(LicenseRef {
-        product: "hello".into(),
-        file: "data.bin".into(),
-    });
-    full.eulas.push(EulaRef {
-        id: "main-eula".into(),
-        sha256: sha(b"eula text"),
-    });
-    full.base_history = Some(sha(b"history"));
-    let (good, layout) = build("g", &files, full);
+    let (good, layout) = build("g", &files, manifest(&files));
     out.push((
         v(
             "valid-two-files.bundle",
             "ok",
             "",
-            "two files (hello.msi, data.bin), a license, an accepted EULA, a base history",
+            "two files (hello.msi, data.bin) and a content document naming them",
         ),
         good.clone(),
     ));
@@ -273,7 +262,6 @@ fn generate() -> Vec<(Vector, Vec<u8>)> {
             {
                 let mut m = signed.clone();
                 m.files[0].name = "../evil.msi".into();
-                m.plan[0].file = Some("../evil.msi".into());
                 spec(&m, &spec_tar(&files), &key)
             },
         ),

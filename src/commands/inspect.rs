@@ -1,8 +1,10 @@
 //! `airlock inspect`: shows what a bundle says about itself, without a key and
 //! therefore marked UNVERIFIED everywhere.
 
-use super::output::{human_bytes, print_json};
+use super::output::{human_bytes, print_json, word};
 use crate::error::{Error, Exit, Result};
+use crate::listing::CheckKind;
+use crate::package::{self, Package, Step};
 use bundle_format::Manifest;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -24,15 +26,21 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Exit> {
     let manifest = bundle_format::inspect(&args.bundle)?.manifest;
+    // An unverified manifest may hold anything: a content this program cannot
+    // read is shown as it is, with the reason, rather than refused.
+    let package = Package::of(&manifest);
     if args.json {
         let mut value = serde_json::to_value(&manifest)
             .map_err(|e| Error::Other(format!("cannot show the manifest as JSON: {e}")))?;
         if let Some(object) = value.as_object_mut() {
             object.insert("verified".into(), serde_json::Value::Bool(false));
+            if let Err(problem) = &package {
+                object.insert("contentError".into(), problem.to_string().into());
+            }
         }
         print_json(&value)?;
     } else {
-        print!("{}", render(&manifest));
+        print!("{}", render(&manifest, package.as_ref()));
     }
     Ok(Exit::Done)
 }
@@ -48,7 +56,7 @@ fn created(seconds: u64) -> String {
 }
 
 /// The manifest as a reader sees it, every section headed, marked unverified.
-pub fn render(m: &Manifest) -> String {
+pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Error>) -> String {
     let mut out = String::new();
     let total = m.total_size();
     // Writing to a String cannot fail.
@@ -61,46 +69,18 @@ pub fn render(m: &Manifest) -> String {
     let _ = writeln!(out, "built by      {}", m.builder);
     let _ = writeln!(
         out,
-        "listing       {} / {}, serial {} (sha256 {})",
-        m.listing.vendor, m.listing.name, m.listing.serial, m.listing.sha256
-    );
-    let _ = writeln!(
-        out,
         "signing key   {} (claimed, not checked)",
         m.key_fingerprint
     );
-    let _ = writeln!(
-        out,
-        "contact       {}",
-        m.contact
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .unwrap_or("(none)")
-    );
-    let _ = writeln!(
-        out,
-        "base history  {}",
-        m.base_history.as_deref().map_or_else(
-            || "none: a full bundle".to_string(),
-            |h| format!("sha256 {h} (incremental: for the machine that exported it)")
-        )
-    );
-    let _ = writeln!(out, "\nplan ({} steps, in install order)", m.plan.len());
-    for (i, step) in m.plan.iter().enumerate() {
-        let file = step
-            .file
-            .as_deref()
-            .map(|f| format!("  [{f}]"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {:>3}. {:<8} {} {} ({}){file}",
-            i + 1,
-            step.action,
-            step.product,
-            step.version,
-            step.kind
-        );
+    match package {
+        Ok(p) => render_package(&mut out, p),
+        Err(problem) => {
+            let _ = writeln!(
+                out,
+                "content       {} (cannot be read: {problem})",
+                m.content_type
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -118,38 +98,199 @@ pub fn render(m: &Manifest) -> String {
             f.sha256
         );
     }
-    if !m.licenses.is_empty() {
-        let _ = writeln!(out, "\nlicenses");
-        for l in &m.licenses {
-            let _ = writeln!(out, "  {:<20} {}", l.product, l.file);
-        }
-    }
-    if !m.eulas.is_empty() {
-        let _ = writeln!(out, "\nEULAs accepted by the builder");
-        for e in &m.eulas {
-            let _ = writeln!(out, "  {:<20} sha256 {}", e.id, e.sha256);
-        }
-    }
     out
+}
+
+fn render_package(out: &mut String, p: &Package) {
+    let _ = writeln!(out, "vendor        {}", p.vendor);
+    for l in &p.listings {
+        let _ = writeln!(
+            out,
+            "listing       {} / {}, serial {}, published {} [{}]",
+            l.vendor, l.name, l.serial, l.published, l.file
+        );
+    }
+    let _ = writeln!(
+        out,
+        "contact       {}",
+        p.contact
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .unwrap_or("(none)")
+    );
+    let _ = writeln!(
+        out,
+        "base history  {}",
+        p.base.as_ref().map_or_else(
+            || "none: a full bundle".to_string(),
+            |b| format!(
+                "sha256 {} of machine {} (incremental: for that machine only)",
+                b.digest, b.machine_id
+            )
+        )
+    );
+    if let Some(i) = &p.installer {
+        let _ = writeln!(
+            out,
+            "installer     {} {} [{}]{}",
+            i.name,
+            i.version,
+            i.file,
+            i.args
+                .as_deref()
+                .map(|a| format!(" args {a}"))
+                .unwrap_or_default()
+        );
+    }
+    for s in &p.suites {
+        let _ = writeln!(
+            out,
+            "suite         {} {} ({}), {}",
+            s.product, s.version, s.name, s.reason
+        );
+    }
+    let _ = writeln!(out, "\nplan ({} steps, in install order)", p.steps.len());
+    for (i, step) in p.steps.iter().enumerate() {
+        render_step(out, i + 1, step);
+    }
+    if !p.licenses.is_empty() {
+        let _ = writeln!(out, "\nlicenses");
+        for l in &p.licenses {
+            let expires = l
+                .expires
+                .as_deref()
+                .map_or("perpetual".to_string(), |e| format!("expires {e}"));
+            let _ = writeln!(out, "  {:<20} {} {expires} [{}]", l.product, l.id, l.file);
+        }
+    }
+    if !p.eulas.is_empty() {
+        let _ = writeln!(out, "\nEULAs accepted by the builder");
+        for e in &p.eulas {
+            let _ = writeln!(out, "  {:<12} {} (sha256 {})", e.id, e.title, e.sha256);
+        }
+    }
+    if !p.critical_updates.is_empty() {
+        let _ = writeln!(out, "\ncritical updates the listings declare");
+        for c in &p.critical_updates {
+            let by = match (&c.resolved_by_hotfix, &c.resolved_by_release) {
+                (Some(h), _) => format!("hot fix {h}"),
+                (_, Some(v)) => format!("release {v}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} affects {}, resolved by {by}: {}",
+                c.id, c.product, c.affects, c.message
+            );
+        }
+    }
+}
+
+fn render_step(out: &mut String, n: usize, s: &Step) {
+    let label = s
+        .label
+        .as_deref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    let from = s
+        .from_version
+        .as_ref()
+        .map(|v| format!(" from {v}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {n:>3}. {:<8} {} {}{label}{from}  [{}: {}]  {}",
+        word(&s.action),
+        s.product,
+        s.version,
+        word(&s.method),
+        s.file,
+        s.reason
+    );
+    let mut facts = vec![
+        format!("arch {}", word(&s.arch)),
+        format!("license {}", word(&s.license)),
+    ];
+    if let Some(code) = &s.product_code {
+        facts.push(format!("ProductCode {code}"));
+    }
+    if let Some(h) = &s.hotfix {
+        facts.push(format!("hot fix {h}"));
+    }
+    if s.retain_on_cascade {
+        facts.push("kept when what it depends on is uninstalled".into());
+    }
+    if !s.requires.is_empty() {
+        let list: Vec<String> = s
+            .requires
+            .iter()
+            .map(|d| format!("{} {}", d.product, d.version))
+            .collect();
+        facts.push(format!("requires {}", list.join(", ")));
+    }
+    if !s.replaces.is_empty() {
+        facts.push(format!("replaces {}", s.replaces.join(", ")));
+    }
+    let _ = writeln!(out, "         {}", facts.join("; "));
+    for p in &s.properties {
+        let mut how = vec![if p.required { "required" } else { "optional" }];
+        if p.secret {
+            how.push("secret");
+        }
+        let default = p
+            .default
+            .as_deref()
+            .map(|d| format!(", default {d:?}"))
+            .unwrap_or_default();
+        let description = p
+            .description
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "         property {} ({}{default}){description}",
+            p.name,
+            how.join(", ")
+        );
+    }
+    for c in &s.checks {
+        let detail = match c.to_listing() {
+            Ok(kind) => check_text(&kind),
+            Err(problem) => problem,
+        };
+        let _ = writeln!(out, "         check {} ({})", detail, word(&c.severity));
+    }
+}
+
+/// A readiness check in words.
+pub fn check_text(kind: &CheckKind) -> String {
+    match kind {
+        CheckKind::DiskFree { min_bytes } => {
+            format!("free disk space >= {}", human_bytes(*min_bytes))
+        }
+        CheckKind::Memory { min_bytes } => format!("memory >= {}", human_bytes(*min_bytes)),
+        CheckKind::Os {
+            family,
+            min_version,
+        } => match min_version {
+            Some(v) => format!("OS {family} >= {v}"),
+            None => format!("OS {family}"),
+        },
+        CheckKind::FileExists { path } => format!("file {path} exists"),
+        CheckKind::RegistryKey { key } => format!("registry key {key} exists"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bundle_format::{FileEntry, ListingRef};
+    use bundle_format::FileEntry;
 
     #[test]
     fn sizes_adding_up_past_u64_are_shown_not_a_panic() {
         // Inspect shows unsigned manifests: their sizes may be anything.
-        let mut m = Manifest::new(
-            "b",
-            ListingRef {
-                vendor: "V".into(),
-                name: "N".into(),
-                serial: 1,
-                sha256: "0".repeat(64),
-            },
-        );
+        let mut m = Manifest::new("b", "other", Default::default());
         for name in ["a.msi", "b.msi"] {
             m.files.push(FileEntry {
                 name: name.into(),
@@ -158,6 +299,8 @@ mod tests {
                 sha256: "0".repeat(64),
             });
         }
-        assert!(render(&m).contains("files (2, "));
+        let shown = render(&m, Package::of(&m).as_ref());
+        assert!(shown.contains("files (2, "));
+        assert!(shown.contains("cannot be read"), "{shown}");
     }
 }

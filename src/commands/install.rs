@@ -5,6 +5,7 @@
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
+use crate::package::Package;
 use bundle_format::manifest::check_name;
 use std::path::{Path, PathBuf};
 
@@ -35,9 +36,10 @@ pub fn run(args: Args) -> Result<Exit> {
         ));
     }
     let signed = args.target.open()?;
+    let package = Package::of(signed.manifest())?;
     let destination = match args.extract_to {
         Some(dir) => dir,
-        None => default_destination(&args.target.bundle, &signed.manifest().listing.vendor)?,
+        None => default_destination(&args.target.bundle, &package.vendor)?,
     };
     let key = signed.key().fingerprint();
     let bar = progress::files(signed.manifest(), "verifying and extracting");

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<Exit> {
             bundle: out.clone(),
             trust: args.trust.clone(),
         };
-        let checked = verify(&joined).and_then(|(manifest, key)| {
+        let checked = verify(&joined).and_then(|(manifest, _, key)| {
             if manifest.bundle_id == index.bundle_id {
                 Ok(key)
             } else {

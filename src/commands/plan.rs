@@ -1,7 +1,7 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
-use super::output::{human_bytes, print_json};
+use super::output::{human_bytes, print_json, word};
 use crate::error::{Error, Exit, Result};
 use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
@@ -98,10 +98,7 @@ fn brought_by(reason: &Reason) -> Option<&str> {
 }
 
 fn item_row(item: &PlanItem) -> Row {
-    let action = serde_json::to_value(item.action)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let action = word(&item.action);
     let label = item
         .label
         .as_ref()

@@ -5,6 +5,7 @@ use super::output::print_json;
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Exit, Result};
+use crate::package::Package;
 use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
 
@@ -38,35 +39,38 @@ struct Report<'a> {
 
 /// Fully verifies a bundle (signature, runner, every file's size and hash) and
 /// returns its manifest and the fingerprint of the trusted key that signed it.
-pub fn verify(target: &BundleArgs) -> Result<(Manifest, String)> {
+pub fn verify(target: &BundleArgs) -> Result<(Manifest, Package, String)> {
     let signed = target.open()?;
+    let package = Package::of(signed.manifest())?;
     let key = signed.key().fingerprint().to_string();
     let bar = progress::files(signed.manifest(), "verifying");
     let manifest = signed.verify_payload(&mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
-    Ok((manifest, key))
+    Ok((manifest, package, key))
 }
 
 pub fn run(args: Args) -> Result<Exit> {
     match verify(&args.target) {
-        Ok((manifest, key)) => {
+        Ok((manifest, package, key)) => {
+            let serial = package.listings.first().map(|l| l.serial);
             if args.json {
                 print_json(&Report {
                     valid: true,
                     key_fingerprint: Some(key),
                     bundle_id: Some(&manifest.bundle_id),
-                    serial: Some(manifest.listing.serial),
+                    serial,
                     files: &manifest.files,
                     error: None,
                 })?;
             } else {
                 let total = manifest.total_size();
                 println!(
-                    "valid: {} is signed by trusted key {key}; bundle {}, listing serial {}, \
+                    "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
                      {} files ({} bytes), every hash checked",
                     args.target.bundle.display(),
                     manifest.bundle_id,
-                    manifest.listing.serial,
+                    package.vendor,
+                    package.steps.len(),
                     manifest.files.len(),
                     total
                 );

@@ -121,6 +121,13 @@ impl serde::Serialize for Version {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// One comparator of a requirement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Comparator {
@@ -250,6 +257,23 @@ impl fmt::Display for Requirement {
             write!(f, "{c}")?;
         }
         Ok(())
+    }
+}
+
+/// Written as its text (`>=8.0,<9`); `*` is any version.
+impl serde::Serialize for Requirement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Requirement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "*" {
+            return Ok(Requirement::any());
+        }
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,11 +1,14 @@
-//! Real signed bundles for tests, made with the `bundle_format` writer (there is
-//! no `build` command to make them yet), with their key files on disk.
+//! Real signed bundles for tests, made with the `bundle_format` writer and a
+//! package description written with the library's own types (no listing or
+//! HTTP server needed), with their key files on disk.
 
+use airlock::listing::{Arch, LicenseKind};
+use airlock::package::{
+    Action, CONTENT_TYPE, License, ListingRef, Method, Package, Step, StepKind,
+};
 use assert_cmd::Command;
 use bundle_format::keys::SigningKey;
-use bundle_format::{
-    FileEntry, ListingRef, Manifest, PlanItem, WriteOptions, Written, write_bundle,
-};
+use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,45 +43,120 @@ pub fn content(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// The files every test bundle holds: two installers and a license.
+/// The files every test bundle holds: two installers, a license and the listing.
 pub fn sample_files() -> Vec<(String, Vec<u8>)> {
     vec![
         ("Altiris_SMP_8.0.msi".into(), content(1, 300_000)),
         ("ITMS_8.0_HF7.msp".into(), content(2, 70_001)),
         ("smp.lic".into(), b"license for smp\n".to_vec()),
+        ("itms.pl.xml".into(), b"<productListing/>\n".to_vec()),
     ]
+}
+
+/// The container's file kind for a sample file, by its extension.
+fn kind_of(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("msi") => "msi",
+        Some("msp") => "msp",
+        Some("lic") => "license",
+        Some("xml") => "listing",
+        _ => "bin",
+    }
+}
+
+/// A package installing every msi/msp of `files`, licensing every .lic, from
+/// the listing among them.
+fn package(files: &[(String, Vec<u8>)]) -> Package {
+    let mut package = Package {
+        vendor: "Symantec".into(),
+        listings: Vec::new(),
+        installer: None,
+        suites: Vec::new(),
+        steps: Vec::new(),
+        licenses: Vec::new(),
+        eulas: Vec::new(),
+        contact: Some("ops@example.com".into()),
+        critical_updates: Vec::new(),
+        base: None,
+    };
+    for (name, bytes) in files {
+        let method = match kind_of(name) {
+            "msi" => Method::Msi,
+            "msp" => Method::Msp,
+            "license" => {
+                package.licenses.push(License {
+                    file: name.clone(),
+                    product: "smp".into(),
+                    id: "LIC-1".into(),
+                    licensee: None,
+                    expires: None,
+                });
+                continue;
+            }
+            "listing" => {
+                package.listings.push(ListingRef {
+                    vendor: "Symantec".into(),
+                    name: "ITMS".into(),
+                    serial: 42,
+                    published: "2026-11-20T10:00:00Z".into(),
+                    sha256: hex::encode(Sha256::digest(bytes)),
+                    file: name.clone(),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        let hotfix = method == Method::Msp;
+        package.steps.push(Step {
+            product: "smp".into(),
+            name: "Symantec Management Platform".into(),
+            kind: if hotfix {
+                StepKind::Hotfix
+            } else {
+                StepKind::Solution
+            },
+            category: None,
+            applies_to: Vec::new(),
+            version: if hotfix { "8.0.2298.1" } else { "8.0.2298.0" }
+                .parse()
+                .unwrap(),
+            label: None,
+            from_version: hotfix.then(|| "8.0.2298.0".parse().unwrap()),
+            action: if hotfix {
+                Action::Hotfix
+            } else {
+                Action::Install
+            },
+            method,
+            file: name.clone(),
+            args: None,
+            hotfix: hotfix.then(|| "smp-8.0-hf1".into()),
+            hotfix_severity: None,
+            reason: "selected".into(),
+            product_code: None,
+            arch: Arch::X64,
+            license: LicenseKind::Trial,
+            properties: Vec::new(),
+            checks: Vec::new(),
+            requires: Vec::new(),
+            retain_on_cascade: false,
+            replaces: Vec::new(),
+            eula: None,
+        });
+    }
+    package
 }
 
 /// Writes `dest`: `runner` followed by a bundle of `files`, signed with `key`.
 pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &SigningKey) -> Written {
-    let mut manifest = Manifest::new(
-        "airlock tests",
-        ListingRef {
-            vendor: "Symantec".into(),
-            name: "ITMS".into(),
-            serial: 42,
-            sha256: hex::encode(Sha256::digest(b"listing")),
-        },
-    );
-    manifest.contact = Some("ops@example.com".into());
+    let mut manifest = Manifest::new("airlock tests", CONTENT_TYPE, package(files).to_content());
     for (name, bytes) in files {
-        let kind = name.rsplit('.').next().unwrap_or("bin").to_string();
         manifest.files.push(FileEntry {
             name: name.clone(),
-            kind: kind.clone(),
+            kind: kind_of(name).into(),
             size: bytes.len() as u64,
             sha256: hex::encode(Sha256::digest(bytes)),
         });
-        if kind != "lic" {
-            manifest.plan.push(PlanItem {
-                product: "smp".into(),
-                version: "8.0.2298.0".into(),
-                kind: "solution".into(),
-                action: if kind == "msp" { "hotfix" } else { "install" }.into(),
-                file: Some(name.clone()),
-                extra: Default::default(),
-            });
-        }
     }
     write_bundle(
         dest,

@@ -1,9 +1,7 @@
 //! Shared test helpers: a fixed key, and bundles written from in-memory files.
 #![allow(dead_code)]
 
-use bundle_format::{
-    FileEntry, ListingRef, Manifest, PlanItem, SigningKey, WriteOptions, Written, write_bundle,
-};
+use bundle_format::{FileEntry, Manifest, SigningKey, WriteOptions, Written, write_bundle};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -20,17 +18,24 @@ pub fn sha(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// A manifest listing `files` with a one-step plan per file.
+/// A manifest listing `files`, with a content document naming a one-step
+/// plan per file and a contact (the container carries it verbatim).
 pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
-    let mut m = Manifest::new(
-        "airlock-test 1",
-        ListingRef {
-            vendor: "Example".into(),
-            name: "Example products".into(),
-            serial: 7,
-            sha256: sha(b"listing"),
-        },
-    );
+    let steps: Vec<_> = files
+        .iter()
+        .map(|(name, _)| {
+            serde_json::json!({
+                "product": name.split('.').next().unwrap().to_lowercase(),
+                "version": "1.0",
+                "file": name,
+            })
+        })
+        .collect();
+    let content = serde_json::json!({"steps": steps, "contact": "ops@example.com"});
+    let serde_json::Value::Object(content) = content else {
+        unreachable!()
+    };
+    let mut m = Manifest::new("airlock-test 1", "test-files", content);
     for (name, data) in files {
         m.files.push(FileEntry {
             name: name.to_string(),
@@ -38,16 +43,7 @@ pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
             size: data.len() as u64,
             sha256: sha(data),
         });
-        m.plan.push(PlanItem {
-            product: name.split('.').next().unwrap().to_lowercase(),
-            version: "1.0".into(),
-            kind: "solution".into(),
-            action: "install".into(),
-            file: Some(name.to_string()),
-            extra: Default::default(),
-        });
     }
-    m.contact = Some("ops@example.com".into());
     m
 }
 
