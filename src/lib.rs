@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod license;
 pub mod listing;
 pub mod package;
 pub mod plan;

@@ -78,6 +78,8 @@ pub struct Written {
     pub layout: Layout,
     /// Total size of the bundle file in bytes.
     pub size: u64,
+    /// sha256 (hex) of the whole bundle file.
+    pub sha256: String,
 }
 
 /// Writes a bundle to `dest`.
@@ -136,7 +138,11 @@ fn write_parts<R: Read, F: Read>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Written, Error> {
     let io_err = |e| Error::io(out.path(), e);
-    let mut w = BufWriter::with_capacity(COPY_BUF, out.as_file());
+    let mut w = Tally {
+        inner: BufWriter::with_capacity(COPY_BUF, out.as_file()),
+        count: 0,
+        hash: Sha256::new(),
+    };
 
     let mut buf = vec![0u8; COPY_BUF];
     let mut hasher = Sha256::new();
@@ -185,8 +191,8 @@ fn write_parts<R: Read, F: Read>(
     w.write_all(&manifest_bytes).map_err(io_err)?;
     w.write_all(&signature).map_err(io_err)?;
 
-    let mut counted = CountingWriter { inner: w, count: 0 };
-    let mut z = zstd::stream::write::Encoder::new(&mut counted, options.level).map_err(io_err)?;
+    let payload_start = w.count;
+    let mut z = zstd::stream::write::Encoder::new(&mut w, options.level).map_err(io_err)?;
     // Every decompressed byte is checked (sha256 per file, exact framing): no frame checksum.
     z.include_checksum(false).map_err(io_err)?;
     z.multithread(options.workers.max(1)).map_err(io_err)?;
@@ -247,8 +253,7 @@ fn write_parts<R: Read, F: Read>(
     }
     z.write_all(&[0u8; ustar::END_LEN]).map_err(io_err)?;
     z.finish().map_err(io_err)?;
-    let payload_len = counted.count;
-    let mut w = counted.inner;
+    let payload_len = w.count - payload_start;
 
     let layout = Layout::contiguous(runner_len, manifest_bytes.len() as u64, payload_len);
     w.write_all(&layout.encode()).map_err(io_err)?;
@@ -258,6 +263,7 @@ fn write_parts<R: Read, F: Read>(
         manifest,
         layout,
         size,
+        sha256: hex::encode(w.hash.finalize()),
     })
 }
 
@@ -269,15 +275,19 @@ pub(crate) fn signed_message(manifest: &[u8]) -> Vec<u8> {
     m
 }
 
-struct CountingWriter<W> {
+/// Counts and hashes what passes through: the whole file's sha256 comes
+/// out of the one write, with no second read of a multi-gigabyte bundle.
+struct Tally<W> {
     inner: W,
     count: u64,
+    hash: Sha256,
 }
 
-impl<W: Write> Write for CountingWriter<W> {
+impl<W: Write> Write for Tally<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.count += n as u64;
+        self.hash.update(&buf[..n]);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {

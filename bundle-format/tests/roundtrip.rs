@@ -24,6 +24,7 @@ fn write_inspect_verify_extract() {
     let runner = b"#!/bin/sh\necho runner\n";
     let w = write(&path, runner, &files, &key(), &WriteOptions::default());
     assert_eq!(fs::metadata(&path).unwrap().len(), w.size);
+    assert_eq!(w.sha256, common::sha(&fs::read(&path).unwrap()));
     assert_eq!(common::listing(dir.path()), vec!["Bundle.exe"]);
     assert!(fs::read(&path).unwrap().starts_with(runner));
 
