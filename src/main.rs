@@ -84,6 +84,8 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(exit) => ExitCode::from(exit as u8),
+        // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
+        Err(Error::StdoutClosed) => ExitCode::from(Error::StdoutClosed.exit() as u8),
         Err(error) => {
             report(&error);
             ExitCode::from(error.exit() as u8)

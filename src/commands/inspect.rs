@@ -1,7 +1,7 @@
 //! `airlock inspect`: shows what a bundle says about itself, without a key and
 //! therefore marked UNVERIFIED everywhere.
 
-use super::output::{human_bytes, print_json};
+use super::output::{human_bytes, print, print_json};
 use crate::error::{Error, Exit, Result};
 use bundle_format::Manifest;
 use std::fmt::Write as _;
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         print_json(&value)?;
     } else {
-        print!("{}", render(&manifest));
+        print(&render(&manifest))?;
     }
     Ok(Exit::Done)
 }

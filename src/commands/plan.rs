@@ -1,7 +1,7 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
-use super::output::{human_bytes, print_json};
+use super::output::{human_bytes, print, print_json};
 use crate::error::{Error, Exit, Result};
 use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.json {
         print_json(&plan)?;
     } else {
-        print!("{}", render(&plan));
+        print(&render(&plan))?;
     }
     Ok(Exit::Done)
 }

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.json {
         super::output::print_json(&shown)?;
     } else {
-        print!("{}", shown.table(args.hotfixes));
+        super::output::print(&shown.table(args.hotfixes))?;
     }
     Ok(Exit::Done)
 }
