@@ -5,5 +5,6 @@ pub mod commands;
 pub mod error;
 pub mod listing;
 pub mod plan;
+pub mod text;
 
 pub use error::{Error, Exit, Result};

@@ -149,6 +149,71 @@ const REFUSED: &[(&str, &str, &str)] = &[
         "`url` \"../outside/a.msi\" leaves the listing's folder",
     ),
     (
+        "decl-garbage",
+        "1:1",
+        "rule 6: the XML declaration is not well-formed: it must start with version=\"1.0\"",
+    ),
+    (
+        "decl-version-2",
+        "1:1",
+        "rule 6: the XML declaration is not well-formed: it must say version=\"1.0\"",
+    ),
+    (
+        "text-before-decl",
+        "1:1",
+        "rule 6: text outside the root element",
+    ),
+    (
+        "decl-in-middle",
+        "4:1",
+        "rule 6: the XML declaration is not well-formed: it must come first",
+    ),
+    (
+        "raw-control",
+        "4:33",
+        "rule 6: the character U+0001 is not allowed anywhere in XML 1.0",
+    ),
+    (
+        "raw-nul",
+        "4:33",
+        "rule 6: the character U+0000 is not allowed anywhere in XML 1.0",
+    ),
+    (
+        "control-reference",
+        "4:3",
+        "rule 6: attribute `name` refers to the character U+0001",
+    ),
+    (
+        "label-newline",
+        "5:5",
+        "rule 7: attribute `label` holds the control character U+000A",
+    ),
+    (
+        "name-c1-control",
+        "4:3",
+        "rule 7: attribute `name` holds the control character U+009B",
+    ),
+    (
+        "name-bidi",
+        "4:3",
+        "rule 7: attribute `name` holds the bidirectional or invisible character U+202E",
+    ),
+    (
+        "eula-id-invisible",
+        "4:3",
+        "rule 7: attribute `id` holds the bidirectional or invisible character U+200B",
+    ),
+    (
+        "prefixed-root",
+        "4:3",
+        "rule 4: <product> is in no namespace",
+    ),
+    (
+        "namespace-flood",
+        "1:1",
+        "rule 5: more than 128 namespace declarations (xmlns) are in scope",
+    ),
+    (
         "wrong-namespace",
         "2:1",
         "namespace \"urn:airlock:product-listing:2\"",
@@ -278,6 +343,35 @@ fn file_names_follow_the_bundle_containers_name_rule() {
         &format!("file=\"{}.msi\"", "a".repeat(96)),
     );
     assert_eq!(products(&["--listing", &path]).status.code(), Some(0));
+}
+
+#[test]
+fn text_a_listing_may_hold_is_escaped_where_it_is_shown() {
+    // A EULA title may hold a bidirectional override (rule 7 refuses them in
+    // ids, names and labels only): the plan shows it as an escape.
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(minimal())
+        .unwrap()
+        .replacen(
+            "<product id=\"a\"",
+            "<eula id=\"t\" title=\"Terms \u{202E}txt.exe\"><payload kind=\"text\" file=\"t.txt\" url=\"t.txt\" size=\"1\" sha256=\"0000000000000000000000000000000000000000000000000000000000000000\"/></eula>\n  <product id=\"a\"",
+            1,
+        )
+        .replacen("license=\"free\"", "license=\"free\" eula=\"t\"", 1);
+    let path = dir.path().join("title.pl.xml");
+    fs::write(&path, text).unwrap();
+    let out = Command::cargo_bin("airlock")
+        .unwrap()
+        .args(["plan", "--listing", path.to_str().unwrap(), "--select", "a"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("  t: Terms \\u{202e}txt.exe <file://"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{202E}'), "{stdout}");
 }
 
 #[test]

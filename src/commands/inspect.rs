@@ -3,6 +3,7 @@
 
 use super::output::{human_bytes, print, print_json};
 use crate::error::{Error, Exit, Result};
+use crate::text::escaped;
 use bundle_format::Manifest;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,11 +59,14 @@ pub fn render(m: &Manifest) -> String {
     );
     let _ = writeln!(out, "bundle id     {}", m.bundle_id);
     let _ = writeln!(out, "created       {}", created(m.created));
-    let _ = writeln!(out, "built by      {}", m.builder);
+    let _ = writeln!(out, "built by      {}", escaped(&m.builder));
     let _ = writeln!(
         out,
         "listing       {} / {}, serial {} (sha256 {})",
-        m.listing.vendor, m.listing.name, m.listing.serial, m.listing.sha256
+        escaped(&m.listing.vendor),
+        escaped(&m.listing.name),
+        m.listing.serial,
+        m.listing.sha256
     );
     let _ = writeln!(
         out,
@@ -75,7 +79,7 @@ pub fn render(m: &Manifest) -> String {
         m.contact
             .as_deref()
             .filter(|c| !c.is_empty())
-            .unwrap_or("(none)")
+            .map_or("(none)".into(), escaped)
     );
     let _ = writeln!(
         out,
@@ -90,16 +94,16 @@ pub fn render(m: &Manifest) -> String {
         let file = step
             .file
             .as_deref()
-            .map(|f| format!("  [{f}]"))
+            .map(|f| format!("  [{}]", escaped(f)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "  {:>3}. {:<8} {} {} ({}){file}",
             i + 1,
-            step.action,
-            step.product,
-            step.version,
-            step.kind
+            escaped(&step.action),
+            escaped(&step.product),
+            escaped(&step.version),
+            escaped(&step.kind)
         );
     }
     let _ = writeln!(
@@ -112,8 +116,8 @@ pub fn render(m: &Manifest) -> String {
         let _ = writeln!(
             out,
             "  {:<40} {:<8} {:>10}  {}",
-            f.name,
-            f.kind,
+            escaped(&f.name),
+            escaped(&f.kind),
             human_bytes(f.size),
             f.sha256
         );
@@ -121,13 +125,13 @@ pub fn render(m: &Manifest) -> String {
     if !m.licenses.is_empty() {
         let _ = writeln!(out, "\nlicenses");
         for l in &m.licenses {
-            let _ = writeln!(out, "  {:<20} {}", l.product, l.file);
+            let _ = writeln!(out, "  {:<20} {}", escaped(&l.product), escaped(&l.file));
         }
     }
     if !m.eulas.is_empty() {
         let _ = writeln!(out, "\nEULAs accepted by the builder");
         for e in &m.eulas {
-            let _ = writeln!(out, "  {:<20} sha256 {}", e.id, e.sha256);
+            let _ = writeln!(out, "  {:<20} sha256 {}", escaped(&e.id), e.sha256);
         }
     }
     out

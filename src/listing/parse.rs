@@ -48,7 +48,7 @@ pub(crate) struct FileMark<'a> {
 /// The result keeps the element positions `validate` needs.
 pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
     let mut cursor = Cursor {
-        xml: Events::new(doc),
+        xml: Events::new(doc)?,
         doc,
         base,
         base_dir: base.join(".").map(String::from).unwrap_or_default(),
