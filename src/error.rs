@@ -43,6 +43,10 @@ pub enum Error {
     /// Any other failure; the message says what and where.
     #[error("{0}")]
     Other(String),
+    /// Whoever read standard output has gone (a closed pipe): the program
+    /// stops writing and ends quietly, with the exit code of what it had done.
+    #[error("standard output was closed")]
+    StdoutClosed,
 }
 
 impl Error {
@@ -60,6 +64,7 @@ impl Error {
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
+            Error::StdoutClosed => Exit::Done,
         }
     }
 }

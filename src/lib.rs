@@ -7,5 +7,6 @@ pub mod license;
 pub mod listing;
 pub mod package;
 pub mod plan;
+pub mod text;
 
 pub use error::{Error, Exit, Result};

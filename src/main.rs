@@ -1,6 +1,7 @@
 //! The `airlock` command line: parse, dispatch, map errors to exit codes.
 
 use airlock::commands;
+use airlock::text::escaped;
 use airlock::{Error, Exit};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -47,15 +48,16 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
-/// Prints the error and each cause whose text the message before it does not already hold.
+/// Prints the error and each cause whose text the message before it does not
+/// already hold, escaped: messages quote listings, manifests and servers.
 fn report(error: &Error) {
     let mut shown = error.to_string();
-    eprintln!("error: {shown}");
+    eprintln!("error: {}", escaped(&shown));
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();
         if !shown.contains(&text) {
-            eprintln!("  caused by: {text}");
+            eprintln!("  caused by: {}", escaped(&text));
         }
         shown = text;
         source = cause.source();
@@ -84,6 +86,8 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(exit) => ExitCode::from(exit as u8),
+        // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
+        Err(Error::StdoutClosed) => ExitCode::from(Error::StdoutClosed.exit() as u8),
         Err(error) => {
             report(&error);
             ExitCode::from(error.exit() as u8)

@@ -6,6 +6,7 @@ use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::package::Package;
+use crate::text::escaped;
 use bundle_format::manifest::check_name;
 use std::path::{Path, PathBuf};
 
@@ -48,7 +49,7 @@ pub fn run(args: Args) -> Result<Exit> {
     eprintln!(
         "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
         manifest.files.len(),
-        destination.display()
+        escaped(&destination.display().to_string())
     );
     Ok(Exit::Done)
 }

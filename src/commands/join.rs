@@ -5,6 +5,7 @@ use crate::commands::progress;
 use crate::commands::trust::{BundleArgs, TrustArgs};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
+use crate::text::escaped;
 use bundle_format::split::{SignedIndex, index_path_for_part};
 use std::path::PathBuf;
 
@@ -47,7 +48,7 @@ pub fn run(args: Args) -> Result<Exit> {
     eprintln!(
         "all {} parts of {} check out against the index",
         index.parts.len(),
-        index.bundle
+        escaped(&index.bundle)
     );
 
     let out = args
@@ -61,9 +62,9 @@ pub fn run(args: Args) -> Result<Exit> {
         eprintln!(
             "joined {} ({} bytes, sha256 {} as the index says); signature NOT verified: \
              no trusted key (pass --trust PUB, or run `airlock verify` on it)",
-            out.display(),
+            escaped(&out.display().to_string()),
             index.size,
-            index.sha256
+            escaped(&index.sha256)
         );
     } else {
         // The index is trusted; now the bundle itself, as `airlock verify` would.
@@ -77,7 +78,7 @@ pub fn run(args: Args) -> Result<Exit> {
             } else {
                 Err(Error::Verification(format!(
                     "{}: the joined bundle has id {}, its index says {}",
-                    out.display(),
+                    escaped(&out.display().to_string()),
                     manifest.bundle_id,
                     index.bundle_id
                 )))
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> Result<Exit> {
         match checked {
             Ok(key) => eprintln!(
                 "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash checked",
-                out.display(),
+                escaped(&out.display().to_string()),
                 index.size
             ),
             Err(e) => {

@@ -1,10 +1,11 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
-use super::output::{human_bytes, print_json, word};
+use super::output::{human_bytes, print, print_json, word};
 use crate::error::{Error, Exit, Result};
 use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
+use crate::text::escaped;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -72,7 +73,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.json {
         print_json(&plan)?;
     } else {
-        print!("{}", render(&plan));
+        print(&render(&plan))?;
     }
     Ok(Exit::Done)
 }
@@ -190,7 +191,9 @@ pub fn render(plan: &Plan) -> String {
         let pad = width - text.chars().count();
         out += &format!(
             "{text}{:pad$}  {:>size_width$}  {}\n",
-            "", row.size, row.reason
+            "",
+            row.size,
+            escaped(&row.reason)
         );
     }
     let files = plan.items.len();
@@ -200,12 +203,17 @@ pub fn render(plan: &Plan) -> String {
         if files == 1 { "" } else { "s" }
     );
     if !products.is_empty() {
-        out += &format!("Install order: {}\n", products.join(", "));
+        out += &format!("Install order: {}\n", escaped(&products.join(", ")));
     }
     if !plan.eulas.is_empty() {
         out += "EULAs to accept before building:\n";
         for eula in &plan.eulas {
-            out += &format!("  {}: {} <{}>\n", eula.id, eula.title, eula.payload.url);
+            out += &format!(
+                "  {}: {} <{}>\n",
+                escaped(&eula.id),
+                escaped(&eula.title),
+                eula.payload.url
+            );
         }
     }
     out
@@ -235,7 +243,7 @@ fn tree_lines<'a>(
             (_, true) => format!("{rest_prefix}   "),
             (_, false) => format!("{rest_prefix}│  "),
         };
-        lines.push((format!("{prefix}{}", row.text), row));
+        lines.push((format!("{prefix}{}", escaped(&row.text)), row));
     }
     for (i, kid) in kids.iter().enumerate() {
         let last = i + 1 == kids.len();

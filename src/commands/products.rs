@@ -6,7 +6,9 @@ use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
     Resolution,
 };
+use crate::text::escaped;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::path::PathBuf;
 use time::format_description::well_known::Rfc3339;
 
@@ -39,7 +41,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.json {
         super::output::print_json(&shown)?;
     } else {
-        print!("{}", shown.table(args.hotfixes));
+        super::output::print(&shown.table(args.hotfixes))?;
     }
     Ok(Exit::Done)
 }
@@ -246,7 +248,11 @@ impl<'c> Shown<'c> {
         for l in &self.listings {
             out.push_str(&format!(
                 "{} — {} (serial {}, published {}) from {}\n",
-                l.vendor, l.name, l.serial, l.published, l.source
+                escaped(l.vendor),
+                escaped(l.name),
+                l.serial,
+                l.published,
+                escaped(l.source)
             ));
         }
         let sections = [
@@ -378,14 +384,18 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
 }
 
-/// Left-aligned columns, two spaces apart, indented by two.
+/// Left-aligned columns, two spaces apart, indented by two; every cell escaped.
 fn render(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|cell| escaped(cell)).collect())
+        .collect();
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
-    for r in rows {
+    for r in &rows {
         let mut line = String::from(" ");
         for (cell, width) in r.iter().zip(&widths) {
             line.push(' ');

@@ -470,7 +470,7 @@ fn assemble(
         .map(|i| (&i.product, i.version, &i.eula))
         .chain(suites.iter().map(|s| (&s.product, s.version, &s.eula)));
     let eulas = eulas(catalog, named)?;
-    Ok(Plan::new(items, suites, eulas))
+    Plan::new(items, suites, eulas)
 }
 
 /// The chain from `from` to `release`: releases are upgrades, hot fixes
