@@ -1,7 +1,7 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{listing, plan};
+use crate::{fetch, listing, plan};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub enum Error {
     #[error(transparent)]
     Plan(#[from] plan::Error),
     #[error(transparent)]
+    Fetch(#[from] fetch::Error),
+    #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
     #[error(transparent)]
     Key(#[from] bundle_format::keys::KeyError),
@@ -46,7 +48,10 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
+            Error::Listing(listing::Error::Download { .. }) => Exit::Download,
             Error::Listing(_) => Exit::Failed,
+            Error::Fetch(e) if e.is_download() => Exit::Download,
+            Error::Fetch(_) => Exit::Failed,
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,

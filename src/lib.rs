@@ -3,7 +3,9 @@
 
 pub mod commands;
 pub mod error;
+pub mod fetch;
 pub mod listing;
 pub mod plan;
+pub mod redact;
 
 pub use error::{Error, Exit, Result};

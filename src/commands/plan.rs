@@ -3,7 +3,6 @@
 
 use super::output::{human_bytes, print_json};
 use crate::error::{Error, Exit, Result};
-use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +24,8 @@ pub struct Args {
     /// Vendor's public key: refuse a listing whose signature is missing or wrong
     #[arg(long, value_name = "PUB")]
     pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: super::network::NetArgs,
     /// Print the plan as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
@@ -67,7 +68,9 @@ pub fn run(args: Args) -> Result<Exit> {
                 .into(),
         ));
     }
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args
+        .net
+        .listings(&args.listings, args.vendor_key.as_deref())?;
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
         print_json(&plan)?;

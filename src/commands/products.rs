@@ -28,13 +28,17 @@ pub struct Args {
     /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
     #[arg(long, value_name = "PUB")]
     pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: super::network::NetArgs,
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args
+        .net
+        .listings(&args.listings, args.vendor_key.as_deref())?;
     let shown = Shown::of(&catalog, &args);
     if args.json {
         super::output::print_json(&shown)?;
