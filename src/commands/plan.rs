@@ -4,6 +4,7 @@
 use super::output::{human_bytes, print_json};
 use crate::error::{Error, Exit, Result};
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
+use crate::redact::redact;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -211,7 +212,8 @@ pub fn render(plan: &Plan) -> String {
     if !plan.eulas.is_empty() {
         out += "EULAs to accept before building:\n";
         for eula in &plan.eulas {
-            out += &format!("  {}: {} <{}>\n", eula.id, eula.title, eula.payload.url);
+            let url = redact(eula.payload.url.as_str());
+            out += &format!("  {}: {} <{url}>\n", eula.id, eula.title);
         }
     }
     out

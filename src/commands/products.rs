@@ -6,6 +6,7 @@ use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
     Resolution,
 };
+use crate::redact::redact;
 use serde::Serialize;
 use std::path::PathBuf;
 use time::format_description::well_known::Rfc3339;
@@ -125,7 +126,7 @@ struct DependencyInfo<'c> {
 struct PayloadInfo<'c> {
     kind: listing::PayloadKind,
     file: &'c str,
-    url: &'c str,
+    url: String,
     size: u64,
     sha256: String,
 }
@@ -160,7 +161,7 @@ fn payload(p: &Payload) -> PayloadInfo<'_> {
     PayloadInfo {
         kind: p.kind,
         file: &p.file,
-        url: p.url.as_str(),
+        url: redact(p.url.as_str()),
         size: p.size,
         sha256: hex::encode(p.sha256),
     }

@@ -59,7 +59,7 @@ impl Fetcher {
                 if len > limit {
                     return Err(Attempt::Fail(listing::too_big(name, len, limit)));
                 }
-                let found = response.url().clone();
+                let found = with_credentials(response.url(), url);
                 let capacity = usize::try_from(len).unwrap_or(0);
                 let mut bytes = Vec::with_capacity(capacity);
                 if let Err(e) = response.take(limit + 1).read_to_end(&mut bytes) {
@@ -80,4 +80,17 @@ impl Fetcher {
             failed,
         )
     }
+}
+
+/// Where the listing was found after redirects, with the credentials of the
+/// URL asked for when it is the same origin (the client takes them out of the
+/// URL to send them as a header): payloads beside it need them too.
+fn with_credentials(found: &Url, asked: &Url) -> Url {
+    let mut found = found.clone();
+    if found.origin() == asked.origin() && found.username().is_empty() {
+        // Both can fail only for URLs that cannot have credentials (http(s) can).
+        let _ = found.set_username(asked.username());
+        let _ = found.set_password(asked.password());
+    }
+    found
 }
