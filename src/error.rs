@@ -1,7 +1,7 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{listing, package, plan};
+use crate::{fetch, listing, package, plan};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub enum Error {
     Listing(#[from] listing::Error),
     #[error(transparent)]
     Plan(#[from] plan::Error),
+    #[error(transparent)]
+    Fetch(#[from] fetch::Error),
     #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
     /// A signed bundle whose package description cannot be acted on.
@@ -53,7 +55,10 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
+            Error::Listing(listing::Error::Download { .. }) => Exit::Download,
             Error::Listing(_) => Exit::Failed,
+            Error::Fetch(e) if e.is_download() => Exit::Download,
+            Error::Fetch(_) => Exit::Failed,
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,

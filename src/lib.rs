@@ -3,10 +3,12 @@
 
 pub mod commands;
 pub mod error;
+pub mod fetch;
 pub mod license;
 pub mod listing;
 pub mod package;
 pub mod plan;
+pub mod redact;
 pub mod text;
 
 pub use error::{Error, Exit, Result};

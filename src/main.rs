@@ -34,6 +34,8 @@ enum Command {
     Install(commands::install::Args),
     /// Reassemble a split bundle, checking each part
     Join(commands::join::Args),
+    /// What the download cache holds; prune it
+    Cache(commands::cache::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -45,6 +47,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Install(a) => commands::install::run(a),
         Command::Join(a) => commands::join::run(a),
+        Command::Cache(a) => commands::cache::run(a),
     }
 }
 

@@ -1,9 +1,11 @@
 //! One module per subcommand: its arguments and the glue that runs it.
 
+pub mod cache;
 pub mod inspect;
 pub mod install;
 pub mod join;
 pub mod keygen;
+pub mod network;
 pub mod output;
 pub mod plan;
 pub mod products;

@@ -3,8 +3,8 @@
 
 use super::output::{human_bytes, print, print_json, word};
 use crate::error::{Error, Exit, Result};
-use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
+use crate::redact::redact;
 use crate::text::escaped;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,6 +26,8 @@ pub struct Args {
     /// Vendor's public key: refuse a listing whose signature is missing or wrong
     #[arg(long, value_name = "PUB")]
     pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: super::network::NetArgs,
     /// Print the plan as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
@@ -68,7 +70,9 @@ pub fn run(args: Args) -> Result<Exit> {
                 .into(),
         ));
     }
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args
+        .net
+        .listings(&args.listings, args.vendor_key.as_deref())?;
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
         print_json(&plan)?;
@@ -208,11 +212,12 @@ pub fn render(plan: &Plan) -> String {
     if !plan.eulas.is_empty() {
         out += "EULAs to accept before building:\n";
         for eula in &plan.eulas {
+            let url = redact(eula.payload.url.as_str());
             out += &format!(
                 "  {}: {} <{}>\n",
                 escaped(&eula.id),
                 escaped(&eula.title),
-                eula.payload.url
+                escaped(&url)
             );
         }
     }

@@ -6,6 +6,7 @@ use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
     Resolution,
 };
+use crate::redact::redact;
 use crate::text::escaped;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -30,13 +31,17 @@ pub struct Args {
     /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
     #[arg(long, value_name = "PUB")]
     pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: super::network::NetArgs,
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args
+        .net
+        .listings(&args.listings, args.vendor_key.as_deref())?;
     let shown = Shown::of(&catalog, &args);
     if args.json {
         super::output::print_json(&shown)?;
@@ -123,7 +128,7 @@ struct DependencyInfo<'c> {
 struct PayloadInfo<'c> {
     kind: listing::PayloadKind,
     file: &'c str,
-    url: &'c str,
+    url: String,
     size: u64,
     sha256: String,
 }
@@ -158,7 +163,7 @@ fn payload(p: &Payload) -> PayloadInfo<'_> {
     PayloadInfo {
         kind: p.kind,
         file: &p.file,
-        url: p.url.as_str(),
+        url: redact(p.url.as_str()),
         size: p.size,
         sha256: hex::encode(p.sha256),
     }

@@ -301,6 +301,7 @@ impl<'a> Cursor<'a> {
             source: self.doc.name.to_string(),
             base: self.base.clone(),
             sha256: [0; 32],
+            bytes: Default::default(),
             vendor,
             name,
             serial,

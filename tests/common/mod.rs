@@ -4,4 +4,5 @@
 #![allow(dead_code)]
 
 pub mod bundle;
+pub mod faults;
 pub mod http;
