@@ -50,6 +50,7 @@ impl Error {
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
+            Error::Key(bundle_format::keys::KeyError::BasePath { .. }) => Exit::Usage,
             Error::Key(_) => Exit::Failed,
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod interrupt;
 pub mod listing;
 pub mod plan;
 

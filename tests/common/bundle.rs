@@ -8,6 +8,7 @@ use bundle_format::{
 };
 use sha2::{Digest, Sha256};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A key pair written as `NAME.key` / `NAME.pub` in a folder.
@@ -29,15 +30,39 @@ pub fn key_files(dir: &Path, name: &str, seed: u8) -> KeyFiles {
 
 /// Deterministic, poorly compressible bytes (an MSI stand-in).
 pub fn content(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    let mut bytes = Vec::with_capacity(len);
+    noise(seed, len as u64).read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+/// `len` deterministic, poorly compressible bytes, streamed (for files too large to hold).
+pub fn noise(seed: u64, len: u64) -> Noise {
+    Noise {
+        x: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        left: len,
+    }
+}
+
+/// The reader [`noise`] returns (an xorshift generator).
+pub struct Noise {
+    x: u64,
+    left: u64,
+}
+
+impl Read for Noise {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        for b in &mut buf[..n] {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            *b = self.x as u8;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// The files every test bundle holds: two installers and a license.
@@ -51,6 +76,48 @@ pub fn sample_files() -> Vec<(String, Vec<u8>)> {
 
 /// Writes `dest`: `runner` followed by a bundle of `files`, signed with `key`.
 pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &SigningKey) -> Written {
+    let entries: Vec<_> = files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), bytes.len() as u64, Sha256::digest(bytes)))
+        .map(|(name, size, digest)| (name, size, hex::encode(digest)))
+        .collect();
+    write_streamed(dest, runner, &entries, key, |name| {
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
+        std::io::Cursor::new(bytes.clone())
+    })
+}
+
+/// A bundle of one file `big.bin` of `len` noise bytes, never held in memory whole.
+pub fn write_big(dest: &Path, len: u64, key: &SigningKey) -> Written {
+    let mut hash = Sha256::new();
+    std::io::copy(&mut noise(7, len), &mut HashWriter(&mut hash)).unwrap();
+    let entry = ("big.bin".to_string(), len, hex::encode(hash.finalize()));
+    write_streamed(dest, b"MZ stand-in runner\n", &[entry], key, |_| {
+        noise(7, len)
+    })
+}
+
+/// Feeds what is written to a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `dest` with the files `(name, size, sha256)`, each read from `open(name)`.
+pub fn write_streamed<R: Read>(
+    dest: &Path,
+    runner: &[u8],
+    files: &[(String, u64, String)],
+    key: &SigningKey,
+    mut open: impl FnMut(&str) -> R,
+) -> Written {
     let mut manifest = Manifest::new(
         "airlock tests",
         ListingRef {
@@ -61,13 +128,13 @@ pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &Sign
         },
     );
     manifest.contact = Some("ops@example.com".into());
-    for (name, bytes) in files {
+    for (name, size, sha256) in files {
         let kind = name.rsplit('.').next().unwrap_or("bin").to_string();
         manifest.files.push(FileEntry {
             name: name.clone(),
             kind: kind.clone(),
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
+            size: *size,
+            sha256: sha256.clone(),
         });
         if kind != "lic" {
             manifest.plan.push(PlanItem {
@@ -85,10 +152,7 @@ pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &Sign
         runner,
         manifest,
         key,
-        |entry| {
-            let (_, bytes) = files.iter().find(|(n, _)| *n == entry.name).unwrap();
-            Ok(std::io::Cursor::new(bytes.clone()))
-        },
+        |entry| Ok(open(&entry.name)),
         &WriteOptions::default(),
         &mut |_| {},
     )
