@@ -73,8 +73,11 @@ fn a_second_extraction_waits_for_the_holder_and_names_it() {
     assert!(!listing(f.dir.path()).iter().any(|p| p.ends_with(".lock")));
 }
 
+/// A bundle file and the files it holds.
+type Bundle = (std::path::PathBuf, Vec<(String, Vec<u8>)>);
+
 /// Two bundles with the same file names and different bytes.
-fn two_bundles(dir: &Path) -> [(std::path::PathBuf, Vec<(String, Vec<u8>)>); 2] {
+fn two_bundles(dir: &Path) -> [Bundle; 2] {
     let keys = key_files(dir, "builder", 9);
     fs::rename(&keys.public, dir.join("builder.pub")).unwrap();
     [1u64, 2].map(|seed| {
