@@ -63,6 +63,7 @@ impl Error {
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
             Error::Package(_) => Exit::Verification,
+            Error::Key(bundle_format::keys::KeyError::BasePath { .. }) => Exit::Usage,
             Error::Key(_) => Exit::Failed,
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,

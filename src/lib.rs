@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod error;
 pub mod fetch;
+pub mod interrupt;
 pub mod license;
 pub mod listing;
 pub mod package;

@@ -77,6 +77,9 @@ fn running_bundle() -> Option<std::path::PathBuf> {
 }
 
 fn main() -> ExitCode {
+    if let Err(problem) = airlock::interrupt::install() {
+        eprintln!("warning: {problem}; an interrupted run may leave temporary files behind");
+    }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let cli = match running_bundle() {
         Some(bundle) => {

@@ -5,9 +5,13 @@
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::package::Package;
 use crate::text::escaped;
 use bundle_format::manifest::check_name;
+use bundle_format::{
+    Destination, DestinationLock, Manifest, SignedBundle, Staging, Stale, sweep_stale,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -43,15 +47,48 @@ pub fn run(args: Args) -> Result<Exit> {
         None => default_destination(&args.target.bundle, &package.vendor)?,
     };
     let key = signed.key().fingerprint();
-    let bar = progress::files(signed.manifest(), "verifying and extracting");
-    let manifest = signed.extract(&destination, &mut |n| bar.set_position(n))?;
-    bar.finish_and_clear();
+    let manifest = extract(signed, &destination)?;
     eprintln!(
         "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
         manifest.files.len(),
         escaped(&destination.display().to_string())
     );
     Ok(Exit::Done)
+}
+
+/// Extracts `signed` into `destination`, one extraction per destination at a
+/// time (waiting for another one, named), after removing what interrupted runs
+/// left there; an interrupting signal removes the staging folder.
+fn extract(signed: SignedBundle, destination: &Path) -> Result<Manifest> {
+    let dest = Destination::resolve(destination)?;
+    let lock = DestinationLock::acquire(&dest, &mut |holder| {
+        eprintln!(
+            "waiting: {holder} is extracting into {}; this extraction starts when it ends",
+            destination.display()
+        );
+    })?;
+    let _lock_removed = interrupt::remove_on_interrupt(lock.path());
+    for stale in sweep_stale(&dest)? {
+        match stale {
+            Stale::Removed(dir) => eprintln!(
+                "removed {}: an extraction into {} was stopped (killed or crashed) before it finished",
+                dir.display(),
+                destination.display()
+            ),
+            Stale::Kept(dir) => eprintln!(
+                "kept {}: an extraction into {} was stopped while replacing files; the files it \
+                 replaced are in its ..replaced folder: move back what you need, then remove it",
+                dir.display(),
+                destination.display()
+            ),
+        }
+    }
+    let staging = Staging::create(&dest)?;
+    let _staging_removed = interrupt::remove_on_interrupt(staging.path());
+    let bar = progress::files(signed.manifest(), "verifying and extracting");
+    let staged = signed.stage(&dest, staging, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok(interrupt::uninterrupted(|| staged.commit())?)
 }
 
 /// `<folder of the bundle>/<Vendor>/Components`, the vendor name checked as a plain name.

@@ -5,6 +5,7 @@ use crate::commands::progress;
 use crate::commands::trust::{BundleArgs, TrustArgs};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
 use crate::text::escaped;
 use bundle_format::split::{SignedIndex, index_path_for_part};
 use std::path::PathBuf;
@@ -55,7 +56,17 @@ pub fn run(args: Args) -> Result<Exit> {
         .out
         .unwrap_or_else(|| signed.path.with_file_name(&index.bundle));
     let bar = progress::bytes(index.size, "joining");
-    signed.join(&out, &mut |n| bar.inc(n))?;
+    // Until the joined bundle is verified, an interrupting signal removes it
+    // (it did not exist before: join never replaces a file).
+    let mut unfinished = Vec::new();
+    signed.join(
+        &out,
+        &mut |temp| {
+            unfinished.push(interrupt::remove_on_interrupt(temp));
+            unfinished.push(interrupt::remove_on_interrupt(&out));
+        },
+        &mut |n| bar.inc(n),
+    )?;
     bar.finish_and_clear();
 
     if keys.is_empty() {
@@ -97,5 +108,6 @@ pub fn run(args: Args) -> Result<Exit> {
             }
         }
     }
+    drop(unfinished);
     Ok(Exit::Done)
 }
