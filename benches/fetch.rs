@@ -68,10 +68,19 @@ fn main() {
         let out = tempfile::tempdir().expect("temp dir");
         let mut command = Command::new("curl");
         command
-            .args(["--parallel", "--parallel-max", "4", "--no-progress-meter", "--fail"])
+            .args([
+                "--parallel",
+                "--parallel-max",
+                "4",
+                "--no-progress-meter",
+                "--fail",
+            ])
             .stderr(std::process::Stdio::null());
         for w in &wanted {
-            command.arg("-o").arg(out.path().join(&w.name)).arg(w.url.as_str());
+            command
+                .arg("-o")
+                .arg(out.path().join(&w.name))
+                .arg(w.url.as_str());
         }
         let start = Instant::now();
         let status = command.status().expect("curl runs");
