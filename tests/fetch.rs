@@ -331,3 +331,38 @@ fn a_listing_over_http_may_not_name_local_files() {
     assert_eq!(local.path, path);
     assert!(cache.list().unwrap().is_empty());
 }
+
+#[test]
+fn a_file_longer_or_shorter_than_listed_is_refused_without_retries() {
+    let server = FaultServer::start();
+    let body = content(10, SIZE);
+    let url = server.add("f.msi", body.clone(), vec![], vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(Some(dir.path())).unwrap();
+    let fetcher = Fetcher::new(options()).unwrap();
+    let shorter = wanted("f.msi", &url, &body[..SIZE - 10]);
+    let text = fetcher
+        .fetch_all(&cache, &[shorter], true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains(&format!("got more than {} bytes", SIZE - 10)),
+        "{text}"
+    );
+    let mut longer = wanted("f.msi", &url, &body);
+    longer.size += 10;
+    let text = fetcher
+        .fetch_all(&cache, &[longer], true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains(&format!("expected {} bytes", SIZE + 10))
+            && text.contains(&format!(
+                "got {SIZE} bytes with sha256 {}",
+                hex::encode(Sha256::digest(&body))
+            )),
+        "{text}"
+    );
+    assert_eq!(server.requests("f.msi"), 2);
+    assert!(cache.list().unwrap().is_empty());
+}

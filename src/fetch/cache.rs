@@ -249,12 +249,11 @@ impl EntryLock<'_> {
             self.evict()?;
             return Ok(None);
         }
-        let file = File::options()
-            .write(true)
-            .open(&entry)
-            .map_err(|e| Error::local(&entry, e))?;
-        file.set_times(FileTimes::new().set_modified(SystemTime::now()))
-            .map_err(|e| Error::local(&entry, e))?;
+        // "Last used" is for pruning only: a cache this user may read but not
+        // write keeps serving its files.
+        if let Ok(file) = File::options().write(true).open(&entry) {
+            let _ = file.set_times(FileTimes::new().set_modified(SystemTime::now()));
+        }
         self.record_name(&wanted.name)?;
         Ok(Some(entry))
     }

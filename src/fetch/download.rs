@@ -65,11 +65,16 @@ pub(crate) fn download(
             continue;
         }
         lock.discard_part()?;
-        return Err(mismatch(
-            wanted,
-            progress.have.to_string(),
-            hex::encode(actual),
-        ));
+        let (actual_size, actual_sha256) = if progress.have > wanted.size {
+            // Reading stopped one byte past the listed size.
+            (
+                format!("more than {}", wanted.size),
+                "(not read to the end)".into(),
+            )
+        } else {
+            (progress.have.to_string(), hex::encode(actual))
+        };
+        return Err(mismatch(wanted, actual_size, actual_sha256));
     }
 }
 

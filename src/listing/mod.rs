@@ -1,5 +1,6 @@
 //! The vendor's product listing: its model, parsing and validation, versions
-//! and requirements. Knows nothing of downloads beyond reading the listing itself.
+//! and requirements. Knows nothing of the network: the bytes of a listing at an
+//! http(s) URL come from the caller (the fetcher).
 
 pub mod model;
 mod parse;
