@@ -5,12 +5,13 @@
 
 use super::error::{Asked, Error};
 use super::item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+use super::lookup::Lookup;
 use super::selection::{HotfixPolicy, Installed, Selection};
 use super::{hotfix, suggest, upgrade};
 use crate::listing::{
     Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 /// How a product came into the plan; the smallest gives its reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,6 +61,7 @@ pub fn resolve(
     selection: &Selection,
     installed: &Installed,
 ) -> Result<Plan, Error> {
+    let catalog = &Lookup::new(catalog);
     let roots = roots(catalog, selection)?;
     let walk = settle(catalog, &roots, &selection.without, installed)?;
     check_without(&walk, &selection.without)?;
@@ -67,10 +69,10 @@ pub fn resolve(
     assemble(catalog, &walk, selection.hotfixes, installed)
 }
 
-fn product<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Product, Error> {
+fn product<'a>(catalog: &Lookup<'a>, id: &str) -> Result<&'a Product, Error> {
     catalog.product(id).ok_or_else(|| Error::UnknownProduct {
         id: id.to_string(),
-        suggestions: suggest::close_ids(id, catalog.products().map(|p| p.id.as_str())),
+        suggestions: suggest::close_ids(id, catalog.catalog.products().map(|p| p.id.as_str())),
     })
 }
 
@@ -83,7 +85,7 @@ fn kind_name(kind: ProductKind) -> &'static str {
 }
 
 /// The demands the command line makes, checked against the catalog.
-fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand)>, Error> {
+fn roots(catalog: &Lookup, selection: &Selection) -> Result<Vec<(String, Demand)>, Error> {
     let mut roots = Vec::new();
     for pick in &selection.picks {
         product(catalog, &pick.id)?;
@@ -121,14 +123,14 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
 /// Walks until every product's release is the one `choose` takes for the
 /// demands of that walk (a release chosen early may bring demands that change another).
 fn settle(
-    catalog: &Catalog,
+    catalog: &Lookup,
     roots: &[(String, Demand)],
     without: &BTreeSet<String>,
     installed: &Installed,
 ) -> Result<Walk, Error> {
     let mut prior = BTreeMap::new();
     let mut unsettled = Vec::new();
-    for _ in 0..catalog.products().count() + 2 {
+    for _ in 0..catalog.catalog.products().count() + 2 {
         let walk = walk(catalog, roots, without, &prior)?;
         let mut settled = BTreeMap::new();
         for (id, demands) in &walk.demands {
@@ -155,7 +157,7 @@ fn settle(
 /// One breadth-first walk from the roots: each product takes its release in
 /// `prior`, else the latest its demands so far admit; `--without` drops recommends.
 fn walk(
-    catalog: &Catalog,
+    catalog: &Lookup,
     roots: &[(String, Demand)],
     without: &BTreeSet<String>,
     prior: &BTreeMap<String, Version>,
@@ -240,7 +242,7 @@ fn latest_matching<'a, 'd>(
 /// the installed version; else the latest release every demand admits. Or
 /// which demands cannot be met together.
 fn choose<'a>(
-    catalog: &Catalog,
+    catalog: &Lookup,
     product: &'a Product,
     demands: &[Demand],
     installed: &Installed,
@@ -252,7 +254,7 @@ fn choose<'a>(
         .get(&product.id)
         .filter(|v| !asked_for && demands.iter().all(|d| d.asked.requirement.matches(v)))
         .and_then(|v| {
-            let base = hotfix::base_of(catalog, &product.id, v).unwrap_or(*v);
+            let base = catalog.base_of(&product.id, v).unwrap_or(*v);
             product.release(&base)
         });
     if let Some(release) = kept.or_else(|| latest_matching(product, demands.iter())) {
@@ -312,12 +314,12 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
                 product: id.clone(),
             });
         }
-        let mut required_by: Vec<String> = Vec::new();
-        for d in demands {
-            if !required_by.contains(&d.asked.by) {
-                required_by.push(d.asked.by.clone());
-            }
-        }
+        let mut seen = HashSet::new();
+        let required_by = demands
+            .iter()
+            .filter(|d| seen.insert(&d.asked.by))
+            .map(|d| d.asked.by.clone())
+            .collect();
         return Err(Error::WithoutMandatory {
             product: id.clone(),
             required_by,
@@ -327,7 +329,7 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
 }
 
 /// Documentation and language packs need a product they apply to, planned or installed.
-fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Result<(), Error> {
+fn check_applies_to(catalog: &Lookup, walk: &Walk, installed: &Installed) -> Result<(), Error> {
     for id in walk.chosen.keys() {
         let found = product(catalog, id)?;
         let category = match found.category {
@@ -402,7 +404,7 @@ fn install_order(walk: &Walk) -> Vec<String> {
 }
 
 fn assemble(
-    catalog: &Catalog,
+    catalog: &Lookup,
     walk: &Walk,
     policy: HotfixPolicy,
     installed: &Installed,
@@ -434,9 +436,7 @@ fn assemble(
                 (vec![item], release.version)
             }
             Some(v) if *v == release.version => (Vec::new(), *v),
-            Some(v) if hotfix::base_of(catalog, &id, v) == Some(release.version) => {
-                (Vec::new(), *v)
-            }
+            Some(v) if catalog.base_of(&id, v) == Some(release.version) => (Vec::new(), *v),
             Some(v) if *v > release.version => {
                 if demands.iter().all(|d| d.asked.requirement.matches(v)) {
                     continue; // newer than planned, and good enough for everyone
@@ -476,7 +476,7 @@ fn assemble(
 /// The chain from `from` to `release`: releases are upgrades, hot fixes
 /// hot fixes; every step but the target is an `upgrade-step`.
 fn upgrade_items(
-    catalog: &Catalog,
+    catalog: &Lookup,
     product: &Product,
     from: &Version,
     release: &Release,
@@ -572,13 +572,14 @@ fn hotfix_item(hotfix: &Hotfix, reason: Reason) -> PlanItem {
 
 /// The EULAs the planned releases name, in order of first appearance.
 fn eulas<'a>(
-    catalog: &Catalog,
+    catalog: &Lookup,
     named: impl Iterator<Item = (&'a String, Version, &'a Option<String>)>,
 ) -> Result<Vec<EulaRef>, Error> {
     let mut eulas: Vec<EulaRef> = Vec::new();
+    let mut seen = HashSet::new();
     for (product, version, eula) in named {
         let Some(id) = eula else { continue };
-        if eulas.iter().any(|e| &e.id == id) {
+        if !seen.insert(id) {
             continue;
         }
         let eula = catalog.eula(id).ok_or_else(|| Error::MissingEula {

@@ -4,4 +4,5 @@
 #![allow(dead_code)]
 
 pub mod bundle;
+pub mod generated;
 pub mod http;
