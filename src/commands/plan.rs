@@ -6,6 +6,7 @@ use crate::error::{Error, Exit, Result};
 use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -98,10 +99,6 @@ fn brought_by(reason: &Reason) -> Option<&str> {
 }
 
 fn item_row(item: &PlanItem) -> Row {
-    let action = serde_json::to_value(item.action)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
     let label = item
         .label
         .as_ref()
@@ -112,7 +109,10 @@ fn item_row(item: &PlanItem) -> Row {
         .map(|v| format!(" from {v}"))
         .unwrap_or_default();
     Row {
-        text: format!("{action} {} {}{label}{from}", item.product, item.version),
+        text: format!(
+            "{} {} {}{label}{from}",
+            item.action, item.product, item.version
+        ),
         size: human_bytes(item.payload.size),
         reason: item.reason.to_string(),
     }
@@ -207,7 +207,11 @@ pub fn render(plan: &Plan) -> String {
         out += text;
         if let Some(row) = row {
             let pad = width.saturating_sub(text.chars().count());
-            out += &format!("{:pad$}  {:>size_width$}  {}", "", row.size, row.reason);
+            let _ = write!(
+                out,
+                "{:pad$}  {:>size_width$}  {}",
+                "", row.size, row.reason
+            );
         }
         out.push('\n');
     }
