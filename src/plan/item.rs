@@ -27,8 +27,7 @@ impl From<ProductKind> for ItemKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// A fresh install.
     Install,
@@ -36,6 +35,22 @@ pub enum Action {
     Upgrade,
     /// A hot fix applied to an installed (or just installed) release.
     Hotfix,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Install => "install",
+            Action::Upgrade => "upgrade",
+            Action::Hotfix => "hotfix",
+        })
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Why an item is in the plan.

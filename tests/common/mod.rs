@@ -5,4 +5,5 @@
 
 pub mod bundle;
 pub mod faults;
+pub mod generated;
 pub mod http;
