@@ -1,7 +1,7 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{fetch, listing, package, plan};
+use crate::{build, fetch, listing, package, plan};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub enum Error {
     Plan(#[from] plan::Error),
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
+    /// The plan cannot become a bundle (a license, an MSI that disagrees with its listing).
+    #[error(transparent)]
+    Build(#[from] build::Error),
     #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
     /// A signed bundle whose package description cannot be acted on.
@@ -59,6 +62,7 @@ impl Error {
             Error::Listing(_) => Exit::Failed,
             Error::Fetch(e) if e.is_download() => Exit::Download,
             Error::Fetch(_) => Exit::Failed,
+            Error::Build(_) => Exit::Failed,
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,

@@ -1,6 +1,7 @@
 //! Airlock: resolve a vendor's product listing into a plan, carry it across an
 //! air gap as one signed bundle, and install it on the other side.
 
+pub mod build;
 pub mod commands;
 pub mod error;
 pub mod fetch;

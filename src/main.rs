@@ -24,6 +24,8 @@ enum Command {
     Products(commands::products::Args),
     /// Resolve a selection into the exact files a bundle would hold, changing nothing
     Plan(commands::plan::Args),
+    /// Download what a selection needs and write one signed, self-extracting bundle
+    Build(commands::build::Args),
     /// Write a new Ed25519 signing key pair
     Keygen(commands::keygen::Args),
     /// Check a bundle's signature and every hash; extract nothing
@@ -42,6 +44,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
     match command {
         Command::Products(a) => commands::products::run(a),
         Command::Plan(a) => commands::plan::run(a),
+        Command::Build(a) => commands::build::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Inspect(a) => commands::inspect::run(a),

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and the glue that runs it.
 
+pub mod build;
 pub mod cache;
 pub mod inspect;
 pub mod install;

@@ -1,11 +1,40 @@
-//! The network options every command that downloads shares, and the fetcher
-//! they make.
+//! The listing and network options every command that reads listings or
+//! downloads shares, and the fetcher they make.
 
 use crate::error::Result;
 use crate::fetch::{self, Fetcher};
 use crate::listing::Catalog;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// Where the listings come from and how they are trusted.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListingArgs {
+    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip; repeat to add third-party listings
+    #[arg(long = "listing", value_name = "SRC", required = true)]
+    pub listings: Vec<String>,
+    /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
+    #[arg(long, value_name = "PUB")]
+    pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+impl ListingArgs {
+    /// Reads, checks and parses the listings through a fetcher made with the network flags.
+    pub fn load(&self) -> Result<Catalog> {
+        self.load_with(&Fetcher::new(self.net.options())?)
+    }
+
+    /// The same, through a fetcher the command already has.
+    pub fn load_with(&self, fetcher: &Fetcher) -> Result<Catalog> {
+        Ok(fetch::listings(
+            fetcher,
+            &self.listings,
+            self.vendor_key.as_deref(),
+        )?)
+    }
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct NetArgs {
@@ -29,11 +58,5 @@ impl NetArgs {
             ca_cert: self.ca_cert.clone(),
             ..fetch::Options::default()
         }
-    }
-
-    /// Reads the listings of a command through a fetcher made with these flags.
-    pub fn listings(&self, sources: &[String], vendor_key: Option<&Path>) -> Result<Catalog> {
-        let fetcher = Fetcher::new(self.options())?;
-        Ok(fetch::listings(&fetcher, sources, vendor_key)?)
     }
 }

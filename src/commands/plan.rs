@@ -8,7 +8,6 @@ use crate::redact::redact;
 use crate::text::escaped;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -19,16 +18,10 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip; repeat to add third-party listings
-    #[arg(long = "listing", value_name = "SRC", required = true)]
-    pub listings: Vec<String>,
+    #[command(flatten)]
+    pub source: super::network::ListingArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Vendor's public key: refuse a listing whose signature is missing or wrong
-    #[arg(long, value_name = "PUB")]
-    pub vendor_key: Option<PathBuf>,
-    #[command(flatten)]
-    pub net: super::network::NetArgs,
     /// Print the plan as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
@@ -71,9 +64,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 .into(),
         ));
     }
-    let catalog = args
-        .net
-        .listings(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args.source.load()?;
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
         print_json(&plan)?;

@@ -10,7 +10,6 @@ use crate::redact::redact;
 use crate::text::escaped;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::path::PathBuf;
 use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, clap::Args)]
@@ -19,29 +18,21 @@ use time::format_description::well_known::Rfc3339;
   airlock products --listing itms.pl.xml.zip --all-versions --hotfixes
   airlock products --listing itms.pl.xml --listing partner.pl.xml --vendor-key vendor.pub --json")]
 pub struct Args {
-    /// A product listing: path or http(s) URL of NAME.pl.xml or NAME.pl.xml.zip (repeatable)
-    #[arg(long = "listing", value_name = "SRC", required = true)]
-    pub listings: Vec<String>,
+    #[command(flatten)]
+    pub source: super::network::ListingArgs,
     /// Show every release of each product, not only the latest
     #[arg(long)]
     pub all_versions: bool,
     /// Also list hot fixes
     #[arg(long)]
     pub hotfixes: bool,
-    /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
-    #[arg(long, value_name = "PUB")]
-    pub vendor_key: Option<PathBuf>,
-    #[command(flatten)]
-    pub net: super::network::NetArgs,
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let catalog = args
-        .net
-        .listings(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args.source.load()?;
     let shown = Shown::of(&catalog, &args);
     if args.json {
         super::output::print_json(&shown)?;
