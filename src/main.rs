@@ -25,6 +25,7 @@ enum Command {
     /// Resolve a selection into the exact files a bundle would hold, changing nothing
     Plan(commands::plan::Args),
     /// Download what a selection needs and write one signed, self-extracting bundle
+    #[cfg(feature = "net")]
     Build(commands::build::Args),
     /// Write a new Ed25519 signing key pair
     Keygen(commands::keygen::Args),
@@ -37,6 +38,7 @@ enum Command {
     /// Reassemble a split bundle, checking each part
     Join(commands::join::Args),
     /// What the download cache holds; prune it
+    #[cfg(feature = "net")]
     Cache(commands::cache::Args),
 }
 
@@ -44,12 +46,14 @@ fn run(command: Command) -> airlock::Result<Exit> {
     match command {
         Command::Products(a) => commands::products::run(a),
         Command::Plan(a) => commands::plan::run(a),
+        #[cfg(feature = "net")]
         Command::Build(a) => commands::build::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Install(a) => commands::install::run(a),
         Command::Join(a) => commands::join::run(a),
+        #[cfg(feature = "net")]
         Command::Cache(a) => commands::cache::run(a),
     }
 }

@@ -41,7 +41,7 @@ pub fn load(sources: &[String], vendor_key: Option<&Path>) -> Result<Catalog, Er
     load_with(sources, vendor_key, &|name, _, _| {
         Err(read_error(
             name,
-            "a listing at an http(s) URL is read through the fetcher (airlock::fetch::listings)",
+            "a listing at an http(s) URL needs network support, which this airlock (an offline runner) was built without; copy the listing here and give its path",
         ))
     })
 }
