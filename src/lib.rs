@@ -11,6 +11,7 @@ pub mod listing;
 pub mod package;
 pub mod plan;
 pub mod redact;
+pub mod registry;
 pub mod text;
 
 pub use error::{Error, Exit, Result};

@@ -38,6 +38,8 @@ enum Command {
     Join(commands::join::Args),
     /// What the download cache holds; prune it
     Cache(commands::cache::Args),
+    /// Keep named listings (a vendor's and third parties') with their source, refresh interval and last copy
+    Listing(commands::listing::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -51,6 +53,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Install(a) => commands::install::run(a),
         Command::Join(a) => commands::join::run(a),
         Command::Cache(a) => commands::cache::run(a),
+        Command::Listing(a) => commands::listing::run(a),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod install;
 pub mod join;
 pub mod keygen;
+pub mod listing;
 pub mod network;
 pub mod output;
 pub mod plan;
