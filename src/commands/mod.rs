@@ -9,6 +9,7 @@ pub mod keygen;
 pub mod listing;
 pub mod network;
 pub mod output;
+pub mod picker;
 pub mod plan;
 pub mod products;
 pub mod progress;
