@@ -13,6 +13,8 @@ pub mod listing;
 pub mod package;
 pub mod plan;
 pub mod redact;
+#[cfg(feature = "net")]
+pub mod registry;
 pub mod text;
 
 pub use error::{Error, Exit, Result};

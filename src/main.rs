@@ -40,6 +40,9 @@ enum Command {
     /// What the download cache holds; prune it
     #[cfg(feature = "net")]
     Cache(commands::cache::Args),
+    /// Keep named listings (a vendor's and third parties') with their source, refresh interval and last copy
+    #[cfg(feature = "net")]
+    Listing(commands::listing::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -55,6 +58,8 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Join(a) => commands::join::run(a),
         #[cfg(feature = "net")]
         Command::Cache(a) => commands::cache::run(a),
+        #[cfg(feature = "net")]
+        Command::Listing(a) => commands::listing::run(a),
     }
 }
 

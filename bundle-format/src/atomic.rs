@@ -5,7 +5,7 @@
 use crate::Error;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
@@ -45,6 +45,14 @@ pub(crate) fn persist(temp: NamedTempFile, dest: &Path, replace: bool) -> io::Re
         temp.persist_noclobber(dest).map_err(|e| e.error)?;
     }
     sync_parent(dest)
+}
+
+/// Writes `bytes` to `dest` whole or not at all, replacing what is there, with
+/// Unix `mode`: for small files kept beside the bundles (a store's records).
+pub fn write_file(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let mut temp = temp_beside(dest, mode)?;
+    temp.write_all(bytes)?;
+    persist(temp, dest, true)
 }
 
 /// Makes a rename durable by syncing the folder that holds `path` (not on Windows).

@@ -23,6 +23,7 @@ pub mod trailer;
 mod ustar;
 mod write;
 
+pub use atomic::write_file;
 pub use error::{Error, Failure};
 pub use extract::{Staged, extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};

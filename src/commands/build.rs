@@ -91,13 +91,8 @@ struct Report<'a> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let selection = args.selection.selection()?;
-    if selection.picks.is_empty() && selection.optional.is_empty() {
-        return Err(Error::Usage(
-            "nothing to build: name products with --select ID (`airlock products` lists them)"
-                .into(),
-        ));
-    }
+    let mut selection = args.selection.selection()?;
+    let pick = super::picker::needed(&selection, "build")?;
     // Every local input is checked before anything is downloaded.
     let key = SigningKey::load(&args.sign_key)?;
     let licenses = args
@@ -122,6 +117,9 @@ pub fn run(args: Args) -> Result<Exit> {
         ..args.source.net.options()
     })?;
     let catalog = args.source.load_with(&fetcher)?;
+    if pick {
+        selection = super::picker::pick(&catalog, &selection)?;
+    }
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     accept_eulas(&plan, args.accept_eula)?;
 

@@ -98,7 +98,7 @@ fn date(time: SystemTime) -> String {
 }
 
 /// `30d`, `12h`, `5m`: an age in days, hours or minutes.
-fn parse_age(text: &str) -> std::result::Result<Duration, String> {
+pub(crate) fn parse_age(text: &str) -> std::result::Result<Duration, String> {
     let bad = || format!("{text:?} is not an age: write a number and d, h or m (30d, 12h, 5m)");
     let unit = text.chars().last().ok_or_else(bad)?;
     let seconds = match unit {

@@ -8,8 +8,11 @@ pub mod inspect;
 pub mod install;
 pub mod join;
 pub mod keygen;
+#[cfg(feature = "net")]
+pub mod listing;
 pub mod network;
 pub mod output;
+pub mod picker;
 pub mod plan;
 pub mod products;
 pub mod progress;

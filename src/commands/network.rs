@@ -4,7 +4,11 @@
 use crate::error::Result;
 #[cfg(feature = "net")]
 use crate::fetch::{self, Fetcher};
+#[cfg(feature = "net")]
+use crate::listing;
 use crate::listing::Catalog;
+#[cfg(feature = "net")]
+use crate::registry::{self, Registry};
 use std::path::PathBuf;
 #[cfg(feature = "net")]
 use std::time::Duration;
@@ -12,7 +16,7 @@ use std::time::Duration;
 /// Where the listings come from and how they are trusted.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListingArgs {
-    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip; repeat to add third-party listings
+    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip, or the name of a registered listing (`airlock listing add`); repeat to add third-party listings
     #[arg(long = "listing", value_name = "SRC", required = true)]
     pub listings: Vec<String>,
     /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
@@ -20,7 +24,31 @@ pub struct ListingArgs {
     pub vendor_key: Option<PathBuf>,
     #[cfg(feature = "net")]
     #[command(flatten)]
+    pub config: ConfigArgs,
+    #[cfg(feature = "net")]
+    #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Where registered listings are kept.
+#[cfg(feature = "net")]
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArgs {
+    /// Folder of airlock's settings, where registered listings are kept (default: airlock in the user's config folder, ~/.config/airlock on Linux)
+    #[arg(
+        long = "config",
+        value_name = "DIR",
+        env = "AIRLOCK_CONFIG",
+        global = true
+    )]
+    pub dir: Option<PathBuf>,
+}
+
+#[cfg(feature = "net")]
+impl ConfigArgs {
+    pub fn registry(&self) -> Result<Registry> {
+        Registry::open(self.dir.as_deref())
+    }
 }
 
 impl ListingArgs {
@@ -40,14 +68,30 @@ impl ListingArgs {
         )?)
     }
 
-    /// The same, through a fetcher the command already has.
+    /// The same, through a fetcher the command already has. A `SRC` that is
+    /// no URL but the name of a registered listing is that listing's copy,
+    /// refreshed first when it is stale.
     #[cfg(feature = "net")]
     pub fn load_with(&self, fetcher: &Fetcher) -> Result<Catalog> {
-        Ok(fetch::listings(
-            fetcher,
-            &self.listings,
-            self.vendor_key.as_deref(),
-        )?)
+        let key = self
+            .vendor_key
+            .as_deref()
+            .map(listing::read_vendor_key)
+            .transpose()?;
+        // Without a config folder, every SRC is a path or a URL.
+        let registry = self.config.registry().ok();
+        let mut copies = Vec::with_capacity(self.listings.len());
+        for source in &self.listings {
+            if let Some(registry) = &registry
+                && registry::is_name(source)
+                && registry.get(source)?.is_some()
+            {
+                copies.push(registry.current(fetcher, source, key.as_ref())?);
+                continue;
+            }
+            copies.push(fetch::read_listing(fetcher, source, key.is_some())?);
+        }
+        Ok(listing::parse_copies(&copies, key.as_ref())?)
     }
 }
 

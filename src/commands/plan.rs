@@ -57,14 +57,12 @@ impl SelectionArgs {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let selection = args.selection.selection()?;
-    if selection.picks.is_empty() && selection.optional.is_empty() {
-        return Err(Error::Usage(
-            "nothing to plan: name products with --select ID (`airlock products` lists them)"
-                .into(),
-        ));
-    }
+    let mut selection = args.selection.selection()?;
+    let pick = super::picker::needed(&selection, "plan")?;
     let catalog = args.source.load()?;
+    if pick {
+        selection = super::picker::pick(&catalog, &selection)?;
+    }
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
         print_json(&plan)?;

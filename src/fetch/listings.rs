@@ -3,20 +3,19 @@
 
 use super::Fetcher;
 use super::retry::{self, Attempt, with_retries};
-use crate::listing::{self, Catalog, Remote};
+use crate::listing::{self, Copy, Remote};
 use reqwest::StatusCode;
 use std::io::Read;
-use std::path::Path;
 use url::Url;
 
-/// Reads, checks and parses every listing of a run (paths or http(s) URLs of
-/// `.pl.xml` or `.pl.xml.zip`, with their `.sig` when `vendor_key` is given).
-pub fn listings(
+/// Reads one listing (and its signature file when `with_signature`) without
+/// parsing it: the bytes a registered listing keeps.
+pub fn read_listing(
     fetcher: &Fetcher,
-    sources: &[String],
-    vendor_key: Option<&Path>,
-) -> Result<Catalog, listing::Error> {
-    listing::load_with(sources, vendor_key, &|name, url, limit| {
+    source: &str,
+    with_signature: bool,
+) -> Result<Copy, listing::Error> {
+    listing::read(source, with_signature, &|name, url, limit| {
         fetcher.get_bytes(name, url, limit)
     })
 }

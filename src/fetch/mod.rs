@@ -10,7 +10,7 @@ mod progress;
 mod retry;
 
 pub use cache::{Cache, Entry, Pruned};
-pub use listings::listings;
+pub use listings::read_listing;
 pub use progress::Progress;
 
 use crate::redact::redact;

@@ -12,22 +12,24 @@ pub mod version;
 mod xml;
 
 pub use model::*;
-pub use source::{GetRemote, MAX_LISTING_BYTES, Remote, load, load_with, too_big};
+pub use source::{
+    Copy, GetRemote, MAX_LISTING_BYTES, Remote, load, load_with, parse_copies, read,
+    read_vendor_key, too_big,
+};
 pub use version::{Comparator, Requirement, Version, VersionError};
 pub use xml::{MAX_DEPTH, NAMESPACE};
 
 /// Parses and validates one listing document on its own: `name` is how messages
 /// name it, `base` the URL its relative payload URLs resolve against.
 pub fn parse_document(name: &str, bytes: &[u8], base: &url::Url) -> Result<Listing, Error> {
-    let text = xml::decode(name, bytes)?;
-    let doc = position::Doc { name, text };
-    let (mut listing, marks) = parse::parse(doc, base)?;
-    listing.bytes = std::sync::Arc::from(bytes);
-    let mut catalog = validate::validate(vec![validate::Parsed {
-        doc,
-        listing,
-        marks,
-    }])?;
+    let copy = Copy {
+        name: name.to_string(),
+        xml: bytes.to_vec(),
+        base: base.clone(),
+        signature: None,
+        signature_at: String::new(),
+    };
+    let mut catalog = parse_copies(std::slice::from_ref(&copy), None)?;
     Ok(catalog.listings.remove(0))
 }
 

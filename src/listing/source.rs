@@ -54,32 +54,77 @@ pub fn load_with(
     vendor_key: Option<&Path>,
     get: GetRemote<'_>,
 ) -> Result<Catalog, Error> {
-    let key = match vendor_key {
-        Some(path) => Some(PublicKey::load(path).map_err(|e| Error::Read {
-            source_name: path.display().to_string(),
-            message: format!("cannot use the vendor key: {e}"),
-        })?),
-        None => None,
+    let key = vendor_key.map(read_vendor_key).transpose()?;
+    let copies = sources
+        .iter()
+        .map(|source| read(source, key.is_some(), get))
+        .collect::<Result<Vec<_>, _>>()?;
+    parse_copies(&copies, key.as_ref())
+}
+
+/// The vendor's public key, for [`parse_copies`].
+pub fn read_vendor_key(path: &Path) -> Result<PublicKey, Error> {
+    PublicKey::load(path).map_err(|e| Error::Read {
+        source_name: path.display().to_string(),
+        message: format!("cannot use the vendor key: {e}"),
+    })
+}
+
+/// A listing's bytes before parsing: what [`read`] got from its source, or a
+/// copy kept from an earlier read.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    /// How messages name the listing (its source, password hidden, or the name it is kept under).
+    pub name: String,
+    /// The exact `.pl.xml` bytes (inside a zip: the member's).
+    pub xml: Vec<u8>,
+    /// The URL its relative payload URLs resolve against.
+    pub base: Url,
+    /// The `NAME.pl.xml.sig` bytes; `None` when it was not asked for or does not exist.
+    pub signature: Option<Vec<u8>>,
+    /// Where the signature was looked for, for messages.
+    pub signature_at: String,
+}
+
+/// Reads one listing from its source (a path or an http(s) URL), and its
+/// signature file beside it when `with_signature`; nothing is checked yet.
+pub fn read(source: &str, with_signature: bool, get: GetRemote<'_>) -> Result<Copy, Error> {
+    let name = redact(source);
+    let origin = Origin::of(source, &name)?;
+    let listing = origin.read_listing(&name, get)?;
+    let (signature, signature_at) = if with_signature {
+        let location = origin.signature_location(&name)?;
+        (origin.read_signature(&location, get)?, location.shown())
+    } else {
+        (None, String::new())
     };
-    let names: Vec<String> = sources.iter().map(|s| redact(s)).collect();
-    let mut fetched = Vec::with_capacity(sources.len());
-    for (source, name) in sources.iter().zip(&names) {
-        let origin = Origin::of(source, name)?;
-        let listing = origin.read_listing(name, get)?;
-        if let Some(key) = &key {
-            let location = origin.signature_location(name)?;
-            let sig = origin.read_signature(&location, get)?;
-            let shown = location.shown();
-            signature::verify(name, &shown, sig.as_deref(), &listing.xml, key)?;
+    Ok(Copy {
+        signature_at,
+        name,
+        xml: listing.xml,
+        base: listing.base,
+        signature,
+    })
+}
+
+/// Checks each copy's signature with `vendor_key` (when given), then parses
+/// every listing and validates them as one catalog.
+pub fn parse_copies(copies: &[Copy], vendor_key: Option<&PublicKey>) -> Result<Catalog, Error> {
+    if let Some(key) = vendor_key {
+        for copy in copies {
+            let sig = copy.signature.as_deref();
+            signature::verify(&copy.name, &copy.signature_at, sig, &copy.xml, key)?;
         }
-        fetched.push(listing);
     }
-    let mut parsed = Vec::with_capacity(sources.len());
-    for (name, fetched) in names.iter().zip(&fetched) {
-        let text = decode(name, &fetched.xml)?;
-        let doc = Doc { name, text };
-        let (mut listing, marks) = parse::parse(doc, &fetched.base)?;
-        listing.bytes = Arc::from(fetched.xml.as_slice());
+    let mut parsed = Vec::with_capacity(copies.len());
+    for copy in copies {
+        let text = decode(&copy.name, &copy.xml)?;
+        let doc = Doc {
+            name: &copy.name,
+            text,
+        };
+        let (mut listing, marks) = parse::parse(doc, &copy.base)?;
+        listing.bytes = Arc::from(copy.xml.as_slice());
         parsed.push(Parsed {
             doc,
             listing,

@@ -178,7 +178,7 @@ fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S:
     struct Fields<'a> {
         file: &'a str,
         size: u64,
-        url: &'a str,
+        url: String,
         sha256: String,
         payload_kind: PayloadKind,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +187,8 @@ fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S:
     Fields {
         file: &payload.file,
         size: payload.size,
-        url: payload.url.as_str(),
+        // A password in the listing's URL reaches its payloads' URLs: never shown.
+        url: crate::redact::redact(payload.url.as_str()),
         sha256: hex::encode(payload.sha256),
         payload_kind: payload.kind,
         product_code: payload.product_code.as_deref(),

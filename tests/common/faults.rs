@@ -1,7 +1,8 @@
 //! A small HTTP/1.1 server on 127.0.0.1 with fault switches, on plain
 //! `std::net` threads: each path serves its bytes (with `Range` and a strong
 //! ETag), and faults change what a request gets: a dropped connection, a status,
-//! a late first byte, a trickle, wrong bytes, no Range support, an encoded body.
+//! a late first byte, a trickle, wrong bytes, no Range support, an encoded body,
+//! a required `Authorization`.
 //! It counts requests and body bytes per path, so tests can assert that a
 //! resume fetched only the rest and that a cached file is downloaded once.
 
@@ -27,6 +28,8 @@ pub enum Fault {
     IgnoreRange,
     /// Say `Content-Encoding: gzip`.
     Gzip,
+    /// Answer 401 unless the request's `Authorization` header is this.
+    Auth(String),
 }
 
 #[derive(Default)]
@@ -108,6 +111,7 @@ fn serve(stream: TcpStream, files: &Mutex<HashMap<String, File>>) -> std::io::Re
         .to_string();
     let mut range = None;
     let mut if_range = None;
+    let mut authorization = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
@@ -117,6 +121,7 @@ fn serve(stream: TcpStream, files: &Mutex<HashMap<String, File>>) -> std::io::Re
         match name.trim().to_ascii_lowercase().as_str() {
             "range" => range = Some(value.trim().to_string()),
             "if-range" => if_range = Some(value.trim().to_string()),
+            "authorization" => authorization = Some(value.trim().to_string()),
             _ => {}
         }
     }
@@ -139,6 +144,11 @@ fn serve(stream: TcpStream, files: &Mutex<HashMap<String, File>>) -> std::io::Re
         if let Fault::Status(code) = fault {
             let status = format!("{code} Fault");
             return empty(stream, &status);
+        }
+        if let Fault::Auth(expected) = fault
+            && authorization.as_ref() != Some(expected)
+        {
+            return empty(stream, "401 Unauthorized");
         }
     }
     let mut bytes: Vec<u8> = body.to_vec();

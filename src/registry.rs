@@ -1,0 +1,438 @@
+//! Registered listings: product listings kept under a name in the user's
+//! config folder, so a build can name a listing instead of its URL, refresh it
+//! when it is stale, and still work from the last copy when the vendor cannot
+//! be reached. This module owns that folder's layout, in `<config>/listings/`:
+//! `NAME.json` (the record: source, refresh interval, last fetch, serial),
+//! `NAME.pl.xml` (the exact bytes of the last copy) and `NAME.pl.xml.sig` (its
+//! vendor signature, when one was read). No password is ever written there:
+//! credentials come from the environment when the listing is fetched.
+
+use crate::error::{Error, Result};
+use crate::fetch::{self, Fetcher};
+use crate::listing::{self, Copy};
+use crate::text::escaped;
+use bundle_format::keys::PublicKey;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+/// What is kept about a registered listing besides its copy.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Record {
+    /// The path or URL as given, without its password.
+    pub source: String,
+    /// How long a copy is used before it is fetched again, in seconds.
+    pub refresh_secs: u64,
+    /// When the copy was fetched (Unix seconds).
+    pub fetched: i64,
+    pub serial: u64,
+    /// sha256 of the copy's bytes, checked when it is read back.
+    pub sha256: String,
+    /// The URL the copy's relative payload URLs resolve against, without its password.
+    pub base: String,
+    /// A vendor signature was read with the copy and is kept beside it.
+    pub signed: bool,
+}
+
+impl Record {
+    /// Whether the copy is older than its refresh interval.
+    pub fn is_stale(&self, now: i64) -> bool {
+        let age = now.saturating_sub(self.fetched);
+        u64::try_from(age).map_or(true, |age| age >= self.refresh_secs)
+    }
+}
+
+/// The listings kept in one config folder.
+pub struct Registry {
+    dir: PathBuf,
+}
+
+/// A registered listing's name: `[a-z0-9][a-z0-9._-]*`, at most 64 characters.
+pub fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    text.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if is_name(name) {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{:?} is not a listing name: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (itms, contoso-3rd)",
+            escaped(name)
+        )))
+    }
+}
+
+/// The environment variables a listing's credentials come from:
+/// `AIRLOCK_LISTING_<NAME>_USER` and `_PASSWORD`, NAME in upper case with `.`
+/// and `-` as `_`.
+pub fn credential_vars(name: &str) -> (String, String) {
+    let key: String = name
+        .chars()
+        .map(|c| match c {
+            '.' | '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    (
+        format!("AIRLOCK_LISTING_{key}_USER"),
+        format!("AIRLOCK_LISTING_{key}_PASSWORD"),
+    )
+}
+
+/// `url` with the listing's credentials from the environment, when it is an
+/// http(s) URL of the same origin as `source`; anything else unchanged.
+fn with_credentials(name: &str, source: &str, url: &str) -> String {
+    let (user_var, password_var) = credential_vars(name);
+    let (user, password) = (
+        std::env::var(user_var).ok(),
+        std::env::var(password_var).ok(),
+    );
+    let same_origin = Url::parse(source)
+        .ok()
+        .zip(Url::parse(url).ok())
+        .filter(|(s, u)| s.origin() == u.origin() && u.has_authority());
+    let Some((_, mut url)) = same_origin else {
+        return url.to_string();
+    };
+    if let Some(user) = &user {
+        let _ = url.set_username(user);
+    }
+    if password.is_some() {
+        let _ = url.set_password(password.as_deref());
+    }
+    url.to_string()
+}
+
+/// `source` without the password of an http(s) URL; a path unchanged.
+pub fn without_password(source: &str) -> String {
+    match Url::parse(source) {
+        Ok(mut url) if url.password().is_some() && url.has_authority() => {
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => source.to_string(),
+    }
+}
+
+/// The refreshed listing, and the serial of the copy it replaced.
+pub struct Refreshed {
+    pub record: Record,
+    pub previous_serial: Option<u64>,
+}
+
+impl Registry {
+    /// The registry of `config` (or `airlock` in the user's config folder).
+    pub fn open(config: Option<&Path>) -> Result<Registry> {
+        let config = match config {
+            Some(dir) => dir.to_path_buf(),
+            None => dirs::config_dir()
+                .map(|d| d.join("airlock"))
+                .ok_or_else(|| {
+                    Error::Usage(
+                        "this system has no user config folder: give one with --config DIR (or AIRLOCK_CONFIG)"
+                            .into(),
+                    )
+                })?,
+        };
+        Ok(Registry {
+            dir: config.join("listings"),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{name}.{ext}"))
+    }
+
+    fn io_error(&self, path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+        Error::Other(format!("{}: cannot {what}: {e}", path.display()))
+    }
+
+    /// The record kept under `name`, if any.
+    pub fn get(&self, name: &str) -> Result<Option<Record>> {
+        check_name(name)?;
+        let path = self.path(name, "json");
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io_error(&path, "read", e)),
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::Other(format!(
+                "{}: not a listing record ({e}); remove it with `airlock listing remove {name}` and add the listing again",
+                path.display()
+            ))
+        })
+    }
+
+    /// The record kept under `name`, which must exist.
+    pub fn expect(&self, name: &str) -> Result<Record> {
+        self.get(name)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "no listing is registered as {name:?} in {}; `airlock listing list` shows those that are",
+                self.dir.display()
+            ))
+        })
+    }
+
+    /// Every registered listing, by name.
+    pub fn list(&self) -> Result<Vec<(String, Record)>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.io_error(&self.dir, "read", e)),
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let file = e.file_name().into_string().ok()?;
+                file.strip_suffix(".json")
+                    .filter(|n| is_name(n))
+                    .map(String::from)
+            })
+            .collect();
+        names.sort();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(record) = self.get(&name)? {
+                out.push((name, record));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The kept copy of `name`, checked against its record, with the
+    /// credentials from the environment on its base URL.
+    pub fn copy(&self, name: &str, record: &Record) -> Result<Copy> {
+        let path = self.path(name, "pl.xml");
+        let xml = fs::read(&path).map_err(|e| self.io_error(&path, "read the kept copy", e))?;
+        if hex::encode(Sha256::digest(&xml)) != record.sha256 {
+            return Err(Error::Other(format!(
+                "{}: the kept copy of listing {name} is not the one its record names (changed by hand, or an interrupted update); run `airlock listing update {name}`",
+                path.display()
+            )));
+        }
+        let sig_path = self.path(name, "pl.xml.sig");
+        let signature = match record.signed {
+            true => Some(fs::read(&sig_path).map_err(|e| self.io_error(&sig_path, "read", e))?),
+            false => None,
+        };
+        let base = with_credentials(name, &record.source, &record.base);
+        let base = Url::parse(&base).map_err(|e| {
+            Error::Other(format!(
+                "{}: the record of listing {name} has no valid base URL ({e}); remove and add it again",
+                self.path(name, "json").display()
+            ))
+        })?;
+        Ok(Copy {
+            name: name.to_string(),
+            xml,
+            base,
+            signature,
+            signature_at: sig_path.display().to_string(),
+        })
+    }
+
+    /// Fetches `name` from `source` now, checks it (and its signature with
+    /// `vendor_key`), refuses a serial older than the kept copy's (or the same
+    /// serial with other bytes), and keeps it. Credentials come from the
+    /// environment, else from `source` itself (used, never kept).
+    pub fn refresh(
+        &self,
+        fetcher: &Fetcher,
+        name: &str,
+        source: &str,
+        refresh_secs: u64,
+        vendor_key: Option<&PublicKey>,
+    ) -> Result<Refreshed> {
+        check_name(name)?;
+        let previous = self.get(name)?;
+        let stored_source = without_password(source);
+        let url = with_credentials(name, &stored_source, source);
+        // A kept signature is fetched again even without a key, to stay with its copy.
+        let with_signature = vendor_key.is_some() || previous.as_ref().is_some_and(|p| p.signed);
+        let mut copy = fetch::read_listing(fetcher, &url, with_signature)?;
+        copy.name = name.to_string();
+        let catalog = listing::parse_copies(std::slice::from_ref(&copy), vendor_key)?;
+        let serial = catalog.listings[0].serial;
+        let sha256 = hex::encode(Sha256::digest(&copy.xml));
+        if let Some(old) = &previous
+            && (serial < old.serial || (serial == old.serial && sha256 != old.sha256))
+        {
+            let what = if serial < old.serial {
+                "older than"
+            } else {
+                "the same as, with other content than,"
+            };
+            return Err(Error::Verification(format!(
+                "listing {name}: {} has serial {serial}, {what} serial {} of the copy kept; refused (a vendor raises the serial with every publication), the kept copy is unchanged",
+                crate::redact::redact(&stored_source),
+                old.serial
+            )));
+        }
+        let record = Record {
+            source: stored_source,
+            refresh_secs,
+            fetched: time::OffsetDateTime::now_utc().unix_timestamp(),
+            serial,
+            sha256,
+            base: without_password(copy.base.as_str()),
+            signed: copy.signature.is_some(),
+        };
+        self.store(name, &record, &copy)?;
+        Ok(Refreshed {
+            record,
+            previous_serial: previous.map(|p| p.serial),
+        })
+    }
+
+    /// Writes the copy, its signature, then the record, each atomically: the
+    /// record names the copy's hash, so a copy without its record is noticed.
+    fn store(&self, name: &str, record: &Record, copy: &Copy) -> Result<()> {
+        fs::create_dir_all(&self.dir).map_err(|e| self.io_error(&self.dir, "create", e))?;
+        let write = |path: PathBuf, bytes: &[u8]| {
+            bundle_format::write_file(&path, bytes, 0o600)
+                .map_err(|e| self.io_error(&path, "write", e))
+        };
+        write(self.path(name, "pl.xml"), &copy.xml)?;
+        match &copy.signature {
+            Some(sig) => write(self.path(name, "pl.xml.sig"), sig)?,
+            None => self.remove_file(&self.path(name, "pl.xml.sig"))?,
+        }
+        let json = serde_json::to_vec_pretty(record)
+            .map_err(|e| Error::Other(format!("cannot write the record of {name}: {e}")))?;
+        write(self.path(name, "json"), &json)
+    }
+
+    /// Removes `path`; one already gone is fine.
+    fn remove_file(&self, path: &Path) -> Result<()> {
+        match fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io_error(path, "remove", e)),
+        }
+    }
+
+    /// Forgets `name`: its record first, then its copy.
+    pub fn remove(&self, name: &str) -> Result<()> {
+        self.expect(name)?;
+        self.remove_file(&self.path(name, "json"))?;
+        self.remove_file(&self.path(name, "pl.xml"))?;
+        self.remove_file(&self.path(name, "pl.xml.sig"))?;
+        Ok(())
+    }
+
+    /// The copy a run uses for `name`: fetched again first when stale (or when
+    /// a vendor key is given and the kept copy has no signature). A refresh
+    /// that fails is said on stderr and the kept copy used, except a refused
+    /// older serial, which stops the run.
+    pub fn current(
+        &self,
+        fetcher: &Fetcher,
+        name: &str,
+        vendor_key: Option<&PublicKey>,
+    ) -> Result<Copy> {
+        let mut record = self.expect(name)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if record.is_stale(now) || (vendor_key.is_some() && !record.signed) {
+            match self.refresh(
+                fetcher,
+                name,
+                &record.source,
+                record.refresh_secs,
+                vendor_key,
+            ) {
+                Ok(refreshed) => record = refreshed.record,
+                Err(e @ Error::Verification(_)) => return Err(e),
+                Err(e) => eprintln!(
+                    "warning: listing {name}: could not refresh it ({}); using the copy fetched {}, serial {}",
+                    escaped(&e.to_string()),
+                    date(record.fetched),
+                    record.serial
+                ),
+            }
+        }
+        self.copy(name, &record)
+    }
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM UTC`.
+pub fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// An interval as the shortest of `1d`, `12h`, `30m`, or seconds.
+pub fn interval(secs: u64) -> String {
+    let d = Duration::from_secs(secs).as_secs();
+    match d {
+        d if d % 86_400 == 0 => format!("{}d", d / 86_400),
+        d if d % 3_600 == 0 => format!("{}h", d / 3_600),
+        d if d % 60 == 0 => format!("{}m", d / 60),
+        d => format!("{d}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_credentials_and_passwords() {
+        assert!(is_name("itms") && is_name("contoso-3rd.v2_x") && is_name("7zip"));
+        assert!(!is_name("") && !is_name("Itms") && !is_name("-a") && !is_name("a/b"));
+        assert!(!is_name(".hidden") && !is_name(&"a".repeat(65)));
+        assert_eq!(
+            credential_vars("contoso-3rd.v2"),
+            (
+                "AIRLOCK_LISTING_CONTOSO_3RD_V2_USER".into(),
+                "AIRLOCK_LISTING_CONTOSO_3RD_V2_PASSWORD".into()
+            )
+        );
+        assert_eq!(
+            without_password("http://u:secret@h:81/a.pl.xml"),
+            "http://u@h:81/a.pl.xml"
+        );
+        assert_eq!(without_password("/srv/a.pl.xml"), "/srv/a.pl.xml");
+        assert_eq!(interval(86_400), "1d");
+        assert_eq!(interval(43_200), "12h");
+        assert_eq!(interval(1_800), "30m");
+    }
+
+    #[test]
+    fn a_copy_is_stale_once_its_interval_has_passed() {
+        let record = Record {
+            source: String::new(),
+            refresh_secs: 60,
+            fetched: 1000,
+            serial: 1,
+            sha256: String::new(),
+            base: String::new(),
+            signed: false,
+        };
+        assert!(!record.is_stale(1059));
+        assert!(record.is_stale(1060));
+        // A clock set back before the fetch: fetched again rather than trusted.
+        assert!(record.is_stale(999));
+    }
+}
