@@ -6,7 +6,8 @@ use crate::error::{Error, Exit, Result};
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
 use crate::redact::redact;
 use crate::text::escaped;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 const EXAMPLES: &str = "\
@@ -93,20 +94,15 @@ fn brought_by(reason: &Reason) -> Option<&str> {
 }
 
 fn item_row(item: &PlanItem) -> Row {
-    let label = item
-        .label
-        .as_ref()
-        .map(|l| format!(" ({l})"))
-        .unwrap_or_default();
-    let from = item
-        .from_version
-        .map(|v| format!(" from {v}"))
-        .unwrap_or_default();
+    let mut text = format!("{} {} {}", item.action, item.product, item.version);
+    if let Some(label) = &item.label {
+        let _ = write!(text, " ({label})");
+    }
+    if let Some(from) = item.from_version {
+        let _ = write!(text, " from {from}");
+    }
     Row {
-        text: format!(
-            "{} {} {}{label}{from}",
-            item.action, item.product, item.version
-        ),
+        text,
         size: human_bytes(item.payload.size),
         reason: item.reason.to_string(),
     }
@@ -141,7 +137,7 @@ pub fn render(plan: &Plan) -> String {
         })
         .collect();
     let mut products: Vec<&str> = Vec::new();
-    let mut items_of: HashMap<&str, Vec<&PlanItem>> = HashMap::new();
+    let mut items_of: HashMap<&str, Vec<&PlanItem>> = HashMap::default();
     for item in &plan.items {
         let items = items_of.entry(&item.product).or_default();
         if items.is_empty() {
@@ -172,7 +168,7 @@ pub fn render(plan: &Plan) -> String {
             rows,
         });
     }
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     for (i, node) in nodes.iter().enumerate() {
         index.entry(node.id).or_insert(i);
     }
@@ -185,29 +181,26 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     let lines = tree_lines(&nodes, &children, roots.into_iter().chain(0..nodes.len()));
-    let width = lines
-        .iter()
-        .map(|(t, _)| t.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(MAX_ALIGN);
+    let widths: Vec<usize> = lines.iter().map(|(t, _)| t.chars().count()).collect();
+    let width = widths.iter().copied().max().unwrap_or(0).min(MAX_ALIGN);
     let size_width = lines
         .iter()
         .filter_map(|(_, r)| r.map(|r| r.size.len()))
         .max()
         .unwrap_or(0);
-    let mut out = String::new();
-    for (text, row) in &lines {
+    let columns = width + size_width + 20;
+    let mut out = String::with_capacity(lines.iter().map(|(t, _)| t.len() + columns).sum());
+    for ((text, row), text_width) in lines.iter().zip(widths) {
         out += text;
         if let Some(row) = row {
-            let pad = width.saturating_sub(text.chars().count());
-            let _ = write!(
-                out,
-                "{:pad$}  {:>size_width$}  {}",
-                "",
-                row.size,
-                escaped(&row.reason)
+            pad(&mut out, width.saturating_sub(text_width) + 2);
+            pad(
+                &mut out,
+                size_width.saturating_sub(row.size.chars().count()),
             );
+            out += &row.size;
+            out += "  ";
+            out += &escaped(&row.reason);
         }
         out.push('\n');
     }
@@ -233,6 +226,11 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// Appends `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// A node still to draw: its first line's prefix, the prefix of the lines
@@ -285,12 +283,13 @@ fn tree_lines<'a>(
                     .filter(|k| !shown[*k])
                     .collect();
                 for (i, row) in node.rows.iter().enumerate() {
-                    let prefix = match (i, kids.is_empty()) {
+                    let mut line = match (i, kids.is_empty()) {
                         (0, _) => first.clone(),
                         (_, true) => format!("{rest}   "),
                         (_, false) => format!("{rest}│  "),
                     };
-                    lines.push((format!("{prefix}{}", escaped(&row.text)), Some(row)));
+                    line += &escaped(&row.text);
+                    lines.push((line, Some(row)));
                 }
                 for (i, &kid) in kids.iter().enumerate().rev() {
                     let (branch, continued) = match i + 1 == kids.len() {

@@ -3,7 +3,7 @@
 //! the listing's size, so the resolver asks these maps instead.
 
 use crate::listing::{Catalog, CriticalUpdate, Eula, Hotfix, Product, Version};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub struct Lookup<'c> {
     pub catalog: &'c Catalog,
@@ -18,8 +18,8 @@ pub struct Lookup<'c> {
 
 impl<'c> Lookup<'c> {
     pub fn new(catalog: &'c Catalog) -> Lookup<'c> {
-        let mut hotfixes: HashMap<&str, HashMap<Version, Vec<&Hotfix>>> = HashMap::new();
-        let mut bases: HashMap<&str, HashMap<Version, Version>> = HashMap::new();
+        let mut hotfixes: HashMap<&str, HashMap<Version, Vec<&Hotfix>>> = HashMap::default();
+        let mut bases: HashMap<&str, HashMap<Version, Version>> = HashMap::default();
         for h in catalog.listings.iter().flat_map(|l| &l.hotfixes) {
             let product = h.product.as_str();
             let of_base = hotfixes.entry(product).or_default();
@@ -30,7 +30,7 @@ impl<'c> Lookup<'c> {
         for found in hotfixes.values_mut().flat_map(HashMap::values_mut) {
             found.sort_by(|a, b| a.version.cmp(&b.version).then_with(|| a.id.cmp(&b.id)));
         }
-        let mut critical_updates: HashMap<&str, Vec<&CriticalUpdate>> = HashMap::new();
+        let mut critical_updates: HashMap<&str, Vec<&CriticalUpdate>> = HashMap::default();
         for c in catalog.critical_updates() {
             critical_updates
                 .entry(c.product.as_str())

@@ -11,7 +11,10 @@ use super::{hotfix, suggest, upgrade};
 use crate::listing::{
     Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
 
 /// How a product came into the plan; the smallest gives its reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,10 +36,48 @@ impl From<Via<'_>> for Reason {
     }
 }
 
+/// Who made a demand: a flag of the command line (as typed), or a release.
+#[derive(Debug, Clone)]
+enum By<'c> {
+    Command(String),
+    Release(&'c str, Version),
+}
+
+impl fmt::Display for By<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            By::Command(flag) => f.write_str(flag),
+            By::Release(id, version) => write!(f, "{id} {version}"),
+        }
+    }
+}
+
+/// One requirement on a product. It borrows from the listing: a walk of a
+/// large listing copies no text per dependency, and the `Asked` an error
+/// names is made only when one is reported.
 #[derive(Debug, Clone)]
 struct Demand<'c> {
     via: Via<'c>,
-    asked: Asked,
+    by: By<'c>,
+    requirement: Cow<'c, Requirement>,
+}
+
+impl Demand<'_> {
+    /// A demand of the command line: `flag` as typed.
+    fn command(via: Via<'static>, flag: String, requirement: Requirement) -> Demand<'static> {
+        Demand {
+            via,
+            by: By::Command(flag),
+            requirement: Cow::Owned(requirement),
+        }
+    }
+
+    fn asked(&self) -> Asked {
+        Asked {
+            by: self.by.to_string(),
+            requirement: self.requirement.clone().into_owned(),
+        }
+    }
 }
 
 /// One walk of the dependency graph from the selection. Product ids are
@@ -98,9 +139,8 @@ fn roots<'c>(
             None => format!("--select {}", pick.id),
         };
         let requirement = pick.pin.clone().unwrap_or_else(Requirement::any);
-        let asked = Asked { by, requirement };
-        let via = Via::Selected;
-        roots.push((found.id.as_str(), Demand { via, asked }));
+        let demand = Demand::command(Via::Selected, by, requirement);
+        roots.push((found.id.as_str(), demand));
     }
     for id in &selection.optional {
         let found = product(catalog, id)?;
@@ -111,12 +151,8 @@ fn roots<'c>(
             });
         }
         let by = format!("--optional {id}");
-        let asked = Asked {
-            by,
-            requirement: Requirement::any(),
-        };
-        let via = Via::Optional;
-        roots.push((found.id.as_str(), Demand { via, asked }));
+        let demand = Demand::command(Via::Optional, by, Requirement::any());
+        roots.push((found.id.as_str(), demand));
     }
     for id in &selection.without {
         product(catalog, id)?;
@@ -187,7 +223,6 @@ fn walk<'c>(
             continue; // no release at all: `choose` says so
         };
         w.chosen.insert(id, release.version);
-        let by = format!("{id} {}", release.version);
         let mandatory = release.requires.iter().map(|d| (d, Via::Requires(id)));
         let recommended = release.recommends.iter().map(|d| (d, Via::Recommends(id)));
         let mut requires = BTreeSet::new();
@@ -201,18 +236,19 @@ fn walk<'c>(
             if catalog.product(to).is_none() {
                 return Err(Error::MissingDependency {
                     id: to.to_string(),
-                    by,
+                    by: By::Release(id, release.version).to_string(),
                 });
             }
             if matches!(via, Via::Requires(_)) {
                 requires.insert(to);
             }
             after.insert(to);
-            let asked = Asked {
-                by: by.clone(),
-                requirement: dep.version.clone(),
+            let demand = Demand {
+                via,
+                by: By::Release(id, release.version),
+                requirement: Cow::Borrowed(&dep.version),
             };
-            w.demands.entry(to).or_default().push(Demand { via, asked });
+            w.demands.entry(to).or_default().push(demand);
             queue.push_back(to);
         }
         w.requires.insert(id, requires);
@@ -225,11 +261,11 @@ fn latest_matching<'a, 'd, 'c: 'd>(
     product: &'a Product,
     demands: impl Iterator<Item = &'d Demand<'c>> + Clone,
 ) -> Option<&'a Release> {
-    product.releases.iter().rev().find(|r| {
-        demands
-            .clone()
-            .all(|d| d.asked.requirement.matches(&r.version))
-    })
+    product
+        .releases
+        .iter()
+        .rev()
+        .find(|r| demands.clone().all(|d| d.requirement.matches(&r.version)))
 }
 
 /// The release to plan: for a product that is only depended on, the installed
@@ -247,7 +283,7 @@ fn choose<'a>(
         .any(|d| matches!(d.via, Via::Selected | Via::Optional));
     let kept = installed
         .get(&product.id)
-        .filter(|v| !asked_for && demands.iter().all(|d| d.asked.requirement.matches(v)))
+        .filter(|v| !asked_for && demands.iter().all(|d| d.requirement.matches(v)))
         .and_then(|v| {
             let base = catalog.base_of(&product.id, v).unwrap_or(*v);
             product.release(&base)
@@ -261,7 +297,7 @@ fn choose<'a>(
         if latest_matching(product, std::iter::once(d)).is_none() {
             return Err(Error::NoMatchingRelease {
                 product: name,
-                asked: d.asked.clone(),
+                asked: d.asked(),
                 available,
             });
         }
@@ -271,7 +307,7 @@ fn choose<'a>(
             if latest_matching(product, [a, b].into_iter()).is_none() {
                 return Err(Error::Conflict {
                     product: name,
-                    asked: vec![a.asked.clone(), b.asked.clone()],
+                    asked: vec![a.asked(), b.asked()],
                     available,
                 });
             }
@@ -279,7 +315,7 @@ fn choose<'a>(
     }
     Err(Error::Conflict {
         product: name,
-        asked: demands.iter().map(|d| d.asked.clone()).collect(),
+        asked: demands.iter().map(Demand::asked).collect(),
         available,
     })
 }
@@ -309,11 +345,11 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
                 product: id.clone(),
             });
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let required_by = demands
             .iter()
-            .filter(|d| seen.insert(&d.asked.by))
-            .map(|d| d.asked.by.clone())
+            .map(|d| d.by.to_string())
+            .filter(|by| seen.insert(by.clone()))
             .collect();
         return Err(Error::WithoutMandatory {
             product: id.clone(),
@@ -357,8 +393,8 @@ fn install_order<'c>(walk: &Walk<'c>) -> Vec<&'c str> {
             .collect()
     }
     // How many of its `after` products each still waits for, and who waits on each.
-    let mut waiting: HashMap<&str, usize> = HashMap::new();
-    let mut waiters: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut waiting: HashMap<&str, usize> = HashMap::default();
+    let mut waiters: HashMap<&str, Vec<&str>> = HashMap::default();
     for &id in walk.chosen.keys() {
         let deps = in_plan(walk, walk.after.get(id));
         waiting.insert(id, deps.len());
@@ -435,14 +471,14 @@ fn assemble(
             Some(v) if *v == release.version => (Vec::new(), *v),
             Some(v) if catalog.base_of(id, v) == Some(release.version) => (Vec::new(), *v),
             Some(v) if *v > release.version => {
-                if demands.iter().all(|d| d.asked.requirement.matches(v)) {
+                if demands.iter().all(|d| d.requirement.matches(v)) {
                     continue; // newer than planned, and good enough for everyone
                 }
                 return Err(Error::Downgrade {
                     product: id.to_string(),
                     installed: *v,
                     planned: release.version,
-                    asked: demands.iter().map(|d| d.asked.clone()).collect(),
+                    asked: demands.iter().map(Demand::asked).collect(),
                 });
             }
             Some(v) => (
@@ -572,7 +608,7 @@ fn eulas<'a>(
     named: impl Iterator<Item = (&'a String, Version, &'a Option<String>)>,
 ) -> Result<Vec<EulaRef>, Error> {
     let mut eulas: Vec<EulaRef> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (product, version, eula) in named {
         let Some(id) = eula else { continue };
         if !seen.insert(id) {
