@@ -3,9 +3,14 @@
 
 pub mod commands;
 pub mod error;
+pub mod history;
+pub mod install;
 pub mod license;
 pub mod listing;
 pub mod package;
 pub mod plan;
+pub mod shown;
+pub mod state;
+pub mod support;
 
 pub use error::{Error, Exit, Result};

@@ -33,6 +33,10 @@ enum Command {
     Install(commands::install::Args),
     /// Reassemble a split bundle, checking each part
     Join(commands::join::Args),
+    /// Installed products, versions, hot fixes, license states, pending critical updates
+    Status(commands::status::Args),
+    /// This machine's product history, for incremental bundles
+    History(commands::history::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -44,6 +48,8 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Install(a) => commands::install::run(a),
         Command::Join(a) => commands::join::run(a),
+        Command::Status(a) => commands::status::run(a),
+        Command::History(a) => commands::history::run(a),
     }
 }
 

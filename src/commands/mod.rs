@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and the glue that runs it.
 
+pub mod history;
 pub mod inspect;
 pub mod install;
 pub mod join;
@@ -8,5 +9,7 @@ pub mod output;
 pub mod plan;
 pub mod products;
 pub mod progress;
+pub mod root;
+pub mod status;
 pub mod trust;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! What every command prints the same way: JSON documents on stdout and byte sizes.
 
 use crate::error::{Error, Result};
+pub use crate::shown::human_bytes;
 
 /// Prints `value` as one pretty JSON document on stdout (the contract's `--json`).
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -16,21 +17,6 @@ pub fn word(value: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-/// Bytes in binary units, one decimal: `1000 B`, `4.0 KiB`, `1.5 GiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    match unit {
-        0 => format!("{bytes} B"),
-        _ => format!("{value:.1} {}", UNITS[unit]),
-    }
 }
 
 #[cfg(test)]
