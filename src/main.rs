@@ -37,6 +37,8 @@ enum Command {
     Status(commands::status::Args),
     /// This machine's product history, for incremental bundles
     History(commands::history::Args),
+    /// Uninstall a product and what depends on it (except products kept on cascade)
+    Uninstall(commands::uninstall::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -50,6 +52,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Join(a) => commands::join::run(a),
         Command::Status(a) => commands::status::run(a),
         Command::History(a) => commands::history::run(a),
+        Command::Uninstall(a) => commands::uninstall::run(a),
     }
 }
 

@@ -4,6 +4,7 @@
 //! only shows the checks and the plan (`--dry-run`).
 
 use crate::commands::progress;
+use crate::commands::root::MsiexecArgs;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
@@ -45,9 +46,8 @@ pub struct Args {
     /// Ask nothing: install without confirmation
     #[arg(long)]
     pub yes: bool,
-    /// The Windows Installer command (default `msiexec` on Windows; elsewhere e.g. "wine msiexec")
-    #[arg(long, env = "AIRLOCK_MSIEXEC", value_name = "CMD")]
-    pub msiexec: Option<String>,
+    #[command(flatten)]
+    pub msiexec: MsiexecArgs,
     /// Install a bundle older than one already installed from the same key
     #[arg(long)]
     pub allow_older: bool,
@@ -65,14 +65,10 @@ pub fn run(args: Args) -> Result<Exit> {
         extract(signed, &destination, &key)?;
         return Ok(Exit::Done);
     }
-    let backend = Backend::configured(args.msiexec.as_deref());
-    if backend.is_none() && !args.dry_run {
-        return Err(Error::Usage(
-            "no Windows Installer command: on this system give one with --msiexec CMD \
-             (for example --msiexec \"wine msiexec\") or env AIRLOCK_MSIEXEC; nothing was changed"
-                .into(),
-        ));
-    }
+    let backend = match args.dry_run {
+        true => args.msiexec.backend(),
+        false => Some(args.msiexec.required()?),
+    };
     let root = args.target.trust.state();
     let locked = if args.dry_run {
         None

@@ -12,4 +12,5 @@ pub mod progress;
 pub mod root;
 pub mod status;
 pub mod trust;
+pub mod uninstall;
 pub mod verify;

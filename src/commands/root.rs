@@ -1,6 +1,9 @@
-//! The `--root DIR` flag (env `AIRLOCK_ROOT`) every offline command takes: where
-//! this machine's state lives.
+//! The flags the offline commands share: `--root DIR` (env `AIRLOCK_ROOT`),
+//! where this machine's state lives, and `--msiexec CMD` (env
+//! `AIRLOCK_MSIEXEC`), the Windows Installer command.
 
+use crate::error::{Error, Result};
+use crate::install::backend::Backend;
 use crate::state::{Root, default_root};
 use std::path::PathBuf;
 
@@ -15,5 +18,31 @@ impl RootArgs {
     /// The state root these flags name (the platform default without one).
     pub fn state(&self) -> Root {
         Root::new(self.root.clone().unwrap_or_else(default_root))
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MsiexecArgs {
+    /// The Windows Installer command (default `msiexec` on Windows; elsewhere e.g. "wine msiexec")
+    #[arg(long, env = "AIRLOCK_MSIEXEC", value_name = "CMD")]
+    pub msiexec: Option<String>,
+}
+
+impl MsiexecArgs {
+    /// The backend, when one is configured or the platform has a default.
+    pub fn backend(&self) -> Option<Backend> {
+        Backend::configured(self.msiexec.as_deref())
+    }
+
+    /// The backend, or the refusal that says how to give one.
+    pub fn required(&self) -> Result<Backend> {
+        self.backend().ok_or_else(|| {
+            Error::Usage(
+                "no Windows Installer command: on this system give one with --msiexec CMD \
+                 (for example --msiexec \"wine msiexec\") or env AIRLOCK_MSIEXEC; nothing was \
+                 changed"
+                    .into(),
+            )
+        })
     }
 }

@@ -5,3 +5,4 @@
 
 pub mod bundle;
 pub mod http;
+pub mod runner;
