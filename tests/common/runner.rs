@@ -234,3 +234,53 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     }
     found
 }
+
+/// An installer backend for the tests about the record itself (locks,
+/// crashes, secrets): a shell script that appends its arguments to `calls`,
+/// writes them into the `/l*v` log as a verbose Windows Installer log would
+/// (property values included), waits `DELAY` seconds and exits with `EXIT`.
+pub struct Recorder {
+    pub dir: tempfile::TempDir,
+    pub script: PathBuf,
+    pub calls: PathBuf,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("msiexec.sh");
+        let calls = dir.path().join("calls");
+        std::fs::write(
+            &script,
+            format!(
+                r#"#!/bin/sh
+printf '%s\n' "$*" >> '{}'
+log= prev=
+for a in "$@"; do [ "$prev" = "/l*v" ] && log=$a; prev=$a; done
+[ -n "$log" ] && printf 'Property(S): command line: %s\n' "$*" > "$log"
+sleep "${{DELAY:-0}}"
+exit "${{EXIT:-0}}"
+"#,
+                calls.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Recorder { dir, script, calls }
+    }
+
+    /// The `--msiexec` value that runs it.
+    pub fn command(&self) -> String {
+        self.script.display().to_string()
+    }
+
+    /// Each call's arguments, one line per call.
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.calls)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
