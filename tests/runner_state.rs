@@ -248,6 +248,121 @@ fn a_secret_reaches_the_installer_and_nothing_else() {
     );
     let logs = files_containing(s.root.path(), b"GATEWAY_KEY=******");
     assert_eq!(logs.len(), 1, "the step's log, scrubbed: {logs:?}");
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = airlock(s.root.path())
+        .args(["support-package", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let zip_path = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let name = zip_path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.len() == "Support_20261202_101500.zip".len()
+            && name.starts_with("Support_")
+            && name.ends_with(".zip"),
+        "{name}"
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        assert!(
+            !bytes.windows(15).any(|w| w == b"S3cret-Value-11"),
+            "{name} holds the secret"
+        );
+        names.push(name);
+    }
+    for wanted in [
+        "settings.txt",
+        "history.xml",
+        "record.json",
+        "logs/airlock.log",
+        "listings/2026110501-northwind.pl.xml",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.ends_with("02-nw-gateway-3.2.0.410.log")),
+        "{names:?}"
+    );
+}
+
+fn license_file(dir: &Path, product: &str, expires: &str) -> PathBuf {
+    let path = dir.join(format!("{product}.xml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"<license xmlns="urn:airlock:license:1" id="LIC-{product}" product="{product}" expires="{expires}"/>"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn licenses_bundled_added_trial_and_expired_are_told_apart() {
+    let s = setup();
+    let (mut p, mut files) = three_steps();
+    let bundled = license_file(s.builder.dir.path(), "nw-gateway", "2099-01-01T00:00:00Z");
+    files.push((
+        "nw-gateway.xml".into(),
+        "license",
+        std::fs::read(&bundled).unwrap(),
+    ));
+    p.licenses.push(airlock::package::License {
+        file: "nw-gateway.xml".into(),
+        product: "nw-gateway".into(),
+        id: "LIC-nw-gateway".into(),
+        licensee: None,
+        expires: Some("2099-01-01T00:00:00Z".into()),
+    });
+    let bundle = s.builder.bundle("lic", &p, &files, 1_790_000_000);
+    s.install_of(&bundle).assert().success();
+    let expired = license_file(s.builder.dir.path(), "nw-console", "2025-01-10T00:00:00Z");
+    let out = airlock(s.root.path())
+        .args(["license", "add"])
+        .arg(&expired)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("EXPIRED since 2025-01-10T00:00:00Z"));
+
+    let status = json_of(airlock(s.root.path()).arg("status"));
+    let states: Vec<(&str, &str)> = status["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap(),
+                p["license"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("nw-backup-agent", "trial"),
+            ("nw-console", "expired"),
+            ("nw-gateway", "licensed")
+        ]
+    );
+    let trial_ends = status["products"][0]["license"]["expires"]
+        .as_str()
+        .unwrap();
+    let installed = status["products"][0]["installed"].as_str().unwrap();
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    assert_eq!((parse(trial_ends) - parse(installed)).whole_days(), 7);
+    assert!(s.root.path().join("licenses/nw-console.xml").exists());
 }
 
 #[test]

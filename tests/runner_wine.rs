@@ -116,6 +116,15 @@ fn installs_upgrades_and_uninstalls_through_wine() {
         ]
     );
 
+    // Repair puts a lost file back from the extracted MSI.
+    std::fs::remove_file(&agent_txt).unwrap();
+    let mut repair = airlock(root.path());
+    repair.args(["repair", "nw-backup-agent", "--msiexec", "wine msiexec"]);
+    repair.envs(wine.vars());
+    let out = repair.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(agent_txt.exists(), "repaired");
+
     // Uninstalling the agent takes its dependent console along, not smp.
     let mut un = airlock(root.path());
     un.args([

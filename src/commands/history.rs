@@ -6,12 +6,6 @@ use crate::error::{Error, Exit, Result};
 use crate::state::now;
 use std::path::PathBuf;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Write the history as XML for `airlock build --history`
@@ -27,8 +21,8 @@ pub enum Command {
     },
 }
 
-pub fn run(args: Args) -> Result<Exit> {
-    let Command::Export { out, root } = args.command;
+pub fn run(command: Command) -> Result<Exit> {
+    let Command::Export { out, root } = command;
     let record = root.state().record()?;
     let bytes = record.history(now()).to_xml();
     crate::state::write_file(&out, &bytes)

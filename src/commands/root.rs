@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::install::backend::Backend;
-use crate::state::{Root, default_root};
+use crate::install::critical_guard;
+use crate::state::{Locked, Record, Root, default_root};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -18,6 +19,21 @@ impl RootArgs {
     /// The state root these flags name (the platform default without one).
     pub fn state(&self) -> Root {
         Root::new(self.root.clone().unwrap_or_else(default_root))
+    }
+
+    /// Locks the root for `airlock VERB ID` on an installed product; a
+    /// pending critical update stops it (exit 8).
+    pub fn lock_installed(&self, verb: &str, id: &str) -> Result<(Locked, Record)> {
+        let locked = self.state().lock(&format!("airlock {verb} {id}"))?;
+        let record = locked.root.record()?;
+        if !record.products.contains_key(id) {
+            return Err(Error::Other(format!(
+                "{} is not installed here (see airlock status)",
+                crate::shown::escape(id)
+            )));
+        }
+        critical_guard(&record, &[], |_| false)?;
+        Ok((locked, record))
     }
 }
 

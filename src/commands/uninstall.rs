@@ -6,7 +6,7 @@ use crate::commands::install::confirm;
 use crate::commands::root::{MsiexecArgs, RootArgs};
 use crate::error::{Error, Exit, Result};
 use crate::install::backend::Operation;
-use crate::install::{critical_guard, run_logged};
+use crate::install::run_logged;
 use crate::state::{Record, now};
 use std::collections::BTreeSet;
 
@@ -52,18 +52,7 @@ pub fn cascade(record: &Record, id: &str) -> Vec<String> {
 
 pub fn run(args: Args) -> Result<Exit> {
     let backend = args.msiexec.required()?;
-    let locked = args
-        .root
-        .state()
-        .lock(&format!("airlock uninstall {}", args.id))?;
-    let mut record = locked.root.record()?;
-    if !record.products.contains_key(&args.id) {
-        return Err(Error::Other(format!(
-            "{} is not installed here (see airlock status)",
-            crate::shown::escape(&args.id)
-        )));
-    }
-    critical_guard(&record, &[], |_| false)?;
+    let (locked, mut record) = args.root.lock_installed("uninstall", &args.id)?;
     let remove = cascade(&record, &args.id);
     eprintln!("will uninstall, in this order:");
     for id in &remove {

@@ -29,7 +29,9 @@ pub enum Operation<'a> {
     Program(&'a Path, &'a str),
     /// `/x {ProductCode}`.
     Uninstall(&'a str),
-    /// `/fa FILE`: reinstall every file.
+    /// `/i FILE REINSTALL=ALL REINSTALLMODE=amus`: reinstall every file and
+    /// registration from the package (what `/fa` does from the cached copy;
+    /// this form also works where `/f` takes no package path, as under Wine).
     Repair(&'a Path),
 }
 
@@ -138,7 +140,15 @@ impl Backend {
             Operation::Install(f) => (self.words.clone(), vec!["/i".into(), path(f)]),
             Operation::Patch(f) => (self.words.clone(), vec!["/p".into(), path(f)]),
             Operation::Uninstall(code) => (self.words.clone(), vec!["/x".into(), code.to_string()]),
-            Operation::Repair(f) => (self.words.clone(), vec!["/fa".into(), path(f)]),
+            Operation::Repair(f) => (
+                self.words.clone(),
+                vec![
+                    "/i".into(),
+                    path(f),
+                    "REINSTALL=ALL".into(),
+                    "REINSTALLMODE=amus".into(),
+                ],
+            ),
             Operation::Program(f, silent) => {
                 // The launcher is the backend command without its last word
                 // (`wine` for `wine msiexec`; nothing for `msiexec`).

@@ -458,6 +458,13 @@ pub fn apply_license(
 ) -> Result<crate::license::License, Error> {
     let license = crate::license::License::parse(bytes)
         .map_err(|p| Error::Refused(format!("license for {product}: {p}")))?;
+    bundle_format::manifest::check_name(product).map_err(|p| {
+        Error::Refused(format!(
+            "license {}: the product {:?} cannot name a file ({p})",
+            escape(&license.id),
+            escape(product)
+        ))
+    })?;
     let path = locked.root.licenses_dir().join(format!("{}.xml", product));
     locked.put(&path, bytes)?;
     record.licenses.insert(
