@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The demo: serve the fixture vendor site on 127.0.0.1, read its signed listing
-# over HTTP, resolve a suite into a plan, download the planned files, pack them
-# into a signed self-extracting bundle, then verify, inspect and run it.
+# over HTTP, resolve a suite into a plan, build a signed self-extracting bundle
+# (downloads cached and verified, each MSI checked against the listing), then
+# verify, inspect and run it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "building airlock (release)..."
-cargo build --release --quiet --bin airlock --example pack -p airlock -p bundle-format
+cargo build --release --quiet --bin airlock
 airlock=$PWD/target/release/airlock
-pack=$PWD/target/release/examples/pack
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
@@ -29,23 +29,9 @@ step "$airlock" products --listing "$listing" --vendor-key fixtures/keys/vendor-
 step "$airlock" plan --listing "$listing" --vendor-key fixtures/keys/vendor-test.pub "${selection[@]}"
 step "$airlock" keygen --out "$work/builder"
 
-# Until `airlock build` exists: fetch what the plan names, checking each sha256,
-# and pack it with the bundle-format library's example packer.
-"$airlock" plan --listing "$listing" --vendor-key fixtures/keys/vendor-test.pub "${selection[@]}" --json \
-    > "$work/plan.json"
-mkdir "$work/files"
-python3 - "$work/plan.json" "$work/files" <<'PY'
-import hashlib, json, sys, urllib.request
-plan, out = json.load(open(sys.argv[1])), sys.argv[2]
-for item in plan["items"]:
-    data = urllib.request.urlopen(item["url"]).read()
-    if hashlib.sha256(data).hexdigest() != item["sha256"]:
-        sys.exit(f"{item['file']}: sha256 does not match the listing")
-    open(f"{out}/{item['file']}", "wb").write(data)
-print(f"fetched {len(plan['items'])} files, {plan['totalBytes']} bytes, every sha256 checked")
-PY
-step "$pack" --key "$work/builder.key" --out "$work/Symantec_Install_Package.exe" \
-    --runner "$airlock" --vendor Symantec "$work"/files/*
+step "$airlock" build --listing "$listing" --vendor-key fixtures/keys/vendor-test.pub "${selection[@]}" \
+    --accept-eula --license fixtures/licenses/patch.xml --contact "ops@example.com" \
+    --sign-key "$work/builder.key" --cache "$work/cache" --out "$work/Symantec_Install_Package.exe"
 step "$airlock" inspect "$work/Symantec_Install_Package.exe"
 step "$airlock" verify "$work/Symantec_Install_Package.exe" --trust "$work/builder.pub"
 step "$work/Symantec_Install_Package.exe" --extract-only --trust "$work/builder.pub" --root "$work/state"

@@ -1,7 +1,7 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{install, listing, package, plan, state};
+use crate::{build, fetch, install, listing, package, plan, state};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,11 @@ pub enum Error {
     #[error(transparent)]
     Plan(#[from] plan::Error),
     #[error(transparent)]
+    Fetch(#[from] fetch::Error),
+    /// The plan cannot become a bundle (a license, an MSI that disagrees with its listing).
+    #[error(transparent)]
+    Build(#[from] build::Error),
+    #[error(transparent)]
     Bundle(#[from] bundle_format::Error),
     /// A signed bundle whose package description cannot be acted on.
     #[error(transparent)]
@@ -47,17 +52,26 @@ pub enum Error {
     /// Any other failure; the message says what and where.
     #[error("{0}")]
     Other(String),
+    /// Whoever read standard output has gone (a closed pipe): the program
+    /// stops writing and ends quietly, with the exit code of what it had done.
+    #[error("standard output was closed")]
+    StdoutClosed,
 }
 
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
+            Error::Listing(listing::Error::Download { .. }) => Exit::Download,
             Error::Listing(_) => Exit::Failed,
+            Error::Fetch(e) if e.is_download() => Exit::Download,
+            Error::Fetch(_) => Exit::Failed,
+            Error::Build(_) => Exit::Failed,
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
             Error::Package(_) => Exit::Verification,
+            Error::Key(bundle_format::keys::KeyError::BasePath { .. }) => Exit::Usage,
             Error::Key(_) => Exit::Failed,
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,
@@ -72,6 +86,7 @@ impl Error {
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
+            Error::StdoutClosed => Exit::Done,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `airlock` command line: parse, dispatch, map errors to exit codes.
 
 use airlock::commands;
+use airlock::text::escaped;
 use airlock::{Error, Exit};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Products(commands::products::Args),
     /// Resolve a selection into the exact files a bundle would hold, changing nothing
     Plan(commands::plan::Args),
+    /// Download what a selection needs and write one signed, self-extracting bundle
+    Build(commands::build::Args),
     /// Write a new Ed25519 signing key pair
     Keygen(commands::keygen::Args),
     /// Check a bundle's signature and every hash; extract nothing
@@ -51,12 +54,15 @@ enum Command {
     },
     /// Write Support_<YYYYMMDD>_<HHMMSS>.zip: logs, listings received, record, history, settings
     SupportPackage(commands::support::Args),
+    /// What the download cache holds; prune it
+    Cache(commands::cache::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
     match command {
         Command::Products(a) => commands::products::run(a),
         Command::Plan(a) => commands::plan::run(a),
+        Command::Build(a) => commands::build::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
@@ -68,18 +74,20 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Repair(a) => commands::repair::run(a),
         Command::License { command } => commands::license::run(command),
         Command::SupportPackage(a) => commands::support::run(a),
+        Command::Cache(a) => commands::cache::run(a),
     }
 }
 
-/// Prints the error and each cause whose text the message before it does not already hold.
+/// Prints the error and each cause whose text the message before it does not
+/// already hold, escaped: messages quote listings, manifests and servers.
 fn report(error: &Error) {
     let mut shown = error.to_string();
-    eprintln!("error: {shown}");
+    eprintln!("error: {}", escaped(&shown));
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();
         if !shown.contains(&text) {
-            eprintln!("  caused by: {text}");
+            eprintln!("  caused by: {}", escaped(&text));
         }
         shown = text;
         source = cause.source();
@@ -96,6 +104,9 @@ fn running_bundle() -> Option<std::path::PathBuf> {
 }
 
 fn main() -> ExitCode {
+    if let Err(problem) = airlock::interrupt::install() {
+        eprintln!("warning: {problem}; an interrupted run may leave temporary files behind");
+    }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let cli = match running_bundle() {
         Some(bundle) => {
@@ -108,6 +119,8 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(exit) => ExitCode::from(exit as u8),
+        // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
+        Err(Error::StdoutClosed) => ExitCode::from(Error::StdoutClosed.exit() as u8),
         Err(error) => {
             report(&error);
             ExitCode::from(error.exit() as u8)

@@ -168,9 +168,22 @@ fn a_bundle_runs_itself_as_install() {
 #[test]
 fn every_command_has_help_with_an_example() {
     let root = tempfile::tempdir().unwrap();
-    for cmd in ["keygen", "verify", "inspect", "install", "join"] {
+    for cmd in [
+        &["keygen"][..],
+        &["verify"],
+        &["inspect"],
+        &["install"],
+        &["join"],
+        &["status"],
+        &["history", "export"],
+        &["uninstall"],
+        &["repair"],
+        &["license", "add"],
+        &["support-package"],
+    ] {
         airlock(root.path())
-            .args([cmd, "--help"])
+            .args(cmd)
+            .arg("--help")
             .assert()
             .success()
             .stdout(contains("Example"));

@@ -62,7 +62,18 @@ const REFUSED: &[(&str, &str, &str)] = &[
     (
         "duplicate-file",
         "11:7",
-        "rule 3: file \"A.msi\" is already used at",
+        "rules 3 and 8: file \"A.msi\" is already used at",
+    ),
+    (
+        "file-case-fold",
+        "11:7",
+        // U+017F (long s) is S in upper case: one file with s.msi on Windows.
+        "rules 3 and 8: file \"\u{17F}.msi\" is already used at",
+    ),
+    (
+        "size-sum-overflow",
+        "11:7",
+        "rule 3: `size` 9223372036854775808: the payloads of the run add up to more than 18446744073709551615 bytes",
     ),
     ("dangling-eula", "5:5", "rule 1: `eula` names \"terms\""),
     (
@@ -138,6 +149,71 @@ const REFUSED: &[(&str, &str, &str)] = &[
         "`url` \"../outside/a.msi\" leaves the listing's folder",
     ),
     (
+        "decl-garbage",
+        "1:1",
+        "rule 6: the XML declaration is not well-formed: it must start with version=\"1.0\"",
+    ),
+    (
+        "decl-version-2",
+        "1:1",
+        "rule 6: the XML declaration is not well-formed: it must say version=\"1.0\"",
+    ),
+    (
+        "text-before-decl",
+        "1:1",
+        "rule 6: text outside the root element",
+    ),
+    (
+        "decl-in-middle",
+        "4:1",
+        "rule 6: the XML declaration is not well-formed: it must come first",
+    ),
+    (
+        "raw-control",
+        "4:33",
+        "rule 6: the character U+0001 is not allowed anywhere in XML 1.0",
+    ),
+    (
+        "raw-nul",
+        "4:33",
+        "rule 6: the character U+0000 is not allowed anywhere in XML 1.0",
+    ),
+    (
+        "control-reference",
+        "4:3",
+        "rule 6: attribute `name` refers to the character U+0001",
+    ),
+    (
+        "label-newline",
+        "5:5",
+        "rule 7: attribute `label` holds the control character U+000A",
+    ),
+    (
+        "name-c1-control",
+        "4:3",
+        "rule 7: attribute `name` holds the control character U+009B",
+    ),
+    (
+        "name-bidi",
+        "4:3",
+        "rule 7: attribute `name` holds the bidirectional or invisible character U+202E",
+    ),
+    (
+        "eula-id-invisible",
+        "4:3",
+        "rule 7: attribute `id` holds the bidirectional or invisible character U+200B",
+    ),
+    (
+        "prefixed-root",
+        "4:3",
+        "rule 4: <product> is in no namespace",
+    ),
+    (
+        "namespace-flood",
+        "1:1",
+        "rule 5: more than 128 namespace declarations (xmlns) are in scope",
+    ),
+    (
         "wrong-namespace",
         "2:1",
         "namespace \"urn:airlock:product-listing:2\"",
@@ -159,7 +235,7 @@ fn every_corpus_file_is_refused_with_its_location_and_rule() {
 #[test]
 fn the_corpus_has_no_file_without_a_case() {
     let mut named: Vec<&str> = REFUSED.iter().map(|(n, _, _)| *n).collect();
-    named.extend(["id-in-two-a", "id-in-two-b"]);
+    named.extend(["id-in-two-a", "id-in-two-b", "same-file-a", "same-file-b"]);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
     for entry in fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
@@ -181,6 +257,145 @@ fn a_product_id_in_two_listings_names_both() {
             &format!("product id \"shared\" is in two listings: {a} and {b}"),
         ],
     );
+}
+
+#[test]
+fn a_file_in_two_listings_is_refused_ignoring_case() {
+    let a = format!("{CORPUS}/same-file-a.pl.xml");
+    let b = format!("{CORPUS}/same-file-b.pl.xml");
+    for command in ["products", "plan"] {
+        let mut args = vec!["--listing", &a, "--listing", &b];
+        if command == "plan" {
+            args.extend(["--select", "one,two"]);
+        }
+        let out = Command::cargo_bin("airlock")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg(command)
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{b}:6:7: <payload>: rules 3 and 8: file \"Same.MSI\" is already used at {a}:6:7 as \"same.msi\""
+            )),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+/// The minimal listing with `from` replaced by `to`, written in `dir`.
+fn minimal_with(dir: &Path, name: &str, from: &str, to: &str) -> String {
+    let text = String::from_utf8(minimal()).unwrap();
+    assert!(text.contains(from), "{from}");
+    let path = dir.join(format!("{name}.pl.xml"));
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn file_names_follow_the_bundle_containers_name_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("{}.msi", "a".repeat(97));
+    let names = [
+        "CON",
+        "aux.msi",
+        "Com1.msi",
+        "LPT\u{B9}.msi",
+        "conin$.msi",
+        "p*.msi",
+        "p?.msi",
+        "p|q.msi",
+        "p&lt;q.msi",
+        "p&quot;q.msi",
+        "c:p.msi",
+        "p.msi.",
+        "p.msi ",
+        "a/b.msi",
+        "a\\b.msi",
+        "..",
+        long.as_str(),
+        "evil\u{202E}isl.exe",
+        "zero\u{200B}width.msi",
+        "bom\u{FEFF}.msi",
+        "isolate\u{2066}.msi",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let path = minimal_with(
+            dir.path(),
+            &format!("n{i}"),
+            "file=\"a.msi\"",
+            &format!("file=\"{name}\""),
+        );
+        expect(
+            &["--listing", &path],
+            1,
+            &[&format!("{path}:6:7: <payload>: rule 8: `file`: file name")],
+        );
+    }
+    // 100 bytes is the longest name a bundle holds.
+    let path = minimal_with(
+        dir.path(),
+        "longest",
+        "file=\"a.msi\"",
+        &format!("file=\"{}.msi\"", "a".repeat(96)),
+    );
+    assert_eq!(products(&["--listing", &path]).status.code(), Some(0));
+}
+
+#[test]
+fn text_a_listing_may_hold_is_escaped_where_it_is_shown() {
+    // A EULA title may hold a bidirectional override (rule 7 refuses them in
+    // ids, names and labels only): the plan shows it as an escape.
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(minimal())
+        .unwrap()
+        .replacen(
+            "<product id=\"a\"",
+            "<eula id=\"t\" title=\"Terms \u{202E}txt.exe\"><payload kind=\"text\" file=\"t.txt\" url=\"t.txt\" size=\"1\" sha256=\"0000000000000000000000000000000000000000000000000000000000000000\"/></eula>\n  <product id=\"a\"",
+            1,
+        )
+        .replacen("license=\"free\"", "license=\"free\" eula=\"t\"", 1);
+    let path = dir.path().join("title.pl.xml");
+    fs::write(&path, text).unwrap();
+    let out = Command::cargo_bin("airlock")
+        .unwrap()
+        .args(["plan", "--listing", path.to_str().unwrap(), "--select", "a"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("  t: Terms \\u{202e}txt.exe <file://"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{202E}'), "{stdout}");
+}
+
+#[test]
+fn the_vendor_follows_the_name_rule_as_a_folder_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "V".repeat(101);
+    for (i, vendor) in ["CON", "aux", "Nul.corp", "Acme.", "Acme ", long.as_str()]
+        .iter()
+        .enumerate()
+    {
+        let path = minimal_with(
+            dir.path(),
+            &format!("v{i}"),
+            "vendor=\"Test\"",
+            &format!("vendor=\"{vendor}\""),
+        );
+        expect(
+            &["--listing", &path],
+            1,
+            &[&format!(
+                "{path}:2:1: <productListing>: rule 8: `vendor` is used as a folder name"
+            )],
+        );
+    }
 }
 
 #[test]
@@ -384,6 +599,9 @@ fn an_unreadable_vendor_key_is_named() {
             "tests/listing-corpus/good/minimal.pl.xml",
         ],
         1,
-        &["cannot use the vendor key", "not an Ed25519 PEM public key"],
+        &[
+            "cannot use the vendor key",
+            "is not a PEM public key: it has no -----BEGIN PUBLIC KEY----- line",
+        ],
     );
 }

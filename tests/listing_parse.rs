@@ -250,17 +250,17 @@ fn payload_rules_are_checked() {
     refused(
         &with(PAYLOAD, r#"<payload kind="msi" file="sub/a.msi""#),
         "6:7",
-        "plain file name",
+        "rule 8: `file`: file name",
     );
     refused(
         &with(PAYLOAD, r#"<payload kind="msi" file="..""#),
         "6:7",
-        "plain file name",
+        "rule 8: `file`: file name",
     );
     refused(
         &with(PAYLOAD, r#"<payload kind="msi" file="hf1.MSP""#),
         "11:5",
-        "rule 3: file \"hf1.msp\" is already used at rules.pl.xml:6:7",
+        "rules 3 and 8: file \"hf1.msp\" is already used at rules.pl.xml:6:7",
     );
     refused(
         &with(

@@ -136,7 +136,7 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
     assert!(url.starts_with(&base) && !url.contains("/moved/"), "{url}");
     // Missing listing and missing signature over HTTP.
     let out = products(&["--listing", &format!("{base}nothing.pl.xml")]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not found (HTTP 404)"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
@@ -222,12 +222,19 @@ fn an_unreachable_server_is_named_with_the_reason() {
         .local_addr()
         .unwrap()
         .port();
-    let out = products(&["--listing", &format!("http://127.0.0.1:{port}/itms.pl.xml")]);
-    assert_eq!(out.status.code(), Some(1));
+    let out = products(&[
+        "--listing",
+        &format!("http://127.0.0.1:{port}/itms.pl.xml"),
+        "--retries",
+        "1",
+    ]);
+    // A download that failed after its retries: exit 6.
+    assert_eq!(out.status.code(), Some(6));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!("127.0.0.1:{port}/itms.pl.xml: cannot download"))
-            && stderr.contains("onnection refused"),
+            && stderr.contains("onnection refused")
+            && stderr.contains("(after 2 attempts)"),
         "{stderr}"
     );
 }

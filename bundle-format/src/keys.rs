@@ -18,6 +18,11 @@ use std::path::{Path, PathBuf};
 pub enum KeyError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    #[error(
+        "{}: names no file; give a base path such as keys/builder (writes keys/builder.key and keys/builder.pub)",
+        path.display()
+    )]
+    BasePath { path: PathBuf },
     #[error("no randomness available from the operating system: {0}")]
     Random(String),
 }
@@ -81,13 +86,24 @@ impl SigningKey {
 
     /// Reads `path`, refusing a key file that others can read.
     pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
-        let text = fs::read_to_string(path).map_err(|e| file_error(path, e.to_string()))?;
+        let text = read_pem(path, SECRET)?;
         refuse_shared_secret(path)?;
         SigningKey::from_pem(&text).map_err(|m| file_error(path, m))
     }
 
     /// Writes `BASE.key` (mode 0600, never overwriting) and `BASE.pub`; returns both paths.
     pub fn write_pair(&self, base: &Path) -> Result<(PathBuf, PathBuf), KeyError> {
+        let names_file = base.file_name().is_some()
+            && !base
+                .as_os_str()
+                .to_string_lossy()
+                .ends_with(std::path::is_separator)
+            && !base.is_dir();
+        if !names_file {
+            return Err(KeyError::BasePath {
+                path: base.to_path_buf(),
+            });
+        }
         let key_path = with_suffix(base, "key");
         let pub_path = with_suffix(base, "pub");
         for p in [&key_path, &pub_path] {
@@ -130,7 +146,7 @@ impl PublicKey {
     }
 
     pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
-        let text = fs::read_to_string(path).map_err(|e| file_error(path, e.to_string()))?;
+        let text = read_pem(path, PUBLIC)?;
         PublicKey::from_pem(&text).map_err(|m| file_error(path, m))
     }
 
@@ -166,6 +182,90 @@ pub struct Fingerprint(pub [u8; 8]);
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Longest key file read: a PEM key is a few hundred bytes.
+const MAX_KEY_FILE: u64 = 4096;
+
+/// What a kind of key file holds: its PEM label, and words for messages.
+struct PemKind {
+    label: &'static str,
+    what: &'static str,
+    /// The `openssl pkey` options that convert a DER file of this kind to PEM.
+    convert: &'static str,
+    /// The label of the other kind, and what to give instead when the file holds it.
+    other_label: &'static str,
+    other: &'static str,
+}
+
+const PUBLIC: PemKind = PemKind {
+    label: "PUBLIC KEY",
+    what: "public key",
+    convert: "-pubin -inform DER",
+    other_label: "PRIVATE KEY",
+    other: "it is a secret key: give the public key (the .pub file keygen wrote beside it)",
+};
+
+const SECRET: PemKind = PemKind {
+    label: "PRIVATE KEY",
+    what: "secret key",
+    convert: "-inform DER",
+    other_label: "PUBLIC KEY",
+    other: "it is a public key: give the secret key (the .key file)",
+};
+
+/// Reads a key file as PEM text of `kind`, with a message that says what to
+/// do when it is not: empty, binary (DER), not PEM, or the other kind of key.
+fn read_pem(path: &Path, kind: PemKind) -> Result<String, KeyError> {
+    let what = kind.what;
+    let bytes = crate::regular::read_bounded(path, MAX_KEY_FILE, &format!("a {what} file"))
+        .map_err(|e| file_error(path, e.to_string()))?;
+    let text = String::from_utf8(bytes).ok().filter(|t| {
+        !t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    });
+    let Some(text) = text else {
+        return Err(file_error(
+            path,
+            format!(
+                "holds binary data, not a PEM {what} (a DER key? convert it: \
+                 openssl pkey {} -in FILE -out FILE.pem)",
+                kind.convert
+            ),
+        ));
+    };
+    let begin = format!("-----BEGIN {}-----", kind.label);
+    if text.trim().is_empty() {
+        return Err(file_error(
+            path,
+            format!("is empty; a {what} file is PEM text starting with {begin}"),
+        ));
+    }
+    match text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("-----BEGIN "))
+    {
+        None => Err(file_error(
+            path,
+            format!("is not a PEM {what}: it has no {begin} line"),
+        )),
+        Some(found) if found.trim_end_matches('-') != kind.label => {
+            let found = found.trim_end_matches('-');
+            let hint = if found == kind.other_label {
+                kind.other
+            } else {
+                "give an Ed25519 key written by `airlock keygen` or `openssl genpkey -algorithm ed25519`"
+            };
+            Err(file_error(
+                path,
+                format!(
+                    "holds a PEM \"{}\", not a {what}; {hint}",
+                    found.escape_debug()
+                ),
+            ))
+        }
+        Some(_) => Ok(text),
     }
 }
 

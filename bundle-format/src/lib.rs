@@ -15,16 +15,19 @@ pub mod keys;
 pub mod manifest;
 mod payload;
 mod read;
+pub mod regular;
 pub mod split;
+mod staging;
 pub mod trailer;
 mod ustar;
 mod write;
 
 pub use error::{Error, Failure};
-pub use extract::{extract, verify};
+pub use extract::{Staged, extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
 pub use manifest::{FileEntry, Manifest, ManifestError, RunnerRef};
 pub use read::{SignedBundle, Unverified, has_trailer, inspect};
+pub use staging::{Destination, DestinationLock, STAGING_EXTENSION, Staging, Stale, sweep_stale};
 pub use write::{WriteOptions, Written, write_bundle};
 
 /// What the signature covers comes after these bytes (domain separation).

@@ -3,7 +3,7 @@
 //! (so a reader never acts on a name, size or hash it has not checked).
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The format version this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -171,24 +171,20 @@ impl Manifest {
                 ),
             ));
         }
-        // Case-insensitive file systems fold names differently (Windows by
-        // upper case), so two names clash when either case of them agrees.
-        let (mut lower, mut upper) = (HashSet::new(), HashSet::new());
         for (i, f) in self.files.iter().enumerate() {
             let at = format!("files[{i}]");
             check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p))?;
-            let new_lower = lower.insert(f.name.to_lowercase());
-            if !(upper.insert(f.name.to_uppercase()) && new_lower) {
-                return Err(field_error(
-                    format!("{at}.name"),
-                    format!(
-                        "{:?} appears twice (names are compared ignoring case)",
-                        f.name
-                    ),
-                ));
-            }
             check_kind(&format!("{at}.kind"), &f.kind)?;
             check_hex(&format!("{at}.sha256"), &f.sha256, 64)?;
+        }
+        if let Some((first, i)) = find_clash(self.files.iter().map(|f| f.name.as_str())) {
+            return Err(field_error(
+                format!("files[{i}].name"),
+                format!(
+                    "{:?} appears twice: it is the same file as files[{first}] {:?} (names are compared ignoring case)",
+                    self.files[i].name, self.files[first].name
+                ),
+            ));
         }
         Ok(())
     }
@@ -308,10 +304,35 @@ const DEVICE_NAMES: [&str; 30] = [
     "lpt9", "lpt¹", "lpt²", "lpt³", "conin$", "conout$",
 ];
 
-/// Invisible characters that make a name display as another one: zero-width
-/// characters, bidirectional controls and the byte-order mark.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+/// Characters that make text display as other text: bidirectional controls
+/// (embeddings, overrides, isolates, marks), zero-width and other invisible
+/// characters (Unicode's default-ignorable code points, fillers, the
+/// byte-order mark) and the line and paragraph separators.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The first pair of names that are one file on a case-insensitive file
+/// system, as indices (earlier, later). File systems fold case differently
+/// (Windows by upper case, so `ſ` is `s` there), so two names clash when
+/// either their lower or their upper case agrees.
+pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize, usize)> {
+    let names = names.into_iter();
+    let capacity = names.size_hint().0;
+    let mut lower = HashMap::with_capacity(capacity);
+    let mut upper = HashMap::with_capacity(capacity);
+    for (i, name) in names.enumerate() {
+        let first = lower.insert(name.to_lowercase(), i);
+        if let Some(first) = upper.insert(name.to_uppercase(), i).or(first) {
+            return Some((first, i));
+        }
+    }
+    None
 }
 
 /// Checks that `name` is a plain file name, safe on Windows and Unix alike:
@@ -361,6 +382,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_clash_when_either_case_agrees() {
+        assert_eq!(find_clash(["a.msi", "b.msi", "A.MSI"]), Some((0, 2)));
+        // U+017F (long s) upper-cases to S: one file on Windows.
+        assert_eq!(find_clash(["s.msi", "x", "\u{17F}.msi"]), Some((0, 2)));
+        // U+212A (Kelvin sign) lower-cases to k.
+        assert_eq!(find_clash(["\u{212A}.msi", "k.msi"]), Some((0, 1)));
+        assert_eq!(find_clash(["a.msi", "b.msi", "ab.msi"]), None);
+    }
+
+    #[test]
     fn names() {
         for good in [
             "a.msi",
@@ -400,6 +431,14 @@ mod tests {
             assert!(check_name(bad).is_err(), "{bad:?} accepted");
         }
         assert!(check_name(&"a".repeat(101)).is_err());
+        for bad in [
+            "bidi\u{2067}.msi",
+            "soft\u{00AD}hyphen.msi",
+            "line\u{2028}.msi",
+            "tag\u{E0041}.msi",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?} accepted");
+        }
         assert!(check_name("com10.txt").is_ok());
         assert!(check_name(&"a".repeat(100)).is_ok());
     }

@@ -10,6 +10,7 @@ use crate::ustar;
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use zstd::stream::raw::{DParameter, Decoder, InBuffer, Operation, OutBuffer};
 
 /// Size of each decompressed chunk passed between the threads.
 const CHUNK: usize = 1 << 20;
@@ -77,46 +78,32 @@ pub(crate) fn pass(
     })
 }
 
-/// Records the error of the underlying file, so a read failure is not
-/// mistaken for a damaged payload.
-struct Tracked<R> {
-    inner: R,
-    error: Option<io::ErrorKind>,
-    message: String,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|e| {
-            self.error = Some(e.kind());
-            self.message = e.to_string();
-        })
-    }
-}
-
+/// Reads and decompresses the payload into chunks for the checking side.
+///
+/// The decoder is given exactly the bytes it asks for next (a block header,
+/// then that block), so each call decodes at most one block: when a block is
+/// damaged, everything decoded before it has been delivered, and the file
+/// being read is the one the damaged block belongs to.
 fn decompress(
     bundle: &SignedBundle,
-    source: io::Take<std::fs::File>,
+    mut source: io::Take<std::fs::File>,
     tx: SyncSender<Msg>,
     free: Receiver<Vec<u8>>,
 ) {
-    let tracked = Tracked {
-        inner: source,
-        error: None,
-        message: String::new(),
-    };
-    let reader = io::BufReader::with_capacity(CHUNK, tracked);
-    let mut z = match zstd::stream::read::Decoder::with_buffer(reader) {
+    let mut z = match Decoder::new().and_then(|mut z| {
+        z.set_parameter(DParameter::WindowLogMax(MAX_WINDOW_LOG))?;
+        Ok(z)
+    }) {
         Ok(z) => z,
         Err(e) => {
             let _ = tx.send(Msg::Failed(Error::io(bundle.path(), e)));
             return;
         }
     };
-    if let Err(e) = z.window_log_max(MAX_WINDOW_LOG) {
-        let _ = tx.send(Msg::Failed(Error::io(bundle.path(), e)));
-        return;
-    }
+    let mut input = vec![0u8; CHUNK];
+    let (mut start, mut end, mut eof) = (0, 0, false);
+    // How many bytes the decoder wants next; 0 between frames.
+    let mut wanted = 0usize;
     let mut allocated = 0;
     loop {
         let mut buf = match free.try_recv() {
@@ -134,34 +121,52 @@ fn decompress(
         let mut filled = 0;
         let mut outcome = None;
         while filled < CHUNK {
-            match z.read(&mut buf[filled..]) {
-                Ok(0) => {
-                    outcome = Some(Msg::End);
+            if start == end && !eof {
+                match source.read(&mut input) {
+                    Ok(0) => eof = true,
+                    Ok(n) => (start, end) = (0, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        outcome = Some(Msg::Failed(Error::io(bundle.path(), e)));
+                        break;
+                    }
+                }
+                continue;
+            }
+            if start == end && wanted == 0 {
+                // Every frame read is complete and flushed, and no byte follows.
+                outcome = Some(Msg::End);
+                break;
+            }
+            let take = wanted.max(1).min(end - start);
+            let mut inb = InBuffer::around(&input[start..start + take]);
+            let mut outb = OutBuffer::around(&mut buf[filled..]);
+            match z.run(&mut inb, &mut outb) {
+                Ok(next) => {
+                    let (read, written) = (inb.pos(), outb.pos());
+                    start += read;
+                    filled += written;
+                    wanted = next;
+                    if read == 0 && written == 0 {
+                        outcome = Some(Msg::Damaged(
+                            "the compressed data is damaged (it ends in the middle of a frame)"
+                                .into(),
+                        ));
+                        break;
+                    }
+                }
+                // zstd's text for a window above window_log_max: not damage, a refusal.
+                Err(e) if e.to_string().contains("too much memory") => {
+                    outcome = Some(Msg::Failed(bundle.fail(Failure::Payload(format!(
+                        "the compressed data needs a window larger than \
+                         2^{MAX_WINDOW_LOG} bytes ({e})"
+                    )))));
                     break;
                 }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let tracked = z.get_ref().get_ref();
-                    let err = match tracked.error {
-                        Some(kind) => {
-                            Error::io(bundle.path(), io::Error::new(kind, tracked.message.clone()))
-                        }
-                        // zstd's text for a window above window_log_max: not damage, a refusal.
-                        None if e.to_string().contains("too much memory") => {
-                            bundle.fail(Failure::Payload(format!(
-                                "the compressed data needs a window larger than \
-                                 2^{MAX_WINDOW_LOG} bytes ({e})"
-                            )))
-                        }
-                        None => {
-                            outcome = Some(Msg::Damaged(format!(
-                                "the compressed data is damaged ({e})"
-                            )));
-                            break;
-                        }
-                    };
-                    outcome = Some(Msg::Failed(err));
+                    outcome = Some(Msg::Damaged(format!(
+                        "the compressed data is damaged ({e})"
+                    )));
                     break;
                 }
             }

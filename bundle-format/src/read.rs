@@ -74,7 +74,7 @@ impl Head {
     /// Reads the trailer, then the manifest and signature it locates.
     fn read(path: &Path) -> Result<Head, Error> {
         let io = |e| Error::io(path, e);
-        let mut file = File::open(path).map_err(io)?;
+        let mut file = crate::regular::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         let tail_len = len.min(TRAILER_LEN);
         let mut tail = vec![0u8; tail_len as usize];

@@ -5,7 +5,7 @@
 //! section "Split parts".
 
 use crate::keys::{Fingerprint, PublicKey, SigningKey};
-use crate::{SignedBundle, atomic};
+use crate::{SignedBundle, atomic, regular};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -254,7 +254,7 @@ pub fn split(
             message: "the bundle's file name must be plain UTF-8 to be split".into(),
         })?
         .to_string();
-    let mut input = File::open(bundle).map_err(|e| io_error(bundle, e))?;
+    let mut input = regular::open(bundle).map_err(|e| io_error(bundle, e))?;
     let size = input.metadata().map_err(|e| io_error(bundle, e))?.len();
     let count = size.div_ceil(part_size.bytes()).max(1);
     if count > MAX_PARTS {
@@ -331,19 +331,16 @@ impl SignedIndex {
             path: path.to_path_buf(),
             message,
         };
-        let file = File::open(path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => SplitError::MissingIndex {
-                path: path.to_path_buf(),
-            },
-            _ => io_error(path, e),
-        })?;
-        let mut text = Vec::new();
-        file.take(MAX_INDEX_LEN + 1)
-            .read_to_end(&mut text)
-            .map_err(|e| io_error(path, e))?;
-        if text.len() as u64 > MAX_INDEX_LEN {
-            return Err(bad(format!("longer than {MAX_INDEX_LEN} bytes")));
-        }
+        let text =
+            regular::read_bounded(path, MAX_INDEX_LEN, "a parts index").map_err(|e| {
+                match e.kind() {
+                    io::ErrorKind::NotFound => SplitError::MissingIndex {
+                        path: path.to_path_buf(),
+                    },
+                    io::ErrorKind::InvalidData => bad(e.to_string()),
+                    _ => io_error(path, e),
+                }
+            })?;
         let text = String::from_utf8(text).map_err(|_| bad("not UTF-8 text".into()))?;
         let mut lines = text.split('\n');
         let (Some(body), Some(sig_line), Some(""), None) =
@@ -449,7 +446,7 @@ impl SignedIndex {
                     actual: actual_size,
                 });
             }
-            let mut file = File::open(&path).map_err(|e| io_error(&path, e))?;
+            let mut file = regular::open(&path).map_err(|e| io_error(&path, e))?;
             let actual =
                 sha256_of(&mut file, entry.size, on_bytes).map_err(|e| io_error(&path, e))?;
             if actual != entry.sha256 {
@@ -474,7 +471,14 @@ impl SignedIndex {
     /// Concatenates the parts into `out` atomically, checking the whole's sha256 before the rename.
     ///
     /// Refuses to replace an existing `out`. Call [`SignedIndex::check_parts`] first to name a bad part.
-    pub fn join(&self, out: &Path, on_bytes: &mut dyn FnMut(u64)) -> Result<(), SplitError> {
+    /// `on_temp` is told the temporary file once it exists (`out` did not exist
+    /// then): a caller that must stop without unwinding removes both.
+    pub fn join(
+        &self,
+        out: &Path,
+        on_temp: &mut dyn FnMut(&Path),
+        on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<(), SplitError> {
         if out.exists() {
             return Err(SplitError::Refused {
                 path: out.to_path_buf(),
@@ -483,10 +487,10 @@ impl SignedIndex {
         }
         let mut whole = Sha256::new();
         let mut buffer = vec![0u8; BUFFER_LEN];
-        let temp = write_temp(out, BUNDLE_MODE, |dest| {
+        let temp = write_temp(out, BUNDLE_MODE, on_temp, |dest| {
             for (i, entry) in self.index.parts.iter().enumerate() {
                 let path = self.part_path(i);
-                let file = File::open(&path).map_err(|e| io_error(&path, e))?;
+                let file = regular::open(&path).map_err(|e| io_error(&path, e))?;
                 let mut limited = file.take(entry.size);
                 loop {
                     let n = limited.read(&mut buffer).map_err(|e| io_error(&path, e))?;
@@ -537,13 +541,15 @@ const PART_MODE: u32 = 0o644;
 const BUNDLE_MODE: u32 = 0o755;
 
 /// Writes a temporary file next to `path` with `fill` (Unix `mode`) and
-/// returns it unrenamed.
+/// returns it unrenamed; `on_temp` is told its path before it is filled.
 fn write_temp(
     path: &Path,
     mode: u32,
+    on_temp: &mut dyn FnMut(&Path),
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<tempfile::NamedTempFile, SplitError> {
     let mut temp = atomic::temp_beside(path, mode).map_err(|e| io_error(path, e))?;
+    on_temp(temp.path());
     fill(temp.as_file_mut())?;
     Ok(temp)
 }
@@ -553,7 +559,7 @@ fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<(), SplitError> {
-    let temp = write_temp(path, PART_MODE, fill)?;
+    let temp = write_temp(path, PART_MODE, &mut |_| {}, fill)?;
     atomic::persist(temp, path, true).map_err(|e| io_error(path, e))
 }
 
@@ -642,7 +648,7 @@ mod tests {
         );
         signed.check_parts(&mut |_| {}).unwrap();
         let out = dir.path().join("joined.exe");
-        signed.join(&out, &mut |_| {}).unwrap();
+        signed.join(&out, &mut |_| {}, &mut |_| {}).unwrap();
         assert_eq!(fs::read(&out).unwrap(), fs::read(&bundle).unwrap());
         #[cfg(unix)]
         {
@@ -652,7 +658,10 @@ mod tests {
             assert_eq!(mode(&dir.path().join("B.exe.002")), 0o644);
             assert_eq!(mode(&index_path(&bundle)), 0o644);
         }
-        let again = signed.join(&out, &mut |_| {}).unwrap_err().to_string();
+        let again = signed
+            .join(&out, &mut |_| {}, &mut |_| {})
+            .unwrap_err()
+            .to_string();
         assert!(again.contains("already exists"), "{again}");
     }
 

@@ -306,3 +306,34 @@ fn a_key_twice_in_one_object_is_refused_even_when_signed() {
         );
     }
 }
+
+#[test]
+fn damage_near_the_end_of_the_payload_is_not_blamed_on_an_earlier_file() {
+    // Several compressed blocks decode in one go; bytes decoded before the
+    // damaged block must still reach the check, so the right file is named.
+    let dir = tempfile::tempdir().unwrap();
+    let notes = |seed: u32| -> Vec<u8> {
+        (0..40_000u32)
+            .flat_map(|i| format!("note {} of part {seed}\n", i % 977).into_bytes())
+            .take(300_000)
+            .collect()
+    };
+    let (a, b) = (notes(1), notes(2));
+    let files: Vec<(&str, &[u8])> = vec![("first.txt", &a), ("last.txt", &b)];
+    let path = dir.path().join("b.exe");
+    let w = write(&path, RUNNER, &files, &key(), &WriteOptions::default());
+    let good = fs::read(&path).unwrap();
+    let p = w.layout.payload;
+    for back in [1, 2, 5, 40] {
+        let at = (p.offset + p.len - back) as usize;
+        let mut bad = good.clone();
+        bad[at] ^= 0x55;
+        fs::write(&path, &bad).unwrap();
+        let err = verify(&path, &[key().public()]).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::File { name, .. }) if name == "last.txt")
+                || matches!(err.failure(), Some(Failure::Payload(_))),
+            "byte {back} from the end: {err}"
+        );
+    }
+}

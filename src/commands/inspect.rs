@@ -1,10 +1,11 @@
 //! `airlock inspect`: shows what a bundle says about itself, without a key and
 //! therefore marked UNVERIFIED everywhere.
 
-use super::output::{human_bytes, print_json, word};
+use super::output::{human_bytes, print, print_json, word};
 use crate::error::{Error, Exit, Result};
 use crate::listing::CheckKind;
 use crate::package::{self, Package, Step};
+use crate::text::escaped as e;
 use bundle_format::Manifest;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         print_json(&value)?;
     } else {
-        print!("{}", render(&manifest, package.as_ref()));
+        print(&render(&manifest, package.as_ref()))?;
     }
     Ok(Exit::Done)
 }
@@ -66,7 +67,7 @@ pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Err
     );
     let _ = writeln!(out, "bundle id     {}", m.bundle_id);
     let _ = writeln!(out, "created       {}", created(m.created));
-    let _ = writeln!(out, "built by      {}", m.builder);
+    let _ = writeln!(out, "built by      {}", e(&m.builder));
     let _ = writeln!(
         out,
         "signing key   {} (claimed, not checked)",
@@ -77,8 +78,9 @@ pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Err
         Err(problem) => {
             let _ = writeln!(
                 out,
-                "content       {} (cannot be read: {problem})",
-                m.content_type
+                "content       {} (cannot be read: {})",
+                m.content_type,
+                e(&problem.to_string())
             );
         }
     }
@@ -92,7 +94,7 @@ pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Err
         let _ = writeln!(
             out,
             "  {:<40} {:<8} {:>10}  {}",
-            f.name,
+            e(&f.name),
             f.kind,
             human_bytes(f.size),
             f.sha256
@@ -102,12 +104,16 @@ pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Err
 }
 
 fn render_package(out: &mut String, p: &Package) {
-    let _ = writeln!(out, "vendor        {}", p.vendor);
+    let _ = writeln!(out, "vendor        {}", e(&p.vendor));
     for l in &p.listings {
         let _ = writeln!(
             out,
             "listing       {} / {}, serial {}, published {} [{}]",
-            l.vendor, l.name, l.serial, l.published, l.file
+            e(&l.vendor),
+            e(&l.name),
+            l.serial,
+            e(&l.published),
+            e(&l.file)
         );
     }
     let _ = writeln!(
@@ -116,7 +122,7 @@ fn render_package(out: &mut String, p: &Package) {
         p.contact
             .as_deref()
             .filter(|c| !c.is_empty())
-            .unwrap_or("(none)")
+            .map_or("(none)".into(), e)
     );
     let _ = writeln!(
         out,
@@ -125,7 +131,8 @@ fn render_package(out: &mut String, p: &Package) {
             || "none: a full bundle".to_string(),
             |b| format!(
                 "sha256 {} of machine {} (incremental: for that machine only)",
-                b.digest, b.machine_id
+                b.digest,
+                e(&b.machine_id)
             )
         )
     );
@@ -133,12 +140,12 @@ fn render_package(out: &mut String, p: &Package) {
         let _ = writeln!(
             out,
             "installer     {} {} [{}]{}",
-            i.name,
+            e(&i.name),
             i.version,
-            i.file,
+            e(&i.file),
             i.args
                 .as_deref()
-                .map(|a| format!(" args {a}"))
+                .map(|a| format!(" args {}", e(a)))
                 .unwrap_or_default()
         );
     }
@@ -146,7 +153,10 @@ fn render_package(out: &mut String, p: &Package) {
         let _ = writeln!(
             out,
             "suite         {} {} ({}), {}",
-            s.product, s.version, s.name, s.reason
+            s.product,
+            s.version,
+            e(&s.name),
+            e(&s.reason)
         );
     }
     let _ = writeln!(out, "\nplan ({} steps, in install order)", p.steps.len());
@@ -159,28 +169,43 @@ fn render_package(out: &mut String, p: &Package) {
             let expires = l
                 .expires
                 .as_deref()
-                .map_or("perpetual".to_string(), |e| format!("expires {e}"));
-            let _ = writeln!(out, "  {:<20} {} {expires} [{}]", l.product, l.id, l.file);
+                .map_or("perpetual".to_string(), |x| format!("expires {}", e(x)));
+            let _ = writeln!(
+                out,
+                "  {:<20} {} {expires} [{}]",
+                l.product,
+                e(&l.id),
+                e(&l.file)
+            );
         }
     }
     if !p.eulas.is_empty() {
         let _ = writeln!(out, "\nEULAs accepted by the builder");
-        for e in &p.eulas {
-            let _ = writeln!(out, "  {:<12} {} (sha256 {})", e.id, e.title, e.sha256);
+        for eula in &p.eulas {
+            let _ = writeln!(
+                out,
+                "  {:<12} {} (sha256 {})",
+                e(&eula.id),
+                e(&eula.title),
+                eula.sha256
+            );
         }
     }
     if !p.critical_updates.is_empty() {
         let _ = writeln!(out, "\ncritical updates the listings declare");
         for c in &p.critical_updates {
             let by = match (&c.resolved_by_hotfix, &c.resolved_by_release) {
-                (Some(h), _) => format!("hot fix {h}"),
+                (Some(h), _) => format!("hot fix {}", e(h)),
                 (_, Some(v)) => format!("release {v}"),
                 _ => String::new(),
             };
             let _ = writeln!(
                 out,
                 "  {} {} affects {}, resolved by {by}: {}",
-                c.id, c.product, c.affects, c.message
+                e(&c.id),
+                c.product,
+                c.affects,
+                e(&c.message)
             );
         }
     }
@@ -190,7 +215,7 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
     let label = s
         .label
         .as_deref()
-        .map(|l| format!(" ({l})"))
+        .map(|l| format!(" ({})", e(l)))
         .unwrap_or_default();
     let from = s
         .from_version
@@ -204,8 +229,8 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
         s.product,
         s.version,
         word(&s.method),
-        s.file,
-        s.reason
+        e(&s.file),
+        e(&s.reason)
     );
     let mut facts = vec![
         format!("arch {}", word(&s.arch)),
@@ -215,7 +240,7 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
         facts.push(format!("ProductCode {code}"));
     }
     if let Some(h) = &s.hotfix {
-        facts.push(format!("hot fix {h}"));
+        facts.push(format!("hot fix {}", e(h)));
     }
     if s.retain_on_cascade {
         facts.push("kept when what it depends on is uninstalled".into());
@@ -240,12 +265,12 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
         let default = p
             .default
             .as_deref()
-            .map(|d| format!(", default {d:?}"))
+            .map(|d| format!(", default \"{}\"", e(d)))
             .unwrap_or_default();
         let description = p
             .description
             .as_deref()
-            .map(|d| format!(": {d}"))
+            .map(|d| format!(": {}", e(d)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -259,7 +284,7 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
             Ok(kind) => check_text(&kind),
             Err(problem) => problem,
         };
-        let _ = writeln!(out, "         check {} ({})", detail, word(&c.severity));
+        let _ = writeln!(out, "         check {} ({})", e(&detail), word(&c.severity));
     }
 }
 

@@ -10,9 +10,13 @@ use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
 use crate::install::backend::Backend;
 use crate::install::{self, Plan, Target, Todo, checks};
+use crate::interrupt;
 use crate::package::Package;
-use crate::shown::escape;
+use crate::text::escaped;
 use bundle_format::manifest::check_name;
+use bundle_format::{
+    Destination, DestinationLock, Manifest, SignedBundle, Staging, Stale, sweep_stale,
+};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -153,24 +157,53 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
     }
 }
 
-fn extract(signed: bundle_format::SignedBundle, destination: &Path, key: &str) -> Result<()> {
+/// Extracts `signed` into `destination`, one extraction per destination at a
+/// time (waiting for another one, named), after removing what interrupted runs
+/// left there; an interrupting signal removes the staging folder.
+fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manifest> {
+    let dest = Destination::resolve(destination)?;
+    let lock = DestinationLock::acquire(&dest, &mut |holder| {
+        eprintln!(
+            "waiting: {holder} is extracting into {}; this extraction starts when it ends",
+            destination.display()
+        );
+    })?;
+    let _lock_removed = interrupt::remove_on_interrupt(lock.path());
+    for stale in sweep_stale(&dest)? {
+        match stale {
+            Stale::Removed(dir) => eprintln!(
+                "removed {}: an extraction into {} was stopped (killed or crashed) before it finished",
+                dir.display(),
+                destination.display()
+            ),
+            Stale::Kept(dir) => eprintln!(
+                "kept {}: an extraction into {} was stopped while replacing files; the files it \
+                 replaced are in its ..replaced folder: move back what you need, then remove it",
+                dir.display(),
+                destination.display()
+            ),
+        }
+    }
+    let staging = Staging::create(&dest)?;
+    let _staging_removed = interrupt::remove_on_interrupt(staging.path());
     let bar = progress::files(signed.manifest(), "verifying and extracting");
-    let manifest = signed.extract(destination, &mut |n| bar.set_position(n))?;
+    let staged = signed.stage(&dest, staging, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
+    let manifest = interrupt::uninterrupted(|| staged.commit())?;
     eprintln!(
         "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
         manifest.files.len(),
-        destination.display()
+        escaped(&destination.display().to_string())
     );
-    Ok(())
+    Ok(manifest)
 }
 
 /// The readiness checks and the plan, on stderr.
-fn show(plan: &Plan, package: &Package, manifest: &bundle_format::Manifest) {
+fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
     eprintln!(
         "bundle {} from {} (made {})",
-        escape(&manifest.bundle_id),
-        escape(&package.vendor),
+        escaped(&manifest.bundle_id),
+        escaped(&package.vendor),
         crate::history::rfc3339(manifest.created)
     );
     eprintln!("readiness checks:");
@@ -181,14 +214,14 @@ fn show(plan: &Plan, package: &Package, manifest: &bundle_format::Manifest) {
     if plan.installer_first
         && let Some(i) = &package.installer
     {
-        eprintln!("  0. installer {} {}", escape(&i.name), i.version);
+        eprintln!("  0. installer {} {}", escaped(&i.name), i.version);
     }
     for (n, ((step, todo), props)) in plan.steps.iter().zip(&plan.properties).enumerate() {
         let shown: Vec<String> = props
             .iter()
             .map(|p| {
                 let value = if p.secret { "******" } else { &p.value };
-                format!("{}={}", p.name, escape(value))
+                format!("{}={}", p.name, escaped(value))
             })
             .collect();
         let state = match todo {
@@ -201,8 +234,8 @@ fn show(plan: &Plan, package: &Package, manifest: &bundle_format::Manifest) {
             crate::commands::output::word(&step.action),
             step.product,
             step.version,
-            escape(&step.name),
-            escape(&step.file),
+            escaped(&step.name),
+            escaped(&step.file),
             if shown.is_empty() {
                 String::new()
             } else {

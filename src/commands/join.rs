@@ -5,6 +5,8 @@ use crate::commands::progress;
 use crate::commands::trust::{BundleArgs, TrustArgs};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
+use crate::interrupt;
+use crate::text::escaped;
 use bundle_format::split::{SignedIndex, index_path_for_part};
 use std::path::PathBuf;
 
@@ -47,23 +49,33 @@ pub fn run(args: Args) -> Result<Exit> {
     eprintln!(
         "all {} parts of {} check out against the index",
         index.parts.len(),
-        index.bundle
+        escaped(&index.bundle)
     );
 
     let out = args
         .out
         .unwrap_or_else(|| signed.path.with_file_name(&index.bundle));
     let bar = progress::bytes(index.size, "joining");
-    signed.join(&out, &mut |n| bar.inc(n))?;
+    // Until the joined bundle is verified, an interrupting signal removes it
+    // (it did not exist before: join never replaces a file).
+    let mut unfinished = Vec::new();
+    signed.join(
+        &out,
+        &mut |temp| {
+            unfinished.push(interrupt::remove_on_interrupt(temp));
+            unfinished.push(interrupt::remove_on_interrupt(&out));
+        },
+        &mut |n| bar.inc(n),
+    )?;
     bar.finish_and_clear();
 
     if keys.is_empty() {
         eprintln!(
             "joined {} ({} bytes, sha256 {} as the index says); signature NOT verified: \
              no trusted key (pass --trust PUB, or run `airlock verify` on it)",
-            out.display(),
+            escaped(&out.display().to_string()),
             index.size,
-            index.sha256
+            escaped(&index.sha256)
         );
     } else {
         // The index is trusted; now the bundle itself, as `airlock verify` would.
@@ -77,7 +89,7 @@ pub fn run(args: Args) -> Result<Exit> {
             } else {
                 Err(Error::Verification(format!(
                     "{}: the joined bundle has id {}, its index says {}",
-                    out.display(),
+                    escaped(&out.display().to_string()),
                     manifest.bundle_id,
                     index.bundle_id
                 )))
@@ -86,7 +98,7 @@ pub fn run(args: Args) -> Result<Exit> {
         match checked {
             Ok(key) => eprintln!(
                 "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash checked",
-                out.display(),
+                escaped(&out.display().to_string()),
                 index.size
             ),
             Err(e) => {
@@ -96,5 +108,6 @@ pub fn run(args: Args) -> Result<Exit> {
             }
         }
     }
+    drop(unfinished);
     Ok(Exit::Done)
 }

@@ -22,6 +22,6 @@ pub fn run(args: Args) -> Result<Exit> {
         secret.display(),
         public.display()
     );
-    println!("{}", key.public().fingerprint());
+    super::output::print(&format!("{}\n", key.public().fingerprint()))?;
     Ok(Exit::Done)
 }

@@ -4,7 +4,7 @@
 use crate::commands::root::RootArgs;
 use crate::error::{Error, Exit, Result};
 use crate::install::apply_license;
-use crate::shown::escape;
+use crate::text::escaped;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]
@@ -48,8 +48,8 @@ pub fn run(command: Command) -> Result<Exit> {
         };
         eprintln!(
             "applied license {} for {}{until}{installed}",
-            escape(&license.id),
-            escape(&license.product)
+            escaped(&license.id),
+            escaped(&license.product)
         );
     }
     Ok(Exit::Done)

@@ -1,11 +1,14 @@
 //! One module per subcommand: its arguments and the glue that runs it.
 
+pub mod build;
+pub mod cache;
 pub mod history;
 pub mod inspect;
 pub mod install;
 pub mod join;
 pub mod keygen;
 pub mod license;
+pub mod network;
 pub mod output;
 pub mod plan;
 pub mod products;

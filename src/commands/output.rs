@@ -1,14 +1,29 @@
-//! What every command prints the same way: JSON documents on stdout and byte sizes.
+//! What every command prints the same way: stdout itself (one path for every
+//! write, so a closed pipe or a full disk is an answer, not a panic), JSON
+//! documents and byte sizes.
 
 use crate::error::{Error, Result};
-pub use crate::shown::human_bytes;
+use std::io::{self, Write};
+
+/// Writes `text` to stdout and flushes it. A reader that went away (a closed
+/// pipe, as with `| head`) is `Error::StdoutClosed`, which ends the program
+/// quietly; any other failure is an error that says stdout could not be written.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+            _ => Error::Other(format!("cannot write to standard output: {e}")),
+        })
+}
 
 /// Prints `value` as one pretty JSON document on stdout (the contract's `--json`).
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
+    let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Other(format!("cannot write the JSON output: {e}")))?;
-    println!("{text}");
-    Ok(())
+    text.push('\n');
+    print(&text)
 }
 
 /// The word a unit enum serializes as (`install`, `x64`, `block`).
@@ -17,6 +32,21 @@ pub fn word(value: &impl serde::Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Bytes in binary units, one decimal: `1000 B`, `4.0 KiB`, `1.5 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} B"),
+        _ => format!("{value:.1} {}", UNITS[unit]),
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
-use super::output::{human_bytes, print_json, word};
+use super::output::{human_bytes, print, print_json};
 use crate::error::{Error, Exit, Result};
-use crate::listing;
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use crate::redact::redact;
+use crate::text::escaped;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -17,14 +18,10 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip; repeat to add third-party listings
-    #[arg(long = "listing", value_name = "SRC", required = true)]
-    pub listings: Vec<String>,
+    #[command(flatten)]
+    pub source: super::network::ListingArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Vendor's public key: refuse a listing whose signature is missing or wrong
-    #[arg(long, value_name = "PUB")]
-    pub vendor_key: Option<PathBuf>,
     /// Print the plan as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
@@ -67,12 +64,12 @@ pub fn run(args: Args) -> Result<Exit> {
                 .into(),
         ));
     }
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args.source.load()?;
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {
         print_json(&plan)?;
     } else {
-        print!("{}", render(&plan));
+        print(&render(&plan))?;
     }
     Ok(Exit::Done)
 }
@@ -98,7 +95,6 @@ fn brought_by(reason: &Reason) -> Option<&str> {
 }
 
 fn item_row(item: &PlanItem) -> Row {
-    let action = word(&item.action);
     let label = item
         .label
         .as_ref()
@@ -109,14 +105,29 @@ fn item_row(item: &PlanItem) -> Row {
         .map(|v| format!(" from {v}"))
         .unwrap_or_default();
     Row {
-        text: format!("{action} {} {}{label}{from}", item.product, item.version),
+        text: format!(
+            "{} {} {}{label}{from}",
+            item.action, item.product, item.version
+        ),
         size: human_bytes(item.payload.size),
         reason: item.reason.to_string(),
     }
 }
 
+/// How deep the tree nests before a branch goes on as a tree of its own
+/// further down: each level indents every line below it, so nesting without
+/// a bound made the text of a long `requires` chain quadratic in its length.
+const MAX_DEPTH: usize = 12;
+
+/// Sizes and reasons line up after the longest line, or after this many
+/// characters when a line is longer (it then pushes only its own columns).
+const MAX_ALIGN: usize = 100;
+
 /// The plan as a tree: each product under the one that brought it in, its
-/// upgrade steps and hot fixes under it; then the total and the EULAs.
+/// upgrade steps and hot fixes under it; then the total and the EULAs. Each
+/// product is shown once; a branch deeper than `MAX_DEPTH` is named where it
+/// would start and shown as its own tree after the one it belongs to, its
+/// reason naming the product it hangs from.
 pub fn render(plan: &Plan) -> String {
     let mut nodes: Vec<Node> = plan
         .suites
@@ -132,17 +143,16 @@ pub fn render(plan: &Plan) -> String {
         })
         .collect();
     let mut products: Vec<&str> = Vec::new();
+    let mut items_of: HashMap<&str, Vec<&PlanItem>> = HashMap::new();
     for item in &plan.items {
-        if !products.contains(&item.product.as_str()) {
+        let items = items_of.entry(&item.product).or_default();
+        if items.is_empty() {
             products.push(&item.product);
         }
+        items.push(item);
     }
     for product in &products {
-        let items: Vec<&PlanItem> = plan
-            .items
-            .iter()
-            .filter(|i| i.product == *product)
-            .collect();
+        let items = &items_of[product];
         let main = items
             .iter()
             .find(|i| i.reason != Reason::UpgradeStep)
@@ -164,34 +174,44 @@ pub fn render(plan: &Plan) -> String {
             rows,
         });
     }
-    let mut children: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        index.entry(node.id).or_insert(i);
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut roots = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        match node.parent.filter(|p| nodes.iter().any(|n| n.id == *p)) {
-            Some(parent) => children.entry(parent).or_default().push(i),
+        match node.parent.and_then(|p| index.get(p)) {
+            Some(&parent) => children[parent].push(i),
             None => roots.push(i),
         }
     }
-    let mut lines: Vec<(String, &Row)> = Vec::new();
-    let mut shown = vec![false; nodes.len()];
-    for root in roots.into_iter().chain(0..nodes.len()) {
-        if !shown[root] {
-            tree_lines(&nodes, &children, root, "", "", &mut shown, &mut lines);
-        }
-    }
+    let lines = tree_lines(&nodes, &children, roots.into_iter().chain(0..nodes.len()));
     let width = lines
         .iter()
         .map(|(t, _)| t.chars().count())
         .max()
+        .unwrap_or(0)
+        .min(MAX_ALIGN);
+    let size_width = lines
+        .iter()
+        .filter_map(|(_, r)| r.map(|r| r.size.len()))
+        .max()
         .unwrap_or(0);
-    let size_width = lines.iter().map(|(_, r)| r.size.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (text, row) in &lines {
-        let pad = width - text.chars().count();
-        out += &format!(
-            "{text}{:pad$}  {:>size_width$}  {}\n",
-            "", row.size, row.reason
-        );
+        out += text;
+        if let Some(row) = row {
+            let pad = width.saturating_sub(text.chars().count());
+            let _ = write!(
+                out,
+                "{:pad$}  {:>size_width$}  {}",
+                "",
+                row.size,
+                escaped(&row.reason)
+            );
+        }
+        out.push('\n');
     }
     let files = plan.items.len();
     out += &format!(
@@ -200,62 +220,96 @@ pub fn render(plan: &Plan) -> String {
         if files == 1 { "" } else { "s" }
     );
     if !products.is_empty() {
-        out += &format!("Install order: {}\n", products.join(", "));
+        out += &format!("Install order: {}\n", escaped(&products.join(", ")));
     }
     if !plan.eulas.is_empty() {
         out += "EULAs to accept before building:\n";
         for eula in &plan.eulas {
-            out += &format!("  {}: {} <{}>\n", eula.id, eula.title, eula.payload.url);
+            let url = redact(eula.payload.url.as_str());
+            out += &format!(
+                "  {}: {} <{}>\n",
+                escaped(&eula.id),
+                escaped(&eula.title),
+                escaped(&url)
+            );
         }
     }
     out
 }
 
+/// A node still to draw: its first line's prefix, the prefix of the lines
+/// under it, and how deep it is.
+struct Frame {
+    node: usize,
+    first: String,
+    rest: String,
+    depth: usize,
+}
+
+/// The tree's lines, each with its row (none for a branch continued below).
+/// Walks with a stack of its own: a deep chain must not overflow the thread's.
 fn tree_lines<'a>(
     nodes: &'a [Node],
-    children: &BTreeMap<&str, Vec<usize>>,
-    at: usize,
-    first_prefix: &str,
-    rest_prefix: &str,
-    shown: &mut [bool],
-    lines: &mut Vec<(String, &'a Row)>,
-) {
-    shown[at] = true;
-    let node = &nodes[at];
-    let kids: Vec<usize> = children
-        .get(node.id)
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|k| !shown[*k])
-        .collect();
-    for (i, row) in node.rows.iter().enumerate() {
-        let prefix = match (i, kids.is_empty()) {
-            (0, _) => first_prefix.to_string(),
-            (_, true) => format!("{rest_prefix}   "),
-            (_, false) => format!("{rest_prefix}│  "),
-        };
-        lines.push((format!("{prefix}{}", row.text), row));
-    }
-    for (i, kid) in kids.iter().enumerate() {
-        let last = i + 1 == kids.len();
-        let (branch, continued) = if last {
-            ("└─ ", "   ")
-        } else {
-            ("├─ ", "│  ")
-        };
-        if !shown[*kid] {
-            tree_lines(
-                nodes,
-                children,
-                *kid,
-                &format!("{rest_prefix}{branch}"),
-                &format!("{rest_prefix}{continued}"),
-                shown,
-                lines,
-            );
+    children: &[Vec<usize>],
+    roots: impl Iterator<Item = usize>,
+) -> Vec<(String, Option<&'a Row>)> {
+    let mut lines = Vec::new();
+    let mut shown = vec![false; nodes.len()];
+    for root in roots {
+        let mut trees = VecDeque::from([root]);
+        while let Some(top) = trees.pop_front() {
+            let mut stack = vec![Frame {
+                node: top,
+                first: String::new(),
+                rest: String::new(),
+                depth: 0,
+            }];
+            while let Some(Frame {
+                node: at,
+                first,
+                rest,
+                depth,
+            }) = stack.pop()
+            {
+                if shown[at] {
+                    continue;
+                }
+                let node = &nodes[at];
+                if depth > MAX_DEPTH {
+                    lines.push((format!("{first}{} (continued below)", node.id), None));
+                    trees.push_back(at);
+                    continue;
+                }
+                shown[at] = true;
+                let kids: Vec<usize> = children[at]
+                    .iter()
+                    .copied()
+                    .filter(|k| !shown[*k])
+                    .collect();
+                for (i, row) in node.rows.iter().enumerate() {
+                    let prefix = match (i, kids.is_empty()) {
+                        (0, _) => first.clone(),
+                        (_, true) => format!("{rest}   "),
+                        (_, false) => format!("{rest}│  "),
+                    };
+                    lines.push((format!("{prefix}{}", escaped(&row.text)), Some(row)));
+                }
+                for (i, &kid) in kids.iter().enumerate().rev() {
+                    let (branch, continued) = match i + 1 == kids.len() {
+                        true => ("└─ ", "   "),
+                        false => ("├─ ", "│  "),
+                    };
+                    stack.push(Frame {
+                        node: kid,
+                        first: format!("{rest}{branch}"),
+                        rest: format!("{rest}{continued}"),
+                        depth: depth + 1,
+                    });
+                }
+            }
         }
     }
+    lines
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
     Resolution,
 };
+use crate::redact::redact;
+use crate::text::escaped;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::borrow::Cow;
 use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, clap::Args)]
@@ -16,30 +18,26 @@ use time::format_description::well_known::Rfc3339;
   airlock products --listing itms.pl.xml.zip --all-versions --hotfixes
   airlock products --listing itms.pl.xml --listing partner.pl.xml --vendor-key vendor.pub --json")]
 pub struct Args {
-    /// A product listing: path or http(s) URL of NAME.pl.xml or NAME.pl.xml.zip (repeatable)
-    #[arg(long = "listing", value_name = "SRC", required = true)]
-    pub listings: Vec<String>,
+    #[command(flatten)]
+    pub source: super::network::ListingArgs,
     /// Show every release of each product, not only the latest
     #[arg(long)]
     pub all_versions: bool,
     /// Also list hot fixes
     #[arg(long)]
     pub hotfixes: bool,
-    /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
-    #[arg(long, value_name = "PUB")]
-    pub vendor_key: Option<PathBuf>,
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let catalog = listing::load(&args.listings, args.vendor_key.as_deref())?;
+    let catalog = args.source.load()?;
     let shown = Shown::of(&catalog, &args);
     if args.json {
         super::output::print_json(&shown)?;
     } else {
-        print!("{}", shown.table(args.hotfixes));
+        super::output::print(&shown.table(args.hotfixes))?;
     }
     Ok(Exit::Done)
 }
@@ -121,7 +119,7 @@ struct DependencyInfo<'c> {
 struct PayloadInfo<'c> {
     kind: listing::PayloadKind,
     file: &'c str,
-    url: &'c str,
+    url: String,
     size: u64,
     sha256: String,
 }
@@ -156,7 +154,7 @@ fn payload(p: &Payload) -> PayloadInfo<'_> {
     PayloadInfo {
         kind: p.kind,
         file: &p.file,
-        url: p.url.as_str(),
+        url: redact(p.url.as_str()),
         size: p.size,
         sha256: hex::encode(p.sha256),
     }
@@ -246,7 +244,11 @@ impl<'c> Shown<'c> {
         for l in &self.listings {
             out.push_str(&format!(
                 "{} — {} (serial {}, published {}) from {}\n",
-                l.vendor, l.name, l.serial, l.published, l.source
+                escaped(l.vendor),
+                escaped(l.name),
+                l.serial,
+                l.published,
+                escaped(l.source)
             ));
         }
         let sections = [
@@ -378,14 +380,18 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
 }
 
-/// Left-aligned columns, two spaces apart, indented by two.
+/// Left-aligned columns, two spaces apart, indented by two; every cell escaped.
 fn render(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|cell| escaped(cell)).collect())
+        .collect();
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
-    for r in rows {
+    for r in &rows {
         let mut line = String::from(" ");
         for (cell, width) in r.iter().zip(&widths) {
             line.push(' ');

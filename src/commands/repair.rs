@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<Exit> {
             args.id,
             p.version,
             p.file.display(),
-            crate::shown::escape(&p.bundle),
+            crate::text::escaped(&p.bundle),
             p.file
                 .parent()
                 .map(|d| d.display().to_string())

@@ -29,7 +29,7 @@ impl RootArgs {
         if !record.products.contains_key(id) {
             return Err(Error::Other(format!(
                 "{} is not installed here (see airlock status)",
-                crate::shown::escape(id)
+                crate::text::escaped(id)
             )));
         }
         critical_guard(&record, &[], |_| false)?;

@@ -1,13 +1,14 @@
 //! `airlock status`: what this machine has installed, with versions, hot
 //! fixes, license states, pending critical updates and an unfinished install.
 
-use crate::commands::output::print_json;
+use crate::commands::output::{print, print_json};
 use crate::commands::root::RootArgs;
 use crate::error::{Exit, Result};
 use crate::history::License;
-use crate::shown::escape;
 use crate::state::now;
+use crate::text::escaped;
 use serde::Serialize;
+use std::fmt::Write as _;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -98,8 +99,9 @@ pub fn run(args: Args) -> Result<Exit> {
         print_json(&status)?;
         return Ok(Exit::Done);
     }
+    let mut text = String::new();
     if status.products.is_empty() {
-        println!("nothing installed");
+        text.push_str("nothing installed\n");
     }
     for p in &status.products {
         let expires = p
@@ -108,33 +110,37 @@ pub fn run(args: Args) -> Result<Exit> {
             .as_deref()
             .map(|x| format!(" until {x}"))
             .unwrap_or_default();
-        println!(
+        let _ = writeln!(
+            text,
             "{:<28} {:<14} {:<22} {}{}  {}",
             p.id,
             p.version,
             p.hotfix
                 .as_deref()
-                .map(escape)
+                .map(|h| escaped(h).into_owned())
                 .unwrap_or_else(|| "-".into()),
             p.license.state.word(),
             expires,
-            escape(&p.name)
+            escaped(&p.name)
         );
     }
     for c in &status.pending_critical {
-        println!(
+        let _ = writeln!(
+            text,
             "pending critical update {} for {}: {}",
-            escape(&c.id),
+            escaped(&c.id),
             c.product,
-            escape(&c.message)
+            escaped(&c.message)
         );
     }
     if let Some(i) = &status.interrupted {
-        println!(
+        let _ = writeln!(
+            text,
             "install of bundle {} stopped after {} steps: run it again to resume",
-            escape(&i.bundle),
+            escaped(&i.bundle),
             i.steps_done
         );
     }
+    print(&text)?;
     Ok(Exit::Done)
 }

@@ -43,6 +43,6 @@ pub fn run(args: Args) -> Result<Exit> {
             args.out.display()
         ))
     })?;
-    println!("{}", path.display());
+    crate::commands::output::print(&format!("{}\n", path.display()))?;
     Ok(Exit::Done)
 }

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<Exit> {
     eprintln!("will uninstall, in this order:");
     for id in &remove {
         let p = &record.products[id];
-        eprintln!("  {id} {} ({})", p.version, crate::shown::escape(&p.name));
+        eprintln!("  {id} {} ({})", p.version, crate::text::escaped(&p.name));
     }
     confirm("uninstall these products?", args.yes)?;
     let logs = locked.root.logs_dir().join(format!("uninstall-{}", now()));

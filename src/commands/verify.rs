@@ -1,10 +1,10 @@
 //! `airlock verify`: checks a bundle's signature (by a trusted key) and every
 //! hash in one read, extracting nothing.
 
-use super::output::print_json;
+use super::output::{print, print_json};
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
-use crate::error::{Exit, Result};
+use crate::error::{Error, Exit, Result};
 use crate::package::Package;
 use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
@@ -64,29 +64,35 @@ pub fn run(args: Args) -> Result<Exit> {
                 })?;
             } else {
                 let total = manifest.total_size();
-                println!(
+                print(&format!(
                     "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
-                     {} files ({} bytes), every hash checked",
+                     {} files ({} bytes), every hash checked\n",
                     args.target.bundle.display(),
                     manifest.bundle_id,
                     package.vendor,
                     package.steps.len(),
                     manifest.files.len(),
                     total
-                );
+                ))?;
             }
             Ok(Exit::Done)
         }
         Err(error) => {
             if args.json {
-                print_json(&Report {
+                // The verdict is the exit code: a reader gone does not change it.
+                let printed = print_json(&Report {
                     valid: false,
                     key_fingerprint: None,
                     bundle_id: None,
                     serial: None,
                     files: &[],
                     error: Some(error.to_string()),
-                })?;
+                });
+                if let Err(e) = printed
+                    && !matches!(e, Error::StdoutClosed)
+                {
+                    return Err(e);
+                }
             }
             Err(error)
         }

@@ -5,7 +5,7 @@
 
 use super::backend::Property;
 use crate::package::Step;
-use crate::shown::escape;
+use crate::text::escaped;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ impl Answers {
             let toml::Value::Table(props) = props else {
                 return Err(format!(
                     "{shown}: `{}` is not a table: write [{0}] and its properties below it",
-                    escape(&product)
+                    escaped(&product)
                 ));
             };
             let mut named = BTreeMap::new();
@@ -45,8 +45,8 @@ impl Answers {
                 let toml::Value::String(value) = value else {
                     return Err(format!(
                         "{shown}: [{}] {}: the value must be a string in quotes",
-                        escape(&product),
-                        escape(&name)
+                        escaped(&product),
+                        escaped(&name)
                     ));
                 };
                 named.insert(name, value);
@@ -81,7 +81,7 @@ impl Answers {
                         return Err(format!(
                             "[{}] {}{from}: {} takes no such property (it takes: {})",
                             step.product,
-                            escape(name),
+                            escaped(name),
                             step.product,
                             if takes.is_empty() {
                                 "none".into()
@@ -129,7 +129,7 @@ impl Answers {
                         p.name,
                         p.description
                             .as_deref()
-                            .map(|d| format!(" ({})", escape(d)))
+                            .map(|d| format!(" ({})", escaped(d)))
                             .unwrap_or_default()
                     )),
                     None => {}
@@ -156,12 +156,12 @@ fn prompt(step: &Step, p: &crate::package::Property) -> std::io::Result<String> 
     write!(
         err,
         "{} ({}) needs {}{}: ",
-        escape(&step.name),
+        escaped(&step.name),
         step.product,
         p.name,
         p.description
             .as_deref()
-            .map(|d| format!(" ({})", escape(d)))
+            .map(|d| format!(" ({})", escaped(d)))
             .unwrap_or_default()
     )?;
     err.flush()?;

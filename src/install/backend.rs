@@ -182,7 +182,7 @@ impl Backend {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        (command, crate::shown::escape(&shown.join(" ")))
+        (command, crate::text::escaped(&shown.join(" ")).into_owned())
     }
 }
 

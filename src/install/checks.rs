@@ -6,7 +6,7 @@
 
 use crate::listing::{CheckKind, Severity};
 use crate::package::Step;
-use crate::shown::escape;
+use crate::text::escaped;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,8 +133,8 @@ fn space(context: &Context) -> Checked {
     let need = context.extract_bytes;
     let detail = format!(
         "{} free where the files go, {} needed",
-        crate::shown::human_bytes(free),
-        crate::shown::human_bytes(need)
+        crate::commands::output::human_bytes(free),
+        crate::commands::output::human_bytes(need)
     );
     if free >= need {
         checked(what, Outcome::Met, detail)
@@ -202,7 +202,7 @@ fn failing(severity: Severity) -> Outcome {
 }
 
 fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) -> Checked {
-    let at = |what: String| format!("{} ({}): {what}", step.product, escape(&step.name));
+    let at = |what: String| format!("{} ({}): {what}", step.product, escaped(&step.name));
     let result = |ok: bool, what: String, found: String| {
         checked(
             at(what),
@@ -219,23 +219,29 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
     };
     match kind {
         CheckKind::DiskFree { min_bytes } => {
-            let what = format!("{} free disk space", crate::shown::human_bytes(*min_bytes));
+            let what = format!(
+                "{} free disk space",
+                crate::commands::output::human_bytes(*min_bytes)
+            );
             match free_bytes(&std::env::temp_dir()) {
                 Some(free) => result(
                     free >= *min_bytes,
                     what,
-                    format!("{} free", crate::shown::human_bytes(free)),
+                    format!("{} free", crate::commands::output::human_bytes(free)),
                 ),
                 None => not_here(what, "no free-space query on this system"),
             }
         }
         CheckKind::Memory { min_bytes } => {
-            let what = format!("{} memory", crate::shown::human_bytes(*min_bytes));
+            let what = format!(
+                "{} memory",
+                crate::commands::output::human_bytes(*min_bytes)
+            );
             match total_memory() {
                 Some(have) => result(
                     have >= *min_bytes,
                     what,
-                    format!("{} installed", crate::shown::human_bytes(have)),
+                    format!("{} installed", crate::commands::output::human_bytes(have)),
                 ),
                 None => not_here(what, "no memory query on this system"),
             }
@@ -245,8 +251,8 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
             min_version,
         } => {
             let what = match min_version {
-                Some(v) => format!("{} {v} or later", escape(family)),
-                None => escape(family),
+                Some(v) => format!("{} {v} or later", escaped(family)),
+                None => escaped(family).into_owned(),
             };
             if family.eq_ignore_ascii_case(std::env::consts::OS) && min_version.is_none() {
                 result(true, what, std::env::consts::OS.into())
@@ -258,12 +264,12 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
             let found = Path::new(path).exists();
             result(
                 found,
-                format!("{} exists", escape(path)),
+                format!("{} exists", escaped(path)),
                 if found { "found" } else { "missing" }.into(),
             )
         }
         CheckKind::RegistryKey { key } => not_here(
-            format!("registry key {}", escape(key)),
+            format!("registry key {}", escaped(key)),
             "registry keys are read by the Windows Installer",
         ),
     }

@@ -9,9 +9,9 @@ pub mod checks;
 
 use crate::history;
 use crate::package::{Action, CriticalUpdate, Method, Package, Step};
-use crate::shown::escape;
 use crate::state::record::{self, Journal, Product, Received};
 use crate::state::{self, Locked, Record, now};
+use crate::text::escaped;
 use backend::{Backend, Done, Operation, Property};
 use bundle_format::Manifest;
 use std::path::{Path, PathBuf};
@@ -73,16 +73,16 @@ pub fn critical_guard(
                 .map(|p| p.version.to_string())
                 .unwrap_or_default();
             let fix = match (&c.resolved_by_hotfix, &c.resolved_by_release) {
-                (Some(h), _) => format!("hot fix {}", escape(h)),
+                (Some(h), _) => format!("hot fix {}", escaped(h)),
                 (None, Some(v)) => format!("release {v}"),
                 (None, None) => "its resolution".into(),
             };
             format!(
                 "critical update {} for {} {installed} is pending ({}): install a bundle \
                  holding {fix} of {} first",
-                escape(&c.id),
+                escaped(&c.id),
                 c.product,
-                escape(&c.message),
+                escaped(&c.message),
                 c.product
             )
         })
@@ -129,9 +129,9 @@ pub fn prepare<'a>(
         return Err(Error::Older(format!(
             "bundle {} (made {}) is older than bundle {} (made {}) already installed from the \
              same key {key}: refused, as a rollback; pass --allow-older to install it anyway",
-            escape(&manifest.bundle_id),
+            escaped(&manifest.bundle_id),
             history::rfc3339(manifest.created),
-            escape(&newer.id),
+            escaped(&newer.id),
             history::rfc3339(newer.created)
         )));
     }
@@ -228,7 +228,7 @@ pub fn execute(
         Some(j) => {
             let note = format!(
                 "the install of bundle {} had stopped before its end; its finished steps are recorded",
-                escape(&j.bundle)
+                escaped(&j.bundle)
             );
             eprintln!("note: {note}");
             locked.log(&note);
@@ -256,7 +256,7 @@ pub fn execute(
         let args = i.args.clone().unwrap_or_default();
         let op = operation(i.method, &file, &args);
         let log = logs.join("00-installer.log");
-        eprintln!("installing {} {}", escape(&i.name), i.version);
+        eprintln!("installing {} {}", escaped(&i.name), i.version);
         restart |= run_logged(locked, target.backend, &op, &[], &log, &i.name)?;
         record.installer = Some(record::Installer {
             name: i.name.clone(),
@@ -281,7 +281,7 @@ pub fn execute(
         eprintln!(
             "[{n}/{total}] {} {what} ({})",
             action_word(step.action),
-            escape(&step.name)
+            escaped(&step.name)
         );
         let ran = run_logged(locked, target.backend, &op, props, &log, &what);
         let asked_restart = match ran {
@@ -461,8 +461,8 @@ pub fn apply_license(
     bundle_format::manifest::check_name(product).map_err(|p| {
         Error::Refused(format!(
             "license {}: the product {:?} cannot name a file ({p})",
-            escape(&license.id),
-            escape(product)
+            escaped(&license.id),
+            escaped(product)
         ))
     })?;
     let path = locked.root.licenses_dir().join(format!("{}.xml", product));

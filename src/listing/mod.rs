@@ -1,5 +1,6 @@
 //! The vendor's product listing: its model, parsing and validation, versions
-//! and requirements. Knows nothing of downloads beyond reading the listing itself.
+//! and requirements. Knows nothing of the network: the bytes of a listing at an
+//! http(s) URL come from the caller (the fetcher).
 
 pub mod model;
 mod parse;
@@ -11,7 +12,7 @@ pub mod version;
 mod xml;
 
 pub use model::*;
-pub use source::{MAX_LISTING_BYTES, load};
+pub use source::{GetRemote, MAX_LISTING_BYTES, Remote, load, load_with, too_big};
 pub use version::{Comparator, Requirement, Version, VersionError};
 pub use xml::{MAX_DEPTH, NAMESPACE};
 
@@ -20,7 +21,8 @@ pub use xml::{MAX_DEPTH, NAMESPACE};
 pub fn parse_document(name: &str, bytes: &[u8], base: &url::Url) -> Result<Listing, Error> {
     let text = xml::decode(name, bytes)?;
     let doc = position::Doc { name, text };
-    let (listing, marks) = parse::parse(doc, base)?;
+    let (mut listing, marks) = parse::parse(doc, base)?;
+    listing.bytes = std::sync::Arc::from(bytes);
     let mut catalog = validate::validate(vec![validate::Parsed {
         doc,
         listing,
@@ -45,9 +47,15 @@ pub enum Error {
         source_name: String,
         message: String,
     },
-    /// Reading the listing failed (file, network, zip).
+    /// Reading the listing failed (file, zip, a response that is not a listing).
     #[error("{source_name}: {message}")]
     Read {
+        source_name: String,
+        message: String,
+    },
+    /// The listing or its signature could not be downloaded after the retries.
+    #[error("{source_name}: {message}")]
+    Download {
         source_name: String,
         message: String,
     },

@@ -14,6 +14,8 @@ pub struct Listing {
     pub base: Url,
     /// sha256 of the exact `.pl.xml` bytes (inside a zip: the member's bytes).
     pub sha256: [u8; 32],
+    /// The exact `.pl.xml` bytes, for the bundle.
+    pub bytes: std::sync::Arc<[u8]>,
     pub vendor: String,
     pub name: String,
     pub serial: u64,

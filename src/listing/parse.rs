@@ -8,6 +8,7 @@ use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
 use super::xml::{Elem, Events, NAMESPACE, Step, Tag};
+use bundle_format::manifest::check_name;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,7 +22,9 @@ use url::Url;
 /// releases before it in `requires`, and so on. Flat, so that marking costs no
 /// allocation per element.
 #[derive(Default)]
-pub(crate) struct Marks {
+pub(crate) struct Marks<'a> {
+    /// Every payload, in document order.
+    pub files: Vec<FileMark<'a>>,
     pub eulas: Vec<usize>,
     pub products: Vec<usize>,
     pub releases: Vec<usize>,
@@ -32,17 +35,28 @@ pub(crate) struct Marks {
     pub critical_updates: Vec<usize>,
 }
 
+/// A payload as the run-wide file rules see it.
+pub(crate) struct FileMark<'a> {
+    /// Its `file`.
+    pub name: Cow<'a, str>,
+    pub size: u64,
+    /// Offset of its `<payload>`.
+    pub at: usize,
+}
+
 /// Parses one document. `base` is the URL relative payload URLs resolve against.
 /// The result keeps the element positions `validate` needs.
-pub(crate) fn parse(doc: Doc<'_>, base: &Url) -> Result<(Listing, Marks), Error> {
+pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
     let mut cursor = Cursor {
-        xml: Events::new(doc),
+        xml: Events::new(doc)?,
         doc,
         base,
         base_dir: base.join(".").map(String::from).unwrap_or_default(),
-        // Roughly one payload per 500 bytes of a large listing: sized once, never rehashed.
-        files: HashMap::with_capacity(doc.text.len() / 500),
-        marks: Marks::default(),
+        marks: Marks {
+            // Roughly one payload per 500 bytes of a large listing: sized once.
+            files: Vec::with_capacity(doc.text.len() / 500),
+            ..Marks::default()
+        },
     };
     let root = match cursor.xml.next()? {
         Step::Child(root) => root,
@@ -73,9 +87,7 @@ struct Cursor<'a> {
     /// The folder URL of the listing (`…/`); a local listing's relative
     /// payload URLs must stay in it.
     base_dir: String,
-    /// Payload file name -> where it was first used.
-    files: HashMap<NoCase<'a>, usize>,
-    marks: Marks,
+    marks: Marks<'a>,
 }
 
 impl<'a> Cursor<'a> {
@@ -272,6 +284,14 @@ impl<'a> Cursor<'a> {
                 ),
             ));
         }
+        check_name(&vendor).map_err(|problem| {
+            self.bad(
+                &root,
+                format!(
+                    "rule 8: `vendor` is used as a folder name (<Vendor>/Components), and {problem}; give the vendor a plain name"
+                ),
+            )
+        })?;
         let name = self.text(&root, "name", name)?;
         let serial = self.required(&root, "serial", serial)?;
         let serial = self.u64(&root, "serial", &serial, "serial")?;
@@ -281,6 +301,7 @@ impl<'a> Cursor<'a> {
             source: self.doc.name.to_string(),
             base: self.base.clone(),
             sha256: [0; 32],
+            bytes: Default::default(),
             vendor,
             name,
             serial,
@@ -424,25 +445,23 @@ impl<'a> Cursor<'a> {
             ));
         }
         let file = self.required(&e, "file", file)?;
-        if let Some(problem) = file_name_problem(&file) {
-            return Err(self.bad(
-                &e,
-                format!("plain file name: `file` {file:?} {problem}; give a plain file name"),
-            ));
-        }
-        if let Some(first) = self.files.insert(NoCase(self.in_document(&file)), e.at) {
-            return Err(self.bad(
+        check_name(&file).map_err(|problem| {
+            self.bad(
                 &e,
                 format!(
-                    "rule 3: file {file:?} is already used at {} (names compare without case, as on Windows); give each payload its own file name",
-                    self.doc.location(first)
+                    "rule 8: `file`: {problem}; give a plain file name (it names the file inside a bundle)"
                 ),
-            ));
-        }
+            )
+        })?;
         let url = self.required(&e, "url", url)?;
         let url = self.url(&e, &url)?;
         let size = self.required(&e, "size", size)?;
         let size = self.u64(&e, "size", &size, "rule 3")?;
+        self.marks.files.push(FileMark {
+            name: self.in_document(&file),
+            size,
+            at: e.at,
+        });
         let sha256 = self.required(&e, "sha256", sha256)?;
         let mut digest = [0u8; 32];
         if sha256.len() != 64 || hex::decode_to_slice(sha256.as_bytes(), &mut digest).is_err() {
@@ -987,21 +1006,6 @@ pub(crate) fn is_product_id(text: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
-/// Why `name` is not a plain file name, if it is not.
-fn file_name_problem(name: &str) -> Option<&'static str> {
-    if name == "." || name.contains("..") {
-        Some("contains `..`")
-    } else if name.contains(['/', '\\']) {
-        Some("contains a path separator")
-    } else if name.contains(':') || name.chars().any(char::is_control) {
-        Some("contains ':' or a control character")
-    } else if name.trim() != name {
-        Some("starts or ends with a space")
-    } else {
-        None
-    }
-}
-
 /// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
 fn is_guid(text: &str) -> bool {
     let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
@@ -1013,30 +1017,6 @@ fn is_guid(text: &str) -> bool {
             .next()
             .is_some_and(|g| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
     }) && groups.next().is_none()
-}
-
-/// A file name that hashes and compares without ASCII case, as Windows names do.
-struct NoCase<'a>(Cow<'a, str>);
-
-impl PartialEq for NoCase<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
-    }
-}
-
-impl Eq for NoCase<'_> {}
-
-impl std::hash::Hash for NoCase<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut lower = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(lower.len()) {
-            let lower = &mut lower[..chunk.len()];
-            lower.copy_from_slice(chunk);
-            lower.make_ascii_lowercase();
-            state.write(lower);
-        }
-        state.write_u8(0xff);
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! `NAME.pl.xml` or `NAME.pl.xml.zip`, bounded to 64 MiB, with the base URL its
 //! relative payload URLs resolve against and, when a vendor key is given, its
 //! `NAME.pl.xml.sig` beside it. Then every listing is parsed and the catalog
-//! validated as one.
+//! validated as one. The network is not reached from here: the bytes at an
+//! http(s) URL come from the caller's [`GetRemote`] (the fetcher).
 
 use super::Error;
 use super::model::Catalog;
@@ -11,12 +12,12 @@ use super::position::Doc;
 use super::signature;
 use super::validate::{Parsed, validate};
 use super::xml::decode;
+use crate::redact::redact;
 use bundle_format::keys::PublicKey;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::Arc;
 use url::Url;
 
 /// The largest listing accepted, zipped or not (rule 5).
@@ -24,10 +25,35 @@ pub const MAX_LISTING_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest signature file read.
 const MAX_SIGNATURE_BYTES: u64 = 4096;
 
-/// Reads, checks and parses every listing of a run into one catalog. Each
-/// listing is named `source` as the user wrote it. With `vendor_key`, every
-/// listing's `NAME.pl.xml.sig` must exist and verify.
+/// A body read over the network: its bytes and the URL it came from after redirects.
+pub struct Remote {
+    pub bytes: Vec<u8>,
+    pub url: Url,
+}
+
+/// Gets the body at an http(s) URL, refusing more than `limit` bytes (with
+/// [`too_big`]); `Ok(None)` when the server has no such file (404). The first
+/// argument names the file in messages (its password already hidden).
+pub type GetRemote<'a> = &'a dyn Fn(&str, &Url, u64) -> Result<Option<Remote>, Error>;
+
+/// [`load_with`] for local listings only: an http(s) source is refused.
 pub fn load(sources: &[String], vendor_key: Option<&Path>) -> Result<Catalog, Error> {
+    load_with(sources, vendor_key, &|name, _, _| {
+        Err(read_error(
+            name,
+            "a listing at an http(s) URL is read through the fetcher (airlock::fetch::listings)",
+        ))
+    })
+}
+
+/// Reads, checks and parses every listing of a run into one catalog. Each
+/// listing is named `source` as the user wrote it, its password hidden. With
+/// `vendor_key`, every listing's `NAME.pl.xml.sig` must exist and verify.
+pub fn load_with(
+    sources: &[String],
+    vendor_key: Option<&Path>,
+    get: GetRemote<'_>,
+) -> Result<Catalog, Error> {
     let key = match vendor_key {
         Some(path) => Some(PublicKey::load(path).map_err(|e| Error::Read {
             source_name: path.display().to_string(),
@@ -35,23 +61,25 @@ pub fn load(sources: &[String], vendor_key: Option<&Path>) -> Result<Catalog, Er
         })?),
         None => None,
     };
-    let http = Http::default();
+    let names: Vec<String> = sources.iter().map(|s| redact(s)).collect();
     let mut fetched = Vec::with_capacity(sources.len());
-    for source in sources {
-        let origin = Origin::of(source)?;
-        let listing = origin.read_listing(source, &http)?;
+    for (source, name) in sources.iter().zip(&names) {
+        let origin = Origin::of(source, name)?;
+        let listing = origin.read_listing(name, get)?;
         if let Some(key) = &key {
-            let location = origin.signature_location(source)?;
-            let sig = origin.read_signature(&location, &http)?;
-            signature::verify(source, &location, sig.as_deref(), &listing.xml, key)?;
+            let location = origin.signature_location(name)?;
+            let sig = origin.read_signature(&location, get)?;
+            let shown = location.shown();
+            signature::verify(name, &shown, sig.as_deref(), &listing.xml, key)?;
         }
         fetched.push(listing);
     }
     let mut parsed = Vec::with_capacity(sources.len());
-    for (source, listing) in sources.iter().zip(&fetched) {
-        let text = decode(source, &listing.xml)?;
-        let doc = Doc { name: source, text };
-        let (listing, marks) = parse::parse(doc, &listing.base)?;
+    for (name, fetched) in names.iter().zip(&fetched) {
+        let text = decode(name, &fetched.xml)?;
+        let doc = Doc { name, text };
+        let (mut listing, marks) = parse::parse(doc, &fetched.base)?;
+        listing.bytes = Arc::from(fetched.xml.as_slice());
         parsed.push(Parsed {
             doc,
             listing,
@@ -73,6 +101,21 @@ enum Origin {
     Remote(Url),
 }
 
+/// Where a signature file is: a local path, or a URL and how it is shown.
+enum Location {
+    Local(PathBuf),
+    Remote(Url),
+}
+
+impl Location {
+    fn shown(&self) -> String {
+        match self {
+            Location::Local(path) => path.display().to_string(),
+            Location::Remote(url) => redact(url.as_str()),
+        }
+    }
+}
+
 fn read_error(source: &str, message: impl Into<String>) -> Error {
     Error::Read {
         source_name: source.to_string(),
@@ -80,38 +123,24 @@ fn read_error(source: &str, message: impl Into<String>) -> Error {
     }
 }
 
-/// An error and its causes on one line: reqwest's own text ("error sending
-/// request") says nothing of why (connection refused, timeout, TLS).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        cause = c.source();
-    }
-    text
-}
-
+/// A zipped listing is named `….zip`; for a URL only its path counts, not its query.
 fn is_zip(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
 
 impl Origin {
-    fn of(source: &str) -> Result<Origin, Error> {
+    fn of(source: &str, name: &str) -> Result<Origin, Error> {
         let lower = source.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let url = Url::parse(source)
-                .map_err(|e| read_error(source, format!("not a valid URL: {e}")))?;
+                .map_err(|e| read_error(name, format!("not a valid URL: {e}")))?;
             Ok(Origin::Remote(url))
         } else {
             Ok(Origin::Local(PathBuf::from(source)))
         }
     }
 
-    fn read_listing(&self, source: &str, http: &Http) -> Result<Fetched, Error> {
+    fn read_listing(&self, source: &str, get: GetRemote<'_>) -> Result<Fetched, Error> {
         let (bytes, base) = match self {
             Origin::Local(path) => {
                 let bytes = read_local(source, path, MAX_LISTING_BYTES)?
@@ -124,11 +153,19 @@ impl Origin {
             }
             Origin::Remote(url) => {
                 // After redirects, relative URLs resolve against where the listing was found.
-                http.get(source, url, MAX_LISTING_BYTES)?
-                    .ok_or_else(|| read_error(source, "not found (HTTP 404); check the URL"))?
+                let remote =
+                    get(source, url, MAX_LISTING_BYTES)?.ok_or_else(|| Error::Download {
+                        source_name: source.to_string(),
+                        message: "not found (HTTP 404); check the URL".into(),
+                    })?;
+                (remote.bytes, remote.url)
             }
         };
-        let xml = if is_zip(source) {
+        let zipped = match self {
+            Origin::Local(path) => is_zip(&path.to_string_lossy()),
+            Origin::Remote(url) => is_zip(url.path()),
+        };
+        let xml = if zipped {
             unzip(source, &bytes)?
         } else {
             bytes
@@ -137,7 +174,7 @@ impl Origin {
     }
 
     /// `NAME.pl.xml.sig` beside the listing (for `NAME.pl.xml.zip` too).
-    fn signature_location(&self, source: &str) -> Result<String, Error> {
+    fn signature_location(&self, source: &str) -> Result<Location, Error> {
         let sig_name = |name: &str| {
             let stem = if is_zip(name) {
                 &name[..name.len() - 4]
@@ -152,27 +189,28 @@ impl Origin {
                     .file_name()
                     .and_then(|n| n.to_str())
                     .ok_or_else(|| read_error(source, "the path names no file"))?;
-                Ok(path.with_file_name(sig_name(name)).display().to_string())
+                Ok(Location::Local(path.with_file_name(sig_name(name))))
             }
             Origin::Remote(url) => {
                 let mut url = url.clone();
                 let path = sig_name(url.path());
                 url.set_path(&path);
-                Ok(url.to_string())
+                Ok(Location::Remote(url))
             }
         }
     }
 
     /// The signature file's bytes, or `None` when it does not exist.
-    fn read_signature(&self, location: &str, http: &Http) -> Result<Option<Vec<u8>>, Error> {
-        match self {
-            Origin::Local(_) => read_local(location, Path::new(location), MAX_SIGNATURE_BYTES),
-            Origin::Remote(_) => {
-                let url = Url::parse(location)
-                    .map_err(|e| read_error(location, format!("not a valid URL: {e}")))?;
-                Ok(http
-                    .get(location, &url, MAX_SIGNATURE_BYTES)?
-                    .map(|(bytes, _)| bytes))
+    fn read_signature(
+        &self,
+        location: &Location,
+        get: GetRemote<'_>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let shown = location.shown();
+        match location {
+            Location::Local(path) => read_local(&shown, path, MAX_SIGNATURE_BYTES),
+            Location::Remote(url) => {
+                Ok(get(&shown, url, MAX_SIGNATURE_BYTES)?.map(|remote| remote.bytes))
             }
         }
     }
@@ -196,7 +234,8 @@ fn read_local(source: &str, path: &Path, limit: u64) -> Result<Option<Vec<u8>>, 
     read_bounded(source, file, len, limit).map(Some)
 }
 
-fn too_big(source: &str, len: u64, limit: u64) -> Error {
+/// The refusal of a file larger than `limit` bytes (rule 5 for a listing).
+pub fn too_big(source: &str, len: u64, limit: u64) -> Error {
     read_error(
         source,
         format!(
@@ -275,52 +314,4 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
         size,
         MAX_LISTING_BYTES,
     )
-}
-
-/// One HTTP client for the run, built on first use.
-#[derive(Default)]
-struct Http {
-    client: OnceLock<reqwest::blocking::Client>,
-}
-
-impl Http {
-    fn client(&self, source: &str) -> Result<&reqwest::blocking::Client, Error> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| read_error(source, format!("cannot start an HTTP client: {e}")))?;
-        Ok(self.client.get_or_init(|| client))
-    }
-
-    /// The body at `url`, at most `limit` bytes, and the URL it came from
-    /// after redirects; `None` on 404.
-    fn get(&self, source: &str, url: &Url, limit: u64) -> Result<Option<(Vec<u8>, Url)>, Error> {
-        let response = self
-            .client(source)?
-            .get(url.clone())
-            .send()
-            .map_err(|e| read_error(source, format!("cannot download: {}", with_causes(&e))))?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !status.is_success() {
-            return Err(read_error(
-                source,
-                format!("the server answered HTTP {status}"),
-            ));
-        }
-        let len = response.content_length().unwrap_or(0);
-        if len > limit {
-            return Err(too_big(source, len, limit));
-        }
-        let found = response.url().clone();
-        let bytes = read_bounded(source, response, len, limit)?;
-        Ok(Some((bytes, found)))
-    }
 }

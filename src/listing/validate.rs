@@ -1,19 +1,21 @@
 //! The rules that span elements and listings: ids unique across the catalog,
-//! every id reference resolves (rule 1), no `requires` cycle (rule 2). Runs
-//! after every listing of a run is parsed, then sorts releases by version.
+//! every id reference resolves (rule 1), no `requires` cycle (rule 2), file
+//! names unique as Windows compares them and sizes that add up (rules 3 and
+//! 8). Runs after every listing of a run is parsed, then sorts releases by version.
 
 use super::Error;
 use super::model::*;
-use super::parse::Marks;
+use super::parse::{FileMark, Marks};
 use super::position::Doc;
 use super::version::Version;
+use bundle_format::manifest::find_clash;
 use std::collections::HashMap;
 
 /// One parsed listing with its text and element positions.
 pub(crate) struct Parsed<'t> {
     pub doc: Doc<'t>,
     pub listing: Listing,
-    pub marks: Marks,
+    pub marks: Marks<'t>,
 }
 
 /// Where an id is defined: listing index, byte offset, index in its listing's vector.
@@ -47,6 +49,7 @@ pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
         index.requires_cycles(&parsed, &edges)?;
         index.resolutions(&parsed)?
     };
+    files(&parsed)?;
     for (li, ci, version) in resolutions {
         parsed[li].listing.critical_updates[ci].resolved_by = Resolution::Release(version);
     }
@@ -321,6 +324,44 @@ fn unique<'p>(
             )
         };
         return Err(doc.invalid(at, kind, message));
+    }
+    Ok(())
+}
+
+/// Rules 3 and 8 over every payload of the run: no two `file` names are one
+/// file on Windows (the bundle container's own rule, in every listing), and
+/// the sizes add up to what a bundle can hold, so no total is ever wrong.
+fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
+    let all: Vec<(Doc<'_>, &FileMark<'_>)> = parsed
+        .iter()
+        .flat_map(|p| p.marks.files.iter().map(move |f| (p.doc, f)))
+        .collect();
+    if let Some((first, again)) = find_clash(all.iter().map(|(_, f)| &*f.name)) {
+        let ((first_doc, first), (doc, again)) = (all[first], all[again]);
+        return Err(doc.invalid(
+            again.at,
+            "payload",
+            format!(
+                "rules 3 and 8: file {:?} is already used at {} as {:?} (names compare without case, as on Windows, across every listing of the run); give each payload its own file name",
+                again.name,
+                first_doc.location(first.at),
+                first.name
+            ),
+        ));
+    }
+    let mut total = 0u64;
+    for (doc, f) in all {
+        total = total.checked_add(f.size).ok_or_else(|| {
+            doc.invalid(
+                f.at,
+                "payload",
+                format!(
+                    "rule 3: `size` {}: the payloads of the run add up to more than {} bytes here, more than any bundle can hold; correct the sizes",
+                    f.size,
+                    u64::MAX
+                ),
+            )
+        })?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::Error;
 use super::position::Doc;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, QName, ResolveResult};
+use quick_xml::name::{Namespace, NamespaceError, QName, ResolveResult};
 use quick_xml::reader::NsReader;
 use std::borrow::Cow;
 
@@ -116,6 +116,86 @@ pub(crate) type Values<'e, const N: usize> = [Option<Cow<'e, str>>; N];
 
 const PREDEFINED: [&str; 5] = ["lt", "gt", "amp", "apos", "quot"];
 
+/// The attributes that hold ids, names and labels: no bidirectional or
+/// invisible characters there (rule 7; `file` has the name rule, rule 8).
+const PLAIN_TEXT: [&str; 8] = [
+    "id",
+    "name",
+    "label",
+    "vendor",
+    "product",
+    "eula",
+    "appliesTo",
+    "resolvedBy",
+];
+
+/// XML 1.0's `Char`: tab, newline, carriage return, and from U+0020 on but
+/// U+FFFE and U+FFFF (surrogates cannot occur in a `str`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Where the first character XML 1.0 refuses is in UTF-8 `text`: a C0
+/// control other than tab, newline and carriage return, or U+FFFE / U+FFFF
+/// (EF BF BE / EF BF BF). A byte loop: it runs over every listing.
+fn not_xml_char(text: &[u8]) -> Option<usize> {
+    text.iter().enumerate().position(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xEF
+                && text.get(i + 1) == Some(&0xBF)
+                && matches!(text.get(i + 2), Some(0xBE | 0xBF)))
+    })
+}
+
+/// What is wrong with an XML declaration's content (after `<?xml`), if
+/// anything: `version="1.0"`, then optionally `encoding`, then `standalone`
+/// (yes or no), in that order, nothing else (XML 1.0, production XMLDecl).
+fn declaration_problem(content: &str) -> Option<&'static str> {
+    let mut rest = content;
+    let space = |rest: &mut &str| {
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        let had = trimmed.len() < rest.len();
+        *rest = trimmed;
+        had
+    };
+    // `S name Eq quoted`, the value returned.
+    let pseudo = |rest: &mut &str, name: &str| -> Option<String> {
+        let start = *rest;
+        if !space(rest) || !rest.starts_with(name) {
+            *rest = start;
+            return None;
+        }
+        *rest = &rest[name.len()..];
+        space(rest);
+        *rest = rest.strip_prefix('=')?;
+        space(rest);
+        let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+        let close = rest[1..].find(quote)?;
+        let value = rest[1..=close].to_string();
+        *rest = &rest[close + 2..];
+        Some(value)
+    };
+    match pseudo(&mut rest, "version").as_deref() {
+        Some("1.0") => {}
+        Some(_) => return Some("it must say version=\"1.0\" (listings are XML 1.0)"),
+        None => return Some("it must start with version=\"1.0\""),
+    }
+    if let Some(encoding) = pseudo(&mut rest, "encoding")
+        && !encoding.eq_ignore_ascii_case("utf-8")
+    {
+        // Named in its own message by the caller.
+        return None;
+    }
+    if let Some(standalone) = pseudo(&mut rest, "standalone")
+        && !matches!(standalone.as_str(), "yes" | "no")
+    {
+        return Some("standalone must be \"yes\" or \"no\"");
+    }
+    space(&mut rest);
+    (!rest.is_empty())
+        .then_some("after version, encoding and standalone (in that order) nothing else may follow")
+}
+
 /// The listing's elements, one at a time, with their byte offsets.
 pub(crate) struct Events<'a> {
     reader: NsReader<&'a [u8]>,
@@ -123,18 +203,49 @@ pub(crate) struct Events<'a> {
     /// Listing elements now open (the root is depth 1).
     depth: usize,
     root_done: bool,
+    /// The reader counts positions after a byte-order mark: its length, added back.
+    bom: usize,
 }
 
 impl<'a> Events<'a> {
-    pub(crate) fn new(doc: Doc<'a>) -> Events<'a> {
+    /// The events of `doc`, once every character of it is one XML 1.0 allows (rule 6).
+    pub(crate) fn new(doc: Doc<'a>) -> Result<Events<'a>, Error> {
+        if let Some(at) = not_xml_char(doc.text.as_bytes()) {
+            let c = doc.text[at..].chars().next().unwrap_or_default();
+            return Err(doc.invalid(
+                at,
+                "xml",
+                format!(
+                    "rule 6: the character U+{:04X} is not allowed anywhere in XML 1.0; remove it",
+                    u32::from(c)
+                ),
+            ));
+        }
         let mut reader = NsReader::from_str(doc.text);
         reader.config_mut().check_comments = true;
-        Events {
+        Ok(Events {
             reader,
             doc,
             depth: 0,
             root_done: false,
-        }
+            bom: if doc.text.starts_with('\u{FEFF}') {
+                3
+            } else {
+                0
+            },
+        })
+    }
+
+    /// A reader error as a located message.
+    fn syntax(&self, e: quick_xml::Error) -> Error {
+        let at = self.reader.error_position() as usize + self.bom;
+        let message = match e {
+            quick_xml::Error::Namespace(NamespaceError::TooManyBindings(limit)) => format!(
+                "rule 5: more than {limit} namespace declarations (xmlns) are in scope at once; a listing needs its own namespace and a few for extensions: remove the others"
+            ),
+            e => format!("rule 6: not well-formed XML: {e}; fix the markup"),
+        };
+        self.doc.invalid(at, "xml", message)
     }
 
     /// The next listing element or end tag; skips comments, processing
@@ -146,16 +257,9 @@ impl<'a> Events<'a> {
                     matches!(ns, ResolveResult::Bound(Namespace(n)) if n == NAMESPACE),
                     event,
                 ),
-                Err(e) => {
-                    let at = self.reader.error_position() as usize;
-                    return Err(self.doc.invalid(
-                        at,
-                        "xml",
-                        format!("not well-formed XML: {e}; fix the markup"),
-                    ));
-                }
+                Err(e) => return Err(self.syntax(e)),
             };
-            let end = self.reader.buffer_position() as usize;
+            let end = self.reader.buffer_position() as usize + self.bom;
             match event {
                 Event::Start(start) => {
                     let at = end.saturating_sub(start.len() + 2);
@@ -180,6 +284,13 @@ impl<'a> Events<'a> {
                     let content = text.trim_ascii_start();
                     if !content.is_empty() {
                         let at = end.saturating_sub(content.len());
+                        if self.depth == 0 {
+                            return Err(self.doc.invalid(
+                                at,
+                                "text",
+                                "rule 6: text outside the root element is not well-formed XML; remove it (an XML declaration, if any, comes first)",
+                            ));
+                        }
                         return Err(self.text_here(at));
                     }
                 }
@@ -192,12 +303,34 @@ impl<'a> Events<'a> {
                     self.check_reference(&reference, at)?;
                     return Err(self.text_here(at));
                 }
-                Event::Comment(_) | Event::PI(_) => {}
+                Event::Comment(_) => {}
+                Event::PI(pi) => {
+                    // A target `xml` in any case is reserved: a misplaced or
+                    // misspelt declaration.
+                    if pi.target().eq_ignore_ascii_case("xml") {
+                        let at = self.doc.text[..end].rfind("<?").unwrap_or(0);
+                        return Err(
+                            self.declaration(at, "it must be written `<?xml` in lower case")
+                        );
+                    }
+                }
                 Event::Decl(decl) => {
+                    let at = self.doc.text[..end].rfind("<?").unwrap_or(0);
+                    let first = at == 0 || (at == 3 && self.doc.text.starts_with('\u{FEFF}'));
+                    if !first {
+                        return Err(self.declaration(
+                            at,
+                            "it must come first in the document, before anything else (even spaces), and only once",
+                        ));
+                    }
+                    // Between `<?xml` and `?>`.
+                    let content = &self.doc.text[at + 5..end.saturating_sub(2)];
+                    if let Some(problem) = declaration_problem(content) {
+                        return Err(self.declaration(at, problem));
+                    }
                     if let Some(Ok(encoding)) = decl.encoding()
                         && !encoding.eq_ignore_ascii_case("utf-8")
                     {
-                        let at = end.saturating_sub(decl.len() + 4);
                         return Err(self.doc.invalid(
                             at,
                             "xml",
@@ -265,6 +398,32 @@ impl<'a> Events<'a> {
             }
         }
         if !ours {
+            match self.reader.resolver().resolve_element(start.name()).0 {
+                ResolveResult::Bound(_) => {}
+                ResolveResult::Unbound => {
+                    let hint = match Tag::from_name(local) {
+                        Some(_) => format!(
+                            "; <{local}> is a listing element: write it in the listing's namespace (with a prefixed root, prefix it too)"
+                        ),
+                        None => "; put vendor extensions in a namespace of their own".into(),
+                    };
+                    return Err(self.doc.invalid(
+                        at,
+                        local,
+                        format!("rule 4: <{local}> is in no namespace, so it is neither a listing element nor an extension{hint}"),
+                    ));
+                }
+                ResolveResult::Unknown(prefix) => {
+                    return Err(self.doc.invalid(
+                        at,
+                        local,
+                        format!(
+                            "rule 6: the prefix `{}` is not declared; declare it with xmlns:{0}=\"…\"",
+                            prefix
+                        ),
+                    ));
+                }
+            }
             self.check_foreign_attributes(&start, at)?;
             if open {
                 self.skip_foreign(local, at)?;
@@ -295,15 +454,8 @@ impl<'a> Events<'a> {
     fn skip_foreign(&mut self, name: &str, at: usize) -> Result<(), Error> {
         let mut level = 1;
         while level > 0 {
-            let event = self.reader.read_event().map_err(|e| {
-                let at = self.reader.error_position() as usize;
-                self.doc.invalid(
-                    at,
-                    "xml",
-                    format!("not well-formed XML: {e}; fix the markup"),
-                )
-            })?;
-            let end = self.reader.buffer_position() as usize;
+            let event = self.reader.read_event().map_err(|e| self.syntax(e))?;
+            let end = self.reader.buffer_position() as usize + self.bom;
             let (start, open) = match event {
                 Event::Start(start) => (start, true),
                 Event::Empty(start) => (start, false),
@@ -362,7 +514,21 @@ impl<'a> Events<'a> {
     }
 
     fn check_reference(&self, name: &str, at: usize) -> Result<(), Error> {
-        if name.starts_with('#') || PREDEFINED.contains(&name) {
+        if let Some(number) = name.strip_prefix('#') {
+            let code = match number.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16),
+                None => number.parse(),
+            };
+            return match code.ok().and_then(char::from_u32) {
+                Some(c) if is_xml_char(c) => Ok(()),
+                _ => Err(self.doc.invalid(
+                    at,
+                    "entity",
+                    format!("rule 6: &{name}; is not a character XML 1.0 allows; remove it"),
+                )),
+            };
+        }
+        if PREDEFINED.contains(&name) {
             return Ok(());
         }
         Err(self.doc.invalid(
@@ -398,7 +564,7 @@ impl<'a> Events<'a> {
         at: usize,
         element: &str,
     ) -> Result<Cow<'v, str>, Error> {
-        attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
+        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
             self.doc.invalid(
                 at,
                 element,
@@ -407,7 +573,57 @@ impl<'a> Events<'a> {
                     attr.key.into_inner()
                 ),
             )
-        })
+        })?;
+        // Raw characters were checked with the whole document; these came from references.
+        if let Cow::Owned(text) = &value
+            && let Some(c) = text.chars().find(|&c| !is_xml_char(c))
+        {
+            return Err(self.doc.invalid(
+                at,
+                element,
+                format!(
+                    "rule 6: attribute `{}` refers to the character U+{:04X}, which XML 1.0 does not allow; remove the reference",
+                    attr.key.into_inner(),
+                    u32::from(c)
+                ),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn declaration(&self, at: usize, problem: &str) -> Error {
+        self.doc.invalid(
+            at,
+            "?xml",
+            format!(
+                "rule 6: the XML declaration is not well-formed: {problem}; write <?xml version=\"1.0\" encoding=\"UTF-8\"?> as the first line, or none"
+            ),
+        )
+    }
+
+    /// Rule 7 for one attribute of a listing element: no control character in
+    /// any, and no bidirectional or invisible one in ids, names and labels.
+    fn check_text(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<(), Error> {
+        // The usual case: printable ASCII.
+        if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Ok(());
+        }
+        let plain = PLAIN_TEXT.contains(&name);
+        let bad = value.chars().find(|&c| {
+            (c.is_control() && c != '\t') || (plain && bundle_format::manifest::is_invisible(c))
+        });
+        match bad {
+            None => Ok(()),
+            Some(c) => Err(self.doc.invalid(
+                e.at,
+                e.tag.name(),
+                format!(
+                    "rule 7: attribute `{name}` holds the {} character U+{:04X}; remove it (it would change how the text reads where it is shown)",
+                    if c.is_control() { "control" } else { "bidirectional or invisible" },
+                    u32::from(c)
+                ),
+            )),
+        }
     }
 
     pub(crate) fn misplaced(&self, child: &Elem<'_>, parent: &str, expected: &str) -> Error {
@@ -470,7 +686,9 @@ impl<'a> Events<'a> {
                     format!("attribute `{local}` is written twice; keep one"),
                 ));
             }
-            values[slot] = Some(self.value_of(&attr, e.at, element)?);
+            let value = self.value_of(&attr, e.at, element)?;
+            self.check_text(e, names[slot], &value)?;
+            values[slot] = Some(value);
         }
         Ok(values)
     }

@@ -81,6 +81,11 @@ pub enum Error {
         version: Version,
         eula: String,
     },
+    #[error(
+        "the plan's {files} files add up to more than {} bytes; the listing's `size` attributes cannot be right",
+        u64::MAX
+    )]
+    TooLarge { files: usize },
     #[error("the versions of {} keep changing with each other's requirements; pin one with --select ID@REQ", .products.join(", "))]
     Unsettled { products: Vec<String> },
 }

@@ -2,6 +2,7 @@
 //! the payload each refers to, and the EULAs it needs. Serialises to the
 //! command-line contract's `plan` JSON.
 
+use super::Error;
 use crate::listing::{Payload, PayloadKind, ProductKind, Version};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -26,8 +27,7 @@ impl From<ProductKind> for ItemKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// A fresh install.
     Install,
@@ -35,6 +35,22 @@ pub enum Action {
     Upgrade,
     /// A hot fix applied to an installed (or just installed) release.
     Hotfix,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Install => "install",
+            Action::Upgrade => "upgrade",
+            Action::Hotfix => "hotfix",
+        })
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Why an item is in the plan.
@@ -136,14 +152,23 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(items: Vec<PlanItem>, suites: Vec<SuiteRef>, eulas: Vec<EulaRef>) -> Plan {
-        let total_bytes = items.iter().map(|i| i.payload.size).sum();
-        Plan {
+    /// The plan of these items; their sizes must add up to a number of bytes
+    /// (a listing that passed validation guarantees it, a hand-made catalog may not).
+    pub fn new(
+        items: Vec<PlanItem>,
+        suites: Vec<SuiteRef>,
+        eulas: Vec<EulaRef>,
+    ) -> Result<Plan, Error> {
+        let total_bytes = items
+            .iter()
+            .try_fold(0u64, |sum, i| sum.checked_add(i.payload.size))
+            .ok_or(Error::TooLarge { files: items.len() })?;
+        Ok(Plan {
             items,
             total_bytes,
             suites,
             eulas,
-        }
+        })
     }
 }
 
@@ -168,4 +193,29 @@ fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S:
         product_code: payload.product_code.as_deref(),
     }
     .serialize(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::testing::catalog;
+    use crate::plan::{Error, Installed, Selection, parse_picks, resolve};
+
+    #[test]
+    fn sizes_that_add_up_past_u64_are_an_error_not_a_wrapped_total() {
+        let mut catalog = catalog()
+            .solution("a", &["1"])
+            .solution("b", &["1"])
+            .build();
+        for product in &mut catalog.listings[0].products {
+            if let Some(payload) = &mut product.releases[0].payload {
+                payload.size = 1 << 63;
+            }
+        }
+        let selection = Selection {
+            picks: parse_picks(&["a,b".to_string()]).unwrap(),
+            ..Selection::default()
+        };
+        let error = resolve(&catalog, &selection, &Installed::new()).unwrap_err();
+        assert!(matches!(error, Error::TooLarge { files: 2 }), "{error}");
+    }
 }

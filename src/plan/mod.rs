@@ -5,6 +5,7 @@
 mod error;
 mod hotfix;
 mod item;
+mod lookup;
 mod resolve;
 mod selection;
 mod suggest;

@@ -5,52 +5,54 @@
 
 use super::error::{Asked, Error};
 use super::item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+use super::lookup::Lookup;
 use super::selection::{HotfixPolicy, Installed, Selection};
 use super::{hotfix, suggest, upgrade};
 use crate::listing::{
     Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// How a product came into the plan; the smallest gives its reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Via {
+enum Via<'c> {
     Selected,
     Optional,
-    Requires(String),
-    Recommends(String),
+    Requires(&'c str),
+    Recommends(&'c str),
 }
 
-impl From<Via> for Reason {
+impl From<Via<'_>> for Reason {
     fn from(via: Via) -> Reason {
         match via {
             Via::Selected => Reason::Selected,
             Via::Optional => Reason::Optional,
-            Via::Requires(id) => Reason::Requires(id),
-            Via::Recommends(id) => Reason::Recommends(id),
+            Via::Requires(id) => Reason::Requires(id.to_string()),
+            Via::Recommends(id) => Reason::Recommends(id.to_string()),
         }
     }
 }
 
 #[derive(Debug, Clone)]
-struct Demand {
-    via: Via,
+struct Demand<'c> {
+    via: Via<'c>,
     asked: Asked,
 }
 
-/// One walk of the dependency graph from the selection.
+/// One walk of the dependency graph from the selection. Product ids are
+/// borrowed from the catalog: a walk of a large listing copies none.
 #[derive(Debug, Default)]
-struct Walk {
-    demands: BTreeMap<String, Vec<Demand>>,
+struct Walk<'c> {
+    demands: BTreeMap<&'c str, Vec<Demand<'c>>>,
     /// The release taken for each product reached.
-    chosen: BTreeMap<String, Version>,
+    chosen: BTreeMap<&'c str, Version>,
     /// The products each chosen release requires.
-    requires: BTreeMap<String, BTreeSet<String>>,
+    requires: HashMap<&'c str, BTreeSet<&'c str>>,
     /// The products to install before each: what it requires, its kept
     /// recommends, and (for a component) what it applies to.
-    after: BTreeMap<String, BTreeSet<String>>,
+    after: HashMap<&'c str, BTreeSet<&'c str>>,
     /// Recommended products left out by `--without`.
-    dropped: BTreeSet<String>,
+    dropped: HashSet<&'c str>,
 }
 
 /// Resolves `selection` against `catalog` on a machine with `installed`
@@ -60,6 +62,7 @@ pub fn resolve(
     selection: &Selection,
     installed: &Installed,
 ) -> Result<Plan, Error> {
+    let catalog = &Lookup::new(catalog);
     let roots = roots(catalog, selection)?;
     let walk = settle(catalog, &roots, &selection.without, installed)?;
     check_without(&walk, &selection.without)?;
@@ -67,10 +70,10 @@ pub fn resolve(
     assemble(catalog, &walk, selection.hotfixes, installed)
 }
 
-fn product<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Product, Error> {
+fn product<'a>(catalog: &Lookup<'a>, id: &str) -> Result<&'a Product, Error> {
     catalog.product(id).ok_or_else(|| Error::UnknownProduct {
         id: id.to_string(),
-        suggestions: suggest::close_ids(id, catalog.products().map(|p| p.id.as_str())),
+        suggestions: suggest::close_ids(id, catalog.catalog.products().map(|p| p.id.as_str())),
     })
 }
 
@@ -83,10 +86,13 @@ fn kind_name(kind: ProductKind) -> &'static str {
 }
 
 /// The demands the command line makes, checked against the catalog.
-fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand)>, Error> {
+fn roots<'c>(
+    catalog: &Lookup<'c>,
+    selection: &Selection,
+) -> Result<Vec<(&'c str, Demand<'c>)>, Error> {
     let mut roots = Vec::new();
     for pick in &selection.picks {
-        product(catalog, &pick.id)?;
+        let found = product(catalog, &pick.id)?;
         let by = match &pick.pin {
             Some(pin) => format!("--select {}@{pin}", pick.id),
             None => format!("--select {}", pick.id),
@@ -94,7 +100,7 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
         let requirement = pick.pin.clone().unwrap_or_else(Requirement::any);
         let asked = Asked { by, requirement };
         let via = Via::Selected;
-        roots.push((pick.id.clone(), Demand { via, asked }));
+        roots.push((found.id.as_str(), Demand { via, asked }));
     }
     for id in &selection.optional {
         let found = product(catalog, id)?;
@@ -110,7 +116,7 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
             requirement: Requirement::any(),
         };
         let via = Via::Optional;
-        roots.push((id.clone(), Demand { via, asked }));
+        roots.push((found.id.as_str(), Demand { via, asked }));
     }
     for id in &selection.without {
         product(catalog, id)?;
@@ -120,20 +126,20 @@ fn roots(catalog: &Catalog, selection: &Selection) -> Result<Vec<(String, Demand
 
 /// Walks until every product's release is the one `choose` takes for the
 /// demands of that walk (a release chosen early may bring demands that change another).
-fn settle(
-    catalog: &Catalog,
-    roots: &[(String, Demand)],
+fn settle<'c>(
+    catalog: &Lookup<'c>,
+    roots: &[(&'c str, Demand<'c>)],
     without: &BTreeSet<String>,
     installed: &Installed,
-) -> Result<Walk, Error> {
+) -> Result<Walk<'c>, Error> {
     let mut prior = BTreeMap::new();
     let mut unsettled = Vec::new();
-    for _ in 0..catalog.products().count() + 2 {
+    for _ in 0..catalog.catalog.products().count() + 2 {
         let walk = walk(catalog, roots, without, &prior)?;
         let mut settled = BTreeMap::new();
         for (id, demands) in &walk.demands {
             settled.insert(
-                id.clone(),
+                *id,
                 choose(catalog, product(catalog, id)?, demands, installed)?.version,
             );
         }
@@ -143,7 +149,7 @@ fn settle(
         unsettled = settled
             .iter()
             .filter(|(id, v)| walk.chosen.get(*id) != Some(v))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect();
         prior = settled;
     }
@@ -154,79 +160,70 @@ fn settle(
 
 /// One breadth-first walk from the roots: each product takes its release in
 /// `prior`, else the latest its demands so far admit; `--without` drops recommends.
-fn walk(
-    catalog: &Catalog,
-    roots: &[(String, Demand)],
+fn walk<'c>(
+    catalog: &Lookup<'c>,
+    roots: &[(&'c str, Demand<'c>)],
     without: &BTreeSet<String>,
-    prior: &BTreeMap<String, Version>,
-) -> Result<Walk, Error> {
+    prior: &BTreeMap<&'c str, Version>,
+) -> Result<Walk<'c>, Error> {
     let mut w = Walk::default();
     let mut queue = VecDeque::new();
     for (id, demand) in roots {
-        w.demands
-            .entry(id.clone())
-            .or_default()
-            .push(demand.clone());
-        queue.push_back(id.clone());
+        w.demands.entry(*id).or_default().push(demand.clone());
+        queue.push_back(*id);
     }
     while let Some(id) = queue.pop_front() {
-        if w.chosen.contains_key(&id) {
+        if w.chosen.contains_key(id) {
             continue;
         }
-        let found = product(catalog, &id)?;
-        let demands = w.demands.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let found = product(catalog, id)?;
+        let demands = w.demands.get(id).map(Vec::as_slice).unwrap_or_default();
         let release = prior
-            .get(&id)
+            .get(id)
             .and_then(|v| found.release(v))
             .or_else(|| latest_matching(found, demands.iter()))
             .or_else(|| found.latest());
         let Some(release) = release else {
             continue; // no release at all: `choose` says so
         };
-        w.chosen.insert(id.clone(), release.version);
+        w.chosen.insert(id, release.version);
         let by = format!("{id} {}", release.version);
-        let mandatory = release
-            .requires
-            .iter()
-            .map(|d| (d, Via::Requires(id.clone())));
-        let recommended = release
-            .recommends
-            .iter()
-            .map(|d| (d, Via::Recommends(id.clone())));
+        let mandatory = release.requires.iter().map(|d| (d, Via::Requires(id)));
+        let recommended = release.recommends.iter().map(|d| (d, Via::Recommends(id)));
         let mut requires = BTreeSet::new();
-        let mut after: BTreeSet<String> = found.applies_to.iter().cloned().collect();
+        let mut after: BTreeSet<&str> = found.applies_to.iter().map(String::as_str).collect();
         for (dep, via) in mandatory.chain(recommended) {
-            if matches!(via, Via::Recommends(_)) && without.contains(&dep.product) {
-                w.dropped.insert(dep.product.clone());
+            let to = dep.product.as_str();
+            if matches!(via, Via::Recommends(_)) && without.contains(to) {
+                w.dropped.insert(to);
                 continue;
             }
-            if catalog.product(&dep.product).is_none() {
+            if catalog.product(to).is_none() {
                 return Err(Error::MissingDependency {
-                    id: dep.product.clone(),
+                    id: to.to_string(),
                     by,
                 });
             }
             if matches!(via, Via::Requires(_)) {
-                requires.insert(dep.product.clone());
+                requires.insert(to);
             }
-            after.insert(dep.product.clone());
+            after.insert(to);
             let asked = Asked {
                 by: by.clone(),
                 requirement: dep.version.clone(),
             };
-            let demands = w.demands.entry(dep.product.clone()).or_default();
-            demands.push(Demand { via, asked });
-            queue.push_back(dep.product.clone());
+            w.demands.entry(to).or_default().push(Demand { via, asked });
+            queue.push_back(to);
         }
-        w.requires.insert(id.clone(), requires);
+        w.requires.insert(id, requires);
         w.after.insert(id, after);
     }
     Ok(w)
 }
 
-fn latest_matching<'a, 'd>(
+fn latest_matching<'a, 'd, 'c: 'd>(
     product: &'a Product,
-    demands: impl Iterator<Item = &'d Demand> + Clone,
+    demands: impl Iterator<Item = &'d Demand<'c>> + Clone,
 ) -> Option<&'a Release> {
     product.releases.iter().rev().find(|r| {
         demands
@@ -240,7 +237,7 @@ fn latest_matching<'a, 'd>(
 /// the installed version; else the latest release every demand admits. Or
 /// which demands cannot be met together.
 fn choose<'a>(
-    catalog: &Catalog,
+    catalog: &Lookup,
     product: &'a Product,
     demands: &[Demand],
     installed: &Installed,
@@ -252,7 +249,7 @@ fn choose<'a>(
         .get(&product.id)
         .filter(|v| !asked_for && demands.iter().all(|d| d.asked.requirement.matches(v)))
         .and_then(|v| {
-            let base = hotfix::base_of(catalog, &product.id, v).unwrap_or(*v);
+            let base = catalog.base_of(&product.id, v).unwrap_or(*v);
             product.release(&base)
         });
     if let Some(release) = kept.or_else(|| latest_matching(product, demands.iter())) {
@@ -289,15 +286,15 @@ fn choose<'a>(
 
 fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
     for id in without {
-        let Some(demands) = walk.demands.get(id) else {
-            if walk.dropped.contains(id) {
+        let Some(demands) = walk.demands.get(id.as_str()) else {
+            if walk.dropped.contains(id.as_str()) {
                 continue;
             }
             let droppable = walk
                 .demands
                 .iter()
                 .filter(|(_, ds)| ds.iter().all(|d| matches!(d.via, Via::Recommends(_))))
-                .map(|(id, _)| id.clone())
+                .map(|(id, _)| id.to_string())
                 .collect();
             return Err(Error::WithoutUnused {
                 product: id.clone(),
@@ -312,12 +309,12 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
                 product: id.clone(),
             });
         }
-        let mut required_by: Vec<String> = Vec::new();
-        for d in demands {
-            if !required_by.contains(&d.asked.by) {
-                required_by.push(d.asked.by.clone());
-            }
-        }
+        let mut seen = HashSet::new();
+        let required_by = demands
+            .iter()
+            .filter(|d| seen.insert(&d.asked.by))
+            .map(|d| d.asked.by.clone())
+            .collect();
         return Err(Error::WithoutMandatory {
             product: id.clone(),
             required_by,
@@ -327,7 +324,7 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
 }
 
 /// Documentation and language packs need a product they apply to, planned or installed.
-fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Result<(), Error> {
+fn check_applies_to(catalog: &Lookup, walk: &Walk, installed: &Installed) -> Result<(), Error> {
     for id in walk.chosen.keys() {
         let found = product(catalog, id)?;
         let category = match found.category {
@@ -335,10 +332,11 @@ fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Re
             Some(Category::Language) => "a language pack",
             Some(Category::Migration) | None => continue,
         };
-        let present = |t: &String| walk.chosen.contains_key(t) || installed.contains_key(t);
+        let present =
+            |t: &String| walk.chosen.contains_key(t.as_str()) || installed.contains_key(t);
         if !found.applies_to.iter().any(present) {
             return Err(Error::NothingToApplyTo {
-                product: id.clone(),
+                product: id.to_string(),
                 category,
                 applies_to: found.applies_to.clone(),
             });
@@ -350,29 +348,30 @@ fn check_applies_to(catalog: &Catalog, walk: &Walk, installed: &Installed) -> Re
 /// Products in install order: each after what it brings in (and a component
 /// after what it applies to), ties by id; a `recommends` cycle is broken at the
 /// smallest id whose mandatory ones are placed.
-fn install_order(walk: &Walk) -> Vec<String> {
-    fn in_plan<'a>(walk: &Walk, deps: Option<&'a BTreeSet<String>>) -> Vec<&'a String> {
+fn install_order<'c>(walk: &Walk<'c>) -> Vec<&'c str> {
+    fn in_plan<'c>(walk: &Walk<'c>, deps: Option<&BTreeSet<&'c str>>) -> Vec<&'c str> {
         deps.into_iter()
             .flatten()
-            .filter(|d| walk.chosen.contains_key(*d))
+            .copied()
+            .filter(|d| walk.chosen.contains_key(d))
             .collect()
     }
     // How many of its `after` products each still waits for, and who waits on each.
-    let mut waiting: BTreeMap<&String, usize> = BTreeMap::new();
-    let mut waiters: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
-    for id in walk.chosen.keys() {
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    let mut waiters: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &id in walk.chosen.keys() {
         let deps = in_plan(walk, walk.after.get(id));
         waiting.insert(id, deps.len());
         for d in deps {
             waiters.entry(d).or_default().push(id);
         }
     }
-    let mut ready: BTreeSet<&String> = waiting
+    let mut ready: BTreeSet<&str> = waiting
         .iter()
         .filter(|(_, n)| **n == 0)
         .map(|(id, _)| *id)
         .collect();
-    let mut remaining: BTreeSet<&String> = walk.chosen.keys().collect();
+    let mut remaining: BTreeSet<&str> = walk.chosen.keys().copied().collect();
     let mut order = Vec::new();
     while let Some(first) = remaining.first().copied() {
         let next = ready
@@ -380,7 +379,7 @@ fn install_order(walk: &Walk) -> Vec<String> {
             .copied()
             .or_else(|| {
                 remaining.iter().copied().find(|id| {
-                    in_plan(walk, walk.requires.get(*id))
+                    in_plan(walk, walk.requires.get(id))
                         .iter()
                         .all(|d| !remaining.contains(d))
                 })
@@ -388,7 +387,7 @@ fn install_order(walk: &Walk) -> Vec<String> {
             .unwrap_or(first);
         ready.remove(next);
         remaining.remove(next);
-        order.push(next.clone());
+        order.push(next);
         for w in waiters.get(next).into_iter().flatten() {
             if let Some(n) = waiting.get_mut(w) {
                 *n = n.saturating_sub(1);
@@ -402,7 +401,7 @@ fn install_order(walk: &Walk) -> Vec<String> {
 }
 
 fn assemble(
-    catalog: &Catalog,
+    catalog: &Lookup,
     walk: &Walk,
     policy: HotfixPolicy,
     installed: &Installed,
@@ -410,8 +409,8 @@ fn assemble(
     let mut items = Vec::new();
     let mut suites = Vec::new();
     for id in install_order(walk) {
-        let found = product(catalog, &id)?;
-        let demands = walk.demands.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let found = product(catalog, id)?;
+        let demands = walk.demands.get(id).map(Vec::as_slice).unwrap_or_default();
         let release = choose(catalog, found, demands, installed)?;
         let reason: Reason = demands
             .iter()
@@ -420,29 +419,27 @@ fn assemble(
             .map_or(Reason::Selected, Reason::from);
         let Some(payload) = &release.payload else {
             suites.push(SuiteRef {
-                product: id,
+                product: id.to_string(),
                 version: release.version,
                 reason,
                 eula: release.eula.clone(),
             });
             continue;
         };
-        let start = installed.get(&id);
+        let start = installed.get(id);
         let (mut product_items, reached) = match start {
             None => {
                 let item = release_item(found, release, payload, Action::Install, reason.clone());
                 (vec![item], release.version)
             }
             Some(v) if *v == release.version => (Vec::new(), *v),
-            Some(v) if hotfix::base_of(catalog, &id, v) == Some(release.version) => {
-                (Vec::new(), *v)
-            }
+            Some(v) if catalog.base_of(id, v) == Some(release.version) => (Vec::new(), *v),
             Some(v) if *v > release.version => {
                 if demands.iter().all(|d| d.asked.requirement.matches(v)) {
                     continue; // newer than planned, and good enough for everyone
                 }
                 return Err(Error::Downgrade {
-                    product: id,
+                    product: id.to_string(),
                     installed: *v,
                     planned: release.version,
                     asked: demands.iter().map(|d| d.asked.clone()).collect(),
@@ -455,11 +452,10 @@ fn assemble(
                 release.version,
             ),
         };
-        let hotfixes = hotfix::for_release(catalog, &id, &release.version, &reached, policy);
+        let hotfixes = hotfix::for_release(catalog, id, &release.version, &reached, policy);
         product_items.extend(hotfixes.into_iter().map(|h| hotfix_item(h, reason.clone())));
         let reached = product_items.last().map_or(reached, |i| i.version);
-        if let Some((update, fix)) = hotfix::critical_fix(catalog, &id, &release.version, &reached)
-        {
+        if let Some((update, fix)) = hotfix::critical_fix(catalog, id, &release.version, &reached) {
             product_items.push(hotfix_item(fix, Reason::Critical(update.id.clone())));
         }
         link_from(start.copied(), &mut product_items);
@@ -470,13 +466,13 @@ fn assemble(
         .map(|i| (&i.product, i.version, &i.eula))
         .chain(suites.iter().map(|s| (&s.product, s.version, &s.eula)));
     let eulas = eulas(catalog, named)?;
-    Ok(Plan::new(items, suites, eulas))
+    Plan::new(items, suites, eulas)
 }
 
 /// The chain from `from` to `release`: releases are upgrades, hot fixes
 /// hot fixes; every step but the target is an `upgrade-step`.
 fn upgrade_items(
-    catalog: &Catalog,
+    catalog: &Lookup,
     product: &Product,
     from: &Version,
     release: &Release,
@@ -507,7 +503,7 @@ fn unmet_requires(walk: &Walk, installed: &Installed, step: &Release) -> Option<
     step.requires.iter().find_map(|dep| {
         let at = walk
             .chosen
-            .get(&dep.product)
+            .get(dep.product.as_str())
             .or_else(|| installed.get(&dep.product));
         match at {
             Some(v) if dep.version.matches(v) => None,
@@ -572,13 +568,14 @@ fn hotfix_item(hotfix: &Hotfix, reason: Reason) -> PlanItem {
 
 /// The EULAs the planned releases name, in order of first appearance.
 fn eulas<'a>(
-    catalog: &Catalog,
+    catalog: &Lookup,
     named: impl Iterator<Item = (&'a String, Version, &'a Option<String>)>,
 ) -> Result<Vec<EulaRef>, Error> {
     let mut eulas: Vec<EulaRef> = Vec::new();
+    let mut seen = HashSet::new();
     for (product, version, eula) in named {
         let Some(id) = eula else { continue };
-        if eulas.iter().any(|e| &e.id == id) {
+        if !seen.insert(id) {
             continue;
         }
         let eula = catalog.eula(id).ok_or_else(|| Error::MissingEula {

@@ -69,6 +69,7 @@ pub fn catalog() -> CatalogBuilder {
             source: "test.pl.xml".into(),
             base: Url::parse("https://vendor.test/").unwrap(),
             sha256: [0; 32],
+            bytes: Default::default(),
             vendor: "Test".into(),
             name: "Test listing".into(),
             serial: 1,

@@ -5,7 +5,8 @@
 
 use super::error::Error;
 use super::hotfix;
-use crate::listing::{Catalog, Hotfix, Product, Release, Version};
+use super::lookup::Lookup;
+use crate::listing::{Hotfix, Product, Release, Version};
 use std::collections::{BTreeMap, VecDeque};
 
 /// One step of a chain.
@@ -32,7 +33,7 @@ impl Step<'_> {
 /// Among chains of equal length the one taking the highest versions first
 /// wins, so the result is the same on every run.
 pub fn chain<'a>(
-    catalog: &'a Catalog,
+    lookup: &Lookup<'a>,
     product: &'a Product,
     from: &Version,
     target: &'a Release,
@@ -45,7 +46,7 @@ pub fn chain<'a>(
         if at == target.version {
             return Ok(walk_back(&came_from, from, at));
         }
-        for step in next_steps(catalog, product, &at) {
+        for step in next_steps(lookup, product, &at) {
             let to = step.version();
             if let Step::Release(r) = step
                 && to != target.version
@@ -69,14 +70,14 @@ pub fn chain<'a>(
 }
 
 /// Every step admitted from `at`, highest resulting version first.
-fn next_steps<'a>(catalog: &'a Catalog, product: &'a Product, at: &Version) -> Vec<Step<'a>> {
+fn next_steps<'a>(lookup: &Lookup<'a>, product: &'a Product, at: &Version) -> Vec<Step<'a>> {
     let mut steps: Vec<Step<'a>> = product
         .releases
         .iter()
         .filter(|r| r.version > *at && r.upgrades_from.iter().any(|q| q.matches(at)))
         .map(Step::Release)
         .chain(
-            hotfix::applicable(catalog, &product.id, at)
+            hotfix::applicable(lookup, &product.id, at)
                 .into_iter()
                 .map(Step::Hotfix),
         )

@@ -11,6 +11,7 @@ use bundle_format::keys::SigningKey;
 use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
 use sha2::{Digest, Sha256};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A key pair written as `NAME.key` / `NAME.pub` in a folder.
@@ -32,15 +33,39 @@ pub fn key_files(dir: &Path, name: &str, seed: u8) -> KeyFiles {
 
 /// Deterministic, poorly compressible bytes (an MSI stand-in).
 pub fn content(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    let mut bytes = Vec::with_capacity(len);
+    noise(seed, len as u64).read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+/// `len` deterministic, poorly compressible bytes, streamed (for files too large to hold).
+pub fn noise(seed: u64, len: u64) -> Noise {
+    Noise {
+        x: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        left: len,
+    }
+}
+
+/// The reader [`noise`] returns (an xorshift generator).
+pub struct Noise {
+    x: u64,
+    left: u64,
+}
+
+impl Read for Noise {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        for b in &mut buf[..n] {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            *b = self.x as u8;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// The files every test bundle holds: two installers, a license and the listing.
@@ -49,7 +74,7 @@ pub fn sample_files() -> Vec<(String, Vec<u8>)> {
         ("Altiris_SMP_8.0.msi".into(), content(1, 300_000)),
         ("ITMS_8.0_HF7.msp".into(), content(2, 70_001)),
         ("smp.lic".into(), b"license for smp\n".to_vec()),
-        ("itms.pl.xml".into(), b"<productListing/>\n".to_vec()),
+        (LISTING.0.into(), LISTING.1.to_vec()),
     ]
 }
 
@@ -64,9 +89,12 @@ fn kind_of(name: &str) -> &'static str {
     }
 }
 
-/// A package installing every msi/msp of `files`, licensing every .lic, from
-/// the listing among them.
-fn package(files: &[(String, Vec<u8>)]) -> Package {
+/// The listing file every test bundle holds (added when the files have none).
+const LISTING: (&str, &[u8]) = ("itms.pl.xml", b"<productListing/>\n");
+
+/// A package installing every msi/msp of `files` (name, size, sha256),
+/// licensing every .lic, from the listing among them.
+fn package(files: &[(String, u64, String)]) -> Package {
     let mut package = Package {
         vendor: "Symantec".into(),
         listings: Vec::new(),
@@ -79,7 +107,7 @@ fn package(files: &[(String, Vec<u8>)]) -> Package {
         critical_updates: Vec::new(),
         base: None,
     };
-    for (name, bytes) in files {
+    for (name, _, sha256) in files {
         let method = match kind_of(name) {
             "msi" => Method::Msi,
             "msp" => Method::Msp,
@@ -99,7 +127,7 @@ fn package(files: &[(String, Vec<u8>)]) -> Package {
                     name: "ITMS".into(),
                     serial: 42,
                     published: "2026-11-20T10:00:00Z".into(),
-                    sha256: hex::encode(Sha256::digest(bytes)),
+                    sha256: sha256.clone(),
                     file: name.clone(),
                 });
                 continue;
@@ -155,11 +183,73 @@ pub type File = (String, &'static str, Vec<u8>);
 
 /// Writes `dest`: `runner` followed by a bundle of `files`, signed with `key`.
 pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &SigningKey) -> Written {
-    let kinds: Vec<File> = files
+    let entries: Vec<_> = files
         .iter()
-        .map(|(n, b)| (n.clone(), kind_of(n), b.clone()))
+        .map(|(name, bytes)| (name.clone(), bytes.len() as u64, Sha256::digest(bytes)))
+        .map(|(name, size, digest)| (name, size, hex::encode(digest)))
         .collect();
-    write_package(dest, runner, &package(files), &kinds, key, None)
+    write_streamed(dest, runner, &entries, key, |name| {
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
+        std::io::Cursor::new(bytes.clone())
+    })
+}
+
+/// A bundle of one file `big.bin` of `len` noise bytes, never held in memory whole.
+pub fn write_big(dest: &Path, len: u64, key: &SigningKey) -> Written {
+    let mut hash = Sha256::new();
+    std::io::copy(&mut noise(7, len), &mut HashWriter(&mut hash)).unwrap();
+    let entry = ("big.bin".to_string(), len, hex::encode(hash.finalize()));
+    write_streamed(dest, b"MZ stand-in runner\n", &[entry], key, |_| {
+        noise(7, len)
+    })
+}
+
+/// Feeds what is written to a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `dest` with the files `(name, size, sha256)`, each read from
+/// `open(name)`, plus the listing file when they hold none.
+pub fn write_streamed<R: Read + 'static>(
+    dest: &Path,
+    runner: &[u8],
+    files: &[(String, u64, String)],
+    key: &SigningKey,
+    mut open: impl FnMut(&str) -> R,
+) -> Written {
+    let mut files = files.to_vec();
+    if !files.iter().any(|(name, _, _)| kind_of(name) == "listing") {
+        let (name, bytes) = LISTING;
+        let sha = hex::encode(Sha256::digest(bytes));
+        files.push((name.to_string(), bytes.len() as u64, sha));
+    }
+    let entries: Vec<(String, &str, u64, String)> = files
+        .iter()
+        .map(|(name, size, sha256)| (name.clone(), kind_of(name), *size, sha256.clone()))
+        .collect();
+    write_manifested(
+        dest,
+        runner,
+        &package(&files),
+        &entries,
+        key,
+        None,
+        |name| -> Box<dyn Read> {
+            match name {
+                n if n == LISTING.0 => Box::new(LISTING.1),
+                n => Box::new(open(n)),
+            }
+        },
+    )
 }
 
 /// Writes `dest`: `runner` followed by a bundle of `package` and its `files`
@@ -172,13 +262,41 @@ pub fn write_package(
     key: &SigningKey,
     created: Option<u64>,
 ) -> Written {
+    let entries: Vec<(String, &str, u64, String)> = files
+        .iter()
+        .map(|(n, kind, b)| {
+            (
+                n.clone(),
+                *kind,
+                b.len() as u64,
+                hex::encode(Sha256::digest(b)),
+            )
+        })
+        .collect();
+    write_manifested(dest, runner, package, &entries, key, created, |name| {
+        let (_, _, bytes) = files.iter().find(|(n, _, _)| n == name).unwrap();
+        std::io::Cursor::new(bytes.clone())
+    })
+}
+
+/// Writes `dest`: `runner`, then a bundle of `package` whose files
+/// `(name, kind, size, sha256)` are read from `open(name)`.
+fn write_manifested<R: Read>(
+    dest: &Path,
+    runner: &[u8],
+    package: &Package,
+    files: &[(String, &str, u64, String)],
+    key: &SigningKey,
+    created: Option<u64>,
+    mut open: impl FnMut(&str) -> R,
+) -> Written {
     let mut manifest = Manifest::new("airlock tests", CONTENT_TYPE, package.to_content());
-    for (name, kind, bytes) in files {
+    for (name, kind, size, sha256) in files {
         manifest.files.push(FileEntry {
             name: name.clone(),
             kind: kind.to_string(),
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
+            size: *size,
+            sha256: sha256.clone(),
         });
     }
     let options = WriteOptions {
@@ -190,10 +308,7 @@ pub fn write_package(
         runner,
         manifest,
         key,
-        |entry| {
-            let (_, _, bytes) = files.iter().find(|(n, _, _)| *n == entry.name).unwrap();
-            Ok(std::io::Cursor::new(bytes.clone()))
-        },
+        |entry| Ok(open(&entry.name)),
         &options,
         &mut |_| {},
     )

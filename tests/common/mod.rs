@@ -4,5 +4,7 @@
 #![allow(dead_code)]
 
 pub mod bundle;
+pub mod faults;
+pub mod generated;
 pub mod http;
 pub mod runner;

@@ -1,0 +1,489 @@
+//! From a resolved plan to a bundle: which files it holds (every planned
+//! payload, the vendor's installer, the EULA texts, the license files and the
+//! listings themselves), the package description the runner acts on, the
+//! check of each MSI against its listing, and the write through bundle-format.
+//! Getting the bytes is `fetch`'s business; this module only says what it needs.
+
+use crate::fetch::Wanted;
+use crate::license::License;
+use crate::listing::{Catalog, Listing, Payload, PayloadKind, Version};
+use crate::package::{self, Method, Package, StepKind};
+use crate::plan::{self, Plan, PlanItem};
+use bundle_format::FileEntry;
+use bundle_format::manifest::check_name;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the bytes of one bundle file come from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// Held in memory (a listing's exact bytes).
+    Memory(Arc<[u8]>),
+    /// The `n`th entry of [`Contents::downloads`].
+    Download(usize),
+    /// A file the user gave (a license).
+    Path(PathBuf),
+}
+
+/// Everything a bundle will hold, before anything is downloaded.
+#[derive(Debug)]
+pub struct Contents {
+    pub package: Package,
+    /// In payload order.
+    pub files: Vec<(FileEntry, Origin)>,
+    /// What must be fetched, each once.
+    pub downloads: Vec<Wanted>,
+    /// The MSIs to check against their listing once they are here.
+    pub msi_checks: Vec<MsiExpected>,
+}
+
+/// What an MSI's own tables must say.
+#[derive(Debug, Clone)]
+pub struct MsiExpected {
+    /// Its file name in the bundle.
+    pub file: String,
+    pub product_code: Option<String>,
+    pub version: Version,
+    /// `x64` or `Intel`, from the release's arch (`any` ships a 32-bit MSI).
+    pub platform: Option<&'static str>,
+}
+
+/// Why the plan cannot become a bundle; the message names the item.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Contents(String),
+    #[error("license {path}: {problem}")]
+    License { path: String, problem: String },
+    #[error(
+        "{file}: the MSI's {field} is {actual:?}, the listing says {expected:?}; the listing and the file disagree (ask the vendor, or check the file was not replaced)"
+    )]
+    MsiMismatch {
+        file: String,
+        field: &'static str,
+        expected: String,
+        actual: String,
+    },
+    #[error("{file}: cannot read it as an MSI: {problem}")]
+    MsiUnreadable { file: String, problem: String },
+}
+
+/// Collects what a bundle of `plan` holds. `licenses` are the files the user
+/// gave, already parsed; each must be for a product of the plan and unexpired.
+pub fn contents(
+    catalog: &Catalog,
+    plan: &Plan,
+    licenses: &[(PathBuf, License)],
+    contact: Option<String>,
+    now: time::OffsetDateTime,
+) -> Result<Contents, Error> {
+    let first = catalog
+        .listings
+        .first()
+        .ok_or_else(|| Error::Contents("no listing was given".into()))?;
+    let mut out = Collector::default();
+
+    let mut listings = Vec::new();
+    for listing in &catalog.listings {
+        let file = out.listing_file(listing)?;
+        listings.push(package::ListingRef {
+            vendor: listing.vendor.clone(),
+            name: listing.name.clone(),
+            serial: listing.serial,
+            published: rfc3339(listing.published),
+            sha256: hex::encode(listing.sha256),
+            file,
+        });
+    }
+
+    let installer = match &first.installer {
+        Some(i) => {
+            let method = Method::of(i.payload.kind).ok_or_else(|| {
+                Error::Contents(format!(
+                    "the installer {} is a text file, not a program",
+                    i.name
+                ))
+            })?;
+            out.download(&i.payload, method.file_kind())?;
+            if method == Method::Msi {
+                out.msi_checks.push(MsiExpected {
+                    file: i.payload.file.clone(),
+                    product_code: i.payload.product_code.clone(),
+                    version: i.version,
+                    platform: None,
+                });
+            }
+            Some(package::Installer {
+                name: i.name.clone(),
+                version: i.version,
+                file: i.payload.file.clone(),
+                method,
+                args: i.payload.args.clone(),
+                product_code: i.payload.product_code.clone(),
+            })
+        }
+        None => None,
+    };
+
+    let mut eulas = Vec::new();
+    for e in &plan.eulas {
+        out.download(&e.payload, "text")?;
+        eulas.push(package::Eula {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            file: e.payload.file.clone(),
+            sha256: hex::encode(e.payload.sha256),
+        });
+    }
+
+    let mut steps = Vec::with_capacity(plan.items.len());
+    for item in &plan.items {
+        steps.push(out.step(catalog, item)?);
+    }
+
+    let suites = plan
+        .suites
+        .iter()
+        .map(|s| package::Suite {
+            product: s.product.clone(),
+            name: catalog
+                .product(&s.product)
+                .map_or_else(|| s.product.clone(), |p| p.name.clone()),
+            version: s.version,
+            reason: s.reason.to_string(),
+        })
+        .collect();
+
+    let mut bundled = Vec::new();
+    for (path, license) in licenses {
+        let shown = path.display().to_string();
+        let problem = |problem: String| Error::License {
+            path: shown.clone(),
+            problem,
+        };
+        if !plan.items.iter().any(|i| i.product == license.product) {
+            return Err(problem(format!(
+                "it is for product {:?}, which is not in this bundle's plan; leave it out or select the product",
+                license.product
+            )));
+        }
+        if license.expired_at(now) {
+            return Err(problem(format!(
+                "it expired on {}; ask the vendor for a current license",
+                license.expires_text().unwrap_or_default()
+            )));
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| problem("its file name is not plain UTF-8".into()))?;
+        let bytes = std::fs::read(path).map_err(|e| problem(format!("cannot read: {e}")))?;
+        out.add(
+            name,
+            "license",
+            &bytes_entry(&bytes),
+            Origin::Path(path.clone()),
+        )?;
+        bundled.push(package::License {
+            file: name.to_string(),
+            product: license.product.clone(),
+            id: license.id.clone(),
+            licensee: license.licensee.clone(),
+            expires: license.expires_text(),
+        });
+    }
+
+    let critical_updates = catalog
+        .critical_updates()
+        .map(|c| package::CriticalUpdate {
+            id: c.id.clone(),
+            product: c.product.clone(),
+            affects: c.affects.clone(),
+            resolved_by_hotfix: match &c.resolved_by {
+                crate::listing::Resolution::Hotfix(id) => Some(id.clone()),
+                crate::listing::Resolution::Release(_) => None,
+            },
+            resolved_by_release: match &c.resolved_by {
+                crate::listing::Resolution::Release(v) => Some(*v),
+                crate::listing::Resolution::Hotfix(_) => None,
+            },
+            message: c.message.clone(),
+        })
+        .collect();
+
+    let package = Package {
+        vendor: first.vendor.clone(),
+        listings,
+        installer,
+        suites,
+        steps,
+        licenses: bundled,
+        eulas,
+        contact,
+        critical_updates,
+        base: None,
+    };
+    Ok(Contents {
+        package,
+        files: out.files,
+        downloads: out.downloads,
+        msi_checks: out.msi_checks,
+    })
+}
+
+/// The size and sha256 a file entry declares for bytes at hand.
+fn bytes_entry(bytes: &[u8]) -> (u64, [u8; 32]) {
+    use sha2::Digest;
+    (bytes.len() as u64, sha2::Sha256::digest(bytes).into())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[derive(Default)]
+struct Collector {
+    files: Vec<(FileEntry, Origin)>,
+    downloads: Vec<Wanted>,
+    msi_checks: Vec<MsiExpected>,
+    /// Upper-cased name -> index in `files` (Windows folds names by upper case).
+    names: HashMap<String, usize>,
+}
+
+impl Collector {
+    /// Adds a file; a second file of the same name (as Windows compares
+    /// names) is an error unless it is the same bytes, which are then shared.
+    fn add(
+        &mut self,
+        name: &str,
+        kind: &str,
+        (size, sha256): &(u64, [u8; 32]),
+        origin: Origin,
+    ) -> Result<bool, Error> {
+        check_name(name).map_err(Error::Contents)?;
+        let sha = hex::encode(sha256);
+        if let Some(&i) = self.names.get(&name.to_uppercase()) {
+            let (existing, _) = &self.files[i];
+            if existing.sha256 == sha && existing.name == name {
+                return Ok(false);
+            }
+            return Err(Error::Contents(format!(
+                "two different files would be named {:?} in the bundle ({} and {}); rename one in its listing",
+                name, existing.name, name
+            )));
+        }
+        self.names.insert(name.to_uppercase(), self.files.len());
+        self.files.push((
+            FileEntry {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                size: *size,
+                sha256: sha,
+            },
+            origin,
+        ));
+        Ok(true)
+    }
+
+    fn download(&mut self, payload: &Payload, kind: &str) -> Result<(), Error> {
+        let index = self.downloads.len();
+        let added = self.add(
+            &payload.file,
+            kind,
+            &(payload.size, payload.sha256),
+            Origin::Download(index),
+        )?;
+        if added {
+            self.downloads.push(Wanted {
+                name: payload.file.clone(),
+                url: payload.url.clone(),
+                size: payload.size,
+                sha256: payload.sha256,
+            });
+        }
+        Ok(())
+    }
+
+    /// The listing's exact bytes, named after where it was read
+    /// (`itms.pl.xml`, also for `itms.pl.xml.zip`), or `listing-N.pl.xml`.
+    fn listing_file(&mut self, listing: &Listing) -> Result<String, Error> {
+        let last = listing
+            .source
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default();
+        let stem = last.strip_suffix(".zip").unwrap_or(last);
+        let taken = |name: &str| self.names.contains_key(&name.to_uppercase());
+        let name = if stem.ends_with(".pl.xml") && check_name(stem).is_ok() && !taken(stem) {
+            stem.to_string()
+        } else {
+            (1..)
+                .map(|n| format!("listing-{n}.pl.xml"))
+                .find(|n| !taken(n))
+                .unwrap_or_default()
+        };
+        let entry = bytes_entry(&listing.bytes);
+        self.add(
+            &name,
+            "listing",
+            &entry,
+            Origin::Memory(listing.bytes.clone()),
+        )?;
+        Ok(name)
+    }
+
+    fn step(&mut self, catalog: &Catalog, item: &PlanItem) -> Result<package::Step, Error> {
+        let missing = || {
+            Error::Contents(format!(
+                "the plan names {} {}, which the listings do not hold",
+                item.product, item.version
+            ))
+        };
+        let product = catalog.product(&item.product).ok_or_else(missing)?;
+        let hotfix = item
+            .hotfix
+            .as_deref()
+            .map(|id| {
+                catalog
+                    .listings
+                    .iter()
+                    .flat_map(|l| &l.hotfixes)
+                    .find(|h| h.id == id)
+                    .ok_or_else(missing)
+            })
+            .transpose()?;
+        // A hot fix takes its release's facts (arch, license, properties, ...).
+        let release_version = hotfix.map_or(item.version, |h| h.base);
+        let release = product.release(&release_version).ok_or_else(missing)?;
+        let method = Method::of(item.payload.kind).ok_or_else(|| {
+            Error::Contents(format!(
+                "{} {}: its payload is a text file, not an installer",
+                item.product, item.version
+            ))
+        })?;
+        self.download(&item.payload, method.file_kind())?;
+        if item.payload.kind == PayloadKind::Msi {
+            self.msi_checks.push(MsiExpected {
+                file: item.payload.file.clone(),
+                product_code: item.payload.product_code.clone(),
+                version: item.version,
+                platform: Some(match release.arch {
+                    crate::listing::Arch::X64 => "x64",
+                    _ => "Intel",
+                }),
+            });
+        }
+        let kind = match item.kind {
+            plan::ItemKind::Hotfix => StepKind::Hotfix,
+            plan::ItemKind::Optional => StepKind::Optional,
+            plan::ItemKind::Solution | plan::ItemKind::Suite => StepKind::Solution,
+        };
+        let action = match item.action {
+            plan::Action::Install => package::Action::Install,
+            plan::Action::Upgrade => package::Action::Upgrade,
+            plan::Action::Hotfix => package::Action::Hotfix,
+        };
+        Ok(package::Step {
+            product: item.product.clone(),
+            name: product.name.clone(),
+            kind,
+            category: product.category,
+            applies_to: product.applies_to.clone(),
+            version: item.version,
+            label: item.label.clone(),
+            from_version: item.from_version,
+            action,
+            method,
+            file: item.payload.file.clone(),
+            args: item.payload.args.clone(),
+            hotfix: item.hotfix.clone(),
+            hotfix_severity: hotfix.map(|h| h.severity),
+            reason: item.reason.to_string(),
+            product_code: item.payload.product_code.clone(),
+            arch: release.arch,
+            license: release.license,
+            properties: release
+                .properties
+                .iter()
+                .map(|p| package::Property {
+                    name: p.name.clone(),
+                    required: p.required,
+                    secret: p.secret,
+                    default: p.default.clone(),
+                    description: p.description.clone(),
+                })
+                .collect(),
+            checks: release
+                .checks
+                .iter()
+                .map(package::Check::from_listing)
+                .collect(),
+            requires: release
+                .requires
+                .iter()
+                .map(|d| package::Dependency {
+                    product: d.product.clone(),
+                    version: d.version.clone(),
+                })
+                .collect(),
+            retain_on_cascade: product.retain_on_cascade,
+            replaces: item.replaces.clone(),
+            eula: item.eula.clone(),
+        })
+    }
+}
+
+/// Checks an MSI's ProductCode, ProductVersion and platform against what
+/// its listing says.
+pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<(), Error> {
+    let unreadable = |problem: String| Error::MsiUnreadable {
+        file: expected.file.clone(),
+        problem,
+    };
+    let mut msi = msi::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let rows = msi
+        .select_rows(msi::Select::table("Property"))
+        .map_err(|e| unreadable(format!("no Property table: {e}")))?;
+    let mut code = None;
+    let mut version = None;
+    for row in rows {
+        match row["Property"].as_str() {
+            Some("ProductCode") => code = row["Value"].as_str().map(str::to_string),
+            Some("ProductVersion") => version = row["Value"].as_str().map(str::to_string),
+            _ => {}
+        }
+    }
+    let differs = |field: &'static str, want: String, got: Option<String>| Error::MsiMismatch {
+        file: expected.file.clone(),
+        field,
+        expected: want,
+        actual: got.unwrap_or_else(|| "(missing)".into()),
+    };
+    if let Some(want) = &expected.product_code
+        && !code
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(want))
+    {
+        return Err(differs("ProductCode", want.clone(), code));
+    }
+    let parsed = version.as_deref().and_then(|v| v.parse::<Version>().ok());
+    if parsed != Some(expected.version) {
+        return Err(differs(
+            "ProductVersion",
+            expected.version.to_string(),
+            version,
+        ));
+    }
+    if let Some(platform) = expected.platform {
+        let actual = msi.summary_info().arch().map(str::to_string);
+        if actual.as_deref() != Some(platform) {
+            return Err(differs("platform", platform.to_string(), actual));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,383 @@
+//! `airlock build`: resolve a selection, gate on EULAs, download what the plan
+//! needs (cached, resumable, verified), check each MSI against its listing,
+//! and write one signed self-extracting bundle (and its split parts).
+
+use super::output::{human_bytes, print, print_json};
+use super::plan::SelectionArgs;
+use super::progress;
+use crate::build::{self, Contents, Origin};
+use crate::error::{Error, Exit, Result};
+use crate::fetch::{self, Cache, Fetcher, Local, Progress};
+use crate::license::License;
+use crate::package::CONTENT_TYPE;
+use crate::plan::{self, Installed, Plan};
+use bundle_format::keys::SigningKey;
+use bundle_format::split::PartSize;
+use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+const EXAMPLES: &str = "\
+Examples:
+  airlock build --listing https://downloads.example.com/itms.pl.xml --select cms \\
+      --sign-key builder.key --accept-eula --contact 'ops@example.com'
+  airlock build --listing itms.pl.xml --select smp,patch --license patch.xml \\
+      --sign-key builder.key --accept-eula --out ITMS.exe --split 4095M
+  airlock build --listing itms.pl.xml --select smp --runner airlock.exe \\
+      --sign-key builder.key --accept-eula --json
+
+The bundle is <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe (UTC) in the current
+folder unless --out names it. Downloads are kept in the cache (--cache) by sha256,
+so a second build of the same plan downloads nothing. With SOURCE_DATE_EPOCH set,
+the same inputs give the same bundle bytes.";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub source: super::network::ListingArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The builder's secret key (from `airlock keygen`) that signs the bundle
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: PathBuf,
+    /// Accept the license agreements (EULAs) the planned releases name
+    #[arg(long)]
+    pub accept_eula: bool,
+    /// Who built the bundle, shown on the offline side
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
+    /// A purchased license file to bundle (for a product of the plan); repeatable
+    #[arg(long = "license", value_name = "FILE")]
+    pub licenses: Vec<PathBuf>,
+    /// The bundle to write (default: <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe)
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Download cache folder (default: the user's cache folder, airlock)
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Files downloaded at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Also write the bundle as parts NAME.001, NAME.002, ... of this size (4095M, 700M)
+    #[arg(long, value_name = "SIZE")]
+    pub split: Option<PartSize>,
+    /// The runner to embed (an airlock built for the servers' platform, e.g. airlock.exe); default: this program
+    #[arg(long, value_name = "PATH")]
+    pub runner: Option<PathBuf>,
+    /// Print the result as JSON on stdout, and nothing else there
+    #[arg(long)]
+    pub json: bool,
+    /// No progress on stderr
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The result, as `--json` prints it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    bundle: String,
+    bundle_id: &'a str,
+    size: u64,
+    sha256: &'a str,
+    key_fingerprint: &'a str,
+    files: &'a [FileEntry],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<String>,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let selection = args.selection.selection()?;
+    if selection.picks.is_empty() && selection.optional.is_empty() {
+        return Err(Error::Usage(
+            "nothing to build: name products with --select ID (`airlock products` lists them)"
+                .into(),
+        ));
+    }
+    // Every local input is checked before anything is downloaded.
+    let key = SigningKey::load(&args.sign_key)?;
+    let licenses = args
+        .licenses
+        .iter()
+        .map(|path| {
+            License::load(path)
+                .map(|l| (path.clone(), l))
+                .map_err(Error::Other)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let write_options = WriteOptions::from_env()?;
+    let runner = runner_path(args.runner.as_deref())?;
+
+    let fetcher = Fetcher::new(fetch::Options {
+        jobs: usize::from(args.jobs),
+        progress: if args.quiet {
+            Progress::Quiet
+        } else {
+            Progress::Auto
+        },
+        ..args.source.net.options()
+    })?;
+    let catalog = args.source.load_with(&fetcher)?;
+    let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
+    accept_eulas(&plan, args.accept_eula)?;
+
+    let now = created_time(&write_options);
+    let contents = build::contents(&catalog, &plan, &licenses, args.contact.clone(), now)?;
+    let cache = Cache::open(args.cache.as_deref())?;
+    let remote = catalog
+        .listings
+        .iter()
+        .any(|l| matches!(l.base.scheme(), "http" | "https"));
+    let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
+    check_msis(&contents, &mut locals, &fetcher, &cache)?;
+
+    let out = match &args.out {
+        Some(path) => path.clone(),
+        None => PathBuf::from(default_name(&contents.package.vendor, now)),
+    };
+    let mut manifest = Manifest::new(
+        concat!("airlock ", env!("CARGO_PKG_VERSION")),
+        CONTENT_TYPE,
+        contents.package.to_content(),
+    );
+    manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
+
+    let written = write(
+        &out,
+        &runner,
+        manifest,
+        &key,
+        &contents,
+        &mut locals,
+        (&fetcher, &cache),
+        &write_options,
+        args.quiet,
+    )?;
+    let parts = match args.split {
+        Some(size) => {
+            let index = bundle_format::split::split(&out, size, &key, &mut |_| {})?;
+            index.parts.iter().map(|p| p.name.clone()).collect()
+        }
+        None => Vec::new(),
+    };
+
+    if args.json {
+        print_json(&Report {
+            bundle: out.display().to_string(),
+            bundle_id: &written.manifest.bundle_id,
+            size: written.size,
+            sha256: &written.sha256,
+            key_fingerprint: &written.manifest.key_fingerprint,
+            files: &written.manifest.files,
+            parts,
+        })?;
+    } else {
+        print(&format!(
+            "wrote {}: bundle {}, {} steps, {} files, {} (sha256 {}), signed by key {}\n",
+            out.display(),
+            written.manifest.bundle_id,
+            contents.package.steps.len(),
+            written.manifest.files.len(),
+            human_bytes(written.size),
+            written.sha256,
+            written.manifest.key_fingerprint
+        ))?;
+        if let Some(first) = parts.first() {
+            print(&format!(
+                "and {} parts for removable media: {first} ... with the index {}\n",
+                parts.len(),
+                bundle_format::split::index_path(&out).display()
+            ))?;
+        }
+    }
+    Ok(Exit::Done)
+}
+
+/// The runner to embed: `--runner`, or this program itself.
+fn runner_path(given: Option<&Path>) -> Result<PathBuf> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => std::env::current_exe()
+            .map_err(|e| Error::Other(format!("cannot find this program to embed it: {e}")))?,
+    };
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| Error::Other(format!("runner {}: cannot read: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!(
+            "runner {}: not a regular file; give the airlock executable built for the servers",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// The EULAs must be accepted before anything is downloaded: with
+/// `--accept-eula`, or one by one on a terminal.
+fn accept_eulas(plan: &Plan, accepted: bool) -> Result<()> {
+    if plan.eulas.is_empty() || accepted {
+        return Ok(());
+    }
+    let list: Vec<String> = plan
+        .eulas
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {} <{}>",
+                e.id,
+                e.title,
+                crate::redact::redact(e.payload.url.as_str())
+            )
+        })
+        .collect();
+    let interactive = io::stdin().is_terminal() && io::stderr().is_terminal();
+    if interactive {
+        eprintln!("The planned releases need these license agreements accepted:");
+        for line in &list {
+            eprintln!("  {}", crate::text::escaped(line));
+        }
+        eprint!("Have you read them, and do you accept them? [y/N] ");
+        let _ = io::stderr().flush();
+        let mut answer = String::new();
+        io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?;
+        if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+            return Ok(());
+        }
+        return Err(Error::Usage(
+            "the license agreements were not accepted: nothing was built".into(),
+        ));
+    }
+    Err(Error::Usage(format!(
+        "the planned releases need license agreements accepted before anything is downloaded: {}; \
+         read them, then run again with --accept-eula",
+        list.join("; ")
+    )))
+}
+
+/// The bundle's creation time: `SOURCE_DATE_EPOCH` when set, else now.
+fn created_time(options: &WriteOptions) -> time::OffsetDateTime {
+    options
+        .created
+        .and_then(|s| i64::try_from(s).ok())
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
+}
+
+/// `<Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe`, in UTC.
+fn default_name(vendor: &str, at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year][month][day]_[hour][minute][second]");
+    let stamp = at
+        .format(format)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string());
+    format!("{vendor}_Install_Package_{stamp}.exe")
+}
+
+/// Each MSI's tables against its listing. A cache hit that disagrees is
+/// fetched again (the cache may hold damaged bytes) before the build stops.
+fn check_msis(
+    contents: &Contents,
+    locals: &mut [Local],
+    fetcher: &Fetcher,
+    cache: &Cache,
+) -> Result<()> {
+    for expected in &contents.msi_checks {
+        let Some(i) = contents
+            .downloads
+            .iter()
+            .position(|w| w.name == expected.file)
+        else {
+            continue;
+        };
+        if let Err(e) = build::check_msi(&locals[i].path, expected) {
+            if locals[i].verified {
+                return Err(e.into());
+            }
+            cache.evict(&contents.downloads[i].sha256)?;
+            locals[i] = fetcher.refetch(cache, &contents.downloads[i])?;
+            build::check_msi(&locals[i].path, expected)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the bundle, reading each file from where it is. When a cache hit
+/// turns out not to hold the declared bytes, it is evicted, fetched again and
+/// the bundle written again; nothing wrong is ever packed.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    out: &Path,
+    runner: &Path,
+    manifest: Manifest,
+    key: &SigningKey,
+    contents: &Contents,
+    locals: &mut [Local],
+    (fetcher, cache): (&Fetcher, &Cache),
+    options: &WriteOptions,
+    quiet: bool,
+) -> Result<Written> {
+    // Looked up once per file while packing: a map, not a scan of thousands.
+    let origins: HashMap<&str, &Origin> = contents
+        .files
+        .iter()
+        .map(|(f, o)| (f.name.as_str(), o))
+        .collect();
+    loop {
+        let runner_file = File::open(runner)
+            .map_err(|e| Error::Other(format!("runner {}: cannot read: {e}", runner.display())))?;
+        let bar = if quiet {
+            indicatif::ProgressBar::hidden()
+        } else {
+            progress::files(&manifest, "packing")
+        };
+        let result = write_bundle(
+            out,
+            runner_file,
+            manifest.clone(),
+            key,
+            |entry| open(&origins, locals, &entry.name),
+            options,
+            &mut |n| bar.set_position(n),
+        );
+        bar.finish_and_clear();
+        match result {
+            Ok(written) => return Ok(written),
+            Err(bundle_format::Error::Source { name, problem }) => {
+                let stale = contents
+                    .downloads
+                    .iter()
+                    .position(|w| w.name == name)
+                    .filter(|&i| !locals[i].verified);
+                let Some(i) = stale else {
+                    return Err(bundle_format::Error::Source { name, problem }.into());
+                };
+                eprintln!(
+                    "{}: the cached copy is not the listed file ({problem}); fetching it again",
+                    name.escape_debug()
+                );
+                cache.evict(&contents.downloads[i].sha256)?;
+                locals[i] = fetcher.refetch(cache, &contents.downloads[i])?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A reader of one bundle file's bytes.
+fn open(
+    origins: &HashMap<&str, &Origin>,
+    locals: &[Local],
+    name: &str,
+) -> io::Result<Box<dyn Read>> {
+    let origin = origins
+        .get(name)
+        .ok_or_else(|| io::Error::other("not one of the planned files"))?;
+    Ok(match *origin {
+        Origin::Memory(bytes) => Box::new(io::Cursor::new(bytes.clone())),
+        Origin::Download(i) => Box::new(File::open(&locals[*i].path)?),
+        Origin::Path(path) => Box::new(File::open(path)?),
+    })
+}

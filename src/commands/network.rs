@@ -1,0 +1,62 @@
+//! The listing and network options every command that reads listings or
+//! downloads shares, and the fetcher they make.
+
+use crate::error::Result;
+use crate::fetch::{self, Fetcher};
+use crate::listing::Catalog;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the listings come from and how they are trusted.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListingArgs {
+    /// Product listing: a path or http(s) URL of a .pl.xml or .pl.xml.zip; repeat to add third-party listings
+    #[arg(long = "listing", value_name = "SRC", required = true)]
+    pub listings: Vec<String>,
+    /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
+    #[arg(long, value_name = "PUB")]
+    pub vendor_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+impl ListingArgs {
+    /// Reads, checks and parses the listings through a fetcher made with the network flags.
+    pub fn load(&self) -> Result<Catalog> {
+        self.load_with(&Fetcher::new(self.net.options())?)
+    }
+
+    /// The same, through a fetcher the command already has.
+    pub fn load_with(&self, fetcher: &Fetcher) -> Result<Catalog> {
+        Ok(fetch::listings(
+            fetcher,
+            &self.listings,
+            self.vendor_key.as_deref(),
+        )?)
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct NetArgs {
+    /// A PEM file of CA certificates trusted for https, besides the system's
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+    /// Retries of a failed download (connection errors, timeouts, HTTP 5xx and 429), each after a longer wait
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// Seconds without data before an attempt is given up (then retried)
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+}
+
+impl NetArgs {
+    /// The fetch options these flags set; the rest are the defaults.
+    pub fn options(&self) -> fetch::Options {
+        fetch::Options {
+            retries: self.retries,
+            idle_timeout: Duration::from_secs(self.timeout),
+            ca_cert: self.ca_cert.clone(),
+            ..fetch::Options::default()
+        }
+    }
+}

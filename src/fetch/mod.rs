@@ -1,0 +1,366 @@
+//! Getting files from the network: the one HTTP client of a run, used for the
+//! listings and for every payload, with retries, resume, a minimum rate, a
+//! sha256-keyed download cache and progress. Every byte downloaded is hashed
+//! as it arrives and checked against the listing before it is kept.
+
+mod cache;
+mod download;
+mod listings;
+mod progress;
+mod retry;
+
+pub use cache::{Cache, Entry, Pruned};
+pub use listings::listings;
+pub use progress::Progress;
+
+use crate::redact::redact;
+use progress::Board;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+use url::Url;
+
+/// The slowest transfer accepted: fewer than `bytes_per_sec` on average over
+/// any `window` ends the attempt (a server sending a byte a second, which the
+/// idle timeout never catches, must not hold a build for hours).
+#[derive(Debug, Clone, Copy)]
+pub struct MinRate {
+    pub bytes_per_sec: u64,
+    pub window: Duration,
+}
+
+/// How downloads behave.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files downloaded at once.
+    pub jobs: usize,
+    /// Attempts after the first, for connection errors, timeouts, 5xx, 429,
+    /// dropped bodies and too slow transfers; never for 403 or 404.
+    pub retries: u32,
+    pub connect_timeout: Duration,
+    /// The longest wait for the next bytes (or the response headers).
+    pub idle_timeout: Duration,
+    pub min_rate: MinRate,
+    /// The wait before the first retry; it doubles for each next one (at most
+    /// 30 s), with random jitter.
+    pub backoff: Duration,
+    /// A PEM file of certificates trusted for https besides the system's.
+    pub ca_cert: Option<PathBuf>,
+    pub progress: Progress,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            jobs: 4,
+            retries: 5,
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            min_rate: MinRate {
+                bytes_per_sec: 1024,
+                window: Duration::from_secs(60),
+            },
+            backoff: Duration::from_millis(500),
+            ca_cert: None,
+            progress: Progress::Auto,
+        }
+    }
+}
+
+/// One file the plan needs.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    /// Its file name in the bundle, for messages and bars.
+    pub name: String,
+    pub url: Url,
+    pub size: u64,
+    pub sha256: [u8; 32],
+}
+
+/// Where a wanted file is. `verified` is true when its bytes were hashed and
+/// matched on the way here; a cache hit or a local file has only its size
+/// checked (the bundle writer hashes it while packing: one read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Local {
+    pub path: PathBuf,
+    pub verified: bool,
+}
+
+/// Why a file could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Not to be had: refused by the server (404, 403), or still failing after the retries.
+    #[error("{name}: cannot download {url}: {message}")]
+    Download {
+        name: String,
+        url: String,
+        message: String,
+    },
+    /// The bytes are not the ones the listing names: `sizes` says expected and actual size and hash.
+    #[error(
+        "{name}: the file at {url} is not the one the listing names: {sizes}; nothing was kept (the vendor's file changed, or the listing is wrong)"
+    )]
+    Mismatch {
+        name: String,
+        url: String,
+        sizes: String,
+    },
+    /// The listing's URL is not one to download from.
+    #[error("{name}: {message}")]
+    Refused { name: String, message: String },
+    /// The download cache or a local file could not be read or written.
+    #[error("{path}: {message}")]
+    Local { path: String, message: String },
+    /// The HTTP client could not be set up (a bad `--ca-cert`).
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl Error {
+    /// A download that failed or brought wrong bytes (exit 6), not a local problem.
+    pub fn is_download(&self) -> bool {
+        matches!(self, Error::Download { .. } | Error::Mismatch { .. })
+    }
+
+    fn download(wanted: &Wanted, message: impl Into<String>) -> Error {
+        Error::Download {
+            name: escaped(&wanted.name),
+            url: redact(wanted.url.as_str()),
+            message: message.into(),
+        }
+    }
+
+    fn local(path: &Path, message: impl std::fmt::Display) -> Error {
+        Error::Local {
+            path: path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Untrusted text (a listing's file name) made safe to print.
+fn escaped(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
+/// The one HTTP client of a run and how it downloads.
+pub struct Fetcher {
+    client: reqwest::blocking::Client,
+    options: Options,
+}
+
+impl Fetcher {
+    /// Builds the client: timeouts, the extra trusted certificates, proxies from
+    /// the usual environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`),
+    /// no content decoding (hashes cover the bytes as sent).
+    pub fn new(options: Options) -> Result<Fetcher, Error> {
+        let mut builder = reqwest::blocking::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.idle_timeout)
+            .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_cert {
+            let pem = fs::read(path).map_err(|e| {
+                Error::Setup(format!("--ca-cert {}: cannot read: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    Error::Setup(format!(
+                        "--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    ))
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::Setup(format!("cannot start the HTTP client: {e}")))?;
+        Ok(Fetcher { client, options })
+    }
+
+    /// Every wanted file, in order, `jobs` at a time, each from the cache or
+    /// downloaded into it. `remote_listing`: the files come from a listing read
+    /// over http(s), which may not point at local `file://` paths. The first
+    /// failure stops new downloads and is returned.
+    pub fn fetch_all(
+        &self,
+        cache: &Cache,
+        wanted: &[Wanted],
+        remote_listing: bool,
+    ) -> Result<Vec<Local>, Error> {
+        // Refusals first: nothing is downloaded for a listing that will be refused.
+        for w in wanted {
+            check_scheme(w, remote_listing)?;
+        }
+        let board = Board::new(self.options.progress, wanted);
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let results: Vec<Mutex<Option<Result<Local, Error>>>> =
+            wanted.iter().map(|_| Mutex::new(None)).collect();
+        let workers = self.options.jobs.clamp(1, wanted.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= wanted.len() || failed.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let result = self.fetch_one(cache, &wanted[i], &board, false);
+                        if result.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(result);
+                        }
+                    }
+                });
+            }
+        });
+        board.finish();
+        let mut locals = Vec::with_capacity(wanted.len());
+        let mut skipped = false;
+        for slot in results {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(local)) => locals.push(local),
+                Some(Err(e)) => return Err(e),
+                None => skipped = true,
+            }
+        }
+        if skipped {
+            return Err(Error::Setup(
+                "a download worker stopped unexpectedly".into(),
+            ));
+        }
+        Ok(locals)
+    }
+
+    /// Fetches one wanted file again, ignoring the cache: the bundle writer
+    /// found a cache hit's bytes wrong. A `file://` file is read and hashed.
+    pub fn refetch(&self, cache: &Cache, wanted: &Wanted) -> Result<Local, Error> {
+        let board = Board::new(self.options.progress, std::slice::from_ref(wanted));
+        let result = self.fetch_one(cache, wanted, &board, true);
+        board.finish();
+        result
+    }
+
+    fn fetch_one(
+        &self,
+        cache: &Cache,
+        wanted: &Wanted,
+        board: &Board,
+        again: bool,
+    ) -> Result<Local, Error> {
+        if wanted.url.scheme() == "file" {
+            return local_file(wanted, again);
+        }
+        let bar = board.file(wanted);
+        let lock = cache.lock(&wanted.sha256)?;
+        if again {
+            lock.evict()?;
+        } else if let Some(path) = lock.hit(wanted)? {
+            bar.done("cached");
+            return Ok(Local {
+                path,
+                verified: false,
+            });
+        }
+        download::download(self, wanted, &lock, &bar)?;
+        let path = lock.commit(wanted)?;
+        bar.done("downloaded");
+        Ok(Local {
+            path,
+            verified: true,
+        })
+    }
+}
+
+fn check_scheme(wanted: &Wanted, remote_listing: bool) -> Result<(), Error> {
+    let refuse = |message: String| Error::Refused {
+        name: escaped(&wanted.name),
+        message,
+    };
+    match wanted.url.scheme() {
+        "http" | "https" => Ok(()),
+        "file" if remote_listing => Err(refuse(format!(
+            "a listing read over http(s) may not name a local file ({}); only local listings may",
+            redact(wanted.url.as_str())
+        ))),
+        "file" => Ok(()),
+        other => Err(refuse(format!(
+            "cannot download {}: the {other:?} scheme is not supported; use http(s)",
+            redact(wanted.url.as_str())
+        ))),
+    }
+}
+
+/// A `file://` payload of a local listing, used where it is: a regular file of
+/// the listed size (read and hashed when `hash`).
+fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
+    let path = wanted
+        .url
+        .to_file_path()
+        .map_err(|()| Error::download(wanted, "not a local file path"))?;
+    let meta = fs::metadata(&path)
+        .map_err(|e| Error::download(wanted, format!("cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(Error::download(
+            wanted,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    let mut actual = Sha256::new();
+    let mut actual_size = meta.len();
+    if hash {
+        let file = fs::File::open(&path).map_err(|e| Error::local(&path, e))?;
+        actual_size = hash_reader(file, &mut actual).map_err(|e| Error::local(&path, e))?;
+    }
+    if actual_size != wanted.size || (hash && actual.clone().finalize()[..] != wanted.sha256) {
+        return Err(mismatch(
+            wanted,
+            actual_size.to_string(),
+            if hash {
+                hex::encode(actual.finalize())
+            } else {
+                "(not read: the size already differs)".into()
+            },
+        ));
+    }
+    Ok(Local {
+        path,
+        verified: hash,
+    })
+}
+
+/// Feeds everything `reader` gives to `hasher`; returns the byte count.
+fn hash_reader(mut reader: impl Read, hasher: &mut Sha256) -> std::io::Result<u64> {
+    let mut buf = vec![0; 256 * 1024];
+    let mut total = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+}
+
+fn mismatch(wanted: &Wanted, actual_size: String, actual_sha256: String) -> Error {
+    Error::Mismatch {
+        name: escaped(&wanted.name),
+        url: redact(wanted.url.as_str()),
+        sizes: format!(
+            "expected {} bytes with sha256 {}, got {actual_size} bytes with sha256 {actual_sha256}",
+            wanted.size,
+            hex::encode(wanted.sha256)
+        ),
+    }
+}

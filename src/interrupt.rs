@@ -1,0 +1,96 @@
+//! Ctrl-C, SIGTERM and SIGHUP during a long operation (an extraction, a join,
+//! later a download or an install) must not leave its work in progress behind.
+//! The operation registers what to remove if it is stopped (a staging folder,
+//! a temporary file, a lock file) and drops the guard once that is no longer
+//! needed; a step that must not be cut in two (moving verified files into
+//! place) runs inside [`uninterrupted`]. On a signal the registered paths are
+//! removed, stderr says what was removed, and the process exits with 130.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// The exit code of an interrupted run (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Paths to remove on a signal, with the id of the guard that registered each.
+static PENDING: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// Held by a step that must not be cut in two, and by the handler before it acts.
+static STEP: Mutex<()> = Mutex::new(());
+
+fn pending() -> MutexGuard<'static, Vec<(u64, PathBuf)>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts handling Ctrl-C, SIGTERM and SIGHUP (Ctrl-C and Ctrl-Break on
+/// Windows). Call once, at start-up.
+pub fn install() -> Result<(), String> {
+    ctrlc::set_handler(stop).map_err(|e| format!("cannot handle interrupting signals: {e}"))
+}
+
+/// Runs on the handler's own thread: waits for any [`uninterrupted`] step to
+/// end, removes what is registered, says so, and exits.
+fn stop() {
+    let _step = STEP.lock().unwrap_or_else(PoisonError::into_inner);
+    let paths = pending();
+    let mut removed = Vec::new();
+    for (_, path) in paths.iter().rev() {
+        if remove(path) {
+            removed.push(path.display().to_string());
+        }
+    }
+    if removed.is_empty() {
+        eprintln!("interrupted; nothing was left to clean up");
+    } else {
+        eprintln!(
+            "interrupted; removed the unfinished work: {}",
+            removed.join(", ")
+        );
+    }
+    std::process::exit(EXIT_INTERRUPTED.into());
+}
+
+/// Removes a file or a folder with its content; true if it was there and is gone.
+/// The interrupted thread may still be writing into a folder: try again a few times.
+fn remove(path: &Path) -> bool {
+    for _ in 0..50 {
+        let result = match fs::symlink_metadata(path) {
+            Err(_) => return false,
+            Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+            Ok(_) => fs::remove_file(path),
+        };
+        if result.is_ok() || fs::symlink_metadata(path).is_err() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("could not remove {}", path.display());
+    false
+}
+
+/// Keeps `path` registered for removal on a signal until dropped.
+#[must_use = "the path is registered only while the guard lives"]
+pub struct RemoveOnInterrupt(u64);
+
+/// Registers `path` (a file or a folder) to be removed if the process is interrupted.
+pub fn remove_on_interrupt(path: &Path) -> RemoveOnInterrupt {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    pending().push((id, path.to_path_buf()));
+    RemoveOnInterrupt(id)
+}
+
+impl Drop for RemoveOnInterrupt {
+    fn drop(&mut self) {
+        pending().retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// Runs `step` to its end even if a signal arrives meanwhile: the signal is
+/// handled once it returns.
+pub fn uninterrupted<T>(step: impl FnOnce() -> T) -> T {
+    let _hold = STEP.lock().unwrap_or_else(PoisonError::into_inner);
+    step()
+}

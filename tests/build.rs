@@ -1,0 +1,332 @@
+//! `airlock build` through the binary, against the fixture vendor site served
+//! on 127.0.0.1 by a counting server: the whole ITMS build then verify and
+//! inspect, the EULA gate, licenses, MSIs that disagree with their listing,
+//! reproducible bytes, the cache, split parts and download failures.
+
+mod common;
+
+use common::bundle::{json_of, key_files};
+use common::faults::{Fault, FaultServer};
+use predicates::str::contains;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
+const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
+const LICENSES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/licenses");
+
+/// Every file of `dir`, relative paths with `/`.
+fn files_under(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.path().is_dir() {
+            files_under(&entry.path(), &format!("{name}/"), out);
+        } else {
+            out.push((name, entry.path()));
+        }
+    }
+}
+
+/// The fixture site (or a changed copy of it in `site`) on a counting server.
+fn serve(site: &Path) -> FaultServer {
+    let server = FaultServer::start();
+    let mut files = Vec::new();
+    files_under(site, "", &mut files);
+    for (path, file) in files {
+        server.add(&path, fs::read(file).unwrap(), vec![], vec![]);
+    }
+    server
+}
+
+struct Builder {
+    dir: tempfile::TempDir,
+    key: PathBuf,
+    public: PathBuf,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = key_files(dir.path(), "builder", 11);
+        Builder {
+            key: keys.secret,
+            public: keys.public,
+            dir,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `airlock build` of `selection` from `listing`, with this builder's key,
+    /// cache and folder; more arguments may follow.
+    fn build(&self, listing: &str, selection: &[&str]) -> assert_cmd::Command {
+        let mut cmd = common::bundle::airlock(&self.path("state"));
+        cmd.current_dir(self.dir.path())
+            .args(["build", "--listing", listing, "--sign-key"])
+            .arg(&self.key)
+            .arg("--cache")
+            .arg(self.path("cache"))
+            .args(["--retries", "1", "--quiet"])
+            .args(selection);
+        cmd
+    }
+}
+
+#[test]
+fn the_itms_suite_builds_verifies_and_shows_its_whole_plan() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    let out = b.path("ITMS.exe");
+    let report = json_of(
+        b.build(
+            &listing,
+            &["--select", "cms", "--optional", "smp-docs", "--accept-eula"],
+        )
+        .args(["--vendor-key", VENDOR_KEY, "--contact", "ops@example.com"])
+        .arg("--license")
+        .arg(format!("{LICENSES}/patch.xml"))
+        .arg("--out")
+        .arg(&out),
+    );
+    assert_eq!(report["bundle"], out.display().to_string());
+    assert_eq!(report["size"], fs::metadata(&out).unwrap().len());
+    let names: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "itms.pl.xml",
+        "sim-8.0.2298.0.msi",
+        "itms-eula.txt",
+        "smp-8.0.2298.0.msi",
+        "smp-8.0-hf1.msi",
+        "smp-docs-8.0.2298.0.msi",
+        "power-scheme-7.6-hf1.msi",
+        "patch.xml",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+
+    common::bundle::on_bundle(&b.path("state"), &["verify"], &out, &b.public)
+        .assert()
+        .success()
+        .stdout(contains("every hash checked"));
+    let shown = common::bundle::airlock(&b.path("state"))
+        .arg("inspect")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    for expected in [
+        "vendor        Symantec",
+        "installer     Symantec Installation Manager 8.0.2298.0 [sim-8.0.2298.0.msi]",
+        "hotfix   smp 8.0.2298.1 (8.0 HF1) from 8.0.2298.0",
+        "property NS_PASSWORD (required, secret): Notification Server account password",
+        "check free disk space >= 12.5 GiB (block)",
+        "check memory >= 8.0 GiB (warn)",
+        "patch                LIC-2026-000123 expires 2027-11-01T00:00:00Z [patch.xml]",
+        "contact       ops@example.com",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    let json = json_of(
+        common::bundle::airlock(&b.path("state"))
+            .arg("inspect")
+            .arg(&out),
+    );
+    let steps = json["content"]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["product"], "smp");
+    assert_eq!(steps[0]["properties"][1]["secret"], true);
+    assert_eq!(json["content"]["eulas"][0]["id"], "itms");
+    assert_eq!(
+        json["content"]["criticalUpdates"][0]["resolvedByHotfix"],
+        "smp-8.0-hf1"
+    );
+}
+
+#[test]
+fn the_eula_gate_stops_before_any_download() {
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    b.build(&format!("{}itms.pl.xml", server.base), &["--select", "smp"])
+        .assert()
+        .code(2)
+        .stderr(contains("itms: Symantec Software License Agreement"))
+        .stderr(contains("--accept-eula"));
+    assert_eq!(server.requests("msi/smp-8.0.2298.0.msi"), 0);
+    assert_eq!(server.requests("eula/itms-eula.txt"), 0);
+    assert!(
+        fs::read_dir(b.dir.path())
+            .unwrap()
+            .flatten()
+            .all(|e| { !e.file_name().to_string_lossy().ends_with(".exe") })
+    );
+}
+
+#[test]
+fn a_second_build_downloads_nothing_and_both_give_the_same_bytes() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    for name in ["one.exe", "two.exe"] {
+        b.build(&listing, &["--select", "patch", "--accept-eula"])
+            .env("SOURCE_DATE_EPOCH", "1764000000")
+            .arg("--out")
+            .arg(b.path(name))
+            .assert()
+            .success();
+    }
+    assert_eq!(server.requests("msi/patch-8.0.2298.0.msi"), 1);
+    assert_eq!(server.requests("installer/sim-8.0.2298.0.msi"), 1);
+    assert_eq!(
+        fs::read(b.path("one.exe")).unwrap(),
+        fs::read(b.path("two.exe")).unwrap(),
+        "same inputs and SOURCE_DATE_EPOCH, same bytes"
+    );
+    // The default name comes from the vendor and the (reproducible) time.
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .env("SOURCE_DATE_EPOCH", "1764000000")
+        .assert()
+        .success();
+    assert!(
+        b.path("Symantec_Install_Package_20251124_160000.exe")
+            .is_file()
+    );
+}
+
+/// A copy of the fixture site whose listing has `from` replaced by `to`.
+fn changed_site(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    files_under(Path::new(SITE), "", &mut files);
+    for (path, file) in files {
+        let dest = dir.path().join(&path);
+        fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        fs::copy(file, dest).unwrap();
+    }
+    let listing = dir.path().join("itms.pl.xml");
+    let text = fs::read_to_string(&listing).unwrap();
+    assert!(text.contains(from), "{from} not in the listing");
+    fs::write(&listing, text.replacen(from, to, 1)).unwrap();
+    dir
+}
+
+#[test]
+fn an_msi_that_disagrees_with_its_listing_is_refused() {
+    // patch 8.0's ProductCode, then smp 8.0 HF1's version.
+    for (from, to, field) in [
+        (
+            "{7E7AE4BD-66B9-4333-BF18-D80B6AFEAD92}",
+            "{7E7AE4BD-66B9-4333-BF18-D80B6AFEAD93}",
+            "ProductCode",
+        ),
+        (
+            r#"version="8.0.2298.1""#,
+            r#"version="8.0.2298.7""#,
+            "ProductVersion",
+        ),
+    ] {
+        let site = changed_site(from, to);
+        let server = serve(site.path());
+        let b = Builder::new();
+        b.build(
+            &format!("{}itms.pl.xml", server.base),
+            &["--select", "patch", "--accept-eula"],
+        )
+        .arg("--out")
+        .arg(b.path("B.exe"))
+        .assert()
+        .code(1)
+        .stderr(contains(format!("MSI's {field} is")))
+        .stderr(contains("the listing says"));
+        assert!(!b.path("B.exe").exists(), "no bundle after a refusal");
+    }
+}
+
+#[test]
+fn licenses_must_be_for_the_plan_and_current() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--license")
+        .arg(format!("{LICENSES}/smp.xml"))
+        .assert()
+        .success();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--license")
+        .arg(format!("{LICENSES}/asset-perpetual.xml"))
+        .assert()
+        .code(1)
+        .stderr(contains("asset-perpetual.xml"))
+        .stderr(contains("not in this bundle's plan"));
+    b.build(&listing, &["--select", "inventory", "--accept-eula"])
+        .arg("--license")
+        .arg(format!("{LICENSES}/inventory-expired.xml"))
+        .assert()
+        .code(1)
+        .stderr(contains("expired on 2025-01-10"));
+    let bad = b.path("bad.xml");
+    fs::write(&bad, "<license/>").unwrap();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--license")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(contains("bad.xml"));
+    assert_eq!(server.requests("msi/patch-8.0.2298.0.msi"), 1);
+}
+
+#[test]
+fn wrong_bytes_from_the_vendor_fail_with_exit_6_and_write_nothing() {
+    let server = serve(Path::new(SITE));
+    let path = "msi/patch-8.0.2298.0.msi";
+    server.add(
+        path,
+        fs::read(Path::new(SITE).join(path)).unwrap(),
+        vec![],
+        vec![Fault::Wrong],
+    );
+    let b = Builder::new();
+    b.build(
+        &format!("{}itms.pl.xml", server.base),
+        &["--select", "patch", "--accept-eula"],
+    )
+    .arg("--out")
+    .arg(b.path("B.exe"))
+    .assert()
+    .code(6)
+    .stderr(contains("patch-8.0.2298.0.msi"))
+    .stderr(contains("expected"));
+    assert!(!b.path("B.exe").exists());
+}
+
+#[test]
+fn a_split_build_joins_back_into_the_bundle() {
+    let b = Builder::new();
+    let out = b.path("Split.exe");
+    let local = format!("{SITE}/itms.pl.xml");
+    let report = json_of(
+        b.build(&local, &["--select", "patch", "--accept-eula"])
+            .arg("--out")
+            .arg(&out)
+            .args(["--split", "4M"]),
+    );
+    let parts = report["parts"].as_array().unwrap();
+    assert!(parts.len() >= 2, "{parts:?}");
+    let whole = fs::read(&out).unwrap();
+    fs::remove_file(&out).unwrap();
+    common::bundle::airlock(&b.path("state"))
+        .arg("join")
+        .arg(b.path("Split.exe.001"))
+        .arg("--trust")
+        .arg(&b.public)
+        .assert()
+        .success();
+    assert_eq!(fs::read(&out).unwrap(), whole);
+}

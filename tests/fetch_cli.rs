@@ -1,0 +1,197 @@
+//! Through the real binary: passwords in listing URLs are never shown (JSON
+//! sources, payload URLs, errors), and `airlock cache` lists and prunes a cache
+//! filled by real downloads.
+
+mod common;
+
+use airlock::fetch::{Cache, Fetcher, Options, Progress, Wanted};
+use assert_cmd::Command;
+use common::bundle::content;
+use common::faults::FaultServer;
+use sha2::{Digest, Sha256};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
+const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
+
+fn airlock(args: &[&str]) -> Output {
+    Command::cargo_bin("airlock")
+        .unwrap()
+        .env_remove("RUST_BACKTRACE")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn with_password(base: &str) -> String {
+    base.replace("http://", "http://user:s3cret@")
+}
+
+#[test]
+fn a_password_in_a_listing_url_is_never_shown() {
+    let base = with_password(&common::http::serve_dir(SITE));
+    let listing = format!("{base}itms.pl.xml");
+    let out = airlock(&["products", "--listing", &listing, "--json", "--hotfixes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("s3cret"), "{stdout}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let source = doc["listings"][0]["source"].as_str().unwrap();
+    assert_eq!(source, listing.replace("s3cret", "***"));
+    assert!(stdout.contains("\"url\": \"http://user:***@127.0.0.1:"));
+
+    let out = airlock(&["products", "--listing", &listing]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("user:***@") && !table.contains("s3cret"),
+        "{table}"
+    );
+    let out = airlock(&["plan", "--listing", &listing, "--select", "cms"]);
+    let plan = String::from_utf8(out.stdout).unwrap();
+    assert!(plan.contains("EULAs") && !plan.contains("s3cret"), "{plan}");
+
+    // Errors: not found, a missing signature, an unreachable server.
+    let out = airlock(&["products", "--listing", &format!("{base}nothing.pl.xml")]);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("user:***@") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        format!("{SITE}/itms.pl.xml"),
+        dir.path().join("itms.pl.xml"),
+    )
+    .unwrap();
+    let unsigned = with_password(&common::http::serve_dir(dir.path()));
+    let out = airlock(&[
+        "products",
+        "--listing",
+        &format!("{unsigned}itms.pl.xml"),
+        "--vendor-key",
+        VENDOR_KEY,
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(".pl.xml.sig is missing") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = airlock(&[
+        "products",
+        "--listing",
+        &format!("http://user:s3cret@127.0.0.1:{port}/itms.pl.xml"),
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot download") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_zipped_listing_is_known_by_its_path_not_its_query() {
+    let base = common::http::serve_dir(SITE);
+    // The second: a query ending in .zip does not make a plain listing a zip.
+    for name in ["itms.pl.xml.zip?x=1", "itms.pl.xml?f=a.zip"] {
+        let out = airlock(&["products", "--listing", &format!("{base}{name}"), "--json"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+    }
+}
+
+/// A cache holding three downloaded files.
+fn filled_cache() -> tempfile::TempDir {
+    let server = FaultServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(Some(dir.path())).unwrap();
+    let wanted: Vec<Wanted> = (0..3)
+        .map(|i| {
+            let body = content(i, 10_000 * (i as usize + 1));
+            let name = format!("Product_{i}.msi");
+            Wanted {
+                url: server
+                    .add(&name, body.clone(), vec![], vec![])
+                    .parse()
+                    .unwrap(),
+                name,
+                size: body.len() as u64,
+                sha256: Sha256::digest(&body).into(),
+            }
+        })
+        .collect();
+    let fetcher = Fetcher::new(Options {
+        progress: Progress::Quiet,
+        ..Options::default()
+    })
+    .unwrap();
+    fetcher.fetch_all(&cache, &wanted, true).unwrap();
+    dir
+}
+
+#[test]
+fn cache_lists_and_prunes() {
+    let dir = filled_cache();
+    let cache = dir.path().to_str().unwrap();
+    let out = airlock(&["cache", "list", "--cache", cache]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = String::from_utf8(out.stdout).unwrap();
+    for name in ["Product_0.msi", "Product_1.msi", "Product_2.msi"] {
+        assert!(list.contains(name), "{list}");
+    }
+    assert!(list.contains("3 files, 58.6 KiB in all"), "{list}");
+    assert_eq!(
+        airlock(&["cache", "--cache", cache]).stdout,
+        list.as_bytes()
+    );
+
+    // One file last used 40 days ago: the default prune (30 days) takes only it.
+    let entries = Cache::open(Some(dir.path())).unwrap().list().unwrap();
+    let old = dir.path().join("sha256").join(&entries[0].sha256);
+    let forty_days = SystemTime::now() - Duration::from_secs(40 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(forty_days)
+        .unwrap();
+    let out = airlock(&["cache", "prune", "--cache", cache]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("removed 1 file ("), "{text}");
+    assert!(!old.exists());
+    let out = airlock(&["cache", "prune", "--all", "--cache", cache]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("removed 2 files")
+    );
+    let list = String::from_utf8(airlock(&["cache", "list", "--cache", cache]).stdout).unwrap();
+    assert!(list.contains("0 files, 0 B in all"), "{list}");
+
+    let out = airlock(&["cache", "prune", "--older-than", "30x", "--cache", cache]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"30x\" is not an age"));
+}
+
+#[test]
+fn cache_help_has_examples() {
+    let out = airlock(&["cache", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Examples:") && help.contains("airlock cache prune --older-than 7d"));
+}
