@@ -518,6 +518,7 @@ fn without_an_installer_command_install_refuses_with_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--msiexec \"wine msiexec\""));
+    assert!(!s.components().exists(), "nothing extracted");
 }
 
 #[test]

@@ -214,7 +214,7 @@ mod tests {
 <history xmlns="urn:airlock:history:1" version="1">
   <machine id="0123456789abcdef0123456789abcdef" name="srv&lt;1&gt;"/>
   <products>
-    <product id="smp" version="8.0.2298.1" hotfix="smp-8.0-hf1" productCode="{00000000-0000-0000-0000-000000000001}" installed="2026-11-19T07:33:20Z" license="trial" licenseExpires="2026-11-26T07:33:20Z"/>
+    <product id="smp" version="8.0.2298.1" hotfix="smp-8.0-hf1" productCode="{00000000-0000-0000-0000-000000000001}" installed="2026-11-18T11:06:40Z" license="trial" licenseExpires="2026-11-25T11:06:40Z"/>
   </products>
   <listings>
     <listing vendor="Symantec" name="ITMS &amp; co" serial="2026112001"/>
