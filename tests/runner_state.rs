@@ -554,3 +554,92 @@ fn a_damaged_record_is_reported_with_its_backup_and_left_alone() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), b"{\"format\": 1, \"mach");
 }
+
+#[test]
+fn a_restart_asked_by_an_installer_ends_with_10_and_blocks_the_next_install() {
+    let s = setup();
+    // The script exits 3010, which a Unix process reports as 194, as Wine does.
+    let out = s.install().env("EXIT", "3010").output().unwrap();
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert!(stderr(&out).contains("must restart"));
+    let out = s.install().output().unwrap();
+    let err = stderr(&out);
+    // Every step is recorded: nothing left to run, nothing to block.
+    assert!(
+        out.status.success() && err.contains("nothing to install"),
+        "{err}"
+    );
+
+    let (p, files) = package(vec![msi_step("smp", "8.0.2298.0")], Vec::new());
+    let next = s.builder.bundle("next", &p, &files, 1_790_000_100);
+    let out = s.install_of(&next).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("[NOT MET] no pending restart: an installer asked for a restart at"),
+        "{err}"
+    );
+}
+
+#[test]
+fn uninstall_lists_the_cascade_asks_and_keeps_what_is_retained() {
+    let builder = Builder::new();
+    let agent = msi_step("nw-backup-agent", "3.2.0.410");
+    let mut console = msi_step("nw-console", "3.2.0.410");
+    console
+        .0
+        .requires
+        .push(common::runner::requires("nw-backup-agent"));
+    let mut gateway = msi_step("nw-gateway", "3.2.0.410");
+    gateway
+        .0
+        .requires
+        .push(common::runner::requires("nw-backup-agent"));
+    gateway.0.retain_on_cascade = true;
+    let (p, files) = package(vec![agent, console, gateway], Vec::new());
+    let s = Setup {
+        bundle: builder.bundle("cascade", &p, &files, 1_790_000_000),
+        builder,
+        root: tempfile::tempdir().unwrap(),
+        rec: Recorder::new(),
+    };
+    s.install().assert().success();
+    let uninstall = || {
+        let mut cmd = airlock(s.root.path());
+        cmd.args([
+            "uninstall",
+            "nw-backup-agent",
+            "--msiexec",
+            &s.rec.command(),
+        ]);
+        cmd
+    };
+    let out = uninstall().output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("  nw-console 3.2.0.410") && err.contains("  nw-backup-agent 3.2.0.410"),
+        "{err}"
+    );
+    assert!(!err.contains("  nw-gateway"), "{err}");
+    assert!(err.contains("pass --yes"), "{err}");
+    assert_eq!(s.rec.calls().len(), 3, "nothing removed without an answer");
+
+    uninstall().arg("--yes").assert().success();
+    let calls = s.rec.calls();
+    let console_code = common::runner::product_code(
+        &common::runner::site().join("thirdparty/nw-console-3.2.0.410.msi"),
+    );
+    assert!(
+        calls[3].starts_with(&format!("/x {console_code} /qn /norestart")),
+        "{calls:?}"
+    );
+    assert_eq!(calls.len(), 5, "console, then the agent: {calls:?}");
+    let ids: Vec<String> = s.record()["products"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(ids, ["nw-gateway"]);
+}

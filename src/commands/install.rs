@@ -105,6 +105,10 @@ pub fn run(args: Args) -> Result<Exit> {
         &context,
     )?;
     show(&plan, &package, &manifest);
+    if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
+        eprintln!("nothing to install: every step is done");
+        return Ok(Exit::Done);
+    }
     if let Some(blocked) = install::blocking(&plan) {
         return Err(install::Error::Blocked(blocked).into());
     }
@@ -112,10 +116,6 @@ pub fn run(args: Args) -> Result<Exit> {
         eprintln!("dry run: nothing was changed");
         return Ok(Exit::Done);
     };
-    if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
-        eprintln!("nothing to install: every step is done");
-        return Ok(Exit::Done);
-    }
     confirm("install these steps?", args.yes)?;
     extract(signed, &destination, &key)?;
     let target = Target {

@@ -106,11 +106,13 @@ impl Backend {
                 .status()
                 .map_err(|e| failed(None, format!("cannot run {}: {e}", self.words[0])))?;
             scrub(log, properties);
-            match status.code() {
+            let code = status.code();
+            let is = |windows: i32| code.is_some_and(|c| same_code(c, windows));
+            match code {
                 Some(0) => return Ok(Done::Done),
-                Some(3010 | 1641) => return Ok(Done::RestartNeeded),
-                Some(1618) if tries < self.busy_tries => std::thread::sleep(self.busy_wait),
-                Some(1618) => {
+                _ if is(3010) || is(1641) => return Ok(Done::RestartNeeded),
+                _ if is(1618) && tries < self.busy_tries => std::thread::sleep(self.busy_wait),
+                _ if is(1618) => {
                     return Err(failed(
                         Some(1618),
                         format!("another installation kept running through {tries} tries"),
@@ -183,6 +185,17 @@ impl Backend {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         (command, crate::text::escaped(&shown.join(" ")).into_owned())
+    }
+}
+
+/// Whether exit code `code` is the Windows Installer's `windows`. Off Windows a
+/// process exit code keeps only its low 8 bits, so a Windows layer's 3010
+/// arrives as 194 and 1603 as 67: compare those bits there.
+fn same_code(code: i32, windows: i32) -> bool {
+    if cfg!(windows) {
+        code == windows
+    } else {
+        code & 0xff == windows & 0xff
     }
 }
 
