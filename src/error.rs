@@ -1,7 +1,9 @@
 //! The error every command returns, and the exit code each kind of failure
 //! maps to (the table in the command-line contract).
 
-use crate::{build, fetch, install, listing, package, plan, state};
+#[cfg(feature = "net")]
+use crate::{build, fetch};
+use crate::{install, listing, package, plan, state};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,9 +27,11 @@ pub enum Error {
     Listing(#[from] listing::Error),
     #[error(transparent)]
     Plan(#[from] plan::Error),
+    #[cfg(feature = "net")]
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
     /// The plan cannot become a bundle (a license, an MSI that disagrees with its listing).
+    #[cfg(feature = "net")]
     #[error(transparent)]
     Build(#[from] build::Error),
     #[error(transparent)]
@@ -64,9 +68,10 @@ impl Error {
             Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
             Error::Listing(listing::Error::Download { .. }) => Exit::Download,
             Error::Listing(_) => Exit::Failed,
+            #[cfg(feature = "net")]
             Error::Fetch(e) if e.is_download() => Exit::Download,
-            Error::Fetch(_) => Exit::Failed,
-            Error::Build(_) => Exit::Failed,
+            #[cfg(feature = "net")]
+            Error::Fetch(_) | Error::Build(_) => Exit::Failed,
             Error::Plan(_) => Exit::Unresolvable,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,

@@ -1,9 +1,11 @@
 //! Airlock: resolve a vendor's product listing into a plan, carry it across an
 //! air gap as one signed bundle, and install it on the other side.
 
+#[cfg(feature = "net")]
 pub mod build;
 pub mod commands;
 pub mod error;
+#[cfg(feature = "net")]
 pub mod fetch;
 pub mod history;
 pub mod install;

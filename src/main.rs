@@ -25,6 +25,7 @@ enum Command {
     /// Resolve a selection into the exact files a bundle would hold, changing nothing
     Plan(commands::plan::Args),
     /// Download what a selection needs and write one signed, self-extracting bundle
+    #[cfg(feature = "net")]
     Build(commands::build::Args),
     /// Write a new Ed25519 signing key pair
     Keygen(commands::keygen::Args),
@@ -55,6 +56,7 @@ enum Command {
     /// Write Support_<YYYYMMDD>_<HHMMSS>.zip: logs, listings received, record, history, settings
     SupportPackage(commands::support::Args),
     /// What the download cache holds; prune it
+    #[cfg(feature = "net")]
     Cache(commands::cache::Args),
 }
 
@@ -62,6 +64,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
     match command {
         Command::Products(a) => commands::products::run(a),
         Command::Plan(a) => commands::plan::run(a),
+        #[cfg(feature = "net")]
         Command::Build(a) => commands::build::run(a),
         Command::Keygen(a) => commands::keygen::run(a),
         Command::Verify(a) => commands::verify::run(a),
@@ -74,6 +77,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Repair(a) => commands::repair::run(a),
         Command::License { command } => commands::license::run(command),
         Command::SupportPackage(a) => commands::support::run(a),
+        #[cfg(feature = "net")]
         Command::Cache(a) => commands::cache::run(a),
     }
 }

@@ -411,7 +411,7 @@ fn a_listing_over_64_mib_is_refused_before_reading() {
         1,
         &[
             path,
-            "rule 5: it is 67108865 bytes; at most 67108864 bytes (64 MiB)",
+            "rule 5: it is 67108865 bytes; at most 64 MiB are accepted",
         ],
     );
 }

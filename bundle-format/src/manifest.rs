@@ -359,6 +359,11 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "file name {name:?} contains {c:?}; only plain file names are allowed"
         ));
     }
+    if name.chars().all(|c| c == '.') {
+        return Err(format!(
+            "file name {name:?} names no file; give a plain file name"
+        ));
+    }
     if name.contains("..") {
         return Err(format!("file name {name:?} contains \"..\""));
     }
@@ -431,6 +436,10 @@ mod tests {
             assert!(check_name(bad).is_err(), "{bad:?} accepted");
         }
         assert!(check_name(&"a".repeat(101)).is_err());
+        for dots in [".", ".."] {
+            let problem = check_name(dots).unwrap_err();
+            assert!(problem.contains("names no file"), "{dots}: {problem}");
+        }
         for bad in [
             "bidi\u{2067}.msi",
             "soft\u{00AD}hyphen.msi",

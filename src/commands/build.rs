@@ -8,6 +8,7 @@ use super::progress;
 use crate::build::{self, Contents, Origin};
 use crate::error::{Error, Exit, Result};
 use crate::fetch::{self, Cache, Fetcher, Local, Progress};
+use crate::interrupt;
 use crate::license::License;
 use crate::package::CONTENT_TYPE;
 use crate::plan::{self, Installed, Plan};
@@ -306,10 +307,73 @@ fn check_msis(
 
 /// Writes the bundle, reading each file from where it is. When a cache hit
 /// turns out not to hold the declared bytes, it is evicted, fetched again and
-/// the bundle written again; nothing wrong is ever packed.
+/// the bundle written again; nothing wrong is ever packed. The writing happens
+/// in a staging folder beside `out`, removed if the run is interrupted, and
+/// the finished bundle is renamed into place.
 #[allow(clippy::too_many_arguments)]
 fn write(
     out: &Path,
+    runner: &Path,
+    manifest: Manifest,
+    key: &SigningKey,
+    contents: &Contents,
+    locals: &mut [Local],
+    fetcher_cache: (&Fetcher, &Cache),
+    options: &WriteOptions,
+    quiet: bool,
+) -> Result<Written> {
+    let (folder, name) = match (out.parent(), out.file_name()) {
+        (Some(folder), Some(name)) => (
+            if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            },
+            name,
+        ),
+        _ => {
+            return Err(Error::Usage(format!(
+                "--out {}: name a file to write",
+                out.display()
+            )));
+        }
+    };
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".building")
+        .tempdir_in(folder)
+        .map_err(|e| Error::Other(format!("{}: cannot write here: {e}", folder.display())))?;
+    let _removed = interrupt::remove_on_interrupt(staging.path());
+    let inner = staging.path().join(name);
+    let written = pack(
+        &inner,
+        runner,
+        manifest,
+        key,
+        contents,
+        locals,
+        fetcher_cache,
+        options,
+        quiet,
+    )?;
+    interrupt::uninterrupted(|| {
+        std::fs::rename(&inner, out)?;
+        File::open(folder)?.sync_all()
+    })
+    .map_err(|e| {
+        Error::Other(format!(
+            "{}: cannot put the bundle in place: {e}",
+            out.display()
+        ))
+    })?;
+    Ok(written)
+}
+
+/// [`write`]'s packing loop: one write of the bundle to `dest`, again after a
+/// stale cache hit was fetched anew.
+#[allow(clippy::too_many_arguments)]
+fn pack(
+    dest: &Path,
     runner: &Path,
     manifest: Manifest,
     key: &SigningKey,
@@ -334,7 +398,7 @@ fn write(
             progress::files(&manifest, "packing")
         };
         let result = write_bundle(
-            out,
+            dest,
             runner_file,
             manifest.clone(),
             key,

@@ -1,6 +1,8 @@
 //! One module per subcommand: its arguments and the glue that runs it.
 
+#[cfg(feature = "net")]
 pub mod build;
+#[cfg(feature = "net")]
 pub mod cache;
 pub mod history;
 pub mod inspect;

@@ -2,9 +2,11 @@
 //! downloads shares, and the fetcher they make.
 
 use crate::error::Result;
+#[cfg(feature = "net")]
 use crate::fetch::{self, Fetcher};
 use crate::listing::Catalog;
 use std::path::PathBuf;
+#[cfg(feature = "net")]
 use std::time::Duration;
 
 /// Where the listings come from and how they are trusted.
@@ -16,17 +18,30 @@ pub struct ListingArgs {
     /// The vendor's public key: each listing's NAME.pl.xml.sig must exist and verify
     #[arg(long, value_name = "PUB")]
     pub vendor_key: Option<PathBuf>,
+    #[cfg(feature = "net")]
     #[command(flatten)]
     pub net: NetArgs,
 }
 
 impl ListingArgs {
     /// Reads, checks and parses the listings through a fetcher made with the network flags.
+    #[cfg(feature = "net")]
     pub fn load(&self) -> Result<Catalog> {
         self.load_with(&Fetcher::new(self.net.options())?)
     }
 
+    /// Reads, checks and parses the listings: local files only in an
+    /// airlock built without the `net` feature (an offline runner).
+    #[cfg(not(feature = "net"))]
+    pub fn load(&self) -> Result<Catalog> {
+        Ok(crate::listing::load(
+            &self.listings,
+            self.vendor_key.as_deref(),
+        )?)
+    }
+
     /// The same, through a fetcher the command already has.
+    #[cfg(feature = "net")]
     pub fn load_with(&self, fetcher: &Fetcher) -> Result<Catalog> {
         Ok(fetch::listings(
             fetcher,
@@ -36,6 +51,7 @@ impl ListingArgs {
     }
 }
 
+#[cfg(feature = "net")]
 #[derive(Debug, Clone, clap::Args)]
 pub struct NetArgs {
     /// A PEM file of CA certificates trusted for https, besides the system's
@@ -49,6 +65,7 @@ pub struct NetArgs {
     pub timeout: u64,
 }
 
+#[cfg(feature = "net")]
 impl NetArgs {
     /// The fetch options these flags set; the rest are the defaults.
     pub fn options(&self) -> fetch::Options {

@@ -41,7 +41,7 @@ pub fn load(sources: &[String], vendor_key: Option<&Path>) -> Result<Catalog, Er
     load_with(sources, vendor_key, &|name, _, _| {
         Err(read_error(
             name,
-            "a listing at an http(s) URL is read through the fetcher (airlock::fetch::listings)",
+            "a listing at an http(s) URL needs network support, which this airlock (an offline runner) was built without; copy the listing here and give its path",
         ))
     })
 }
@@ -239,10 +239,19 @@ pub fn too_big(source: &str, len: u64, limit: u64) -> Error {
     read_error(
         source,
         format!(
-            "rule 5: it is {len} bytes; at most {limit} bytes ({} MiB) are accepted",
-            limit / (1024 * 1024)
+            "rule 5: it is {len} bytes; at most {} are accepted",
+            size_text(limit)
         ),
     )
+}
+
+/// A limit in the largest whole unit: `64 MiB`, `4 KiB`, `1000 bytes`.
+fn size_text(limit: u64) -> String {
+    match limit {
+        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
+        l if l >= 1 << 10 && l % (1 << 10) == 0 => format!("{} KiB", l >> 10),
+        l => format!("{l} bytes"),
+    }
 }
 
 /// Reads to the end, refusing more than `limit` bytes; `expected` is the
@@ -262,8 +271,8 @@ fn read_bounded(
         return Err(read_error(
             source,
             format!(
-                "rule 5: it is larger than {limit} bytes ({} MiB), the most accepted",
-                limit / (1024 * 1024)
+                "rule 5: it is larger than {}, the most accepted",
+                size_text(limit)
             ),
         ));
     }
@@ -314,4 +323,14 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
         size,
         MAX_LISTING_BYTES,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn limits_are_shown_in_their_unit() {
+        assert_eq!(super::size_text(64 << 20), "64 MiB");
+        assert_eq!(super::size_text(4096), "4 KiB");
+        assert_eq!(super::size_text(1000), "1000 bytes");
+    }
 }
