@@ -196,7 +196,9 @@ impl EchoOff {
             EchoOff { saved: Some(saved) }
         }
         #[cfg(not(unix))]
-        EchoOff {}
+        {
+            EchoOff {}
+        }
     }
 }
 

@@ -189,11 +189,13 @@ fn admin() -> Checked {
         }
     }
     #[cfg(not(unix))]
-    checked(
-        what,
-        Outcome::Information,
-        "not checked here: run from an elevated prompt",
-    )
+    {
+        checked(
+            what,
+            Outcome::Information,
+            "not checked here: run from an elevated prompt",
+        )
+    }
 }
 
 /// How a failed check of this severity ends.
