@@ -643,3 +643,55 @@ fn uninstall_lists_the_cascade_asks_and_keeps_what_is_retained() {
         .collect();
     assert_eq!(ids, ["nw-gateway"]);
 }
+
+#[test]
+fn a_bad_answers_file_is_named_with_what_is_wrong_and_nothing_changes() {
+    let s = setup();
+    let answers = s.builder.dir.path().join("answers.toml");
+    for (text, says) in [
+        (
+            "[nw-gateway]\nGATEWAY_KEY = 'k'\nGATEWAY_KYE = 'typo'\n",
+            "[nw-gateway] GATEWAY_KYE in",
+        ),
+        (
+            "[nw-gateway]\nGATEWAY_KEY = 42\n",
+            "[nw-gateway] GATEWAY_KEY: the value must be a string",
+        ),
+        (
+            "[nw-gateway]\nGATEWAY_KEY = 'unterminated\n",
+            "answers.toml:2: not a TOML answers file",
+        ),
+    ] {
+        std::fs::write(&answers, text).unwrap();
+        let out = s.install().arg("--answers").arg(&answers).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(says), "{text:?}: {err}");
+    }
+    assert!(s.rec.calls().is_empty() && !s.components().exists());
+}
+
+#[test]
+fn a_bundle_run_as_itself_installs_and_keeps_only_its_runner_in_the_root() {
+    let s = setup();
+    let runner = std::fs::read(assert_cmd::cargo::cargo_bin!("airlock")).unwrap();
+    let (p, files) = three_steps();
+    let exe = s.builder.dir.path().join("self/Bundle.exe");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    common::bundle::write_package(&exe, &runner, &p, &files, &s.builder.keys.key, None);
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = assert_cmd::Command::new(&exe)
+        .env_remove("RUST_BACKTRACE")
+        .args(["--yes", "--msiexec", &s.rec.command(), "--root"])
+        .arg(s.root.path())
+        .arg("--trust")
+        .arg(&s.builder.keys.public)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.rec.calls().len(), 3);
+    assert_eq!(
+        std::fs::read(s.root.path().join("runner/airlock")).unwrap(),
+        runner
+    );
+}

@@ -26,10 +26,15 @@ impl Answers {
         let shown = path.display();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1))
+                .map(|n| format!(":{n}"))
+                .unwrap_or_default();
             format!(
-                "{shown}: not a TOML answers file ({}); write one table per product, \
+                "{shown}{line}: not a TOML answers file ({}); write one table per product, \
                  e.g. [smp] INSTALLDIR = 'D:\\Altiris'",
-                e.message()
+                escaped(e.message().trim())
             )
         })?;
         let mut values = BTreeMap::new();
