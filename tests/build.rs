@@ -1,7 +1,8 @@
 //! `airlock build` through the binary, against the fixture vendor site served
 //! on 127.0.0.1 by a counting server: the whole ITMS build then verify and
 //! inspect, the EULA gate, licenses, MSIs that disagree with their listing,
-//! reproducible bytes, the cache, split parts and download failures.
+//! reproducible bytes, the cache (two builds sharing it at once, an entry
+//! damaged on disk), split parts and download failures.
 
 mod common;
 
@@ -329,4 +330,113 @@ fn a_split_build_joins_back_into_the_bundle() {
         .assert()
         .success();
     assert_eq!(fs::read(&out).unwrap(), whole);
+}
+
+/// The site path of each downloaded file of a build `report`, by its bundle name.
+fn downloaded_paths(report: &serde_json::Value) -> Vec<String> {
+    let mut site = Vec::new();
+    files_under(Path::new(SITE), "", &mut site);
+    let names: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] != "listing")
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    let paths: Vec<String> = site
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| names.iter().any(|n| path.rsplit('/').next() == Some(n)))
+        .collect();
+    assert_eq!(paths.len(), names.len(), "{names:?} in {paths:?}");
+    paths
+}
+
+#[test]
+fn two_builds_sharing_one_cache_at_once_download_each_file_once() {
+    let server = serve(Path::new(SITE));
+    // A slow first byte keeps the first download going while the other build starts.
+    let slow = "msi/patch-8.0.2298.0.msi";
+    server.add(
+        slow,
+        fs::read(Path::new(SITE).join(slow)).unwrap(),
+        vec![],
+        vec![Fault::Delay(std::time::Duration::from_millis(500))],
+    );
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    let reports: Vec<serde_json::Value> = std::thread::scope(|scope| {
+        let runs: Vec<_> = ["one.exe", "two.exe"]
+            .into_iter()
+            .map(|name| {
+                let (b, listing) = (&b, &listing);
+                scope.spawn(move || {
+                    json_of(
+                        b.build(listing, &["--select", "patch", "--accept-eula"])
+                            .env("SOURCE_DATE_EPOCH", "1764000000")
+                            .arg("--out")
+                            .arg(b.path(name)),
+                    )
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(reports[0]["files"], reports[1]["files"]);
+    assert_eq!(
+        fs::read(b.path("one.exe")).unwrap(),
+        fs::read(b.path("two.exe")).unwrap(),
+        "the same payload files, the same bytes"
+    );
+    let paths = downloaded_paths(&reports[0]);
+    assert!(paths.contains(&slow.to_string()), "{paths:?}");
+    for path in &paths {
+        assert_eq!(server.requests(path), 1, "{path} downloaded once");
+    }
+    for name in ["one.exe", "two.exe"] {
+        common::bundle::on_bundle(&b.path("state"), &["verify"], &b.path(name), &b.public)
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn a_cache_entry_damaged_on_disk_is_found_while_packing_and_fetched_again() {
+    use sha2::Digest;
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .assert()
+        .success();
+    // The EULA text has no MSI check: packing is where its bytes are read.
+    let eula = "eula/itms-eula.txt";
+    let original = fs::read(Path::new(SITE).join(eula)).unwrap();
+    let entry = b
+        .path("cache/sha256")
+        .join(hex::encode(sha2::Sha256::digest(&original)));
+    let mut damaged = fs::read(&entry).unwrap();
+    damaged[10] ^= 0xff;
+    fs::write(&entry, &damaged).unwrap();
+
+    let out = b.path("Again.exe");
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains(
+            "itms-eula.txt: the cached copy is not the listed file",
+        ))
+        .stderr(contains("fetching it again"));
+    assert_eq!(server.requests(eula), 2);
+    assert_eq!(
+        fs::read(&entry).unwrap(),
+        original,
+        "the cache holds the right bytes again"
+    );
+    common::bundle::on_bundle(&b.path("state"), &["verify"], &out, &b.public)
+        .assert()
+        .success()
+        .stdout(contains("every hash checked"));
 }

@@ -12,6 +12,7 @@ pub mod atomic;
 mod error;
 mod extract;
 pub mod keys;
+mod lane;
 pub mod manifest;
 mod payload;
 mod read;

@@ -5,12 +5,14 @@
 
 use crate::error::Error;
 use crate::keys::SigningKey;
+use crate::lane::Lane;
 use crate::manifest::{FORMAT_VERSION, FileEntry, Manifest, ManifestError};
 use crate::trailer::Layout;
 use crate::{SIGNATURE_CONTEXT, atomic, ustar};
 use sha2::{Digest, Sha256};
 use std::ffi::OsStr;
-use std::io::{self, BufWriter, Read, Write};
+use std::fs::File;
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tempfile::NamedTempFile;
@@ -138,11 +140,7 @@ fn write_parts<R: Read, F: Read>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Written, Error> {
     let io_err = |e| Error::io(out.path(), e);
-    let mut w = Tally {
-        inner: BufWriter::with_capacity(COPY_BUF, out.as_file()),
-        count: 0,
-        hash: Sha256::new(),
-    };
+    let mut w = Tally::new(out.as_file().try_clone().map_err(io_err)?);
 
     let mut buf = vec![0u8; COPY_BUF];
     let mut hasher = Sha256::new();
@@ -201,6 +199,7 @@ fn write_parts<R: Read, F: Read>(
     z.set_parameter(zstd::stream::raw::CParameter::JobSize(1 << 20))
         .map_err(io_err)?;
     let mut done = 0u64;
+    let mut spare = Vec::new();
     for entry in &manifest.files {
         z.write_all(&ustar::header(&entry.name, entry.size))
             .map_err(io_err)?;
@@ -209,11 +208,16 @@ fn write_parts<R: Read, F: Read>(
             problem,
         };
         let mut reader = open(entry).map_err(|e| source(format!("cannot open: {e}")))?;
-        let mut hasher = Sha256::new();
+        // Hashed on a thread of its own while this one feeds zstd.
+        let mut hashing = Lane::start(std::mem::take(&mut spare), Sha256::new(), |h, bytes| {
+            h.update(bytes);
+            Ok(())
+        });
         let mut left = entry.size;
         while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            let n = match reader.read(&mut buf[..want]) {
+            let mut chunk = hashing.buffer();
+            let want = left.min(chunk.len() as u64) as usize;
+            let n = match reader.read(&mut chunk[..want]) {
                 Ok(0) => {
                     return Err(source(format!(
                         "ends after {} bytes, the manifest declares {}",
@@ -225,13 +229,15 @@ fn write_parts<R: Read, F: Read>(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(source(format!("cannot read: {e}"))),
             };
-            hasher.update(&buf[..n]);
-            z.write_all(&buf[..n]).map_err(io_err)?;
+            z.write_all(&chunk[..n]).map_err(io_err)?;
+            hashing
+                .push(chunk, n)
+                .map_err(|e| source(format!("cannot hash: {e}")))?;
             left -= n as u64;
             done += n as u64;
             progress(done);
         }
-        match reader.read(&mut buf[..1]) {
+        match reader.read(&mut [0u8; 1]) {
             Ok(0) => {}
             Ok(_) => {
                 return Err(source(format!(
@@ -241,7 +247,13 @@ fn write_parts<R: Read, F: Read>(
             }
             Err(e) => return Err(source(format!("cannot read: {e}"))),
         }
-        let digest = hex::encode(hasher.finalize());
+        let (hashed, buffers) = hashing.finish();
+        spare = buffers;
+        let digest = hex::encode(
+            hashed
+                .map_err(|e| source(format!("cannot hash: {e}")))?
+                .finalize(),
+        );
         if digest != entry.sha256 {
             return Err(source(format!(
                 "sha256 is {digest}, the manifest declares {}",
@@ -257,13 +269,13 @@ fn write_parts<R: Read, F: Read>(
 
     let layout = Layout::contiguous(runner_len, manifest_bytes.len() as u64, payload_len);
     w.write_all(&layout.encode()).map_err(io_err)?;
-    w.flush().map_err(io_err)?;
+    let hash = w.finish().map_err(io_err)?;
     let size = layout.payload.offset + layout.payload.len + crate::trailer::TRAILER_LEN;
     Ok(Written {
         manifest,
         layout,
         size,
-        sha256: hex::encode(w.hash.finalize()),
+        sha256: hex::encode(hash.finalize()),
     })
 }
 
@@ -275,23 +287,56 @@ pub(crate) fn signed_message(manifest: &[u8]) -> Vec<u8> {
     m
 }
 
-/// Counts and hashes what passes through: the whole file's sha256 comes
-/// out of the one write, with no second read of a multi-gigabyte bundle.
-struct Tally<W> {
-    inner: W,
+/// Counts what passes through and hands it, in 1 MiB buffers, to a thread
+/// that hashes and writes it: the whole file's sha256 comes out of the one
+/// write, with no second read of a multi-gigabyte bundle, and neither the hash
+/// nor the write holds up the compression.
+struct Tally {
+    lane: Lane<(File, Sha256)>,
+    chunk: Vec<u8>,
+    filled: usize,
     count: u64,
-    hash: Sha256,
 }
 
-impl<W: Write> Write for Tally<W> {
+impl Tally {
+    fn new(file: File) -> Tally {
+        let mut lane = Lane::start(Vec::new(), (file, Sha256::new()), |(file, hash), bytes| {
+            hash.update(bytes);
+            file.write_all(bytes)
+        });
+        Tally {
+            chunk: lane.buffer(),
+            lane,
+            filled: 0,
+            count: 0,
+        }
+    }
+
+    /// Writes what is left; the hash of everything written.
+    fn finish(mut self) -> io::Result<Sha256> {
+        self.flush()?;
+        let (result, _) = self.lane.finish();
+        result.map(|(_, hash)| hash)
+    }
+}
+
+impl Write for Tally {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let n = buf.len().min(self.chunk.len() - self.filled);
+        self.chunk[self.filled..self.filled + n].copy_from_slice(&buf[..n]);
+        self.filled += n;
         self.count += n as u64;
-        self.hash.update(&buf[..n]);
+        if self.filled == self.chunk.len() {
+            self.flush()?;
+        }
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        if self.filled > 0 {
+            let full = std::mem::replace(&mut self.chunk, self.lane.buffer());
+            self.lane.push(full, std::mem::take(&mut self.filled))?;
+        }
+        Ok(())
     }
 }
 
