@@ -3,7 +3,7 @@
 
 #[cfg(feature = "net")]
 use crate::{build, fetch};
-use crate::{listing, package, plan};
+use crate::{install, listing, package, plan, state};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,10 @@ pub enum Error {
     Key(#[from] bundle_format::keys::KeyError),
     #[error(transparent)]
     Split(#[from] bundle_format::split::SplitError),
+    #[error(transparent)]
+    State(#[from] state::Error),
+    #[error(transparent)]
+    Install(#[from] install::Error),
     /// Something is not to be trusted (no trusted key, a key that does not match).
     #[error("{0}")]
     Verification(String),
@@ -76,6 +80,14 @@ impl Error {
             Error::Key(_) => Exit::Failed,
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,
+            Error::State(_) => Exit::Failed,
+            Error::Install(e) => match e {
+                install::Error::State(_) | install::Error::Refused(_) => Exit::Failed,
+                install::Error::Blocked(_) => Exit::ReadinessBlocked,
+                install::Error::StepFailed(_) => Exit::InstallerFailed,
+                install::Error::Critical(_) => Exit::CriticalPending,
+                install::Error::Older(_) => Exit::Verification,
+            },
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,

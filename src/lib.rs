@@ -7,6 +7,8 @@ pub mod commands;
 pub mod error;
 #[cfg(feature = "net")]
 pub mod fetch;
+pub mod history;
+pub mod install;
 pub mod interrupt;
 pub mod license;
 pub mod listing;
@@ -15,6 +17,8 @@ pub mod plan;
 pub mod redact;
 #[cfg(feature = "net")]
 pub mod registry;
+pub mod state;
+pub mod support;
 pub mod text;
 
 pub use error::{Error, Exit, Result};

@@ -37,6 +37,24 @@ enum Command {
     Install(commands::install::Args),
     /// Reassemble a split bundle, checking each part
     Join(commands::join::Args),
+    /// Installed products, versions, hot fixes, license states, pending critical updates
+    Status(commands::status::Args),
+    /// This machine's product history, for incremental bundles
+    History {
+        #[command(subcommand)]
+        command: commands::history::Command,
+    },
+    /// Uninstall a product and what depends on it (except products kept on cascade)
+    Uninstall(commands::uninstall::Args),
+    /// Repair an installed product from its extracted installer file
+    Repair(commands::repair::Args),
+    /// Apply purchased license files
+    License {
+        #[command(subcommand)]
+        command: commands::license::Command,
+    },
+    /// Write Support_<YYYYMMDD>_<HHMMSS>.zip: logs, listings received, record, history, settings
+    SupportPackage(commands::support::Args),
     /// What the download cache holds; prune it
     #[cfg(feature = "net")]
     Cache(commands::cache::Args),
@@ -56,6 +74,12 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Install(a) => commands::install::run(a),
         Command::Join(a) => commands::join::run(a),
+        Command::Status(a) => commands::status::run(a),
+        Command::History { command } => commands::history::run(command),
+        Command::Uninstall(a) => commands::uninstall::run(a),
+        Command::Repair(a) => commands::repair::run(a),
+        Command::License { command } => commands::license::run(command),
+        Command::SupportPackage(a) => commands::support::run(a),
         #[cfg(feature = "net")]
         Command::Cache(a) => commands::cache::run(a),
         #[cfg(feature = "net")]

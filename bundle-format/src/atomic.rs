@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 /// The folder `path` lives in (`.` for a bare file name).
-pub(crate) fn folder_of(path: &Path) -> &Path {
+pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -19,7 +19,7 @@ pub(crate) fn folder_of(path: &Path) -> &Path {
 
 /// A new temporary file beside `dest`, `.NAME.RANDOM.tmp`, with Unix `mode`;
 /// removed when dropped unless [`persist`]ed.
-pub(crate) fn temp_beside(dest: &Path, mode: u32) -> io::Result<NamedTempFile> {
+pub fn temp_beside(dest: &Path, mode: u32) -> io::Result<NamedTempFile> {
     let name = dest
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
@@ -37,7 +37,7 @@ pub(crate) fn temp_beside(dest: &Path, mode: u32) -> io::Result<NamedTempFile> {
 
 /// Syncs `temp`, renames it to `dest` (refusing to replace an existing file
 /// unless `replace`), and syncs the folder so the rename survives a crash.
-pub(crate) fn persist(temp: NamedTempFile, dest: &Path, replace: bool) -> io::Result<()> {
+pub fn persist(temp: NamedTempFile, dest: &Path, replace: bool) -> io::Result<()> {
     temp.as_file().sync_all()?;
     if replace {
         temp.persist(dest).map_err(|e| e.error)?;
@@ -56,7 +56,7 @@ pub fn write_file(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 }
 
 /// Makes a rename durable by syncing the folder that holds `path` (not on Windows).
-pub(crate) fn sync_parent(path: &Path) -> io::Result<()> {
+pub fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     File::open(folder_of(path))?.sync_all()?;
     #[cfg(not(unix))]

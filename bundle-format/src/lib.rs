@@ -8,7 +8,7 @@
 //! [`verify`] and [`extract`] do both steps. [`has_trailer`] tells whether a
 //! file (such as the running executable) carries a bundle.
 
-mod atomic;
+pub mod atomic;
 mod error;
 mod extract;
 pub mod keys;

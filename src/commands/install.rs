@@ -1,10 +1,15 @@
-//! `airlock install`: verifies a bundle and extracts its files. Installing them
-//! (readiness checks, msiexec, licenses, history) is not part of this version:
-//! only `--extract-only` runs, and without it the command says so.
+//! `airlock install`: verifies a bundle, runs the readiness checks, extracts
+//! its files and installs them in plan order through the installer backend,
+//! recording each step; or only verifies and extracts (`--extract-only`), or
+//! only shows the checks and the plan (`--dry-run`).
 
 use crate::commands::progress;
+use crate::commands::root::MsiexecArgs;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
+use crate::install::answers::Answers;
+use crate::install::backend::Backend;
+use crate::install::{self, Plan, Target, Todo, checks};
 use crate::interrupt;
 use crate::package::Package;
 use crate::text::escaped;
@@ -12,54 +17,150 @@ use bundle_format::manifest::check_name;
 use bundle_format::{
     Destination, DestinationLock, Manifest, SignedBundle, Staging, Stale, sweep_stale,
 };
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-    airlock install Vendor_Install_Package_20260101_120000.exe --extract-only --trust builder.pub\n  \
-    ./Bundle.exe --extract-only --extract-to /srv/components --root /var/lib/airlock\n\n\
+    airlock install Vendor_Install_Package_20260101_120000.exe --trust builder.pub --answers answers.toml --yes\n  \
+    ./Bundle.exe --msiexec \"wine msiexec\" --root /var/lib/airlock --yes\n  \
+    ./Bundle.exe --dry-run\n  \
+    ./Bundle.exe --extract-only --extract-to /srv/components\n\n\
     The bundle is verified (signature by a trusted key, every hash) while it is extracted;\n\
-    nothing lands in the destination unless everything holds (exit code 3 otherwise).\n\
-    Default destination: <folder of the bundle>/<Vendor>/Components.")]
+    nothing is installed unless everything holds (exit code 3 otherwise). Readiness checks\n\
+    run before anything changes (exit 4 when one blocks). An installer that fails stops the\n\
+    install (exit 7): what was installed before it is recorded, and the same command resumes.\n\
+    Default extraction folder: <folder of the bundle>/<Vendor>/Components.\n\
+    Answers file (TOML): [smp]\\n  INSTALLDIR = 'D:\\\\Altiris'")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
-    /// Verify and extract, then stop (installing is not available in this version)
-    #[arg(long)]
+    /// Verify and extract, then stop
+    #[arg(long, conflicts_with = "dry_run")]
     pub extract_only: bool,
     /// Where to extract (default: <folder of the bundle>/<Vendor>/Components)
     #[arg(long, value_name = "DIR")]
     pub extract_to: Option<PathBuf>,
+    /// Show the readiness checks and the plan, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Installer properties per product (TOML: `[smp] INSTALLDIR = 'D:\Altiris'`)
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Ask nothing: install without confirmation
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub msiexec: MsiexecArgs,
+    /// Install a bundle older than one already installed from the same key
+    #[arg(long)]
+    pub allow_older: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    if !args.extract_only {
-        return Err(Error::Other(
-            "installing is not available in this version of airlock yet: only \
-             `--extract-only` is (verify and extract the files, then stop)"
-                .into(),
-        ));
-    }
     let signed = args.target.open()?;
     let package = Package::of(signed.manifest())?;
-    let destination = match args.extract_to {
-        Some(dir) => dir,
+    let destination = match &args.extract_to {
+        Some(dir) => dir.clone(),
         None => default_destination(&args.target.bundle, &package.vendor)?,
     };
-    let key = signed.key().fingerprint();
-    let manifest = extract(signed, &destination)?;
-    eprintln!(
-        "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
-        manifest.files.len(),
-        escaped(&destination.display().to_string())
-    );
-    Ok(Exit::Done)
+    let key = signed.key().fingerprint().to_string();
+    if args.extract_only {
+        extract(signed, &destination, &key)?;
+        return Ok(Exit::Done);
+    }
+    let backend = match args.dry_run {
+        true => args.msiexec.backend(),
+        false => Some(args.msiexec.required()?),
+    };
+    let root = args.target.trust.state();
+    let locked = if args.dry_run {
+        None
+    } else {
+        Some(
+            root.clone()
+                .lock(&format!("airlock install {}", args.target.bundle.display()))?,
+        )
+    };
+    let record = root.record()?;
+    let answers = Answers::load(args.answers.as_deref()).map_err(Error::Other)?;
+    let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
+    let manifest = signed.manifest().clone();
+    let context = checks::Context {
+        extract_to: &destination,
+        extract_bytes: manifest.total_size(),
+        restart_requested: record.restart_requested,
+        backend: &backend_name,
+    };
+    let plan = install::prepare(
+        &record,
+        &package,
+        &manifest,
+        &key,
+        &install::Options {
+            allow_older: args.allow_older,
+            no_questions: args.yes || args.dry_run,
+        },
+        &answers,
+        &context,
+    )?;
+    show(&plan, &package, &manifest);
+    if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
+        eprintln!("nothing to install: every step is done");
+        return Ok(Exit::Done);
+    }
+    if let Some(blocked) = install::blocking(&plan) {
+        return Err(install::Error::Blocked(blocked).into());
+    }
+    let (Some(locked), Some(backend)) = (locked, backend) else {
+        eprintln!("dry run: nothing was changed");
+        return Ok(Exit::Done);
+    };
+    confirm("install these steps?", args.yes)?;
+    extract(signed, &destination, &key)?;
+    let target = Target {
+        package: &package,
+        manifest: &manifest,
+        key: &key,
+        components: &destination,
+        backend: &backend,
+    };
+    let restart = install::execute(&locked, record, &target, &plan)?;
+    if restart {
+        eprintln!("installed; the machine must restart to finish");
+        Ok(Exit::RestartNeeded)
+    } else {
+        eprintln!("installed");
+        Ok(Exit::Done)
+    }
+}
+
+/// Goes on with `yes`; on a terminal, asks; otherwise stops and says to pass `--yes`.
+pub fn confirm(question: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "{question} needs an answer, and there is no terminal to ask on: pass --yes"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::Other(format!("reading the answer: {e}")))?;
+    if matches!(line.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Other("not confirmed: nothing was changed".into()))
+    }
 }
 
 /// Extracts `signed` into `destination`, one extraction per destination at a
 /// time (waiting for another one, named), after removing what interrupted runs
 /// left there; an interrupting signal removes the staging folder.
-fn extract(signed: SignedBundle, destination: &Path) -> Result<Manifest> {
+fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manifest> {
     let dest = Destination::resolve(destination)?;
     let lock = DestinationLock::acquire(&dest, &mut |holder| {
         eprintln!(
@@ -88,7 +189,61 @@ fn extract(signed: SignedBundle, destination: &Path) -> Result<Manifest> {
     let bar = progress::files(signed.manifest(), "verifying and extracting");
     let staged = signed.stage(&dest, staging, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
-    Ok(interrupt::uninterrupted(|| staged.commit())?)
+    let manifest = interrupt::uninterrupted(|| staged.commit())?;
+    eprintln!(
+        "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
+        manifest.files.len(),
+        escaped(&destination.display().to_string())
+    );
+    Ok(manifest)
+}
+
+/// The readiness checks and the plan, on stderr.
+fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
+    eprintln!(
+        "bundle {} from {} (made {})",
+        escaped(&manifest.bundle_id),
+        escaped(&package.vendor),
+        crate::history::rfc3339(manifest.created)
+    );
+    eprintln!("readiness checks:");
+    for c in &plan.checks {
+        eprintln!("  [{}] {}: {}", c.outcome.word(), c.what, c.detail);
+    }
+    eprintln!("plan:");
+    if plan.installer_first
+        && let Some(i) = &package.installer
+    {
+        eprintln!("  0. installer {} {}", escaped(&i.name), i.version);
+    }
+    for (n, ((step, todo), props)) in plan.steps.iter().zip(&plan.properties).enumerate() {
+        let shown: Vec<String> = props
+            .iter()
+            .map(|p| {
+                let value = if p.secret { "******" } else { &p.value };
+                format!("{}={}", p.name, escaped(value))
+            })
+            .collect();
+        let state = match todo {
+            Todo::Run => String::new(),
+            Todo::Skip(why) => format!("  (skipped: {why})"),
+        };
+        eprintln!(
+            "  {}. {} {} {} ({}) {}{}{}",
+            n + 1,
+            crate::commands::output::word(&step.action),
+            step.product,
+            step.version,
+            escaped(&step.name),
+            escaped(&step.file),
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", shown.join(" "))
+            },
+            state
+        );
+    }
 }
 
 /// `<folder of the bundle>/<Vendor>/Components`, the vendor name checked as a plain name.

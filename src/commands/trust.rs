@@ -1,13 +1,13 @@
-//! Which public keys this machine trusts: `--trust PUB` (repeatable) plus every
-//! `ROOT/trusted-keys/*.pub`, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
+//! Which public keys this machine trusts: `--trust PUB` (repeatable) plus the
+//! state root's trusted keys, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
 //! platform default; and opening a bundle with them. Shared by every command
 //! that checks a signature.
 
+use crate::commands::root::RootArgs;
 use crate::error::{Error, Result};
+use crate::state::Root;
 use bundle_format::keys::PublicKey;
 use bundle_format::{SignedBundle, inspect};
-use std::fs;
-use std::io;
 use std::path::PathBuf;
 
 /// A bundle and the keys to check it with.
@@ -43,27 +43,15 @@ pub struct TrustArgs {
     /// A trusted public key file (`.pub`, written by `airlock keygen`); repeatable
     #[arg(long = "trust", value_name = "PUB")]
     pub trust: Vec<PathBuf>,
-    /// Where this machine's state lives; its `trusted-keys/*.pub` are trusted too
-    #[arg(long, env = "AIRLOCK_ROOT", value_name = "DIR")]
-    pub root: Option<PathBuf>,
-}
-
-/// `%ProgramData%\Airlock` on Windows, `/var/lib/airlock` elsewhere.
-pub fn default_root() -> PathBuf {
-    #[cfg(windows)]
-    {
-        let data = std::env::var_os("ProgramData").unwrap_or_else(|| r"C:\ProgramData".into());
-        PathBuf::from(data).join("Airlock")
-    }
-    #[cfg(not(windows))]
-    {
-        PathBuf::from("/var/lib/airlock")
-    }
+    /// Its `trusted-keys/*.pub` are trusted too
+    #[command(flatten)]
+    pub root: RootArgs,
 }
 
 impl TrustArgs {
-    pub fn root(&self) -> PathBuf {
-        self.root.clone().unwrap_or_else(default_root)
+    /// The state root these flags name.
+    pub fn state(&self) -> Root {
+        self.root.state()
     }
 
     /// Every trusted key; an unreadable or malformed key file is an error naming it.
@@ -72,24 +60,7 @@ impl TrustArgs {
         for path in &self.trust {
             keys.push(PublicKey::load(path)?);
         }
-        let folder = self.root().join("trusted-keys");
-        let entries = match fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(keys),
-            Err(e) => return Err(Error::Other(format!("{}: {e}", folder.display()))),
-        };
-        let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::Other(format!("{}: {e}", folder.display())))?;
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "pub") {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-        for path in paths {
-            keys.push(PublicKey::load(&path)?);
-        }
+        keys.extend(self.state().trusted_keys()?);
         Ok(keys)
     }
 
@@ -98,7 +69,7 @@ impl TrustArgs {
         Error::Verification(format!(
             "{what} is signed by key {fingerprint}, and no trusted key was given: \
              pass its public key with --trust PUB, or put it in {}",
-            self.root().join("trusted-keys").display()
+            self.state().trusted_keys_dir().display()
         ))
     }
 }

@@ -135,45 +135,51 @@ fn package(files: &[(String, u64, String)]) -> Package {
             _ => continue,
         };
         let hotfix = method == Method::Msp;
-        package.steps.push(Step {
-            product: "smp".into(),
-            name: "Symantec Management Platform".into(),
-            kind: if hotfix {
-                StepKind::Hotfix
-            } else {
-                StepKind::Solution
-            },
-            category: None,
-            applies_to: Vec::new(),
-            version: if hotfix { "8.0.2298.1" } else { "8.0.2298.0" }
-                .parse()
-                .unwrap(),
-            label: None,
-            from_version: hotfix.then(|| "8.0.2298.0".parse().unwrap()),
-            action: if hotfix {
-                Action::Hotfix
-            } else {
-                Action::Install
-            },
-            method,
-            file: name.clone(),
-            args: None,
-            hotfix: hotfix.then(|| "smp-8.0-hf1".into()),
-            hotfix_severity: None,
-            reason: "selected".into(),
-            product_code: None,
-            arch: Arch::X64,
-            license: LicenseKind::Trial,
-            properties: Vec::new(),
-            checks: Vec::new(),
-            requires: Vec::new(),
-            retain_on_cascade: false,
-            replaces: Vec::new(),
-            eula: None,
-        });
+        let version = if hotfix { "8.0.2298.1" } else { "8.0.2298.0" };
+        let mut step = step("smp", "Symantec Management Platform", version, name, method);
+        if hotfix {
+            step.kind = StepKind::Hotfix;
+            step.action = Action::Hotfix;
+            step.from_version = Some("8.0.2298.0".parse().unwrap());
+            step.hotfix = Some("smp-8.0-hf1".into());
+        }
+        package.steps.push(step);
     }
     package
 }
+
+/// A plain install step of `product` running `file`, selected, x64, on trial.
+pub fn step(product: &str, name: &str, version: &str, file: &str, method: Method) -> Step {
+    Step {
+        product: product.into(),
+        name: name.into(),
+        kind: StepKind::Solution,
+        category: None,
+        applies_to: Vec::new(),
+        version: version.parse().unwrap(),
+        label: None,
+        from_version: None,
+        action: Action::Install,
+        method,
+        file: file.into(),
+        args: None,
+        hotfix: None,
+        hotfix_severity: None,
+        reason: "selected".into(),
+        product_code: None,
+        arch: Arch::X64,
+        license: LicenseKind::Trial,
+        properties: Vec::new(),
+        checks: Vec::new(),
+        requires: Vec::new(),
+        retain_on_cascade: false,
+        replaces: Vec::new(),
+        eula: None,
+    }
+}
+
+/// A file of a bundle: name, container kind, bytes.
+pub type File = (String, &'static str, Vec<u8>);
 
 /// Writes `dest`: `runner` followed by a bundle of `files`, signed with `key`.
 pub fn write(dest: &Path, runner: &[u8], files: &[(String, Vec<u8>)], key: &SigningKey) -> Written {
@@ -226,27 +232,84 @@ pub fn write_streamed<R: Read + 'static>(
         let sha = hex::encode(Sha256::digest(bytes));
         files.push((name.to_string(), bytes.len() as u64, sha));
     }
-    let mut manifest = Manifest::new("airlock tests", CONTENT_TYPE, package(&files).to_content());
-    for (name, size, sha256) in &files {
+    let entries: Vec<(String, &str, u64, String)> = files
+        .iter()
+        .map(|(name, size, sha256)| (name.clone(), kind_of(name), *size, sha256.clone()))
+        .collect();
+    write_manifested(
+        dest,
+        runner,
+        &package(&files),
+        &entries,
+        key,
+        None,
+        |name| -> Box<dyn Read> {
+            match name {
+                n if n == LISTING.0 => Box::new(LISTING.1),
+                n => Box::new(open(n)),
+            }
+        },
+    )
+}
+
+/// Writes `dest`: `runner` followed by a bundle of `package` and its `files`
+/// (name, container kind, bytes), signed with `key`, made at `created` (unix seconds).
+pub fn write_package(
+    dest: &Path,
+    runner: &[u8],
+    package: &Package,
+    files: &[File],
+    key: &SigningKey,
+    created: Option<u64>,
+) -> Written {
+    let entries: Vec<(String, &str, u64, String)> = files
+        .iter()
+        .map(|(n, kind, b)| {
+            (
+                n.clone(),
+                *kind,
+                b.len() as u64,
+                hex::encode(Sha256::digest(b)),
+            )
+        })
+        .collect();
+    write_manifested(dest, runner, package, &entries, key, created, |name| {
+        let (_, _, bytes) = files.iter().find(|(n, _, _)| n == name).unwrap();
+        std::io::Cursor::new(bytes.clone())
+    })
+}
+
+/// Writes `dest`: `runner`, then a bundle of `package` whose files
+/// `(name, kind, size, sha256)` are read from `open(name)`.
+fn write_manifested<R: Read>(
+    dest: &Path,
+    runner: &[u8],
+    package: &Package,
+    files: &[(String, &str, u64, String)],
+    key: &SigningKey,
+    created: Option<u64>,
+    mut open: impl FnMut(&str) -> R,
+) -> Written {
+    let mut manifest = Manifest::new("airlock tests", CONTENT_TYPE, package.to_content());
+    for (name, kind, size, sha256) in files {
         manifest.files.push(FileEntry {
             name: name.clone(),
-            kind: kind_of(name).into(),
+            kind: kind.to_string(),
             size: *size,
             sha256: sha256.clone(),
         });
     }
+    let options = WriteOptions {
+        created,
+        ..WriteOptions::default()
+    };
     write_bundle(
         dest,
         runner,
         manifest,
         key,
-        |entry| -> std::io::Result<Box<dyn Read>> {
-            match entry.name.as_str() {
-                name if name == LISTING.0 && kind_of(name) == "listing" => Ok(Box::new(LISTING.1)),
-                name => Ok(Box::new(open(name))),
-            }
-        },
-        &WriteOptions::default(),
+        |entry| Ok(open(&entry.name)),
+        &options,
         &mut |_| {},
     )
     .unwrap()

@@ -7,3 +7,4 @@ pub mod bundle;
 pub mod faults;
 pub mod generated;
 pub mod http;
+pub mod runner;

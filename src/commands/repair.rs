@@ -1,0 +1,76 @@
+//! `airlock repair ID`: reinstalls every file of an installed product from
+//! its extracted installer file (`msiexec /i FILE REINSTALL=ALL REINSTALLMODE=amus`).
+
+use crate::commands::root::{MsiexecArgs, RootArgs};
+use crate::error::{Error, Exit, Result};
+use crate::install::backend::Operation;
+use crate::install::run_logged;
+use crate::package::Method;
+use crate::state::now;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  airlock repair smp --msiexec \"wine msiexec\"\n\n\
+    Uses the installer file the product was installed from (kept where the bundle was\n\
+    extracted); extract the bundle again with --extract-only if it is gone."
+)]
+pub struct Args {
+    /// The product id to repair
+    pub id: String,
+    #[command(flatten)]
+    pub root: RootArgs,
+    #[command(flatten)]
+    pub msiexec: MsiexecArgs,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let backend = args.msiexec.required()?;
+    let (locked, mut record) = args.root.lock_installed("repair", &args.id)?;
+    let p = &record.products[&args.id];
+    if p.method != Method::Msi {
+        return Err(Error::Other(format!(
+            "{} {} was installed by a {} file, which cannot repair it: install its release \
+             again from a bundle",
+            args.id,
+            p.version,
+            p.method.file_kind()
+        )));
+    }
+    if !p.file.is_file() {
+        return Err(Error::Other(format!(
+            "the installer file of {} {} is gone ({}): extract the bundle {} again with \
+             `airlock install BUNDLE --extract-only --extract-to {}`, then repair",
+            args.id,
+            p.version,
+            p.file.display(),
+            crate::text::escaped(&p.bundle),
+            p.file
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        )));
+    }
+    let what = format!("repair {} {}", args.id, p.version);
+    eprintln!("{what}");
+    let log = locked
+        .root
+        .logs_dir()
+        .join(format!("repair-{}", now()))
+        .join(format!("{}.log", args.id));
+    let restart = run_logged(
+        &locked,
+        &backend,
+        &Operation::Repair(&p.file),
+        &[],
+        &log,
+        &what,
+    )?;
+    if restart {
+        record.restart_requested = Some(now());
+        locked.save(&record)?;
+        eprintln!("repaired; the machine must restart to finish");
+        return Ok(Exit::RestartNeeded);
+    }
+    eprintln!("repaired");
+    Ok(Exit::Done)
+}

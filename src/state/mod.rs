@@ -1,0 +1,288 @@
+//! The offline machine's store under ROOT, and the only code that knows its
+//! layout:
+//!
+//! ```text
+//! ROOT/record.json (+ .bak)   installed products, licenses, listings, bundles, journal
+//! ROOT/lock                   held by the one process changing the root; names it
+//! ROOT/trusted-keys/*.pub     public keys whose bundles are trusted
+//! ROOT/licenses/PRODUCT.xml   purchased license files applied
+//! ROOT/listings/              every listing received, as its exact bytes
+//! ROOT/logs/airlock.log       what airlock did, one line per event
+//! ROOT/logs/<operation>/      one installer log per step
+//! ROOT/runner/                a copy of the runner that last installed
+//! ```
+//!
+//! Every change is an atomic file write made right after the item it records.
+
+mod file;
+mod lock;
+pub mod record;
+
+pub use file::{PAUSE_ENV, backup_of};
+pub use record::Record;
+
+use bundle_format::keys::PublicKey;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} is damaged ({problem}); it was left as it is. Its previous version is {backup}: \
+         check it, then copy it over the damaged file"
+    )]
+    Damaged {
+        path: PathBuf,
+        problem: String,
+        backup: String,
+    },
+    #[error(
+        "{root} is in use by another airlock process ({holder}); wait for it to finish, then run \
+         this again"
+    )]
+    Busy { root: PathBuf, holder: String },
+    #[error("{0}")]
+    Key(#[from] bundle_format::keys::KeyError),
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A state root.
+#[derive(Debug, Clone)]
+pub struct Root {
+    dir: PathBuf,
+}
+
+/// The root locked by this process; dropping it releases the lock.
+#[derive(Debug)]
+pub struct Locked {
+    pub root: Root,
+    _lock: lock::Lock,
+}
+
+/// `%ProgramData%\Airlock` on Windows, `/var/lib/airlock` elsewhere.
+pub fn default_root() -> PathBuf {
+    #[cfg(windows)]
+    {
+        let data = std::env::var_os("ProgramData").unwrap_or_else(|| r"C:\ProgramData".into());
+        PathBuf::from(data).join("Airlock")
+    }
+    #[cfg(not(windows))]
+    {
+        PathBuf::from("/var/lib/airlock")
+    }
+}
+
+impl Root {
+    pub fn new(dir: PathBuf) -> Root {
+        Root { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn record_path(&self) -> PathBuf {
+        self.dir.join("record.json")
+    }
+
+    pub fn trusted_keys_dir(&self) -> PathBuf {
+        self.dir.join("trusted-keys")
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
+    pub fn listings_dir(&self) -> PathBuf {
+        self.dir.join("listings")
+    }
+
+    pub fn licenses_dir(&self) -> PathBuf {
+        self.dir.join("licenses")
+    }
+
+    pub fn runner_path(&self) -> PathBuf {
+        let name = if cfg!(windows) {
+            "airlock.exe"
+        } else {
+            "airlock"
+        };
+        self.dir.join("runner").join(name)
+    }
+
+    /// Creates the root if needed and takes its lock; `holder` says who takes
+    /// it (shown to a second process). Leftovers of a killed write are removed.
+    pub fn lock(self, holder: &str) -> Result<Locked, Error> {
+        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir))?;
+        let path = self.dir.join("lock");
+        let holder = format!(
+            "process {} ({holder}), since {}",
+            std::process::id(),
+            crate::history::rfc3339(now())
+        );
+        match lock::Lock::take(&path, &holder) {
+            Ok(lock) => {
+                file::sweep_temporaries(&self.dir);
+                Ok(Locked {
+                    root: self,
+                    _lock: lock,
+                })
+            }
+            Err(lock::Refused::Held(holder)) => Err(Error::Busy {
+                root: self.dir,
+                holder: if holder.is_empty() {
+                    "it did not say who it is".into()
+                } else {
+                    holder
+                },
+            }),
+            Err(lock::Refused::Io(e)) => Err(io_at(&path)(e)),
+        }
+    }
+
+    /// The record, or a new empty one when the root has none yet. A record
+    /// that cannot be read is an error naming its backup, never replaced.
+    pub fn record(&self) -> Result<Record, Error> {
+        let path = self.record_path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Record::new(new_machine_id(), machine_name()));
+            }
+            Err(e) => return Err(io_at(&path)(e)),
+        };
+        let damaged = |problem: String| {
+            let bak = backup_of(&path);
+            Error::Damaged {
+                backup: if bak.exists() {
+                    bak.display().to_string()
+                } else {
+                    format!("missing too ({})", bak.display())
+                },
+                path: path.clone(),
+                problem,
+            }
+        };
+        let record: Record = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+        if record.format != record::FORMAT {
+            return Err(damaged(format!(
+                "format {} is not {}, the one this airlock reads",
+                record.format,
+                record::FORMAT
+            )));
+        }
+        Ok(record)
+    }
+
+    /// Every `trusted-keys/*.pub`, in name order; a malformed one is an error naming it.
+    pub fn trusted_keys(&self) -> Result<Vec<PublicKey>, Error> {
+        let folder = self.trusted_keys_dir();
+        let entries = match fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_at(&folder)(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io_at(&folder))?.path();
+            if path.extension().is_some_and(|x| x == "pub") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut keys = Vec::new();
+        for path in paths {
+            keys.push(PublicKey::load(&path)?);
+        }
+        Ok(keys)
+    }
+}
+
+impl Locked {
+    /// Writes the record atomically, keeping the previous one as `record.json.bak`.
+    pub fn save(&self, record: &Record) -> Result<(), Error> {
+        let path = self.root.record_path();
+        let mut bytes = serde_json::to_vec_pretty(record).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: io::Error::other(e),
+        })?;
+        bytes.push(b'\n');
+        file::write(&path, &bytes, true).map_err(io_at(&path))
+    }
+
+    /// Writes `bytes` as `path` (under the root) atomically, creating its folder.
+    pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_at(dir))?;
+        }
+        file::write(path, bytes, false).map_err(io_at(path))
+    }
+
+    /// Appends one line to `logs/airlock.log`, time first.
+    pub fn log(&self, line: &str) {
+        let dir = self.root.logs_dir();
+        let _ = fs::create_dir_all(&dir);
+        let opened = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("airlock.log"));
+        if let Ok(mut f) = opened {
+            let _ = writeln!(f, "{} {line}", crate::history::rfc3339(now()));
+        }
+    }
+}
+
+/// Replaces `path` with `bytes` atomically (temp file, sync, rename, sync the folder).
+pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    file::write(path, bytes, false)
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn new_machine_id() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the id still tells machines apart by time and process.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes[..8].copy_from_slice(&now().to_be_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_be_bytes());
+    }
+    hex::encode(bytes)
+}
+
+/// The machine's host name, or `unknown`.
+pub fn machine_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes at most that.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            if let Ok(name) = std::str::from_utf8(&buf[..end])
+                && !name.is_empty()
+            {
+                return name.to_string();
+            }
+        }
+        "unknown".into()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown".into())
+    }
+}
