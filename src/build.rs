@@ -6,7 +6,7 @@
 
 use crate::fetch::Wanted;
 use crate::license::License;
-use crate::listing::{Catalog, Listing, Payload, PayloadKind, Version};
+use crate::listing::{Catalog, Hotfix, Listing, Payload, PayloadKind, Product, Version};
 use crate::package::{self, Method, Package, StepKind};
 use crate::plan::{self, Plan, PlanItem};
 use bundle_format::FileEntry;
@@ -137,9 +137,19 @@ pub fn contents(
         });
     }
 
+    // Indexed once: a plan of thousands of steps must not scan the catalog per step.
+    let index = Index {
+        products: catalog.products().map(|p| (p.id.as_str(), p)).collect(),
+        hotfixes: catalog
+            .listings
+            .iter()
+            .flat_map(|l| &l.hotfixes)
+            .map(|h| (h.id.as_str(), h))
+            .collect(),
+    };
     let mut steps = Vec::with_capacity(plan.items.len());
     for item in &plan.items {
-        steps.push(out.step(catalog, item)?);
+        steps.push(out.step(&index, item)?);
     }
 
     let suites = plan
@@ -147,8 +157,9 @@ pub fn contents(
         .iter()
         .map(|s| package::Suite {
             product: s.product.clone(),
-            name: catalog
-                .product(&s.product)
+            name: index
+                .products
+                .get(s.product.as_str())
                 .map_or_else(|| s.product.clone(), |p| p.name.clone()),
             version: s.version,
             reason: s.reason.to_string(),
@@ -241,6 +252,12 @@ fn bytes_entry(bytes: &[u8]) -> (u64, [u8; 32]) {
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// The catalog's products and hot fixes by id.
+struct Index<'a> {
+    products: HashMap<&'a str, &'a Product>,
+    hotfixes: HashMap<&'a str, &'a Hotfix>,
 }
 
 #[derive(Default)]
@@ -337,25 +354,21 @@ impl Collector {
         Ok(name)
     }
 
-    fn step(&mut self, catalog: &Catalog, item: &PlanItem) -> Result<package::Step, Error> {
+    fn step(&mut self, index: &Index<'_>, item: &PlanItem) -> Result<package::Step, Error> {
         let missing = || {
             Error::Contents(format!(
                 "the plan names {} {}, which the listings do not hold",
                 item.product, item.version
             ))
         };
-        let product = catalog.product(&item.product).ok_or_else(missing)?;
+        let product = *index
+            .products
+            .get(item.product.as_str())
+            .ok_or_else(missing)?;
         let hotfix = item
             .hotfix
             .as_deref()
-            .map(|id| {
-                catalog
-                    .listings
-                    .iter()
-                    .flat_map(|l| &l.hotfixes)
-                    .find(|h| h.id == id)
-                    .ok_or_else(missing)
-            })
+            .map(|id| index.hotfixes.get(id).copied().ok_or_else(missing))
             .transpose()?;
         // A hot fix takes its release's facts (arch, license, properties, ...).
         let release_version = hotfix.map_or(item.version, |h| h.base);

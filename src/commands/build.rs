@@ -283,12 +283,14 @@ fn check_msis(
     fetcher: &Fetcher,
     cache: &Cache,
 ) -> Result<()> {
+    let by_name: HashMap<&str, usize> = contents
+        .downloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.name.as_str(), i))
+        .collect();
     for expected in &contents.msi_checks {
-        let Some(i) = contents
-            .downloads
-            .iter()
-            .position(|w| w.name == expected.file)
-        else {
+        let Some(&i) = by_name.get(expected.file.as_str()) else {
             continue;
         };
         if let Err(e) = build::check_msi(&locals[i].path, expected) {
