@@ -272,6 +272,12 @@ fn licenses_must_be_for_the_plan_and_current() {
         .assert()
         .code(1)
         .stderr(contains("expired on 2025-01-10"));
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--out")
+        .arg(b.dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("is a folder; name the bundle file"));
     let bad = b.path("bad.xml");
     fs::write(&bad, "<license/>").unwrap();
     b.build(&listing, &["--select", "patch", "--accept-eula"])

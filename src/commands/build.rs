@@ -94,6 +94,15 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
     let pick = super::picker::needed(&selection, "build")?;
     // Every local input is checked before anything is downloaded.
+    if let Some(out) = &args.out
+        && out.is_dir()
+    {
+        return Err(Error::Usage(format!(
+            "--out {} is a folder; name the bundle file to write (for example {}/Bundle.exe)",
+            out.display(),
+            out.display()
+        )));
+    }
     let key = SigningKey::load(&args.sign_key)?;
     let licenses = args
         .licenses
