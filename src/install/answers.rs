@@ -128,15 +128,9 @@ impl Answers {
                         value,
                         secret: p.secret,
                     }),
-                    None if p.required => missing.push(format!(
-                        "[{}] {}{}",
-                        step.product,
-                        p.name,
-                        p.description
-                            .as_deref()
-                            .map(|d| format!(" ({})", escaped(d)))
-                            .unwrap_or_default()
-                    )),
+                    None if p.required => {
+                        missing.push(format!("[{}] {}{}", step.product, p.name, described(p)))
+                    }
                     None => {}
                 }
             }
@@ -155,6 +149,14 @@ impl Answers {
     }
 }
 
+/// A property's description as shown after its name: ` (text)`, escaped, or nothing.
+fn described(p: &crate::package::Property) -> String {
+    p.description
+        .as_deref()
+        .map(|d| format!(" ({})", escaped(d)))
+        .unwrap_or_default()
+}
+
 /// Asks for one property on the terminal; a secret is read without echo.
 fn prompt(step: &Step, p: &crate::package::Property) -> std::io::Result<String> {
     let mut err = std::io::stderr();
@@ -164,10 +166,7 @@ fn prompt(step: &Step, p: &crate::package::Property) -> std::io::Result<String> 
         escaped(&step.name),
         step.product,
         p.name,
-        p.description
-            .as_deref()
-            .map(|d| format!(" ({})", escaped(d)))
-            .unwrap_or_default()
+        described(p)
     )?;
     err.flush()?;
     let _echo = p.secret.then(EchoOff::new);
