@@ -74,6 +74,6 @@ fi
 echo
 echo "no trace of the secret NS_PASSWORD under $work/state (record, logs, listings)"
 
-# Back on the builder: the exported history says what the server has; with
-# the same listing, nothing is newer, so the update plan is empty.
+# Back on the builder: the exported history says what the server has, and
+# the update plan what the listing offers beyond it.
 step "$airlock" plan --listing "$listing" --history "$work/history.xml"
