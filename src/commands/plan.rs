@@ -71,8 +71,12 @@ pub fn run(args: Args) -> Result<Exit> {
                 print_json(&machine.report())?;
             } else {
                 print(&super::incremental::render(&machine))?;
-                print("\n")?;
-                print(&render(&machine.update.plan))?;
+                if machine.update.plan.items.is_empty() {
+                    print("\nNothing to plan: the machine is up to date with these listings.\n")?;
+                } else {
+                    print("\n")?;
+                    print(&render(&machine.update.plan))?;
+                }
             }
         }
         return Ok(Exit::Done);
