@@ -123,11 +123,25 @@ pub struct Options {
 }
 
 /// Stops an incremental bundle on a machine that is not the one, in the
-/// state, its history described; the message names every difference.
-pub fn base_guard(record: &Record, package: &Package, force: bool) -> Result<(), Error> {
+/// state, its history described; the message names every difference. An
+/// install of this bundle that stopped part way was checked when it started,
+/// and resumes.
+pub fn base_guard(
+    record: &Record,
+    package: &Package,
+    manifest: &Manifest,
+    force: bool,
+) -> Result<(), Error> {
     let Some(base) = &package.base else {
         return Ok(());
     };
+    if record
+        .journal
+        .as_ref()
+        .is_some_and(|j| j.bundle == manifest.bundle_id)
+    {
+        return Ok(());
+    }
     let mut differences = Vec::new();
     if base.machine_id != record.machine_id {
         differences.push(format!(
@@ -194,7 +208,7 @@ pub fn prepare<'a>(
             history::rfc3339(newer.created)
         )));
     }
-    base_guard(record, package, options.force_base)?;
+    base_guard(record, package, manifest, options.force_base)?;
     critical_guard(record, &package.critical_updates, |c| {
         package.steps.iter().any(|s| step_resolves(s, c))
     })?;
