@@ -695,3 +695,64 @@ fn a_bundle_run_as_itself_installs_and_keeps_only_its_runner_in_the_root() {
         runner
     );
 }
+
+#[test]
+fn an_update_bundle_stopped_part_way_resumes_past_its_base_check() {
+    let s = setup();
+    s.install().assert().success();
+    let machine_id = s.record()["machineId"].as_str().unwrap().to_string();
+    let newer = |product: &str| {
+        let (mut step, file) = msi_step(product, "3.2.0.410");
+        step.version = "3.3.0.0".parse().unwrap();
+        step.action = airlock::package::Action::Upgrade;
+        step.from_version = Some("3.2.0.410".parse().unwrap());
+        (step, file)
+    };
+    let (mut update, files) = package(
+        vec![newer("nw-backup-agent"), newer("nw-console")],
+        Vec::new(),
+    );
+    update.base = Some(airlock::package::Base {
+        digest: "0".repeat(64),
+        machine_id,
+        expected: ["nw-backup-agent", "nw-console", "nw-gateway"]
+            .iter()
+            .map(|p| airlock::package::Expected {
+                product: p.to_string(),
+                version: "3.2.0.410".parse().unwrap(),
+                hotfix: None,
+            })
+            .collect(),
+    });
+    let bundle = s
+        .builder
+        .bundle("nw-update", &update, &files, 1_790_100_000);
+    let u = Setup { bundle, ..s };
+    let before = u.rec.calls().len();
+    let dry = u.install().arg("--dry-run").output().unwrap();
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let mut child = u.spawn(&[("DELAY", "1")]);
+    wait_for("the update's second step to start", || {
+        u.rec.calls().len() == before + 2
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        u.record()["products"]["nw-backup-agent"]["version"],
+        "3.3.0.0"
+    );
+
+    let out = u.install().output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(u.record()["products"]["nw-console"]["version"], "3.3.0.0");
+    assert_eq!(
+        u.rec.calls().len(),
+        before + 3,
+        "only the stopped step runs again"
+    );
+
+    let again = u.install().output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("already installed on this machine: nothing was done"));
+    assert_eq!(u.rec.calls().len(), before + 3);
+}
