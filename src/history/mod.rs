@@ -5,6 +5,11 @@
 //! the same file, because an incremental bundle is bound to its digest.
 //! Specified in `bundle-format/HISTORY.md`.
 
+mod read;
+
+pub use read::{Imported, ReadError};
+
+use crate::listing::Version;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 use serde::{Deserialize, Serialize};
@@ -20,6 +25,8 @@ pub const VERSION: u32 = 1;
 pub struct History {
     pub machine_id: String,
     pub machine_name: String,
+    /// The vendor's installation program, once installed.
+    pub installer: Option<Installer>,
     /// Sorted by id.
     pub products: Vec<Product>,
     /// The listings last used, one per vendor and name.
@@ -29,9 +36,16 @@ pub struct History {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Installer {
+    pub name: String,
+    pub version: Version,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Product {
     pub id: String,
-    pub version: String,
+    /// The installed version: a hot fix's version once one is applied.
+    pub version: Version,
     pub hotfix: Option<String>,
     pub product_code: Option<String>,
     /// RFC 3339, UTC, of the first install.
@@ -111,10 +125,16 @@ impl History {
             ("id", self.machine_id.as_str()),
             ("name", self.machine_name.as_str()),
         ])))?;
+        if let Some(i) = &self.installer {
+            let version = i.version.to_string();
+            w.write_event(Event::Empty(BytesStart::new("installer").with_attributes(
+                [("name", i.name.as_str()), ("version", version.as_str())],
+            )))?;
+        }
         list(w, "products", &self.products, |p| {
             let mut e = BytesStart::new("product");
             e.push_attribute(("id", p.id.as_str()));
-            e.push_attribute(("version", p.version.as_str()));
+            e.push_attribute(("version", p.version.to_string().as_str()));
             if let Some(h) = &p.hotfix {
                 e.push_attribute(("hotfix", h.as_str()));
             }
@@ -187,9 +207,10 @@ mod tests {
         History {
             machine_id: "0123456789abcdef0123456789abcdef".into(),
             machine_name: "srv<1>".into(),
+            installer: None,
             products: vec![Product {
                 id: "smp".into(),
-                version: "8.0.2298.1".into(),
+                version: "8.0.2298.1".parse().unwrap(),
                 hotfix: Some("smp-8.0-hf1".into()),
                 product_code: Some("{00000000-0000-0000-0000-000000000001}".into()),
                 installed: rfc3339(1_795_000_000),

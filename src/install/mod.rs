@@ -97,11 +97,14 @@ pub fn critical_guard(
     }
 }
 
-/// Whether `step` applies the resolution of critical update `c`.
+/// Whether `step` applies the resolution of critical update `c`: its hot fix
+/// or release, or a later one (hot fixes are cumulative) that takes the
+/// product out of the affected versions.
 fn step_resolves(step: &Step, c: &CriticalUpdate) -> bool {
     step.product == c.product
         && (c.resolved_by_hotfix.is_some() && step.hotfix == c.resolved_by_hotfix
-            || c.resolved_by_release.is_some_and(|v| step.version >= v))
+            || c.resolved_by_release.is_some_and(|v| step.version >= v)
+            || !c.affects.matches(&step.version))
 }
 
 /// How an install may go.

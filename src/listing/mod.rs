@@ -12,6 +12,7 @@ pub mod version;
 mod xml;
 
 pub use model::*;
+pub(crate) use parse::{is_guid, is_product_id};
 pub use source::{
     Copy, GetRemote, MAX_LISTING_BYTES, Remote, load, load_with, parse_copies, read,
     read_vendor_key, too_big,

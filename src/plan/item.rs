@@ -64,6 +64,8 @@ pub enum Reason {
     Requires(String),
     /// A recommended dependency of this product, kept.
     Recommends(String),
+    /// An installed product brought to a newer version by an incremental plan.
+    Update,
     /// An intermediate release or hot fix on the way to an upgrade's target.
     UpgradeStep,
     /// The hot fix that resolves this critical update of a planned release
@@ -79,6 +81,7 @@ impl fmt::Display for Reason {
             Reason::Optional => f.write_str("optional"),
             Reason::Requires(id) => write!(f, "requires:{id}"),
             Reason::Recommends(id) => write!(f, "recommends:{id}"),
+            Reason::Update => f.write_str("update"),
             Reason::UpgradeStep => f.write_str("upgrade-step"),
             Reason::Critical(id) => write!(f, "critical:{id}"),
         }

@@ -9,6 +9,7 @@ mod lookup;
 mod resolve;
 mod selection;
 mod suggest;
+mod update;
 mod upgrade;
 
 #[cfg(test)]
@@ -20,3 +21,4 @@ pub use error::{Asked, Error};
 pub use item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};
+pub use update::{Change, Point, Update, update};

@@ -195,12 +195,16 @@ impl Record {
         History {
             machine_id: self.machine_id.clone(),
             machine_name: self.machine_name.clone(),
+            installer: self.installer.as_ref().map(|i| history::Installer {
+                name: i.name.clone(),
+                version: i.version,
+            }),
             products: self
                 .products
                 .iter()
                 .map(|(id, p)| history::Product {
                     id: id.clone(),
-                    version: p.version.to_string(),
+                    version: p.version,
                     hotfix: p.hotfix.clone(),
                     product_code: p.product_code.clone(),
                     installed: history::rfc3339(p.installed),

@@ -1,0 +1,508 @@
+//! The incremental plan (`--history`): from what one machine has to what
+//! brings it up to date. Each installed product goes to the newest release an
+//! upgrade chain reaches, pending critical updates come first, new
+//! dependencies and optional components of the categories the machine uses
+//! are added, and nothing it already has is planned again. The resolver does
+//! the walk; this module says what to ask of it and explains the result.
+
+use super::error::Error;
+use super::item::{Action, ItemKind, Plan, PlanItem, Reason};
+use super::lookup::Lookup;
+use super::selection::{Installed, Pick, Selection};
+use super::{resolve, upgrade};
+use crate::history::History;
+use crate::listing::{
+    Catalog, Category, Product, ProductKind, Release, Requirement, Resolution, Version,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// An incremental plan and what it does to each product of the machine.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub plan: Plan,
+    /// Every product the machine has or the plan adds, by id.
+    pub products: Vec<Change>,
+    /// Installed products no listing defines: left alone.
+    pub unknown: Vec<String>,
+}
+
+/// What a machine has of one product and what it will have.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub product: String,
+    pub has: Option<Point>,
+    pub will: Option<Point>,
+    /// The versions the plan takes it through, in order (empty: unchanged).
+    pub path: Vec<Point>,
+}
+
+/// A version of a product, with the hot fix that reached it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Point {
+    pub version: Version,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotfix: Option<String>,
+    /// The hot fix's label (`7.6 HF7`), shown after the version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl fmt::Display for Point {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.version)?;
+        match (&self.label, &self.hotfix) {
+            (Some(label), _) | (None, Some(label)) => write!(f, " ({label})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Plans what brings `machine` up to date. With no pick in `selection`,
+/// every installed product is updated; with picks, only those (and the
+/// new products they name). Pending critical updates are always planned.
+pub fn update(
+    catalog: &Catalog,
+    selection: &Selection,
+    machine: &History,
+) -> Result<Update, Error> {
+    let lookup = Lookup::new(catalog);
+    let (known, unknown): (Vec<_>, Vec<_>) = machine
+        .products
+        .iter()
+        .partition(|p| lookup.product(&p.id).is_some());
+    let installed: Installed = known.iter().map(|p| (p.id.clone(), p.version)).collect();
+
+    let mut asked = selection.clone();
+    if asked.picks.is_empty() {
+        asked.picks = known
+            .iter()
+            .map(|p| Pick {
+                id: p.id.clone(),
+                pin: None,
+            })
+            .collect();
+    }
+    for pick in &mut asked.picks {
+        if let (None, Some(v), Some(product)) =
+            (&pick.pin, installed.get(&pick.id), lookup.product(&pick.id))
+        {
+            pick.pin = reachable(&lookup, product, v).map(|r| Requirement::exact(r.version));
+        }
+    }
+    let critical = pending_critical(&lookup, &installed);
+    for (id, c) in &critical {
+        if !asked.picks.iter().any(|p| &p.id == id) {
+            asked.picks.push(Pick {
+                id: id.clone(),
+                pin: Some(Requirement::exact(c.release)),
+            });
+        }
+    }
+    asked
+        .picks
+        .retain(|p| p.pin.is_some() || !installed.contains_key(&p.id));
+
+    let mut plan = resolve(catalog, &asked, &installed)?;
+    let extra = optional_for_new(&lookup, &plan, &installed, &asked.without);
+    if !extra.is_empty() {
+        asked.optional.extend(extra);
+        plan = resolve(catalog, &asked, &installed)?;
+    }
+    explain(&mut plan, selection, &installed, &critical);
+    critical_first(&mut plan.items, &critical);
+    Ok(Update {
+        products: changes(&lookup, machine, &plan),
+        unknown: unknown.into_iter().map(|p| p.id.clone()).collect(),
+        plan,
+    })
+}
+
+/// The newest release an upgrade chain takes `product` to from `from`, or
+/// the release `from` is (or is a hot fix of) when nothing newer is reachable.
+fn reachable<'c>(lookup: &Lookup<'c>, product: &'c Product, from: &Version) -> Option<&'c Release> {
+    product
+        .releases
+        .iter()
+        .rev()
+        .filter(|r| r.version > *from)
+        .find(|r| upgrade::chain(lookup, product, from, r, |_| None).is_ok())
+        .or_else(|| product.release(&lookup.base_of(&product.id, from).unwrap_or(*from)))
+}
+
+/// A critical update affecting an installed version.
+#[derive(Debug, Clone)]
+struct Pending {
+    id: String,
+    affects: Requirement,
+    /// The release to plan so its resolution is applied (the hot fix's base).
+    release: Version,
+}
+
+/// The first critical update affecting each installed product, by product.
+fn pending_critical(lookup: &Lookup, installed: &Installed) -> BTreeMap<String, Pending> {
+    let mut pending = BTreeMap::new();
+    for (id, version) in installed {
+        for c in lookup.critical_updates(id) {
+            if !c.affects.matches(version) {
+                continue;
+            }
+            let release = match &c.resolved_by {
+                Resolution::Release(v) => Some(*v),
+                Resolution::Hotfix(h) => lookup
+                    .catalog
+                    .listings
+                    .iter()
+                    .flat_map(|l| &l.hotfixes)
+                    .find(|f| &f.id == h)
+                    .map(|f| f.base),
+            };
+            if let Some(release) = release {
+                pending.entry(id.clone()).or_insert(Pending {
+                    id: c.id.clone(),
+                    affects: c.affects.clone(),
+                    release,
+                });
+            }
+        }
+    }
+    pending
+}
+
+/// Optional components (documentation, language packs) of the categories
+/// the machine already has, for the solutions the plan newly installs.
+fn optional_for_new(
+    lookup: &Lookup,
+    plan: &Plan,
+    installed: &Installed,
+    without: &BTreeSet<String>,
+) -> Vec<String> {
+    let used: Vec<Category> = installed
+        .keys()
+        .filter_map(|id| lookup.product(id)?.category)
+        .filter(|c| matches!(c, Category::Documentation | Category::Language))
+        .collect();
+    let new: BTreeSet<&str> = plan
+        .items
+        .iter()
+        .filter(|i| i.action == Action::Install && i.kind == ItemKind::Solution)
+        .map(|i| i.product.as_str())
+        .collect();
+    lookup
+        .catalog
+        .products()
+        .filter(|p| {
+            p.kind == ProductKind::Optional
+                && p.category.is_some_and(|c| used.contains(&c))
+                && !installed.contains_key(&p.id)
+                && !without.contains(&p.id)
+                && !plan.items.iter().any(|i| i.product == p.id)
+                && p.applies_to.iter().any(|t| new.contains(t.as_str()))
+        })
+        .map(|p| p.id.clone())
+        .collect()
+}
+
+/// The reasons of an incremental plan: an installed product brought forward
+/// is an `update`; the step that leaves a critical update's affected range
+/// says which update it applies, as does every step of a product planned
+/// only for one.
+fn explain(
+    plan: &mut Plan,
+    selection: &Selection,
+    installed: &Installed,
+    critical: &BTreeMap<String, Pending>,
+) {
+    let mut applied = BTreeSet::new();
+    for item in &mut plan.items {
+        if let Some(c) = critical.get(&item.product) {
+            let only_for_it = !selection.picks.is_empty()
+                && !selection.picks.iter().any(|p| p.id == item.product);
+            let applies = !c.affects.matches(&item.version) && applied.insert(item.product.clone());
+            if only_for_it || applies {
+                item.reason = Reason::Critical(c.id.clone());
+                continue;
+            }
+        }
+        if item.reason == Reason::Selected && installed.contains_key(&item.product) {
+            item.reason = Reason::Update;
+        }
+    }
+    for suite in &mut plan.suites {
+        if suite.reason == Reason::Selected && installed.contains_key(&suite.product) {
+            suite.reason = Reason::Update;
+        }
+    }
+}
+
+/// Moves each pending critical update's hot fixes (from the product's first
+/// item up to the one applying it) to the front: nothing else may be
+/// installed before them, and a hot fix of an installed release needs
+/// nothing new. A resolution by release stays in dependency order.
+fn critical_first(items: &mut Vec<PlanItem>, critical: &BTreeMap<String, Pending>) {
+    let mut front = Vec::new();
+    for (product, c) in critical {
+        let mine: Vec<usize> = (0..items.len())
+            .filter(|&i| &items[i].product == product)
+            .collect();
+        let Some(end) = mine
+            .iter()
+            .position(|&i| !c.affects.matches(&items[i].version))
+        else {
+            continue;
+        };
+        if mine[..=end]
+            .iter()
+            .all(|&i| items[i].action == Action::Hotfix)
+        {
+            front.extend_from_slice(&mine[..=end]);
+        }
+    }
+    let mut moved: Vec<PlanItem> = Vec::with_capacity(items.len());
+    for &i in &front {
+        moved.push(items[i].clone());
+    }
+    for (i, item) in items.drain(..).enumerate() {
+        if !front.contains(&i) {
+            moved.push(item);
+        }
+    }
+    *items = moved;
+}
+
+/// Per product of the machine and of the plan: what it has and will have.
+fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
+    let label = |product: &str, hotfix: &Option<String>| {
+        hotfix.as_ref().and_then(|h| {
+            lookup
+                .catalog
+                .listings
+                .iter()
+                .flat_map(|l| &l.hotfixes)
+                .find(|f| &f.id == h && f.product == product)
+                .and_then(|f| f.label.clone())
+        })
+    };
+    let mut all: BTreeMap<&str, Change> = machine
+        .products
+        .iter()
+        .map(|p| {
+            let has = Point {
+                version: p.version,
+                label: label(&p.id, &p.hotfix),
+                hotfix: p.hotfix.clone(),
+            };
+            let change = Change {
+                product: p.id.clone(),
+                will: Some(has.clone()),
+                has: Some(has),
+                path: Vec::new(),
+            };
+            (p.id.as_str(), change)
+        })
+        .collect();
+    for item in &plan.items {
+        let change = all.entry(item.product.as_str()).or_insert_with(|| Change {
+            product: item.product.clone(),
+            has: None,
+            will: None,
+            path: Vec::new(),
+        });
+        let point = Point {
+            version: item.version,
+            label: item.hotfix.as_ref().and(item.label.clone()),
+            hotfix: item.hotfix.clone(),
+        };
+        change.will = Some(point.clone());
+        change.path.push(point);
+    }
+    all.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{self, LicenseState};
+    use crate::plan::parse_picks;
+    use crate::plan::testing::{catalog, itms};
+
+    fn machine(products: &[(&str, &str)]) -> History {
+        History {
+            machine_id: "0123456789abcdef0123456789abcdef".into(),
+            machine_name: "srv01".into(),
+            installer: None,
+            products: products
+                .iter()
+                .map(|(id, version)| history::Product {
+                    id: id.to_string(),
+                    version: version.parse().unwrap(),
+                    hotfix: None,
+                    product_code: None,
+                    installed: "2026-11-18T11:06:40Z".into(),
+                    license: history::License {
+                        state: LicenseState::Free,
+                        expires: None,
+                    },
+                })
+                .collect(),
+            listings: Vec::new(),
+            bundles: Vec::new(),
+        }
+    }
+
+    fn update_lines(
+        catalog: &Catalog,
+        select: &str,
+        has: &[(&str, &str)],
+    ) -> (Vec<String>, Update) {
+        let selection = Selection {
+            picks: parse_picks(&[select.to_string()]).unwrap(),
+            ..Selection::default()
+        };
+        let update = update(catalog, &selection, &machine(has)).unwrap();
+        let lines = update
+            .plan
+            .items
+            .iter()
+            .map(|i| format!("{} {} {} {}", i.action, i.product, i.version, i.reason))
+            .collect();
+        (lines, update)
+    }
+
+    fn shown(change: &Change) -> String {
+        let mut text = change
+            .has
+            .as_ref()
+            .map_or("none".into(), ToString::to_string);
+        for p in &change.path {
+            text.push_str(&format!(" -> {p}"));
+        }
+        format!("{} {text}", change.product)
+    }
+
+    #[test]
+    fn everything_installed_goes_to_the_newest_reachable_release() {
+        let (lines, update) = update_lines(
+            &itms(),
+            "",
+            &[
+                ("smp", "7.6.1423.0"),
+                ("patch", "7.6.1423.0"),
+                ("gone", "1.0"),
+            ],
+        );
+        assert_eq!(
+            lines,
+            [
+                "hotfix smp 7.6.1655.0 upgrade-step",
+                "upgrade smp 8.0.2298.0 update",
+                "hotfix smp 8.0.2298.1 update",
+                "upgrade patch 8.0.2298.0 update",
+            ]
+        );
+        let changes: Vec<String> = update.products.iter().map(shown).collect();
+        assert_eq!(
+            changes,
+            [
+                "gone 1.0",
+                "patch 7.6.1423.0 -> 8.0.2298.0",
+                "smp 7.6.1423.0 -> 7.6.1655.0 (SMP-7.6-HF7) -> 8.0.2298.0 -> 8.0.2298.1 (SMP-8.0-HF1)",
+            ]
+        );
+        assert_eq!(update.unknown, ["gone"]);
+    }
+
+    #[test]
+    fn a_machine_up_to_date_plans_nothing() {
+        let (lines, update) = update_lines(
+            &itms(),
+            "",
+            &[("smp", "8.0.2298.1"), ("patch", "8.0.2298.0")],
+        );
+        assert!(lines.is_empty(), "{lines:?}");
+        assert!(
+            update
+                .products
+                .iter()
+                .all(|c| c.path.is_empty() && c.has == c.will)
+        );
+    }
+
+    #[test]
+    fn an_unreachable_release_is_passed_over_for_the_newest_reachable_one() {
+        // 7.0 reaches nothing newer: it stays, and takes no hot fix it has none of.
+        let (lines, _) = update_lines(&itms(), "", &[("smp", "7.0.1200.0")]);
+        assert!(lines.is_empty(), "{lines:?}");
+        // 7.5 SP1 reaches 8.0 through HF5.
+        let (lines, _) = update_lines(&itms(), "", &[("smp", "7.5.3153.0")]);
+        assert_eq!(
+            lines,
+            [
+                "hotfix smp 7.5.3300.0 upgrade-step",
+                "upgrade smp 8.0.2298.0 update",
+                "hotfix smp 8.0.2298.1 update",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pending_critical_update_comes_first_even_for_a_product_not_selected() {
+        let catalog = catalog()
+            .solution("smp", &["8.0"])
+            .hotfix("smp-8.0-hf1", "smp", "8.0", "8.0.1")
+            .hotfix("smp-8.0-hf2", "smp", "8.0", "8.0.2")
+            .critical("cu-1", "smp", "<8.0.1", "smp-8.0-hf1")
+            .solution("ds", &["1.0"])
+            .with("ds", "1.0", |r| {
+                r.requires("smp", ">=8.0");
+            })
+            .build();
+        let (lines, _) = update_lines(&catalog, "ds", &[("smp", "8.0")]);
+        assert_eq!(
+            lines,
+            ["hotfix smp 8.0.2 critical:cu-1", "install ds 1.0 selected"]
+        );
+        let (lines, _) = update_lines(&catalog, "", &[("smp", "8.0")]);
+        assert_eq!(lines, ["hotfix smp 8.0.2 critical:cu-1"]);
+    }
+
+    #[test]
+    fn select_narrows_the_update_and_adds_new_products() {
+        let (lines, _) = update_lines(
+            &itms(),
+            "patch,ds",
+            &[
+                ("smp", "8.0.2298.1"),
+                ("patch", "7.6.1423.0"),
+                ("power", "7.6.1"),
+            ],
+        );
+        assert_eq!(
+            lines,
+            ["install ds 8.0 selected", "upgrade patch 8.0.2298.0 update",]
+        );
+    }
+
+    #[test]
+    fn optional_components_of_the_categories_the_machine_uses_follow_new_solutions() {
+        let (lines, _) = update_lines(
+            &itms(),
+            "ds",
+            &[("smp", "8.0.2298.1"), ("docs", "8.0"), ("lang-de", "8.0")],
+        );
+        assert_eq!(lines, ["install ds 8.0 selected"]);
+        let catalog = catalog()
+            .solution("smp", &["8.0"])
+            .solution("ds", &["8.0"])
+            .optional("smp-de", crate::listing::Category::Language, &["smp"])
+            .optional("ds-de", crate::listing::Category::Language, &["ds"])
+            .optional("ds-docs", crate::listing::Category::Documentation, &["ds"])
+            .build();
+        let (lines, _) = update_lines(&catalog, "ds", &[("smp", "8.0"), ("smp-de", "8.0")]);
+        assert_eq!(
+            lines,
+            ["install ds 8.0 selected", "install ds-de 8.0 optional"]
+        );
+    }
+}
