@@ -73,3 +73,7 @@ if grep -rq demo-only-password "$work/state"; then
 fi
 echo
 echo "no trace of the secret NS_PASSWORD under $work/state (record, logs, listings)"
+
+# Back on the builder: the exported history says what the server has; with
+# the same listing, nothing is newer, so the update plan is empty.
+step "$airlock" plan --listing "$listing" --history "$work/history.xml"

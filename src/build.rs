@@ -5,6 +5,7 @@
 //! Getting the bytes is `fetch`'s business; this module only says what it needs.
 
 use crate::fetch::Wanted;
+use crate::history::Imported;
 use crate::license::License;
 use crate::listing::{Catalog, Hotfix, Listing, Payload, PayloadKind, Product, Version};
 use crate::package::{self, Method, Package, StepKind};
@@ -70,13 +71,17 @@ pub enum Error {
 }
 
 /// Collects what a bundle of `plan` holds. `licenses` are the files the user
-/// gave, already parsed; each must be for a product of the plan and unexpired.
+/// gave, already parsed; each must be for a product of the plan (or, for an
+/// incremental bundle, of the machine) and unexpired. An incremental bundle
+/// names the history it was built against (`base`) and leaves out the
+/// installer when the machine's is as new.
 pub fn contents(
     catalog: &Catalog,
     plan: &Plan,
     licenses: &[(PathBuf, License)],
     contact: Option<String>,
     now: time::OffsetDateTime,
+    base: Option<&Imported>,
 ) -> Result<Contents, Error> {
     let first = catalog
         .listings
@@ -97,7 +102,11 @@ pub fn contents(
         });
     }
 
-    let installer = match &first.installer {
+    let has_installer = |i: &crate::listing::Installer| {
+        base.and_then(|b| b.history.installer.as_ref())
+            .is_some_and(|have| have.name == i.name && have.version >= i.version)
+    };
+    let installer = match first.installer.as_ref().filter(|i| !has_installer(i)) {
         Some(i) => {
             let method = Method::of(i.payload.kind).ok_or_else(|| {
                 Error::Contents(format!(
@@ -173,10 +182,17 @@ pub fn contents(
             path: shown.clone(),
             problem,
         };
-        if !plan.items.iter().any(|i| i.product == license.product) {
+        let on_machine =
+            base.is_some_and(|b| b.history.products.iter().any(|p| p.id == license.product));
+        if !on_machine && !plan.items.iter().any(|i| i.product == license.product) {
             return Err(problem(format!(
-                "it is for product {:?}, which is not in this bundle's plan; leave it out or select the product",
-                license.product
+                "it is for product {:?}, which is not in this bundle's plan{}; leave it out or select the product",
+                license.product,
+                if base.is_some() {
+                    " nor on the machine"
+                } else {
+                    ""
+                }
             )));
         }
         if license.expired_at(now) {
@@ -233,7 +249,20 @@ pub fn contents(
         eulas,
         contact,
         critical_updates,
-        base: None,
+        base: base.map(|b| package::Base {
+            digest: b.sha256.clone(),
+            machine_id: b.history.machine_id.clone(),
+            expected: b
+                .history
+                .products
+                .iter()
+                .map(|p| package::Expected {
+                    product: p.id.clone(),
+                    version: p.version,
+                    hotfix: p.hotfix.clone(),
+                })
+                .collect(),
+        }),
     };
     Ok(Contents {
         package,

@@ -86,7 +86,7 @@ impl Error {
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,
                 install::Error::StepFailed(_) => Exit::InstallerFailed,
                 install::Error::Critical(_) => Exit::CriticalPending,
-                install::Error::Older(_) => Exit::Verification,
+                install::Error::Older(_) | install::Error::Base(_) => Exit::Verification,
             },
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,

@@ -2,6 +2,7 @@
 //! needs (cached, resumable, verified), check each MSI against its listing,
 //! and write one signed self-extracting bundle (and its split parts).
 
+use super::incremental;
 use super::output::{human_bytes, print, print_json};
 use super::plan::SelectionArgs;
 use super::progress;
@@ -11,7 +12,7 @@ use crate::fetch::{self, Cache, Fetcher, Local, Progress};
 use crate::interrupt;
 use crate::license::License;
 use crate::package::CONTENT_TYPE;
-use crate::plan::{self, Installed, Plan};
+use crate::plan::{self, EulaRef, Installed, Plan};
 use bundle_format::keys::SigningKey;
 use bundle_format::split::PartSize;
 use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
@@ -28,9 +29,13 @@ Examples:
       --sign-key builder.key --accept-eula --out ITMS.exe --split 4095M
   airlock build --listing itms.pl.xml --select smp --runner airlock.exe \\
       --sign-key builder.key --accept-eula --json
+  airlock build --listing itms.pl.xml --history srv01.xml --history srv02.xml \\
+      --sign-key builder.key --accept-eula --out updates/
 
 The bundle is <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe (UTC) in the current
-folder unless --out names it. Downloads are kept in the cache (--cache) by sha256,
+folder unless --out names it. With --history, each machine's bundle holds only what
+brings it up to date, is named <Vendor>_Install_Package_<machine>_<YYYYMMDD>_<HHMMSS>.exe,
+and installs only on that machine as it was exported (install --force-base overrides). Downloads are kept in the cache (--cache) by sha256,
 so a second build of the same plan downloads nothing. With SOURCE_DATE_EPOCH set,
 the same inputs give the same bundle bytes.";
 
@@ -50,7 +55,10 @@ pub struct Args {
     /// Who built the bundle, shown on the offline side
     #[arg(long, value_name = "TEXT")]
     pub contact: Option<String>,
-    /// A purchased license file to bundle (for a product of the plan); repeatable
+    /// A machine's exported history (`airlock history export`): build only what brings it up to date; repeatable, one bundle per machine
+    #[arg(long = "history", value_name = "FILE")]
+    pub histories: Vec<PathBuf>,
+    /// A purchased license file to bundle (for a product of the plan, or installed on the machine); repeatable
     #[arg(long = "license", value_name = "FILE")]
     pub licenses: Vec<PathBuf>,
     /// The bundle to write (default: <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe)
@@ -76,33 +84,29 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// The result, as `--json` prints it.
+/// One bundle written, as `--json` prints it.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Report<'a> {
     bundle: String,
-    bundle_id: &'a str,
+    bundle_id: String,
     size: u64,
-    sha256: &'a str,
-    key_fingerprint: &'a str,
-    files: &'a [FileEntry],
+    sha256: String,
+    key_fingerprint: String,
+    files: Vec<FileEntry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     parts: Vec<String>,
+    /// The machine an incremental bundle is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine: Option<incremental::MachineRef<'a>>,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
-    let pick = super::picker::needed(&selection, "build")?;
+    let incremental = !args.histories.is_empty();
+    let pick = !incremental && super::picker::needed(&selection, "build")?;
     // Every local input is checked before anything is downloaded.
-    if let Some(out) = &args.out
-        && out.is_dir()
-    {
-        return Err(Error::Usage(format!(
-            "--out {} is a folder; name the bundle file to write (for example {}/Bundle.exe)",
-            out.display(),
-            out.display()
-        )));
-    }
+    check_out(args.out.as_deref(), args.histories.len())?;
     let key = SigningKey::load(&args.sign_key)?;
     let licenses = args
         .licenses
@@ -129,79 +133,219 @@ pub fn run(args: Args) -> Result<Exit> {
     if pick {
         selection = super::picker::pick(&catalog, &selection)?;
     }
-    let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
-    accept_eulas(&plan, args.accept_eula)?;
+    let targets: Vec<Target> = if incremental {
+        incremental::plan_all(&catalog, &selection, &args.histories)?
+            .into_iter()
+            .map(|m| Target::Machine(Box::new(m)))
+            .collect()
+    } else {
+        vec![Target::Fresh(plan::resolve(
+            &catalog,
+            &selection,
+            &Installed::new(),
+        )?)]
+    };
+    accept_eulas(
+        targets.iter().flat_map(|t| &t.plan().eulas),
+        args.accept_eula,
+    )?;
+    let licenses_of = licenses_per_target(&targets, &licenses)?;
 
     let now = created_time(&write_options);
-    let contents = build::contents(&catalog, &plan, &licenses, args.contact.clone(), now)?;
     let cache = Cache::open(args.cache.as_deref())?;
     let remote = catalog
         .listings
         .iter()
         .any(|l| matches!(l.base.scheme(), "http" | "https"));
-    let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
-    check_msis(&contents, &mut locals, &fetcher, &cache)?;
-
-    let out = match &args.out {
-        Some(path) => path.clone(),
-        None => PathBuf::from(default_name(&contents.package.vendor, now)),
-    };
-    let mut manifest = Manifest::new(
-        concat!("airlock ", env!("CARGO_PKG_VERSION")),
-        CONTENT_TYPE,
-        contents.package.to_content(),
-    );
-    manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
-
-    let written = write(
-        &out,
-        &runner,
-        manifest,
-        &key,
-        &contents,
-        &mut locals,
-        (&fetcher, &cache),
-        &write_options,
-        args.quiet,
-    )?;
-    let parts = match args.split {
-        Some(size) => {
-            let index = bundle_format::split::split(&out, size, &key, &mut |_| {})?;
-            index.parts.iter().map(|p| p.name.clone()).collect()
+    let mut reports = Vec::new();
+    let mut names = Vec::new();
+    for (target, licenses) in targets.iter().zip(licenses_of) {
+        if let Target::Machine(m) = target {
+            let shown = incremental::render(m);
+            let up_to_date = m.update.plan.items.is_empty();
+            let note = "  up to date with these listings: no bundle is written for it\n";
+            if args.json {
+                eprint!("{shown}{}", if up_to_date { note } else { "" });
+            } else {
+                print(&format!("{shown}{}", if up_to_date { note } else { "" }))?;
+            }
+            if up_to_date {
+                continue;
+            }
         }
-        None => Vec::new(),
-    };
+        let base = match target {
+            Target::Machine(m) => Some(&m.imported),
+            Target::Fresh(_) => None,
+        };
+        let plan = target.plan();
+        let contents = build::contents(&catalog, plan, &licenses, args.contact.clone(), now, base)?;
+        let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
+        check_msis(&contents, &mut locals, &fetcher, &cache)?;
 
-    if args.json {
-        print_json(&Report {
-            bundle: out.display().to_string(),
-            bundle_id: &written.manifest.bundle_id,
-            size: written.size,
-            sha256: &written.sha256,
-            key_fingerprint: &written.manifest.key_fingerprint,
-            files: &written.manifest.files,
-            parts,
-        })?;
-    } else {
-        print(&format!(
-            "wrote {}: bundle {}, {} steps, {} files, {} (sha256 {}), signed by key {}\n",
-            out.display(),
-            written.manifest.bundle_id,
-            contents.package.steps.len(),
-            written.manifest.files.len(),
-            human_bytes(written.size),
-            written.sha256,
-            written.manifest.key_fingerprint
-        ))?;
-        if let Some(first) = parts.first() {
+        let out = out_path(&args, &contents.package.vendor, target, now, &mut names);
+        let mut manifest = Manifest::new(
+            concat!("airlock ", env!("CARGO_PKG_VERSION")),
+            CONTENT_TYPE,
+            contents.package.to_content(),
+        );
+        manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
+        let written = write(
+            &out,
+            &runner,
+            manifest,
+            &key,
+            &contents,
+            &mut locals,
+            (&fetcher, &cache),
+            &write_options,
+            args.quiet,
+        )?;
+        let parts = match args.split {
+            Some(size) => {
+                let index = bundle_format::split::split(&out, size, &key, &mut |_| {})?;
+                index.parts.iter().map(|p| p.name.clone()).collect()
+            }
+            None => Vec::new(),
+        };
+        if !args.json {
             print(&format!(
-                "and {} parts for removable media: {first} ... with the index {}\n",
-                parts.len(),
-                bundle_format::split::index_path(&out).display()
+                "wrote {}: bundle {}, {} steps, {} files, {} (sha256 {}), signed by key {}\n",
+                out.display(),
+                written.manifest.bundle_id,
+                contents.package.steps.len(),
+                written.manifest.files.len(),
+                human_bytes(written.size),
+                written.sha256,
+                written.manifest.key_fingerprint
             ))?;
+            if let Some(first) = parts.first() {
+                print(&format!(
+                    "and {} parts for removable media: {first} ... with the index {}\n",
+                    parts.len(),
+                    bundle_format::split::index_path(&out).display()
+                ))?;
+            }
+        }
+        reports.push(Report {
+            bundle: out.display().to_string(),
+            bundle_id: written.manifest.bundle_id.clone(),
+            size: written.size,
+            sha256: written.sha256.clone(),
+            key_fingerprint: written.manifest.key_fingerprint.clone(),
+            files: written.manifest.files.clone(),
+            parts,
+            machine: match target {
+                Target::Machine(m) => Some(m.reference()),
+                Target::Fresh(_) => None,
+            },
+        });
+    }
+    if args.json {
+        match reports.as_slice() {
+            [one] if args.histories.len() < 2 => print_json(one)?,
+            _ => print_json(&serde_json::json!({ "bundles": reports }))?,
         }
     }
     Ok(Exit::Done)
+}
+
+/// What one bundle is built for: a fresh install, or one machine's update.
+enum Target {
+    Fresh(Plan),
+    Machine(Box<incremental::Machine>),
+}
+
+impl Target {
+    fn plan(&self) -> &Plan {
+        match self {
+            Target::Fresh(plan) => plan,
+            Target::Machine(m) => &m.update.plan,
+        }
+    }
+}
+
+/// `--out` names the bundle file; with several histories, the folder the
+/// bundles go in.
+fn check_out(out: Option<&Path>, histories: usize) -> Result<()> {
+    match out {
+        Some(out) if histories > 1 && !out.is_dir() => Err(Error::Usage(format!(
+            "--out {}: with several --history, --out names the (existing) folder the bundles go in, one per machine",
+            out.display()
+        ))),
+        Some(out) if histories < 2 && out.is_dir() => Err(Error::Usage(format!(
+            "--out {} is a folder; name the bundle file to write (for example {}/Bundle.exe)",
+            out.display(),
+            out.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The licenses each bundle holds. With several machines, a license goes
+/// into the bundles of the machines that have or get its product, and one
+/// that fits none is refused before anything is downloaded; with one bundle,
+/// `build::contents` says why a license does not fit.
+fn licenses_per_target(
+    targets: &[Target],
+    licenses: &[(PathBuf, License)],
+) -> Result<Vec<Vec<(PathBuf, License)>>> {
+    if targets.len() < 2 {
+        return Ok(vec![licenses.to_vec(); targets.len()]);
+    }
+    let fits = |target: &Target, product: &str| match target {
+        Target::Machine(m) => m.update.products.iter().any(|c| c.product == product),
+        Target::Fresh(plan) => plan.items.iter().any(|i| i.product == product),
+    };
+    for (path, license) in licenses {
+        if !targets.iter().any(|t| fits(t, &license.product)) {
+            return Err(Error::Other(format!(
+                "license {}: it is for product {:?}, which no machine has or gets; leave it out or select the product",
+                path.display(),
+                license.product
+            )));
+        }
+    }
+    Ok(targets
+        .iter()
+        .map(|t| {
+            licenses
+                .iter()
+                .filter(|(_, l)| fits(t, &l.product))
+                .cloned()
+                .collect()
+        })
+        .collect())
+}
+
+/// Where a bundle goes: `--out` (for several machines, a folder), else the
+/// default name in the current folder; two machines never share a name.
+fn out_path(
+    args: &Args,
+    vendor: &str,
+    target: &Target,
+    now: time::OffsetDateTime,
+    taken: &mut Vec<String>,
+) -> PathBuf {
+    let machine = match target {
+        Target::Machine(m) => Some(&m.imported.history),
+        Target::Fresh(_) => None,
+    };
+    if args.histories.len() < 2
+        && let Some(out) = &args.out
+    {
+        return out.clone();
+    }
+    let mut name = default_name(vendor, machine.map(|h| h.machine_name.as_str()), now);
+    if taken.contains(&name)
+        && let Some(h) = machine
+    {
+        name = name.replace(".exe", &format!("_{}.exe", &h.machine_id[..8]));
+    }
+    taken.push(name.clone());
+    match &args.out {
+        Some(folder) => folder.join(name),
+        None => PathBuf::from(name),
+    }
 }
 
 /// The runner to embed: `--runner`, or this program itself.
@@ -224,12 +368,13 @@ fn runner_path(given: Option<&Path>) -> Result<PathBuf> {
 
 /// The EULAs must be accepted before anything is downloaded: with
 /// `--accept-eula`, or one by one on a terminal.
-fn accept_eulas(plan: &Plan, accepted: bool) -> Result<()> {
-    if plan.eulas.is_empty() || accepted {
+fn accept_eulas<'a>(eulas: impl Iterator<Item = &'a EulaRef>, accepted: bool) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let eulas: Vec<&EulaRef> = eulas.filter(|e| seen.insert(&e.id)).collect();
+    if eulas.is_empty() || accepted {
         return Ok(());
     }
-    let list: Vec<String> = plan
-        .eulas
+    let list: Vec<String> = eulas
         .iter()
         .map(|e| {
             format!(
@@ -275,13 +420,27 @@ fn created_time(options: &WriteOptions) -> time::OffsetDateTime {
         .unwrap_or_else(time::OffsetDateTime::now_utc)
 }
 
-/// `<Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe`, in UTC.
-fn default_name(vendor: &str, at: time::OffsetDateTime) -> String {
+/// `<Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe` in UTC; for one
+/// machine's update, its name after `Package_` (as a plain file name).
+fn default_name(vendor: &str, machine: Option<&str>, at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year][month][day]_[hour][minute][second]");
     let stamp = at
         .format(format)
         .unwrap_or_else(|_| at.unix_timestamp().to_string());
-    format!("{vendor}_Install_Package_{stamp}.exe")
+    let machine: String = machine
+        .map(|m| {
+            let plain: String = m
+                .chars()
+                .take(40)
+                .map(|c| match c {
+                    'a'..='z' | 'A'..='Z' | '0'..='9' | '-' => c,
+                    _ => '_',
+                })
+                .collect();
+            format!("{plain}_")
+        })
+        .unwrap_or_default();
+    format!("{vendor}_Install_Package_{machine}{stamp}.exe")
 }
 
 /// Each MSI's tables against its listing. A cache hit that disagrees is

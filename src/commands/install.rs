@@ -55,6 +55,9 @@ pub struct Args {
     /// Install a bundle older than one already installed from the same key
     #[arg(long)]
     pub allow_older: bool,
+    /// Install an update bundle although this machine differs from the history it was built from
+    #[arg(long)]
+    pub force_base: bool,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -83,6 +86,19 @@ pub fn run(args: Args) -> Result<Exit> {
         )
     };
     let record = root.record()?;
+    if package.base.is_some()
+        && let Some(done) = record
+            .bundles
+            .iter()
+            .find(|b| b.id == signed.manifest().bundle_id)
+    {
+        eprintln!(
+            "bundle {} (made {}) is already installed on this machine: nothing was done",
+            escaped(&done.id),
+            crate::history::rfc3339(done.created)
+        );
+        return Ok(Exit::Done);
+    }
     let answers = Answers::load(args.answers.as_deref()).map_err(Error::Other)?;
     let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
     let manifest = signed.manifest().clone();
@@ -99,6 +115,7 @@ pub fn run(args: Args) -> Result<Exit> {
         &key,
         &install::Options {
             allow_older: args.allow_older,
+            force_base: args.force_base,
             no_questions: args.yes || args.dry_run,
         },
         &answers,

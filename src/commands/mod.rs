@@ -5,6 +5,7 @@ pub mod build;
 #[cfg(feature = "net")]
 pub mod cache;
 pub mod history;
+pub mod incremental;
 pub mod inspect;
 pub mod install;
 pub mod join;

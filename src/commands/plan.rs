@@ -9,12 +9,14 @@ use crate::text::escaped;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
   airlock plan --listing https://downloads.example.com/itms.pl.xml --select cms
   airlock plan --listing itms.pl.xml --select cms --without it-analytics --hotfixes all
-  airlock plan --listing itms.pl.xml --select smp@=7.6.1423.0,patch --optional smp-docs --json";
+  airlock plan --listing itms.pl.xml --select smp@=7.6.1423.0,patch --optional smp-docs --json
+  airlock plan --listing itms.pl.xml --history srv01-history.xml";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -23,6 +25,9 @@ pub struct Args {
     pub source: super::network::ListingArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// A machine's exported history (`airlock history export`): plan only what brings it up to date; with no --select, update everything installed
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Print the plan as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
@@ -59,6 +64,19 @@ impl SelectionArgs {
 
 pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
+    if let Some(history) = args.history {
+        let catalog = args.source.load()?;
+        for machine in super::incremental::plan_all(&catalog, &selection, &[history])? {
+            if args.json {
+                print_json(&machine.report())?;
+            } else {
+                print(&super::incremental::render(&machine))?;
+                print("\n")?;
+                print(&render(&machine.update.plan))?;
+            }
+        }
+        return Ok(Exit::Done);
+    }
     let pick = super::picker::needed(&selection, "plan")?;
     let catalog = args.source.load()?;
     if pick {

@@ -146,7 +146,7 @@ impl Element {
             };
             if value.chars().any(char::is_control) {
                 return Err(self.field(format!(
-                    "<{}> {key}={:?} holds control characters",
+                    "<{}> {key}=\"{}\" holds control characters",
                     self.name,
                     escaped(value)
                 )));
@@ -162,7 +162,7 @@ impl Element {
 
     fn bad(&self, name: &str, value: &str, should: &str) -> ReadError {
         self.field(format!(
-            "<{}> {name}={:?} is not {should}",
+            "<{}> {name}=\"{}\" is not {should}",
             self.name,
             escaped(value)
         ))

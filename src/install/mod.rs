@@ -32,6 +32,10 @@ pub enum Error {
     /// An older bundle than one installed from the same key (exit 3).
     #[error("{0}")]
     Older(String),
+    /// An incremental bundle built for another state of this machine, or
+    /// another machine (exit 3).
+    #[error("{0}")]
+    Base(String),
     /// Anything else that stops before a change; the message says what to do.
     #[error("{0}")]
     Refused(String),
@@ -113,6 +117,58 @@ pub struct Options {
     pub allow_older: bool,
     /// Never ask on a terminal.
     pub no_questions: bool,
+    /// Install an incremental bundle on a machine whose state differs from
+    /// the history it was built against.
+    pub force_base: bool,
+}
+
+/// Stops an incremental bundle on a machine that is not the one, in the
+/// state, its history described; the message names every difference.
+pub fn base_guard(record: &Record, package: &Package, force: bool) -> Result<(), Error> {
+    let Some(base) = &package.base else {
+        return Ok(());
+    };
+    let mut differences = Vec::new();
+    if base.machine_id != record.machine_id {
+        differences.push(format!(
+            "it was built for machine {}, this is machine {} ({})",
+            escaped(&base.machine_id),
+            record.machine_id,
+            escaped(&record.machine_name)
+        ));
+    }
+    for e in &base.expected {
+        match record.products.get(&e.product) {
+            Some(p) if p.version == e.version => {}
+            Some(p) => differences.push(format!(
+                "{}: expected {}, found {}",
+                e.product, e.version, p.version
+            )),
+            None => differences.push(format!("{}: expected {}, found none", e.product, e.version)),
+        }
+    }
+    for (id, p) in &record.products {
+        if !base.expected.iter().any(|e| &e.product == id) {
+            differences.push(format!("{id}: expected none, found {}", p.version));
+        }
+    }
+    if differences.is_empty() {
+        return Ok(());
+    }
+    if force {
+        eprintln!(
+            "warning: --force-base: this machine differs from the history the bundle was built against: {}",
+            differences.join("; ")
+        );
+        return Ok(());
+    }
+    Err(Error::Base(format!(
+        "this bundle updates the machine as its history was exported (sha256 {}), and this machine differs: {}; \
+         export the history again and build a new bundle from it, or pass --force-base to install anyway \
+         (steps already at or past their version are skipped)",
+        escaped(&base.digest),
+        differences.join("; ")
+    )))
 }
 
 /// The guards, which steps run, their properties and the readiness checks.
@@ -138,6 +194,7 @@ pub fn prepare<'a>(
             history::rfc3339(newer.created)
         )));
     }
+    base_guard(record, package, options.force_base)?;
     critical_guard(record, &package.critical_updates, |c| {
         package.steps.iter().any(|s| step_resolves(s, c))
     })?;

@@ -34,7 +34,9 @@ pub struct Change {
     pub product: String,
     pub has: Option<Point>,
     pub will: Option<Point>,
-    /// The versions the plan takes it through, in order (empty: unchanged).
+    /// The versions the plan takes it through, in order (empty: unchanged),
+    /// each as text (`7.6.1655.0 (7.6 HF7)`).
+    #[serde(serialize_with = "as_text")]
     pub path: Vec<Point>,
 }
 
@@ -57,6 +59,10 @@ impl fmt::Display for Point {
             (None, None) => Ok(()),
         }
     }
+}
+
+fn as_text<S: serde::Serializer>(path: &[Point], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(path.iter().map(ToString::to_string))
 }
 
 /// Plans what brings `machine` up to date. With no pick in `selection`,
