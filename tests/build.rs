@@ -6,74 +6,16 @@
 
 mod common;
 
-use common::bundle::{json_of, key_files};
-use common::faults::{Fault, FaultServer};
+use common::bundle::json_of;
+use common::faults::Fault;
+use common::online::{Builder, files_under, serve};
 use predicates::str::contains;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
 const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
 const LICENSES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/licenses");
-
-/// Every file of `dir`, relative paths with `/`.
-fn files_under(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-        if entry.path().is_dir() {
-            files_under(&entry.path(), &format!("{name}/"), out);
-        } else {
-            out.push((name, entry.path()));
-        }
-    }
-}
-
-/// The fixture site (or a changed copy of it in `site`) on a counting server.
-fn serve(site: &Path) -> FaultServer {
-    let server = FaultServer::start();
-    let mut files = Vec::new();
-    files_under(site, "", &mut files);
-    for (path, file) in files {
-        server.add(&path, fs::read(file).unwrap(), vec![], vec![]);
-    }
-    server
-}
-
-struct Builder {
-    dir: tempfile::TempDir,
-    key: PathBuf,
-    public: PathBuf,
-}
-
-impl Builder {
-    fn new() -> Builder {
-        let dir = tempfile::tempdir().unwrap();
-        let keys = key_files(dir.path(), "builder", 11);
-        Builder {
-            key: keys.secret,
-            public: keys.public,
-            dir,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `airlock build` of `selection` from `listing`, with this builder's key,
-    /// cache and folder; more arguments may follow.
-    fn build(&self, listing: &str, selection: &[&str]) -> assert_cmd::Command {
-        let mut cmd = common::bundle::airlock(&self.path("state"));
-        cmd.current_dir(self.dir.path())
-            .args(["build", "--listing", listing, "--sign-key"])
-            .arg(&self.key)
-            .arg("--cache")
-            .arg(self.path("cache"))
-            .args(["--retries", "1", "--quiet"])
-            .args(selection);
-        cmd
-    }
-}
 
 #[test]
 fn the_itms_suite_builds_verifies_and_shows_its_whole_plan() {

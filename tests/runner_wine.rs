@@ -10,11 +10,7 @@ use common::runner::{Builder, Wine, have, msi_step, package, property, requires}
 use std::path::Path;
 
 fn install(wine: &Wine, root: &Path, bundle: &Path, public: &Path) -> assert_cmd::Command {
-    let mut cmd = airlock(root);
-    cmd.args(["install", "--yes", "--msiexec", "wine msiexec"])
-        .arg(bundle)
-        .arg("--trust")
-        .arg(public);
+    let mut cmd = common::runner::install(root, bundle, public, "wine msiexec");
     cmd.envs(wine.vars());
     cmd
 }

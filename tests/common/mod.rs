@@ -6,5 +6,7 @@
 pub mod bundle;
 pub mod faults;
 pub mod generated;
+pub mod history;
 pub mod http;
+pub mod online;
 pub mod runner;

@@ -133,6 +133,16 @@ impl Builder {
     }
 }
 
+/// `airlock install --yes --msiexec MSIEXEC BUNDLE --trust PUBLIC` on the state root `root`.
+pub fn install(root: &Path, bundle: &Path, public: &Path, msiexec: &str) -> assert_cmd::Command {
+    let mut cmd = super::bundle::airlock(root);
+    cmd.args(["install", "--yes", "--msiexec", msiexec])
+        .arg(bundle)
+        .arg("--trust")
+        .arg(public);
+    cmd
+}
+
 /// Whether `tool` is on PATH. Missing under CI is a failure, not a skip.
 pub fn have(tool: &str, test: &str) -> bool {
     let found = Command::new("sh")
