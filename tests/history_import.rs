@@ -686,3 +686,74 @@ fn installing_the_same_incremental_bundle_twice_does_nothing_the_second_time() {
     assert_eq!(m.recorder.calls().len(), calls.len(), "no installer ran");
     assert_eq!(m.machine.status(), after);
 }
+
+#[test]
+fn select_narrows_the_update_and_the_pending_critical_update_still_comes() {
+    let server = vendor();
+    let m = v1_machine(&server);
+    // patch 8.0 needs management-views, which needs smp 8.0: smp comes as a
+    // requirement now, not as an update of its own; the critical update of
+    // power-scheme, which nobody selected, still comes first.
+    let json = json_of(plan(&server, &m.builder, &m.history).args(["--select", "patch"]));
+    let expected: Vec<[String; 5]> = expected_rows()
+        .into_iter()
+        .map(|mut r| {
+            if r[0] == "smp" && r[3] == "update" {
+                r[3] = "requires:management-views".into();
+            }
+            r
+        })
+        .collect();
+    assert_eq!(rows(&json["items"]), expected);
+
+    let json = json_of(plan(&server, &m.builder, &m.history).args(["--select", "power-scheme"]));
+    let got = rows(&json["items"]);
+    assert_eq!(
+        got,
+        [expected_rows()[0].clone()],
+        "smp and patch are left as they are"
+    );
+}
+
+#[test]
+fn licenses_for_installed_products_are_bundled_and_others_refused() {
+    let server = vendor();
+    let m = v1_machine(&server);
+    let license = |name: &str| common::runner::site().join(format!("../licenses/{name}.xml"));
+    let out = m.builder.path("power.exe");
+    let report = json_of(
+        m.builder
+            .build(
+                &format!("{}{V2}", server.base),
+                &["--accept-eula", "--select", "power-scheme"],
+            )
+            .arg("--history")
+            .arg(&m.history)
+            .arg("--license")
+            .arg(license("patch"))
+            .arg("--out")
+            .arg(&out),
+    );
+    assert!(
+        file_names(&report).contains(&"patch.xml".to_string()),
+        "patch is installed on the machine: its license travels ({report})"
+    );
+    let refused = m
+        .builder
+        .build(
+            &format!("{}{V2}", server.base),
+            &["--accept-eula", "--select", "power-scheme"],
+        )
+        .arg("--history")
+        .arg(&m.history)
+        .arg("--license")
+        .arg(license("asset-perpetual"))
+        .arg("--out")
+        .arg(m.builder.path("refused.exe"))
+        .output()
+        .unwrap();
+    let err = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("nor on the machine"), "{err}");
+    assert!(!m.builder.path("refused.exe").exists());
+}

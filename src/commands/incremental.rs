@@ -12,6 +12,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// How many unknown products are named one by one on stderr.
+const SHOWN: usize = 20;
+
 /// One machine's history and the plan that brings it up to date.
 pub struct Machine {
     pub path: PathBuf,
@@ -41,9 +44,15 @@ pub fn plan_all(
         }
         check_serials(catalog, path, &imported)?;
         let update = plan::update(catalog, selection, &imported.history)?;
-        for id in &update.unknown {
+        for id in update.unknown.iter().take(SHOWN) {
             eprintln!(
                 "warning: history {}: installed product {id:?} is not in the listings; it is left alone",
+                path.display()
+            );
+        }
+        if let Some(more) = update.unknown.len().checked_sub(SHOWN).filter(|n| *n > 0) {
+            eprintln!(
+                "warning: history {}: and {more} more installed products the listings do not know (all in --json's \"unknown\")",
                 path.display()
             );
         }

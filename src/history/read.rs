@@ -6,6 +6,7 @@
 use super::{Bundle, History, Installer, License, LicenseState, Listing, NAMESPACE, Product};
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::text::escaped;
+use bundle_format::manifest::is_invisible;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -42,6 +43,14 @@ pub enum ReadError {
     )]
     CutShort,
     #[error(
+        "its line ends were changed to CRLF (by a copy in text mode, or an editor): copy it again as a binary file, or export it again"
+    )]
+    LineEnds,
+    #[error(
+        "{0} bytes follow </history>, which ends a history: copy it again as a binary file, or export it again"
+    )]
+    Trailing(usize),
+    #[error(
         "damaged or edited: its content hashes to {actual}, its digest says {stated}; export it again on the offline machine"
     )]
     Damaged { stated: String, actual: String },
@@ -69,6 +78,8 @@ impl Imported {
         let mut doc = Doc {
             text,
             reader: NsReader::from_str(text),
+            line: 1,
+            counted: 0,
         };
         doc.root()?;
         check_digest(text)?;
@@ -90,6 +101,12 @@ fn check_digest(text: &str) -> Result<(), ReadError> {
     const OPEN: &str = "\n  <digest algorithm=\"sha256\">";
     const CLOSE: &str = "</digest>\n</history>\n";
     let Some(body) = text.strip_suffix(CLOSE) else {
+        if text.contains("\r\n") {
+            return Err(ReadError::LineEnds);
+        }
+        if let Some(at) = text.find(CLOSE) {
+            return Err(ReadError::Trailing(text.len() - at - CLOSE.len()));
+        }
         return Err(ReadError::CutShort);
     };
     let Some(at) = body.rfind(OPEN) else {
@@ -115,6 +132,9 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 struct Doc<'a> {
     text: &'a str,
     reader: NsReader<&'a [u8]>,
+    /// The line at byte `counted`: lines are counted once, as the reader goes.
+    line: usize,
+    counted: usize,
 }
 
 /// One element of the document: its local name, whether it has children, and its attributes.
@@ -144,9 +164,12 @@ impl Element {
                     escaped(key)
                 )));
             };
-            if value.chars().any(char::is_control) {
+            if value.is_empty() {
+                return Err(self.field(format!("<{}> {key}=\"\" is empty", self.name)));
+            }
+            if value.chars().any(|c| c.is_control() || is_invisible(c)) {
                 return Err(self.field(format!(
-                    "<{}> {key}=\"{}\" holds control characters",
+                    "<{}> {key}=\"{}\" holds control, bidirectional or invisible characters",
                     self.name,
                     escaped(value)
                 )));
@@ -170,13 +193,16 @@ impl Element {
 }
 
 impl<'a> Doc<'a> {
-    fn line(&self) -> usize {
+    /// The line the reader is at.
+    fn line(&mut self) -> usize {
         let at = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
-        let end = at.min(self.text.len());
-        1 + self.text.as_bytes()[..end]
+        let end = at.min(self.text.len()).max(self.counted);
+        self.line += self.text.as_bytes()[self.counted..end]
             .iter()
             .filter(|&&c| c == b'\n')
-            .count()
+            .count();
+        self.counted = end;
+        self.line
     }
 
     /// The next element start or end (`None`: an end tag), skipping the declaration and blank text.
@@ -227,7 +253,8 @@ impl<'a> Doc<'a> {
 
     /// The root: a `history` element in the namespace, of version 1.
     fn root(&mut self) -> Result<(), ReadError> {
-        let (ns, start) = loop {
+        let (ns, start, line) = loop {
+            let line = self.line();
             let (ns, event) = self
                 .reader
                 .read_resolved_event()
@@ -235,7 +262,7 @@ impl<'a> Doc<'a> {
             match event {
                 Event::Decl(_) | Event::Comment(_) | Event::DocType(_) | Event::PI(_) => {}
                 Event::Text(t) if t.trim_ascii().is_empty() => {}
-                Event::Start(s) | Event::Empty(s) => break (ns, s.into_owned()),
+                Event::Start(s) | Event::Empty(s) => break (ns, s.into_owned(), line),
                 _ => return Err(ReadError::Foreign("it holds no XML element".into())),
             }
         };
@@ -251,12 +278,12 @@ impl<'a> Doc<'a> {
                 escaped(&namespace)
             )));
         }
-        let root = element(&start, true, 1)?;
+        let root = element(&start, true, line)?;
         let [_, version] = root.take(["xmlns", "version"])?;
         let version = root.required("version", version)?;
-        match version.parse::<u32>() {
-            Ok(1) => Ok(()),
-            Ok(n) if n > 1 => Err(ReadError::Newer(n.to_string())),
+        match version.parse::<f64>() {
+            _ if version == "1" => Ok(()),
+            Ok(n) if n > 1.0 => Err(ReadError::Newer(escaped(&version).into_owned())),
             _ => Err(root.bad("version", &version, "a format version (1)")),
         }
     }
@@ -297,6 +324,19 @@ impl<'a> Doc<'a> {
         }
         let next = self.next()?;
         let listings = self.list(next, "listings", "listing", listing)?;
+        let mut seen = std::collections::HashSet::new();
+        for (l, line) in &listings {
+            if !seen.insert((&l.vendor, &l.name)) {
+                return Err(ReadError::Field {
+                    line: *line,
+                    problem: format!(
+                        "listing {} / {} comes twice: a history names each listing once",
+                        escaped(&l.vendor),
+                        escaped(&l.name)
+                    ),
+                });
+            }
+        }
         let next = self.next()?;
         let bundles = self.list(next, "bundles", "bundle", bundle)?;
         Ok(History {
@@ -390,8 +430,19 @@ fn version_of(e: &Element, name: &str, value: &str) -> Result<Version, ReadError
         .map_err(|_| e.bad(name, value, "a version (1 to 4 numbers joined by dots)"))
 }
 
-fn date(e: &Element, name: &str, value: &str) -> Result<OffsetDateTime, ReadError> {
-    OffsetDateTime::parse(value, &Rfc3339).map_err(|_| e.bad(name, value, "an RFC 3339 date-time"))
+/// A date-time as the writer gives it (RFC 3339, UTC, to the second), in unix seconds.
+fn date(e: &Element, name: &str, value: &str) -> Result<u64, ReadError> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .ok()
+        .and_then(|at| u64::try_from(at.unix_timestamp()).ok())
+        .filter(|&seconds| super::rfc3339(seconds) == value)
+        .ok_or_else(|| {
+            e.bad(
+                name,
+                value,
+                "an RFC 3339 date-time in UTC to the second (2026-12-02T12:10:49Z)",
+            )
+        })
 }
 
 fn product(e: &Element) -> Result<Product, ReadError> {
@@ -450,12 +501,10 @@ fn listing(e: &Element) -> Result<Listing, ReadError> {
 fn bundle(e: &Element) -> Result<Bundle, ReadError> {
     let [id, key, created] = e.take(["id", "keyFingerprint", "created"])?;
     let created = e.required("created", created)?;
-    let at = date(e, "created", &created)?;
     Ok(Bundle {
         id: e.required("id", id)?,
         key_fingerprint: e.required("keyFingerprint", key)?,
-        created: u64::try_from(at.unix_timestamp())
-            .map_err(|_| e.bad("created", &created, "a date after 1970"))?,
+        created: date(e, "created", &created)?,
     })
 }
 
@@ -586,6 +635,59 @@ mod tests {
             assert_eq!(*at, line, "{to}: {e}");
             assert!(problem.contains(says), "{to}: {e}");
         }
+    }
+
+    #[test]
+    fn changed_line_ends_and_bytes_after_the_end_are_named() {
+        let crlf = String::from_utf8(sealed(BODY))
+            .unwrap()
+            .replace('\n', "\r\n");
+        assert_eq!(
+            Imported::parse(crlf.as_bytes()).unwrap_err(),
+            ReadError::LineEnds
+        );
+        let mut extra = sealed(BODY);
+        extra.extend_from_slice(b"\n\n");
+        assert_eq!(Imported::parse(&extra).unwrap_err(), ReadError::Trailing(2));
+    }
+
+    #[test]
+    fn values_the_writer_never_writes_are_refused() {
+        let cases = [
+            ("version=\"1\">", "version=\"2.0\">", "newer"),
+            (
+                "2026-11-18T11:00:00Z",
+                "2026-11-18T13:00:00+02:00",
+                "UTC to the second",
+            ),
+            (
+                "2026-11-18T11:00:00Z",
+                "2026-11-18T11:00:00.5Z",
+                "UTC to the second",
+            ),
+            ("hotfix=\"smp-7.6-hf7\"", "hotfix=\"\"", "is empty"),
+            (
+                "hotfix=\"smp-7.6-hf7\"",
+                "hotfix=\"smp\u{202e}7fh\"",
+                "bidirectional",
+            ),
+            ("name=\"srv01\"", "name=\"\"", "is empty"),
+            (
+                "  </listings>",
+                "    <listing vendor=\"Symantec\" name=\"IT Management Suite\" serial=\"1\"/>\n  </listings>",
+                "comes twice",
+            ),
+        ];
+        for (from, to, says) in cases {
+            let e = Imported::parse(&sealed(&BODY.replace(from, to))).unwrap_err();
+            assert!(e.to_string().contains(says), "{to}: {e}");
+        }
+        let later = BODY.replace("<history ", "\n<history ");
+        let e = Imported::parse(&sealed(
+            &later.replace("version=\"1\">", "version=\"1.0\">"),
+        ))
+        .unwrap_err();
+        assert!(e.to_string().starts_with("line 3:"), "{e}");
     }
 
     #[test]

@@ -116,6 +116,9 @@ pub fn update(
         asked.optional.extend(extra);
         plan = resolve(catalog, &asked, &installed)?;
     }
+    if !selection.picks.is_empty() {
+        plan = only_named(plan, selection, &installed, &critical)?;
+    }
     explain(&mut plan, selection, &installed, &critical);
     critical_first(&mut plan.items, &critical);
     Ok(Update {
@@ -208,6 +211,34 @@ fn optional_for_new(
         })
         .map(|p| p.id.clone())
         .collect()
+}
+
+/// A narrowed update changes only what was named and what that needs: an
+/// installed product that is only a dependency, kept at its release, takes no
+/// hot fix, unless one applies a pending critical update.
+fn only_named(
+    plan: Plan,
+    selection: &Selection,
+    installed: &Installed,
+    critical: &BTreeMap<String, Pending>,
+) -> Result<Plan, Error> {
+    let untouched = |product: &str| {
+        installed.contains_key(product)
+            && !critical.contains_key(product)
+            && !selection.picks.iter().any(|p| p.id == product)
+            && plan
+                .items
+                .iter()
+                .filter(|i| i.product == product)
+                .all(|i| i.action == Action::Hotfix && !matches!(i.reason, Reason::Critical(_)))
+    };
+    let items = plan
+        .items
+        .iter()
+        .filter(|i| !untouched(&i.product))
+        .cloned()
+        .collect();
+    Plan::new(items, plan.suites, plan.eulas)
 }
 
 /// The reasons of an incremental plan: an installed product brought forward
