@@ -88,7 +88,7 @@ struct Walk<'c> {
     demands: PerProduct<Vec<Demand<'c>>>,
     /// The release taken for each product reached.
     chosen: Releases<'c>,
-    /// The products reached, in id order.
+    /// The products demanded, in id order once the walk is over.
     reached: Vec<Pid>,
     /// The products each chosen release requires, in id order.
     requires: PerProduct<Vec<Pid>>,
