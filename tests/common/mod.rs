@@ -8,3 +8,5 @@ pub mod faults;
 pub mod generated;
 pub mod http;
 pub mod runner;
+pub mod terminal;
+pub mod windows;
