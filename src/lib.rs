@@ -4,10 +4,12 @@
 #[cfg(feature = "net")]
 pub mod build;
 pub mod commands;
+pub mod console;
 pub mod error;
 #[cfg(feature = "net")]
 pub mod fetch;
 pub mod history;
+pub mod host;
 pub mod install;
 pub mod interrupt;
 pub mod license;

@@ -117,22 +117,34 @@ fn main() -> ExitCode {
         eprintln!("warning: {problem}; an interrupted run may leave temporary files behind");
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
-    let cli = match running_bundle() {
+    let parsed = match running_bundle() {
         Some(bundle) => {
             let mut args = std::env::args_os();
             let program = args.next().unwrap_or_else(|| "airlock".into());
             let prefix = [program, "install".into(), bundle.into_os_string()];
-            Cli::parse_from(prefix.into_iter().chain(args))
+            Cli::try_parse_from(prefix.into_iter().chain(args))
         }
-        None => Cli::parse(),
+        None => Cli::try_parse(),
     };
-    match run(cli.command) {
-        Ok(exit) => ExitCode::from(exit as u8),
+    let cli = match parsed {
+        Ok(cli) => cli,
+        // Usage errors, --help and --version, as clap prints them.
+        Err(e) => {
+            let _ = e.print();
+            let code = e.exit_code().clamp(0, 255) as u8;
+            airlock::console::hold_if_alone(code);
+            return ExitCode::from(code);
+        }
+    };
+    let code = match run(cli.command) {
+        Ok(exit) => exit as u8,
         // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
-        Err(Error::StdoutClosed) => ExitCode::from(Error::StdoutClosed.exit() as u8),
+        Err(Error::StdoutClosed) => return ExitCode::from(Error::StdoutClosed.exit() as u8),
         Err(error) => {
             report(&error);
-            ExitCode::from(error.exit() as u8)
+            error.exit() as u8
         }
-    }
+    };
+    airlock::console::hold_if_alone(code);
+    ExitCode::from(code)
 }

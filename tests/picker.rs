@@ -2,77 +2,12 @@
 //! plan` runs inside a detached tmux session, keys are sent as a person types
 //! them, and the plan it prints is checked. Without a terminal, nothing prompts.
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use common::terminal::{Session, wait_for};
+use std::time::Duration;
 
 const LISTING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site/itms.pl.xml");
-
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux runs (apt-get install tmux)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A tmux session running a command; killed when dropped.
-struct Session(String);
-
-impl Session {
-    fn start(command: &str) -> Session {
-        let name = format!("airlock-picker-{}", std::process::id());
-        tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "60",
-            command,
-        ]);
-        Session(name)
-    }
-
-    /// Waits until the screen shows `text`, then sends `keys` one by one.
-    fn when(&self, text: &str, keys: &[&str]) {
-        let start = Instant::now();
-        loop {
-            let screen = tmux(&["capture-pane", "-p", "-t", &self.0]);
-            if screen.contains(text) {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "never saw {text:?} in:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        for key in keys {
-            tmux(&["send-keys", "-t", &self.0, key]);
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &self.0]);
-    }
-}
-
-fn wait_for(path: &Path) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the picker never finished"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-}
 
 #[test]
 fn a_suite_is_picked_on_a_terminal_with_a_recommended_dependency_unticked() {
@@ -80,12 +15,15 @@ fn a_suite_is_picked_on_a_terminal_with_a_recommended_dependency_unticked() {
     let out = dir.path().join("plan.json");
     let rc = dir.path().join("rc");
     let airlock = env!("CARGO_BIN_EXE_airlock");
-    let session = Session::start(&format!(
-        "env -u RUST_BACKTRACE AIRLOCK_CONFIG={config} {airlock} plan --listing {LISTING} --json > {out}; echo $? > {rc}.tmp; mv {rc}.tmp {rc}",
-        config = dir.path().join("config").display(),
-        out = out.display(),
-        rc = rc.display()
-    ));
+    let session = Session::start(
+        "picker",
+        &format!(
+            "env -u RUST_BACKTRACE AIRLOCK_CONFIG={config} {airlock} plan --listing {LISTING} --json > {out}; echo $? > {rc}.tmp; mv {rc}.tmp {rc}",
+            config = dir.path().join("config").display(),
+            out = out.display(),
+            rc = rc.display()
+        ),
+    );
     // cms is the 28th choice; it pulls in it-analytics and management-views as recommended.
     let mut keys = vec!["Down"; 27];
     keys.extend(["Space", "Enter"]);
@@ -93,7 +31,7 @@ fn a_suite_is_picked_on_a_terminal_with_a_recommended_dependency_unticked() {
     session.when("Always included:", &[]);
     session.when("[x] it-analytics (recommended by cms)", &["Space", "Enter"]);
     session.when("Go on with this plan?", &["y"]);
-    wait_for(&rc);
+    wait_for(&rc, "the picker");
     assert_eq!(std::fs::read_to_string(&rc).unwrap().trim(), "0");
     let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let products: Vec<&str> = plan["items"]

@@ -4,9 +4,9 @@
 
 use crate::Error;
 use std::ffi::{OsStr, OsString};
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use tempfile::NamedTempFile;
 
 /// The folder `path` lives in (`.` for a bare file name).
@@ -40,11 +40,51 @@ pub fn temp_beside(dest: &Path, mode: u32) -> io::Result<NamedTempFile> {
 pub fn persist(temp: NamedTempFile, dest: &Path, replace: bool) -> io::Result<()> {
     temp.as_file().sync_all()?;
     if replace {
-        temp.persist(dest).map_err(|e| e.error)?;
+        let path = temp.into_temp_path();
+        rename_over(&path, dest)?;
+        // Renamed: nothing is left at the temporary name to remove.
+        let _ = path.keep();
     } else {
         temp.persist_noclobber(dest).map_err(|e| e.error)?;
     }
     sync_parent(dest)
+}
+
+/// How long a rename waits for another program to close the file it replaces.
+const HELD_PATIENCE: Duration = Duration::from_secs(5);
+const HELD_STEP: Duration = Duration::from_millis(100);
+
+/// Renames `from` to `to`, replacing it. Windows refuses to replace a file
+/// another program holds open (an editor, a backup or virus scanner): the
+/// rename is tried again for a few seconds, then fails with a message that
+/// names the file and what to do.
+pub fn rename_over(from: &Path, to: &Path) -> io::Result<()> {
+    let started = Instant::now();
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e) if held_open(&e) && started.elapsed() < HELD_PATIENCE => {
+                std::thread::sleep(HELD_STEP)
+            }
+            Err(e) if held_open(&e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{} cannot be replaced: another program keeps it open, or it is \
+                         read-only (waited {} s; {e}); close that program, then run this again",
+                        to.display(),
+                        HELD_PATIENCE.as_secs()
+                    ),
+                ));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Windows' answer when the file to replace is open elsewhere without
+/// delete sharing: access denied (5) or a sharing violation (32).
+fn held_open(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32))
 }
 
 /// Writes `bytes` to `dest` whole or not at all, replacing what is there, with
@@ -58,7 +98,7 @@ pub fn write_file(dest: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 /// Makes a rename durable by syncing the folder that holds `path` (not on Windows).
 pub fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
-    File::open(folder_of(path))?.sync_all()?;
+    std::fs::File::open(folder_of(path))?.sync_all()?;
     #[cfg(not(unix))]
     let _ = path;
     Ok(())

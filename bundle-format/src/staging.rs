@@ -35,7 +35,7 @@ pub struct Destination {
 
 impl Destination {
     pub fn resolve(dest: &Path) -> Result<Destination, Error> {
-        let dest = fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
+        let dest = dunce::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
         not_a_folder(&dest, &dest)?;
         let mut parent = dest.parent();
         while let Some(p) = parent {

@@ -526,7 +526,8 @@ fn write(
     )?;
     interrupt::uninterrupted(|| {
         std::fs::rename(&inner, out)?;
-        File::open(folder)?.sync_all()
+        // Not `File::open(folder)`: Windows opens no folder that way.
+        bundle_format::atomic::sync_parent(out)
     })
     .map_err(|e| {
         Error::Other(format!(

@@ -203,7 +203,7 @@ fn same_code(code: i32, windows: i32) -> bool {
 /// a path relative to the folder the backend runs in, with `\` separators, which
 /// a Windows layer (Wine) resolves on the same file system.
 fn backend_path(folder: &Path, file: &Path) -> String {
-    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let absolute = |p: &Path| dunce::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     if cfg!(windows) {
         return absolute(file).display().to_string();
     }

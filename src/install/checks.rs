@@ -4,6 +4,7 @@
 //! four outcomes of the installation guide; a `block` check that is not met
 //! stops the install.
 
+use crate::host;
 use crate::listing::{CheckKind, Severity};
 use crate::package::Step;
 use crate::text::escaped;
@@ -92,14 +93,14 @@ fn temp_folder() -> Checked {
 
 fn restart(context: &Context) -> Checked {
     const WHAT: &str = "no pending restart";
-    if Path::new("/run/reboot-required").exists() {
+    if let Some(why) = host::pending_restart() {
         return checked(
             WHAT,
             Outcome::NotMet,
-            "the system asks for a restart (/run/reboot-required): restart, then run this again",
+            format!("{why}: restart, then run this again"),
         );
     }
-    match (context.restart_requested, boot_time()) {
+    match (context.restart_requested, host::boot_time()) {
         (Some(asked), Some(boot)) if asked >= boot => checked(
             WHAT,
             Outcome::NotMet,
@@ -121,17 +122,9 @@ fn restart(context: &Context) -> Checked {
     }
 }
 
-/// When the system started (unix seconds), where it can be told.
-fn boot_time() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    stat.lines()
-        .find_map(|l| l.strip_prefix("btime "))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 fn space(context: &Context) -> Checked {
     let what = "free space for extraction";
-    let Some(free) = free_bytes(context.extract_to) else {
+    let Some(free) = host::free_bytes(context.extract_to) else {
         return checked(what, Outcome::Information, "not measurable on this system");
     };
     let need = context.extract_bytes;
@@ -151,51 +144,14 @@ fn space(context: &Context) -> Checked {
     }
 }
 
-/// Free bytes on the file system holding `path` (or its nearest existing folder).
-fn free_bytes(path: &Path) -> Option<u64> {
-    let existing = path.ancestors().find(|p| p.exists())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let c = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
-        // SAFETY: statvfs is plain data, filled by the call for a valid C string.
-        let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-        if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
-            return None;
-        }
-        Some((s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = existing;
-        None
-    }
-}
-
 fn admin() -> Checked {
-    let what = "administrator rights";
-    #[cfg(unix)]
-    {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } == 0 {
-            checked(what, Outcome::Met, "running as root")
-        } else {
-            checked(
-                what,
-                Outcome::Recommended,
-                "not running as root: the installer backend must be allowed to install \
-                 (a Wine prefix belongs to its user)",
-            )
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        checked(
-            what,
-            Outcome::Information,
-            "not checked here: run from an elevated prompt",
-        )
-    }
+    let rights = host::rights();
+    let outcome = match (rights.admin, rights.required) {
+        (true, _) => Outcome::Met,
+        (false, true) => Outcome::NotMet,
+        (false, false) => Outcome::Recommended,
+    };
+    checked("administrator rights", outcome, rights.detail)
 }
 
 /// How a failed check of this severity ends.
@@ -229,11 +185,16 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
                 "{} free disk space",
                 crate::commands::output::human_bytes(*min_bytes)
             );
-            match free_bytes(&std::env::temp_dir()) {
+            let volume = host::install_volume();
+            match host::free_bytes(&volume) {
                 Some(free) => result(
                     free >= *min_bytes,
                     what,
-                    format!("{} free", crate::commands::output::human_bytes(free)),
+                    format!(
+                        "{} free on the volume of {}",
+                        crate::commands::output::human_bytes(free),
+                        volume.display()
+                    ),
                 ),
                 None => not_here(what, "no free-space query on this system"),
             }
@@ -243,7 +204,7 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
                 "{} memory",
                 crate::commands::output::human_bytes(*min_bytes)
             );
-            match total_memory() {
+            match host::total_memory() {
                 Some(have) => result(
                     have >= *min_bytes,
                     what,
@@ -274,22 +235,15 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
                 if found { "found" } else { "missing" }.into(),
             )
         }
-        CheckKind::RegistryKey { key } => not_here(
-            format!("registry key {}", escaped(key)),
-            "registry keys are read by the Windows Installer",
-        ),
+        CheckKind::RegistryKey { key } => {
+            let what = format!("registry key {} exists", escaped(key));
+            match host::registry_key(key) {
+                Some(Ok(found)) => {
+                    result(found, what, if found { "found" } else { "missing" }.into())
+                }
+                Some(Err(problem)) => checked(at(what), failing(severity), problem),
+                None => not_here(what, "there is no registry here"),
+            }
+        }
     }
-}
-
-fn total_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }

@@ -1,13 +1,47 @@
 //! The catalog indexed once per resolution. The catalog's own lookups scan
 //! every listing; asked once per dependency they made planning quadratic in
-//! the listing's size, so the resolver asks these maps instead.
+//! the listing's size, so the resolver asks these maps instead. Products are
+//! also numbered, in id order: the resolver keeps its state per product in
+//! vectors indexed by that number rather than in maps keyed by id text.
 
 use crate::listing::{Catalog, CriticalUpdate, Eula, Hotfix, Product, Version};
 use rustc_hash::FxHashMap as HashMap;
+use std::ops::{Index, IndexMut};
+
+/// A product's number: its place among the catalog's products sorted by id,
+/// so two numbers compare as the ids they stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pid(u32);
+
+/// One value per product of the catalog, indexed by its number.
+#[derive(Debug, Clone)]
+pub struct PerProduct<T>(Vec<T>);
+
+impl<T: Clone> PerProduct<T> {
+    /// `value` for each product of `lookup`.
+    pub fn new(lookup: &Lookup, value: T) -> PerProduct<T> {
+        PerProduct(vec![value; lookup.products.len()])
+    }
+}
+
+impl<T> Index<Pid> for PerProduct<T> {
+    type Output = T;
+    fn index(&self, pid: Pid) -> &T {
+        &self.0[pid.0 as usize]
+    }
+}
+
+impl<T> IndexMut<Pid> for PerProduct<T> {
+    fn index_mut(&mut self, pid: Pid) -> &mut T {
+        &mut self.0[pid.0 as usize]
+    }
+}
 
 pub struct Lookup<'c> {
     pub catalog: &'c Catalog,
-    products: HashMap<&'c str, &'c Product>,
+    /// Every product, sorted by id; a product's number is its place here.
+    products: Vec<&'c Product>,
+    numbers: HashMap<&'c str, Pid>,
     eulas: HashMap<&'c str, &'c Eula>,
     /// Hot fixes by product and base release, oldest (lowest version) first.
     hotfixes: HashMap<&'c str, HashMap<Version, Vec<&'c Hotfix>>>,
@@ -37,9 +71,18 @@ impl<'c> Lookup<'c> {
                 .or_default()
                 .push(c);
         }
+        // Ids are unique across a catalog's listings (validation refuses a
+        // second one), so the sorted order is total.
+        let mut products: Vec<&Product> = catalog.products().collect();
+        products.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let numbers = (0..)
+            .zip(&products)
+            .map(|(n, p)| (p.id.as_str(), Pid(n)))
+            .collect();
         Lookup {
             catalog,
-            products: catalog.products().map(|p| (p.id.as_str(), p)).collect(),
+            products,
+            numbers,
             eulas: catalog
                 .listings
                 .iter()
@@ -52,8 +95,14 @@ impl<'c> Lookup<'c> {
         }
     }
 
-    pub fn product(&self, id: &str) -> Option<&'c Product> {
-        self.products.get(id).copied()
+    /// The number of the product with this id.
+    pub fn number(&self, id: &str) -> Option<Pid> {
+        self.numbers.get(id).copied()
+    }
+
+    /// The product numbered `n`.
+    pub fn at(&self, n: Pid) -> &'c Product {
+        self.products[n.0 as usize]
     }
 
     pub fn eula(&self, id: &str) -> Option<&'c Eula> {

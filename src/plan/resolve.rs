@@ -5,15 +5,15 @@
 
 use super::error::{Asked, Error};
 use super::item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
-use super::lookup::Lookup;
+use super::lookup::{Lookup, PerProduct, Pid};
 use super::selection::{HotfixPolicy, Installed, Selection};
 use super::{hotfix, suggest, upgrade};
 use crate::listing::{
     Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
 };
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
 /// How a product came into the plan; the smallest gives its reason.
@@ -80,20 +80,69 @@ impl Demand<'_> {
     }
 }
 
-/// One walk of the dependency graph from the selection. Product ids are
-/// borrowed from the catalog: a walk of a large listing copies none.
-#[derive(Debug, Default)]
+/// One walk of the dependency graph from the selection, its state kept per
+/// product number: a walk of a large listing copies no id and hashes each
+/// only where a release names it.
+#[derive(Debug)]
 struct Walk<'c> {
-    demands: BTreeMap<&'c str, Vec<Demand<'c>>>,
+    demands: PerProduct<Vec<Demand<'c>>>,
     /// The release taken for each product reached.
-    chosen: BTreeMap<&'c str, Version>,
-    /// The products each chosen release requires.
-    requires: HashMap<&'c str, BTreeSet<&'c str>>,
-    /// The products to install before each: what it requires, its kept
-    /// recommends, and (for a component) what it applies to.
-    after: HashMap<&'c str, BTreeSet<&'c str>>,
+    chosen: Releases<'c>,
+    /// The products demanded, in id order once the walk is over.
+    reached: Vec<Pid>,
+    /// The products each chosen release requires, in id order.
+    requires: PerProduct<Vec<Pid>>,
+    /// The products to install before each, in id order: what it requires,
+    /// its kept recommends, and (for a component) what it applies to.
+    after: PerProduct<Vec<Pid>>,
     /// Recommended products left out by `--without`.
     dropped: HashSet<&'c str>,
+}
+
+/// A release per product, for those that have one.
+type Releases<'c> = PerProduct<Option<&'c Release>>;
+
+impl<'c> Walk<'c> {
+    fn new(catalog: &Lookup<'c>) -> Walk<'c> {
+        Walk {
+            demands: PerProduct::new(catalog, Vec::new()),
+            chosen: PerProduct::new(catalog, None),
+            reached: Vec::new(),
+            requires: PerProduct::new(catalog, Vec::new()),
+            after: PerProduct::new(catalog, Vec::new()),
+            dropped: HashSet::default(),
+        }
+    }
+
+    /// Adds a demand on product `n`.
+    fn demand(&mut self, n: Pid, demand: Demand<'c>) {
+        if self.demands[n].is_empty() {
+            self.reached.push(n);
+        }
+        self.demands[n].push(demand);
+    }
+
+    /// The products reached that have a release, in id order, with it.
+    fn planned(&self) -> impl Iterator<Item = (Pid, &'c Release)> {
+        self.reached
+            .iter()
+            .filter_map(|&n| self.chosen[n].map(|release| (n, release)))
+    }
+
+    fn demands_on(&self, catalog: &Lookup, id: &str) -> &[Demand<'c>] {
+        catalog.number(id).map_or(&[], |n| &self.demands[n])
+    }
+
+    fn chosen(&self, catalog: &Lookup, id: &str) -> Option<&'c Release> {
+        catalog.number(id).and_then(|n| self.chosen[n])
+    }
+}
+
+/// Sorted, each once: the order a `BTreeSet` of the same numbers iterates in.
+fn sorted(mut pids: Vec<Pid>) -> Vec<Pid> {
+    pids.sort_unstable();
+    pids.dedup();
+    pids
 }
 
 /// Resolves `selection` against `catalog` on a machine with `installed`
@@ -106,13 +155,13 @@ pub fn resolve(
     let catalog = &Lookup::new(catalog);
     let roots = roots(catalog, selection)?;
     let walk = settle(catalog, &roots, &selection.without, installed)?;
-    check_without(&walk, &selection.without)?;
+    check_without(catalog, &walk, &selection.without)?;
     check_applies_to(catalog, &walk, installed)?;
     assemble(catalog, &walk, selection.hotfixes, installed)
 }
 
-fn product<'a>(catalog: &Lookup<'a>, id: &str) -> Result<&'a Product, Error> {
-    catalog.product(id).ok_or_else(|| Error::UnknownProduct {
+fn product(catalog: &Lookup, id: &str) -> Result<Pid, Error> {
+    catalog.number(id).ok_or_else(|| Error::UnknownProduct {
         id: id.to_string(),
         suggestions: suggest::close_ids(id, catalog.catalog.products().map(|p| p.id.as_str())),
     })
@@ -127,10 +176,7 @@ fn kind_name(kind: ProductKind) -> &'static str {
 }
 
 /// The demands the command line makes, checked against the catalog.
-fn roots<'c>(
-    catalog: &Lookup<'c>,
-    selection: &Selection,
-) -> Result<Vec<(&'c str, Demand<'c>)>, Error> {
+fn roots(catalog: &Lookup, selection: &Selection) -> Result<Vec<(Pid, Demand<'static>)>, Error> {
     let mut roots = Vec::new();
     for pick in &selection.picks {
         let found = product(catalog, &pick.id)?;
@@ -139,20 +185,22 @@ fn roots<'c>(
             None => format!("--select {}", pick.id),
         };
         let requirement = pick.pin.clone().unwrap_or_else(Requirement::any);
-        let demand = Demand::command(Via::Selected, by, requirement);
-        roots.push((found.id.as_str(), demand));
+        roots.push((found, Demand::command(Via::Selected, by, requirement)));
     }
     for id in &selection.optional {
         let found = product(catalog, id)?;
-        if found.kind != ProductKind::Optional {
+        let kind = catalog.at(found).kind;
+        if kind != ProductKind::Optional {
             return Err(Error::NotOptional {
                 id: id.clone(),
-                kind: kind_name(found.kind),
+                kind: kind_name(kind),
             });
         }
         let by = format!("--optional {id}");
-        let demand = Demand::command(Via::Optional, by, Requirement::any());
-        roots.push((found.id.as_str(), demand));
+        roots.push((
+            found,
+            Demand::command(Via::Optional, by, Requirement::any()),
+        ));
     }
     for id in &selection.without {
         product(catalog, id)?;
@@ -164,29 +212,29 @@ fn roots<'c>(
 /// demands of that walk (a release chosen early may bring demands that change another).
 fn settle<'c>(
     catalog: &Lookup<'c>,
-    roots: &[(&'c str, Demand<'c>)],
+    roots: &[(Pid, Demand<'c>)],
     without: &BTreeSet<String>,
     installed: &Installed,
 ) -> Result<Walk<'c>, Error> {
-    let mut prior = BTreeMap::new();
+    let version = |r: Option<&Release>| r.map(|r| r.version);
+    let mut prior = PerProduct::new(catalog, None);
     let mut unsettled = Vec::new();
     for _ in 0..catalog.catalog.products().count() + 2 {
-        let walk = walk(catalog, roots, without, &prior)?;
-        let mut settled = BTreeMap::new();
-        for (id, demands) in &walk.demands {
-            settled.insert(
-                *id,
-                choose(catalog, product(catalog, id)?, demands, installed)?.version,
-            );
+        let mut walk = walk(catalog, roots, without, &prior)?;
+        let mut settled = PerProduct::new(catalog, None);
+        for &n in &walk.reached {
+            settled[n] = Some(choose(catalog, catalog.at(n), &walk.demands[n], installed)?);
         }
-        if settled == walk.chosen {
+        unsettled = walk
+            .reached
+            .iter()
+            .filter(|&&n| version(settled[n]) != version(walk.chosen[n]))
+            .map(|&n| catalog.at(n).id.clone())
+            .collect();
+        if unsettled.is_empty() {
+            walk.chosen = settled;
             return Ok(walk);
         }
-        unsettled = settled
-            .iter()
-            .filter(|(id, v)| walk.chosen.get(*id) != Some(v))
-            .map(|(id, _)| id.to_string())
-            .collect();
         prior = settled;
     }
     Err(Error::Unsettled {
@@ -198,62 +246,65 @@ fn settle<'c>(
 /// `prior`, else the latest its demands so far admit; `--without` drops recommends.
 fn walk<'c>(
     catalog: &Lookup<'c>,
-    roots: &[(&'c str, Demand<'c>)],
+    roots: &[(Pid, Demand<'c>)],
     without: &BTreeSet<String>,
-    prior: &BTreeMap<&'c str, Version>,
+    prior: &Releases<'c>,
 ) -> Result<Walk<'c>, Error> {
-    let mut w = Walk::default();
+    let mut w = Walk::new(catalog);
     let mut queue = VecDeque::new();
-    for (id, demand) in roots {
-        w.demands.entry(*id).or_default().push(demand.clone());
-        queue.push_back(*id);
+    for (n, demand) in roots {
+        w.demand(*n, demand.clone());
+        queue.push_back(*n);
     }
-    while let Some(id) = queue.pop_front() {
-        if w.chosen.contains_key(id) {
+    while let Some(n) = queue.pop_front() {
+        if w.chosen[n].is_some() {
             continue;
         }
-        let found = product(catalog, id)?;
-        let demands = w.demands.get(id).map(Vec::as_slice).unwrap_or_default();
-        let release = prior
-            .get(id)
-            .and_then(|v| found.release(v))
-            .or_else(|| latest_matching(found, demands.iter()))
+        let found = catalog.at(n);
+        let id = found.id.as_str();
+        let release = prior[n]
+            .or_else(|| latest_matching(found, w.demands[n].iter()))
             .or_else(|| found.latest());
         let Some(release) = release else {
             continue; // no release at all: `choose` says so
         };
-        w.chosen.insert(id, release.version);
+        w.chosen[n] = Some(release);
         let mandatory = release.requires.iter().map(|d| (d, Via::Requires(id)));
         let recommended = release.recommends.iter().map(|d| (d, Via::Recommends(id)));
-        let mut requires = BTreeSet::new();
-        let mut after: BTreeSet<&str> = found.applies_to.iter().map(String::as_str).collect();
+        let mut requires = Vec::new();
+        let mut after: Vec<Pid> = found
+            .applies_to
+            .iter()
+            .filter_map(|t| catalog.number(t))
+            .collect();
         for (dep, via) in mandatory.chain(recommended) {
             let to = dep.product.as_str();
             if matches!(via, Via::Recommends(_)) && without.contains(to) {
                 w.dropped.insert(to);
                 continue;
             }
-            if catalog.product(to).is_none() {
+            let Some(t) = catalog.number(to) else {
                 return Err(Error::MissingDependency {
                     id: to.to_string(),
                     by: By::Release(id, release.version).to_string(),
                 });
-            }
+            };
             if matches!(via, Via::Requires(_)) {
-                requires.insert(to);
+                requires.push(t);
             }
-            after.insert(to);
+            after.push(t);
             let demand = Demand {
                 via,
                 by: By::Release(id, release.version),
                 requirement: Cow::Borrowed(&dep.version),
             };
-            w.demands.entry(to).or_default().push(demand);
-            queue.push_back(to);
+            w.demand(t, demand);
+            queue.push_back(t);
         }
-        w.requires.insert(id, requires);
-        w.after.insert(id, after);
+        w.requires[n] = sorted(requires);
+        w.after[n] = sorted(after);
     }
+    w.reached.sort_unstable();
     Ok(w)
 }
 
@@ -320,23 +371,28 @@ fn choose<'a>(
     })
 }
 
-fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
+fn check_without(catalog: &Lookup, walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
     for id in without {
-        let Some(demands) = walk.demands.get(id.as_str()) else {
+        let demands = walk.demands_on(catalog, id);
+        if demands.is_empty() {
             if walk.dropped.contains(id.as_str()) {
                 continue;
             }
             let droppable = walk
-                .demands
+                .reached
                 .iter()
-                .filter(|(_, ds)| ds.iter().all(|d| matches!(d.via, Via::Recommends(_))))
-                .map(|(id, _)| id.to_string())
+                .filter(|&&n| {
+                    walk.demands[n]
+                        .iter()
+                        .all(|d| matches!(d.via, Via::Recommends(_)))
+                })
+                .map(|&n| catalog.at(n).id.clone())
                 .collect();
             return Err(Error::WithoutUnused {
                 product: id.clone(),
                 droppable,
             });
-        };
+        }
         if demands
             .iter()
             .any(|d| matches!(d.via, Via::Selected | Via::Optional))
@@ -361,18 +417,17 @@ fn check_without(walk: &Walk, without: &BTreeSet<String>) -> Result<(), Error> {
 
 /// Documentation and language packs need a product they apply to, planned or installed.
 fn check_applies_to(catalog: &Lookup, walk: &Walk, installed: &Installed) -> Result<(), Error> {
-    for id in walk.chosen.keys() {
-        let found = product(catalog, id)?;
+    for (n, _) in walk.planned() {
+        let found = catalog.at(n);
         let category = match found.category {
             Some(Category::Documentation) => "documentation",
             Some(Category::Language) => "a language pack",
             Some(Category::Migration) | None => continue,
         };
-        let present =
-            |t: &String| walk.chosen.contains_key(t.as_str()) || installed.contains_key(t);
+        let present = |t: &String| walk.chosen(catalog, t).is_some() || installed.contains_key(t);
         if !found.applies_to.iter().any(present) {
             return Err(Error::NothingToApplyTo {
-                product: id.to_string(),
+                product: found.id.clone(),
                 category,
                 applies_to: found.applies_to.clone(),
             });
@@ -381,55 +436,54 @@ fn check_applies_to(catalog: &Lookup, walk: &Walk, installed: &Installed) -> Res
     Ok(())
 }
 
-/// Products in install order: each after what it brings in (and a component
-/// after what it applies to), ties by id; a `recommends` cycle is broken at the
-/// smallest id whose mandatory ones are placed.
-fn install_order<'c>(walk: &Walk<'c>) -> Vec<&'c str> {
-    fn in_plan<'c>(walk: &Walk<'c>, deps: Option<&BTreeSet<&'c str>>) -> Vec<&'c str> {
-        deps.into_iter()
-            .flatten()
+/// Products in install order, each with its release: each after what it
+/// brings in (and a component after what it applies to), ties by id; a
+/// `recommends` cycle is broken at the smallest id whose mandatory ones are placed.
+fn install_order<'c>(catalog: &Lookup, walk: &Walk<'c>) -> Vec<(Pid, &'c Release)> {
+    let in_plan = |deps: &[Pid]| -> Vec<Pid> {
+        deps.iter()
             .copied()
-            .filter(|d| walk.chosen.contains_key(d))
+            .filter(|&d| walk.chosen[d].is_some())
             .collect()
-    }
+    };
     // How many of its `after` products each still waits for, and who waits on each.
-    let mut waiting: HashMap<&str, usize> = HashMap::default();
-    let mut waiters: HashMap<&str, Vec<&str>> = HashMap::default();
-    for &id in walk.chosen.keys() {
-        let deps = in_plan(walk, walk.after.get(id));
-        waiting.insert(id, deps.len());
+    let mut waiting = PerProduct::new(catalog, 0usize);
+    let mut waiters = PerProduct::new(catalog, Vec::new());
+    let mut remaining = BTreeSet::new();
+    for (n, _) in walk.planned() {
+        let deps = in_plan(&walk.after[n]);
+        waiting[n] = deps.len();
         for d in deps {
-            waiters.entry(d).or_default().push(id);
+            waiters[d].push(n);
         }
+        remaining.insert(n);
     }
-    let mut ready: BTreeSet<&str> = waiting
+    let mut ready: BTreeSet<Pid> = remaining
         .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(id, _)| *id)
+        .copied()
+        .filter(|&n| waiting[n] == 0)
         .collect();
-    let mut remaining: BTreeSet<&str> = walk.chosen.keys().copied().collect();
-    let mut order = Vec::new();
+    let mut order = Vec::with_capacity(remaining.len());
     while let Some(first) = remaining.first().copied() {
         let next = ready
             .first()
             .copied()
             .or_else(|| {
-                remaining.iter().copied().find(|id| {
-                    in_plan(walk, walk.requires.get(id))
+                remaining.iter().copied().find(|&n| {
+                    in_plan(&walk.requires[n])
                         .iter()
                         .all(|d| !remaining.contains(d))
                 })
             })
             .unwrap_or(first);
-        ready.remove(next);
-        remaining.remove(next);
-        order.push(next);
-        for w in waiters.get(next).into_iter().flatten() {
-            if let Some(n) = waiting.get_mut(w) {
-                *n = n.saturating_sub(1);
-                if *n == 0 && remaining.contains(w) {
-                    ready.insert(w);
-                }
+        ready.remove(&next);
+        remaining.remove(&next);
+        order.extend(walk.chosen[next].map(|release| (next, release)));
+        for &w in &waiters[next] {
+            let n = &mut waiting[w];
+            *n = n.saturating_sub(1);
+            if *n == 0 && remaining.contains(&w) {
+                ready.insert(w);
             }
         }
     }
@@ -444,10 +498,10 @@ fn assemble(
 ) -> Result<Plan, Error> {
     let mut items = Vec::new();
     let mut suites = Vec::new();
-    for id in install_order(walk) {
-        let found = product(catalog, id)?;
-        let demands = walk.demands.get(id).map(Vec::as_slice).unwrap_or_default();
-        let release = choose(catalog, found, demands, installed)?;
+    for (n, release) in install_order(catalog, walk) {
+        let found = catalog.at(n);
+        let id = found.id.as_str();
+        let demands = walk.demands[n].as_slice();
         let reason: Reason = demands
             .iter()
             .map(|d| d.via.clone())
@@ -483,7 +537,7 @@ fn assemble(
             }
             Some(v) => (
                 upgrade_items(catalog, found, v, release, &reason, |step| {
-                    unmet_requires(walk, installed, step)
+                    unmet_requires(catalog, walk, installed, step)
                 })?,
                 release.version,
             ),
@@ -535,11 +589,16 @@ fn upgrade_items(
 /// What an intermediate release of an upgrade chain requires that the machine
 /// will not have when it is installed: its dependencies are placed first, so
 /// each is at its planned release (or stays at its installed version).
-fn unmet_requires(walk: &Walk, installed: &Installed, step: &Release) -> Option<String> {
+fn unmet_requires(
+    catalog: &Lookup,
+    walk: &Walk,
+    installed: &Installed,
+    step: &Release,
+) -> Option<String> {
     step.requires.iter().find_map(|dep| {
         let at = walk
-            .chosen
-            .get(dep.product.as_str())
+            .chosen(catalog, &dep.product)
+            .map(|r| &r.version)
             .or_else(|| installed.get(&dep.product));
         match at {
             Some(v) if dep.version.matches(v) => None,

@@ -4,7 +4,7 @@
 //! rename, itself renamed into place), so a damaged file always has its
 //! predecessor beside it.
 
-use bundle_format::atomic::{persist, sync_parent, temp_beside};
+use bundle_format::atomic::{persist, rename_over, sync_parent, temp_beside};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write};
@@ -39,7 +39,7 @@ pub fn write(path: &Path, bytes: &[u8], keep_backup: bool) -> io::Result<()> {
         drop(link);
         fs::remove_file(&link_path).or_else(ignore_missing)?;
         fs::hard_link(path, &link_path).or_else(|_| fs::copy(path, &link_path).map(|_| ()))?;
-        fs::rename(&link_path, &bak)?;
+        rename_over(&link_path, &bak)?;
     }
     persist(temp, path, true)?;
     sync_parent(path)

@@ -10,3 +10,5 @@ pub mod history;
 pub mod http;
 pub mod online;
 pub mod runner;
+pub mod terminal;
+pub mod windows;

@@ -1,0 +1,77 @@
+//! The host's answers on Unix: `statvfs`, `/proc`, the effective user, and
+//! the `/run/reboot-required` marker. There is no registry here.
+
+use super::Rights;
+use std::path::{Path, PathBuf};
+
+/// Where installers put their files: checked for a `diskFree` requirement.
+/// The Windows layer keeps its drive in the user's files; the temporary
+/// folder stands for that file system.
+pub fn install_volume() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// Free bytes on the file system holding `path` (or its nearest existing folder).
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = path.ancestors().find(|p| p.exists())?;
+    let c = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs is plain data, filled by the call for a valid C string.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+        return None;
+    }
+    Some((s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
+}
+
+/// Installed memory in bytes, where `/proc/meminfo` tells.
+pub fn total_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// When the system started (unix seconds), where `/proc/stat` tells.
+pub fn boot_time() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    stat.lines()
+        .find_map(|l| l.strip_prefix("btime "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Why the system waits for a restart, if it says so.
+pub fn pending_restart() -> Option<String> {
+    Path::new("/run/reboot-required")
+        .exists()
+        .then(|| "the system asks for a restart (/run/reboot-required)".to_string())
+}
+
+pub fn rights() -> Rights {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        Rights {
+            admin: true,
+            required: false,
+            detail: "running as root",
+        }
+    } else {
+        Rights {
+            admin: false,
+            required: false,
+            detail: "not running as root: the installer backend must be allowed to install \
+                     (a Wine prefix belongs to its user)",
+        }
+    }
+}
+
+/// Whether registry key `key` exists: `None`, there is no registry here.
+pub fn registry_key(_key: &str) -> Option<Result<bool, String>> {
+    None
+}
