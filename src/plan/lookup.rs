@@ -105,6 +105,11 @@ impl<'c> Lookup<'c> {
         self.products[n.0 as usize]
     }
 
+    /// The product of this id, if the catalog has one.
+    pub fn product(&self, id: &str) -> Option<&'c Product> {
+        self.number(id).map(|n| self.at(n))
+    }
+
     pub fn eula(&self, id: &str) -> Option<&'c Eula> {
         self.eulas.get(id).copied()
     }
