@@ -757,3 +757,66 @@ fn licenses_for_installed_products_are_bundled_and_others_refused() {
     assert!(err.contains("nor on the machine"), "{err}");
     assert!(!m.builder.path("refused.exe").exists());
 }
+
+#[test]
+fn force_base_never_runs_a_step_from_a_version_the_machine_does_not_have() {
+    let server = vendor();
+    let a = v1_machine(&server);
+    let bundle = a.builder.path("incremental.exe");
+    build_incremental(&server, &a, &bundle);
+    let fresh = Machine::new();
+    let recorder = Recorder::new();
+    let out = fresh
+        .install(&bundle, &a.builder.public, &recorder.command())
+        .arg("--force-base")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("step 2 takes smp from 7.6.1423.0, and this machine has none then"),
+        "{err}"
+    );
+    assert!(recorder.calls().is_empty(), "no installer ran");
+}
+
+#[test]
+fn machines_of_one_name_get_bundles_of_their_own_and_a_bad_out_stops_first() {
+    let server = vendor();
+    let a = v1_machine(&server);
+    let b = installed(&server, V1, "smp");
+    let (one, two) = (renamed(&a.history, "srv"), renamed(&b.history, "srv"));
+    let online = Builder::new();
+    let out = online.path("bundles");
+    fs::create_dir(&out).unwrap();
+    let build = |out: &Path| {
+        let mut cmd = online.build(&format!("{}{V2}", server.base), &["--accept-eula"]);
+        cmd.env("SOURCE_DATE_EPOCH", "1764000000")
+            .arg("--history")
+            .arg(&one)
+            .arg("--history")
+            .arg(&two)
+            .arg("--out")
+            .arg(out);
+        cmd
+    };
+    let report = json_of(&mut build(&out));
+    let paths: Vec<&str> = report["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bundle"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2);
+    assert_ne!(paths[0], paths[1], "one bundle never replaces another");
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
+
+    let requests = server.requests("msi/smp-8.0.2298.0.msi");
+    let missing = build(&online.path("missing")).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert_eq!(
+        server.requests("msi/smp-8.0.2298.0.msi"),
+        requests,
+        "nothing downloaded"
+    );
+}

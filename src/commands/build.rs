@@ -157,13 +157,15 @@ pub fn run(args: Args) -> Result<Exit> {
         .listings
         .iter()
         .any(|l| matches!(l.base.scheme(), "http" | "https"));
-    let mut reports = Vec::new();
+    // Every bundle's contents (licenses, names) are settled before anything
+    // is downloaded or written, so a bad input stops the run with nothing made.
     let mut names = Vec::new();
+    let mut jobs = Vec::new();
     for (target, licenses) in targets.iter().zip(licenses_of) {
         if let Target::Machine(m) = target {
             let shown = incremental::render(m);
             let up_to_date = m.update.plan.items.is_empty();
-            let note = "  up to date with these listings: no bundle is written for it\n";
+            let note = "  nothing new for it in these listings: no bundle is written for it\n";
             if args.json {
                 eprint!("{shown}{}", if up_to_date { note } else { "" });
             } else {
@@ -177,35 +179,59 @@ pub fn run(args: Args) -> Result<Exit> {
             Target::Machine(m) => Some(&m.imported),
             Target::Fresh(_) => None,
         };
-        let plan = target.plan();
-        let contents = build::contents(&catalog, plan, &licenses, args.contact.clone(), now, base)?;
-        let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
-        check_msis(&contents, &mut locals, &fetcher, &cache)?;
-
-        let out = out_path(&args, &contents.package.vendor, target, now, &mut names);
-        let mut manifest = Manifest::new(
-            concat!("airlock ", env!("CARGO_PKG_VERSION")),
-            CONTENT_TYPE,
-            contents.package.to_content(),
-        );
-        manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
-        let written = write(
-            &out,
-            &runner,
-            manifest,
-            &key,
-            &contents,
-            &mut locals,
-            (&fetcher, &cache),
-            &write_options,
-            args.quiet,
+        let contents = build::contents(
+            &catalog,
+            target.plan(),
+            &licenses,
+            args.contact.clone(),
+            now,
+            base,
         )?;
-        let parts = match args.split {
-            Some(size) => {
-                let index = bundle_format::split::split(&out, size, &key, &mut |_| {})?;
-                index.parts.iter().map(|p| p.name.clone()).collect()
+        let out = out_path(&args, &contents.package.vendor, target, now, &mut names);
+        jobs.push((target, contents, out));
+    }
+    let mut reports: Vec<Report> = Vec::new();
+    for (target, contents, out) in &jobs {
+        let result = (|| {
+            let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
+            check_msis(contents, &mut locals, &fetcher, &cache)?;
+            let mut manifest = Manifest::new(
+                concat!("airlock ", env!("CARGO_PKG_VERSION")),
+                CONTENT_TYPE,
+                contents.package.to_content(),
+            );
+            manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
+            let written = write(
+                out,
+                &runner,
+                manifest,
+                &key,
+                contents,
+                &mut locals,
+                (&fetcher, &cache),
+                &write_options,
+                args.quiet,
+            )?;
+            let parts = match args.split {
+                Some(size) => {
+                    let index = bundle_format::split::split(out, size, &key, &mut |_| {})?;
+                    index.parts.iter().map(|p| p.name.clone()).collect()
+                }
+                None => Vec::new(),
+            };
+            Ok::<_, Error>((written, parts))
+        })();
+        let (written, parts) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                for r in &reports {
+                    eprintln!(
+                        "{} was written before this failure, and is complete",
+                        r.bundle
+                    );
+                }
+                return Err(e);
             }
-            None => Vec::new(),
         };
         if !args.json {
             print(&format!(
@@ -222,7 +248,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 print(&format!(
                     "and {} parts for removable media: {first} ... with the index {}\n",
                     parts.len(),
-                    bundle_format::split::index_path(&out).display()
+                    bundle_format::split::index_path(out).display()
                 ))?;
             }
         }
@@ -272,11 +298,26 @@ fn check_out(out: Option<&Path>, histories: usize) -> Result<()> {
             "--out {}: with several --history, --out names the (existing) folder the bundles go in, one per machine",
             out.display()
         ))),
-        Some(out) if histories < 2 && out.is_dir() => Err(Error::Usage(format!(
-            "--out {} is a folder; name the bundle file to write (for example {}/Bundle.exe)",
-            out.display(),
-            out.display()
-        ))),
+        Some(out)
+            if histories < 2
+                && (out.is_dir() || out.as_os_str().to_string_lossy().ends_with(['/', '\\'])) =>
+        {
+            Err(Error::Usage(format!(
+                "--out {} names a folder; name the bundle file to write (for example {}/Bundle.exe)",
+                out.display(),
+                out.display().to_string().trim_end_matches(['/', '\\'])
+            )))
+        }
+        Some(out) if histories < 2 => match out.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() && !folder.is_dir() => {
+                Err(Error::Usage(format!(
+                    "--out {}: the folder {} does not exist; create it, or name a file in an existing folder",
+                    out.display(),
+                    folder.display()
+                )))
+            }
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
 }
@@ -339,7 +380,8 @@ fn out_path(
     if taken.contains(&name)
         && let Some(h) = machine
     {
-        name = name.replace(".exe", &format!("_{}.exe", &h.machine_id[..8]));
+        // Machine ids are unique in a run (a second history of one machine is refused).
+        name = name.replace(".exe", &format!("_{}.exe", h.machine_id));
     }
     taken.push(name.clone());
     match &args.out {

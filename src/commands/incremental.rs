@@ -118,7 +118,15 @@ pub fn render(machine: &Machine) -> String {
         if machine.update.unknown.contains(&change.product) {
             line.push_str(" (not in the listings: left alone)");
         } else if change.path.is_empty() {
-            line.push_str(" (up to date)");
+            match change.offered {
+                Some(v) => {
+                    let _ = write!(
+                        line,
+                        " (left as is: the listings offer {v}, not selected or no upgrade path reaches it)"
+                    );
+                }
+                None => line.push_str(" (up to date)"),
+            }
         }
         for point in &change.path {
             let _ = write!(line, " -> {point}");

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<Exit> {
             } else {
                 print(&super::incremental::render(&machine))?;
                 if machine.update.plan.items.is_empty() {
-                    print("\nNothing to plan: the machine is up to date with these listings.\n")?;
+                    print("\nNothing to plan: these listings bring this machine nothing new.\n")?;
                 } else {
                     print("\n")?;
                     print(&render(&machine.update.plan))?;

@@ -111,6 +111,43 @@ fn step_resolves(step: &Step, c: &CriticalUpdate) -> bool {
             || !c.affects.matches(&step.version))
 }
 
+/// With `--force-base`, each upgrade or hot fix that runs must start from
+/// the version the machine has by then: a step the listing admits only from
+/// another version is never run on a guess.
+fn still_applies(record: &Record, steps: &[(&Step, Todo)]) -> Result<(), Error> {
+    let mut at: std::collections::BTreeMap<&str, crate::listing::Version> = record
+        .products
+        .iter()
+        .map(|(id, p)| (id.as_str(), p.version))
+        .collect();
+    let mut wrong = Vec::new();
+    for (n, (step, todo)) in steps.iter().enumerate() {
+        if *todo != Todo::Run {
+            continue;
+        }
+        if let Some(from) = step.from_version {
+            match at.get(step.product.as_str()) {
+                Some(v) if *v == from => {}
+                found => wrong.push(format!(
+                    "step {} takes {} from {from}, and this machine has {} then",
+                    n + 1,
+                    step.product,
+                    found.map_or_else(|| "none".to_string(), ToString::to_string)
+                )),
+            }
+        }
+        at.insert(&step.product, step.version);
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Base(format!(
+        "even with --force-base, a step must start from the version it was planned from: {}; \
+         export the history again and build a new bundle from it",
+        wrong.join("; ")
+    )))
+}
+
 /// How an install may go.
 pub struct Options {
     /// Install a bundle older than one already installed from the same key.
@@ -231,6 +268,9 @@ pub fn prepare<'a>(
             (s, todo)
         })
         .collect();
+    if package.base.is_some() && options.force_base {
+        still_applies(record, &steps)?;
+    }
     let running: Vec<&Step> = steps
         .iter()
         .filter(|(_, t)| *t == Todo::Run)

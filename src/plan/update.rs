@@ -38,6 +38,10 @@ pub struct Change {
     /// each as text (`7.6.1655.0 (7.6 HF7)`).
     #[serde(serialize_with = "as_text")]
     pub path: Vec<Point>,
+    /// The newest release the listings offer, when it is newer than what
+    /// the machine will have (not selected, or no upgrade path reaches it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offered: Option<Version>,
 }
 
 /// A version of a product, with the hot fix that reached it.
@@ -82,13 +86,16 @@ pub fn update(
 
     let mut asked = selection.clone();
     if asked.picks.is_empty() {
+        // `--without` an installed product: update everything but it.
         asked.picks = known
             .iter()
+            .filter(|p| !selection.without.contains(&p.id))
             .map(|p| Pick {
                 id: p.id.clone(),
                 pin: None,
             })
             .collect();
+        asked.without.retain(|id| !installed.contains_key(id));
     }
     for pick in &mut asked.picks {
         if let (None, Some(v), Some(product)) =
@@ -111,6 +118,23 @@ pub fn update(
         .retain(|p| p.pin.is_some() || !installed.contains_key(&p.id));
 
     let mut plan = resolve(catalog, &asked, &installed)?;
+    // What the plan changes may leave an installed product's requirement
+    // unmet: that product is updated too (each round adds one at least).
+    for _ in 0..installed.len() {
+        let broken = broken_dependents(&lookup, &plan, &installed, &asked);
+        if broken.is_empty() {
+            break;
+        }
+        for id in broken {
+            let pin = lookup
+                .product(&id)
+                .zip(installed.get(&id))
+                .and_then(|(p, v)| reachable(&lookup, p, v))
+                .map(|r| Requirement::exact(r.version));
+            asked.picks.push(Pick { id, pin });
+        }
+        plan = resolve(catalog, &asked, &installed)?;
+    }
     let extra = optional_for_new(&lookup, &plan, &installed, &asked.without);
     if !extra.is_empty() {
         asked.optional.extend(extra);
@@ -177,6 +201,41 @@ fn pending_critical(lookup: &Lookup, installed: &Installed) -> BTreeMap<String, 
         }
     }
     pending
+}
+
+/// Installed products the plan leaves alone whose installed release requires
+/// a version of a product that the plan changes to one it does not admit.
+fn broken_dependents(
+    lookup: &Lookup,
+    plan: &Plan,
+    installed: &Installed,
+    asked: &Selection,
+) -> Vec<String> {
+    let planned: BTreeMap<&str, Version> = plan
+        .items
+        .iter()
+        .map(|i| (i.product.as_str(), i.version))
+        .collect();
+    installed
+        .iter()
+        .filter(|(id, _)| {
+            !planned.contains_key(id.as_str()) && !asked.picks.iter().any(|p| &p.id == *id)
+        })
+        .filter(|(id, version)| {
+            let Some(product) = lookup.product(id) else {
+                return false;
+            };
+            let base = lookup.base_of(id, version).unwrap_or(**version);
+            product.release(&base).is_some_and(|release| {
+                release.requires.iter().any(|dep| {
+                    planned
+                        .get(dep.product.as_str())
+                        .is_some_and(|to| !dep.version.matches(to))
+                })
+            })
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 /// Optional components (documentation, language packs) of the categories
@@ -335,6 +394,7 @@ fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
                 will: Some(has.clone()),
                 has: Some(has),
                 path: Vec::new(),
+                offered: None,
             };
             (p.id.as_str(), change)
         })
@@ -345,6 +405,7 @@ fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
             has: None,
             will: None,
             path: Vec::new(),
+            offered: None,
         });
         let point = Point {
             version: item.version,
@@ -353,6 +414,15 @@ fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
         };
         change.will = Some(point.clone());
         change.path.push(point);
+    }
+    for change in all.values_mut() {
+        let latest = lookup.product(&change.product).and_then(Product::latest);
+        if let (Some(latest), Some(will)) = (latest, &change.will) {
+            let at = lookup
+                .base_of(&change.product, &will.version)
+                .unwrap_or(will.version);
+            change.offered = (latest.version > at).then_some(latest.version);
+        }
     }
     all.into_values().collect()
 }
@@ -518,6 +588,25 @@ mod tests {
         assert_eq!(
             lines,
             ["install ds 8.0 selected", "upgrade patch 8.0.2298.0 update",]
+        );
+    }
+
+    #[test]
+    fn an_installed_product_whose_requirement_an_update_breaks_is_updated_too() {
+        // patch 7.6 requires smp 7.6.*: selecting smp alone takes patch along.
+        let (lines, _) = update_lines(
+            &itms(),
+            "smp",
+            &[("smp", "7.6.1423.0"), ("patch", "7.6.1423.0")],
+        );
+        assert_eq!(
+            lines,
+            [
+                "hotfix smp 7.6.1655.0 upgrade-step",
+                "upgrade smp 8.0.2298.0 update",
+                "hotfix smp 8.0.2298.1 update",
+                "upgrade patch 8.0.2298.0 update",
+            ]
         );
     }
 
