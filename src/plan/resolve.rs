@@ -180,9 +180,10 @@ fn roots(catalog: &Lookup, selection: &Selection) -> Result<Vec<(Pid, Demand<'st
     let mut roots = Vec::new();
     for pick in &selection.picks {
         let found = product(catalog, &pick.id)?;
-        let by = match &pick.pin {
-            Some(pin) => format!("--select {}@{pin}", pick.id),
-            None => format!("--select {}", pick.id),
+        let by = match (&pick.by, &pick.pin) {
+            (Some(by), _) => by.clone(),
+            (None, Some(pin)) => format!("--select {}@{pin}", pick.id),
+            (None, None) => format!("--select {}", pick.id),
         };
         let requirement = pick.pin.clone().unwrap_or_else(Requirement::any);
         roots.push((found, Demand::command(Via::Selected, by, requirement)));

@@ -11,6 +11,9 @@ pub struct Pick {
     pub id: String,
     /// `None`: the latest release.
     pub pin: Option<Requirement>,
+    /// Who asks for it when it is not the command line (an update of what a
+    /// machine has), as an error names it.
+    pub by: Option<String>,
 }
 
 /// Which hot fixes of each planned release to include.
@@ -94,6 +97,7 @@ fn parse_pick(text: &str) -> Result<Pick, PickError> {
     Ok(Pick {
         id: id.to_string(),
         pin,
+        by: None,
     })
 }
 

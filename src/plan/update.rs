@@ -93,6 +93,7 @@ pub fn update(
             .map(|p| Pick {
                 id: p.id.clone(),
                 pin: None,
+                by: Some(format!("the update of installed {} {}", p.id, p.version)),
             })
             .collect();
         asked.without.retain(|id| !installed.contains_key(id));
@@ -110,6 +111,7 @@ pub fn update(
             asked.picks.push(Pick {
                 id: id.clone(),
                 pin: Some(Requirement::exact(c.release)),
+                by: Some(format!("critical update {} of installed {id}", c.id)),
             });
         }
     }
@@ -131,7 +133,13 @@ pub fn update(
                 .zip(installed.get(&id))
                 .and_then(|(p, v)| reachable(&lookup, p, v))
                 .map(|r| Requirement::exact(r.version));
-            asked.picks.push(Pick { id, pin });
+            asked.picks.push(Pick {
+                by: Some(format!(
+                    "the update of installed {id}, whose requirement the plan breaks"
+                )),
+                id,
+                pin,
+            });
         }
         plan = resolve(catalog, &asked, &installed)?;
     }
