@@ -303,7 +303,7 @@ fn check_out(out: Option<&Path>, histories: usize) -> Result<()> {
                 && (out.is_dir() || out.as_os_str().to_string_lossy().ends_with(['/', '\\'])) =>
         {
             Err(Error::Usage(format!(
-                "--out {} names a folder; name the bundle file to write (for example {}/Bundle.exe)",
+                "--out {} is a folder; name the bundle file to write (for example {}/Bundle.exe)",
                 out.display(),
                 out.display().to_string().trim_end_matches(['/', '\\'])
             )))
