@@ -5,7 +5,7 @@
 mod common;
 
 use common::bundle::{
-    Fixture, airlock, content, fixture, json_of, key_files, listing, on_bundle, write,
+    Fixture, airlock, content, fixture, json_of, key_files, listing, on_bundle, run_written, write,
 };
 use predicates::str::contains;
 use std::fs;
@@ -128,28 +128,32 @@ fn a_bundle_runs_itself_as_install() {
     let bundle = dir.path().join("Selfrun.exe");
     write(&bundle, &runner, &files, &keys.key);
     let dest = dir.path().join("out");
-    std::process::Command::new(&bundle)
-        .env_remove("RUST_BACKTRACE")
-        .env("AIRLOCK_ROOT", dir.path().join("state"))
-        .arg("--extract-only")
-        .arg("--extract-to")
-        .arg(&dest)
-        .arg("--trust")
-        .arg(&keys.public)
-        .status()
-        .map(|s| assert!(s.success(), "{s}"))
-        .unwrap();
+    let out = run_written(
+        std::process::Command::new(&bundle)
+            .env_remove("RUST_BACKTRACE")
+            .env("AIRLOCK_ROOT", dir.path().join("state"))
+            .arg("--extract-only")
+            .arg("--extract-to")
+            .arg(&dest)
+            .arg("--trust")
+            .arg(&keys.public),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(fs::read(dest.join("Product.msi")).unwrap(), files[0].1);
 
     let other = key_files(dir.path(), "other", 6);
-    let refused = std::process::Command::new(&bundle)
-        .env("AIRLOCK_ROOT", dir.path().join("state"))
-        .args(["--extract-only", "--extract-to"])
-        .arg(dir.path().join("out2"))
-        .arg("--trust")
-        .arg(&other.public)
-        .output()
-        .unwrap();
+    let refused = run_written(
+        std::process::Command::new(&bundle)
+            .env("AIRLOCK_ROOT", dir.path().join("state"))
+            .args(["--extract-only", "--extract-to"])
+            .arg(dir.path().join("out2"))
+            .arg("--trust")
+            .arg(&other.public),
+    );
     assert_eq!(refused.status.code(), Some(3));
     assert!(!dir.path().join("out2").exists());
 }

@@ -680,14 +680,14 @@ fn a_bundle_run_as_itself_installs_and_keeps_only_its_runner_in_the_root() {
     std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
     common::bundle::write_package(&exe, &runner, &p, &files, &s.builder.keys.key, None);
     std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let out = assert_cmd::Command::new(&exe)
-        .env_remove("RUST_BACKTRACE")
-        .args(["--yes", "--msiexec", &s.rec.command(), "--root"])
-        .arg(s.root.path())
-        .arg("--trust")
-        .arg(&s.builder.keys.public)
-        .output()
-        .unwrap();
+    let out = common::bundle::run_written(
+        std::process::Command::new(&exe)
+            .env_remove("RUST_BACKTRACE")
+            .args(["--yes", "--msiexec", &s.rec.command(), "--root"])
+            .arg(s.root.path())
+            .arg("--trust")
+            .arg(&s.builder.keys.public),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(s.rec.calls().len(), 3);
     assert_eq!(

@@ -380,3 +380,19 @@ pub fn json_of(command: &mut Command) -> serde_json::Value {
     let out = command.arg("--json").assert().success();
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
+
+/// Runs a program this test process has just written. Another test thread
+/// forking at that moment keeps the file open for writing in its child until
+/// that child execs, and running the program then fails with "Text file busy"
+/// (ETXTBSY): wait a little and run it again.
+pub fn run_written(cmd: &mut std::process::Command) -> std::process::Output {
+    for _ in 0..200 {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done.unwrap(),
+        }
+    }
+    panic!("{cmd:?}: the program stayed busy for 2 s");
+}
