@@ -122,6 +122,16 @@ impl<'c> Lookup<'c> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The hot fix of `product` with this id, whatever its base release.
+    pub fn hotfix(&self, product: &str, id: &str) -> Option<&'c Hotfix> {
+        self.hotfixes
+            .get(product)?
+            .values()
+            .flatten()
+            .find(|h| h.id == id)
+            .copied()
+    }
+
     /// The release version a hot fix version was reached from, if `version` is one.
     pub fn base_of(&self, product: &str, version: &Version) -> Option<Version> {
         self.bases.get(product)?.get(version).copied()

@@ -191,13 +191,7 @@ fn pending_critical(lookup: &Lookup, installed: &Installed) -> BTreeMap<String, 
             }
             let release = match &c.resolved_by {
                 Resolution::Release(v) => Some(*v),
-                Resolution::Hotfix(h) => lookup
-                    .catalog
-                    .listings
-                    .iter()
-                    .flat_map(|l| &l.hotfixes)
-                    .find(|f| &f.id == h)
-                    .map(|f| f.base),
+                Resolution::Hotfix(h) => lookup.hotfix(id, h).map(|f| f.base),
             };
             if let Some(release) = release {
                 pending.entry(id.clone()).or_insert(Pending {
@@ -224,11 +218,10 @@ fn broken_dependents(
         .iter()
         .map(|i| (i.product.as_str(), i.version))
         .collect();
+    let picked: BTreeSet<&str> = asked.picks.iter().map(|p| p.id.as_str()).collect();
     installed
         .iter()
-        .filter(|(id, _)| {
-            !planned.contains_key(id.as_str()) && !asked.picks.iter().any(|p| &p.id == *id)
-        })
+        .filter(|(id, _)| !planned.contains_key(id.as_str()) && !picked.contains(id.as_str()))
         .filter(|(id, version)| {
             let Some(product) = lookup.product(id) else {
                 return false;
@@ -259,6 +252,7 @@ fn optional_for_new(
         .filter_map(|id| lookup.product(id)?.category)
         .filter(|c| matches!(c, Category::Documentation | Category::Language))
         .collect();
+    let planned: BTreeSet<&str> = plan.items.iter().map(|i| i.product.as_str()).collect();
     let new: BTreeSet<&str> = plan
         .items
         .iter()
@@ -273,7 +267,7 @@ fn optional_for_new(
                 && p.category.is_some_and(|c| used.contains(&c))
                 && !installed.contains_key(&p.id)
                 && !without.contains(&p.id)
-                && !plan.items.iter().any(|i| i.product == p.id)
+                && !planned.contains(p.id.as_str())
                 && p.applies_to.iter().any(|t| new.contains(t.as_str()))
         })
         .map(|p| p.id.clone())
@@ -289,23 +283,33 @@ fn only_named(
     installed: &Installed,
     critical: &BTreeMap<String, Pending>,
 ) -> Result<Plan, Error> {
-    let untouched = |product: &str| {
-        installed.contains_key(product)
-            && !critical.contains_key(product)
-            && !selection.picks.iter().any(|p| p.id == product)
-            && plan
-                .items
-                .iter()
-                .filter(|i| i.product == product)
-                .all(|i| i.action == Action::Hotfix && !matches!(i.reason, Reason::Critical(_)))
-    };
+    let named = named(selection);
+    // Per product: whether every item of it is a hot fix not applying a critical update.
+    let mut only_hotfixes: BTreeMap<&str, bool> = BTreeMap::new();
+    for i in &plan.items {
+        let hotfix = i.action == Action::Hotfix && !matches!(i.reason, Reason::Critical(_));
+        *only_hotfixes.entry(i.product.as_str()).or_insert(true) &= hotfix;
+    }
+    let untouched: BTreeSet<String> = only_hotfixes
+        .into_iter()
+        .filter(|&(product, only)| {
+            only && installed.contains_key(product)
+                && !critical.contains_key(product)
+                && !named.contains(product)
+        })
+        .map(|(product, _)| product.to_string())
+        .collect();
     let items = plan
         .items
-        .iter()
-        .filter(|i| !untouched(&i.product))
-        .cloned()
+        .into_iter()
+        .filter(|i| !untouched.contains(&i.product))
         .collect();
     Plan::new(items, plan.suites, plan.eulas)
+}
+
+/// The products the user's `--select` names.
+fn named(selection: &Selection) -> BTreeSet<&str> {
+    selection.picks.iter().map(|p| p.id.as_str()).collect()
 }
 
 /// The reasons of an incremental plan: an installed product brought forward
@@ -318,11 +322,11 @@ fn explain(
     installed: &Installed,
     critical: &BTreeMap<String, Pending>,
 ) {
+    let named = named(selection);
     let mut applied = BTreeSet::new();
     for item in &mut plan.items {
         if let Some(c) = critical.get(&item.product) {
-            let only_for_it = !selection.picks.is_empty()
-                && !selection.picks.iter().any(|p| p.id == item.product);
+            let only_for_it = !named.is_empty() && !named.contains(item.product.as_str());
             let applies = !c.affects.matches(&item.version) && applied.insert(item.product.clone());
             if only_for_it || applies {
                 item.reason = Reason::Critical(c.id.clone());
@@ -363,30 +367,24 @@ fn critical_first(items: &mut Vec<PlanItem>, critical: &BTreeMap<String, Pending
             front.extend_from_slice(&mine[..=end]);
         }
     }
-    let mut moved: Vec<PlanItem> = Vec::with_capacity(items.len());
-    for &i in &front {
-        moved.push(items[i].clone());
-    }
-    for (i, item) in items.drain(..).enumerate() {
-        if !front.contains(&i) {
-            moved.push(item);
-        }
-    }
+    let mut moved: Vec<PlanItem> = front.iter().map(|&i| items[i].clone()).collect();
+    let front: BTreeSet<usize> = front.into_iter().collect();
+    moved.extend(
+        items
+            .drain(..)
+            .enumerate()
+            .filter(|(i, _)| !front.contains(i))
+            .map(|(_, item)| item),
+    );
     *items = moved;
 }
 
 /// Per product of the machine and of the plan: what it has and will have.
 fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
     let label = |product: &str, hotfix: &Option<String>| {
-        hotfix.as_ref().and_then(|h| {
-            lookup
-                .catalog
-                .listings
-                .iter()
-                .flat_map(|l| &l.hotfixes)
-                .find(|f| &f.id == h && f.product == product)
-                .and_then(|f| f.label.clone())
-        })
+        hotfix
+            .as_ref()
+            .and_then(|h| lookup.hotfix(product, h)?.label.clone())
     };
     let mut all: BTreeMap<&str, Change> = machine
         .products
