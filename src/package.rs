@@ -9,6 +9,7 @@
 
 use crate::listing::{
     self, Arch, Category, HotfixSeverity, LicenseKind, PayloadKind, Requirement, Severity, Version,
+    is_product_id,
 };
 use bundle_format::manifest::{check_hex, check_name, check_text, check_text_allow_empty};
 use bundle_format::{FileEntry, Manifest};
@@ -349,16 +350,7 @@ impl Package {
         let text =
             |at: &str, value: &str| check_text(at, value).map_err(|e| field(at, e.to_string()));
         let id = |at: &str, value: &str| -> Result<(), Error> {
-            let mut chars = value.chars();
-            let first_ok = chars
-                .next()
-                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-            if first_ok
-                && value.len() <= 128
-                && chars.all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-                })
-            {
+            if value.len() <= 128 && is_product_id(value) {
                 Ok(())
             } else {
                 Err(field(at, format!("{value:?} is not a product id")))
