@@ -35,9 +35,10 @@ Examples:
 The bundle is <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe (UTC) in the current
 folder unless --out names it. With --history, each machine's bundle holds only what
 brings it up to date, is named <Vendor>_Install_Package_<machine>_<YYYYMMDD>_<HHMMSS>.exe,
-and installs only on that machine as it was exported (install --force-base overrides). Downloads are kept in the cache (--cache) by sha256,
-so a second build of the same plan downloads nothing. With SOURCE_DATE_EPOCH set,
-the same inputs give the same bundle bytes.";
+and installs only on that machine as it was exported (install --force-base overrides).
+Downloads are kept in the cache (--cache) by sha256, so a second build of the same
+plan downloads nothing. With SOURCE_DATE_EPOCH set, the same inputs give the same
+bundle bytes.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
