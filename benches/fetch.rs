@@ -7,7 +7,7 @@
 //! Env: BENCH_FETCH_FILES (default 8), BENCH_FETCH_MIB (per file, default 64),
 //! BENCH_RUNS (default 5).
 
-#[path = "../tests/common/http.rs"]
+#[path = "../tests/it/common/http.rs"]
 mod http;
 
 use airlock::fetch::{Cache, Fetcher, Options, Progress, Wanted};

@@ -4,7 +4,7 @@
 //! validating the same listing (`airlock::listing::load`), the two
 //! interleaved, median of several runs each. The goal: a ratio of at most 1.
 
-#[path = "../tests/common/generated.rs"]
+#[path = "../tests/it/common/generated.rs"]
 mod generated;
 
 use airlock::commands::plan::render;

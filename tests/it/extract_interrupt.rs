@@ -2,7 +2,7 @@
 //! and SIGHUP leave nothing behind and say so; after a SIGKILL, which cannot be
 //! caught, the next run finds what was left, removes it and says so.
 
-mod common;
+use crate::common;
 
 use common::bundle::{key_files, listing, write_big};
 use std::fs;

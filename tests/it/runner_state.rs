@@ -5,7 +5,7 @@
 //! The installer backend here is a recording script (see common::runner): the
 //! subject is the record, and Wine's installs are tested in runner_wine.rs.
 
-mod common;
+use crate::common;
 
 use airlock::package::CriticalUpdate;
 use common::bundle::{airlock, json_of};

@@ -6,7 +6,7 @@
 //! state changed since the export, the same kind of bundle is refused, naming
 //! the difference, and installs with `--force-base`.
 
-mod common;
+use crate::common;
 
 use common::bundle::{json_of, step};
 use common::history::{Machine, V1, build_full, build_incremental, vendor};

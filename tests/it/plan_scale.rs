@@ -3,7 +3,7 @@
 //! once, a deep branch continued as a tree of its own), and a 100,000-deep
 //! `requires` chain plans without overflowing a stack.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::generated::{self, Shape};

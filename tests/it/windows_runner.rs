@@ -6,7 +6,7 @@
 //! features builds a bundle from the loopback site; run alone on a console, it
 //! holds its window with the result until a key is pressed.
 
-mod common;
+use crate::common;
 
 use common::bundle::{KeyFiles, airlock, key_files, write_package};
 use common::runner::{Wine, have, msi_step, package};

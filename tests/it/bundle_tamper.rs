@@ -3,7 +3,7 @@
 //! swapped, missing or foreign split parts. Each is refused with exit code 3 and
 //! a message naming what failed, and nothing is written.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use bundle_format::split::{PartSize, split};

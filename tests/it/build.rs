@@ -4,7 +4,7 @@
 //! reproducible bytes, the cache (two builds sharing it at once, an entry
 //! damaged on disk), split parts and download failures.
 
-mod common;
+use crate::common;
 
 use common::bundle::json_of;
 use common::faults::Fault;

@@ -3,7 +3,7 @@
 //! 127.0.0.1 (relative payload URLs resolve against the listing's URL); the
 //! `--json` document and the table of `airlock products`.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

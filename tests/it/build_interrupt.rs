@@ -1,7 +1,7 @@
 //! A real SIGINT sent to a real `airlock build` while it packs a 256 MiB
 //! payload: exit 130, and neither a bundle nor its staging folder is left.
 
-mod common;
+use crate::common;
 
 use common::bundle::{key_files, listing, noise};
 use sha2::{Digest, Sha256};

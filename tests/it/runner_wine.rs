@@ -3,7 +3,7 @@
 //! the files checked on the Wine drive; a major upgrade, an uninstall with its
 //! cascade, and an installer failing in the middle of a plan, then resumed.
 
-mod common;
+use crate::common;
 
 use common::bundle::airlock;
 use common::runner::{Builder, Wine, have, msi_step, package, property, requires};

@@ -3,7 +3,7 @@
 //! runs of different bundles leave one bundle's files, never a mix; and
 //! concurrent runs of one bundle all succeed.
 
-mod common;
+use crate::common;
 
 use bundle_format::{Destination, DestinationLock};
 use common::bundle::{content, fixture, key_files, listing, write};

@@ -2,7 +2,7 @@
 //! sources, payload URLs, errors), and `airlock cache` lists and prunes a cache
 //! filled by real downloads.
 
-mod common;
+use crate::common;
 
 use airlock::fetch::{Cache, Fetcher, Options, Progress, Wanted};
 use assert_cmd::Command;

@@ -4,7 +4,7 @@
 //! binary (DER), too large or of the other kind say what to give; a
 //! destination that is a file, and a keygen path that names no file, are refused.
 
-mod common;
+use crate::common;
 
 use common::bundle::{Fixture, airlock, fixture};
 use predicates::prelude::PredicateBooleanExt;

@@ -4,7 +4,7 @@
 //! leave nothing in the cache, a server without Range support restarts the
 //! file, and two fetches sharing one cache download a file once.
 
-mod common;
+use crate::common;
 
 use airlock::fetch::{Cache, Error, Fetcher, Local, MinRate, Options, Progress, Wanted};
 use common::bundle::content;

@@ -2,7 +2,7 @@
 //! plan` runs inside a detached tmux session, keys are sent as a person types
 //! them, and the plan it prints is checked. Without a terminal, nothing prompts.
 
-mod common;
+use crate::common;
 
 use common::terminal::{Session, wait_for};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! an older serial refused; credentials taken from the environment and never
 //! kept or shown.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::faults::{Fault, FaultServer};

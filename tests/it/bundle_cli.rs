@@ -2,7 +2,7 @@
 //! install --extract-only, join, and a bundle that runs itself; with the tamper
 //! matrix (every region of a bundle, and split parts) giving exit code 3.
 
-mod common;
+use crate::common;
 
 use common::bundle::{
     Fixture, airlock, content, fixture, json_of, key_files, listing, on_bundle, run_written, write,

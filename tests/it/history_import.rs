@@ -4,7 +4,7 @@
 //! error, the incremental bundle's files and size, two histories in one build,
 //! a bundle installed on another machine, and a bundle installed twice.
 
-mod common;
+use crate::common;
 
 use common::bundle::json_of;
 use common::faults::FaultServer;
