@@ -5,6 +5,8 @@
 //! is what fixtures/build-site.sh builds, and the MSIs really install and
 //! upgrade through Wine's Windows Installer.
 
+use crate::common::require_tools;
+use crate::common::runner::Wine;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::DecodePublicKey as _;
 use quick_xml::events::{BytesStart, Event};
@@ -256,25 +258,9 @@ fn third_party_listings_clash_only_where_intended() {
     assert_eq!(itms.intersection(&contoso).collect::<Vec<_>>(), ["patch"]);
 }
 
-/// Whether every named program runs; prints why a test is skipped when one does not.
-fn tools_present(test: &str, tools: &[&str]) -> bool {
-    for tool in tools {
-        if Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            continue;
-        }
-        println!("SKIPPED {test}: '{tool}' is not installed");
-        return false;
-    }
-    true
-}
-
 #[test]
 fn committed_site_is_what_build_site_builds() {
-    if !tools_present(
+    if !require_tools(
         "committed_site_is_what_build_site_builds",
         &["wixl", "openssl", "perl", "zip"],
     ) {
@@ -292,77 +278,37 @@ fn committed_site_is_what_build_site_builds() {
     );
 }
 
-/// A fresh Wine prefix, removed with its wineserver when dropped.
-struct Wine {
-    prefix: tempfile::TempDir,
-}
-
-impl Wine {
-    /// Creates the prefix up front, so that a failure there is not taken for an install's.
-    fn new() -> Wine {
-        let wine = Wine {
-            prefix: tempfile::tempdir().unwrap(),
-        };
-        let init = wine.command("wine").args(["wineboot", "--init"]).status();
-        assert!(init.unwrap().success(), "wineboot --init in a fresh prefix");
-        wine
+/// `wine msiexec /i FILE /qn /norestart /l*v C:\\FILE.log` in `wine`'s
+/// prefix; on failure, the exit code and the end of the log. Wine's own
+/// output goes nowhere: its background processes would hold a captured pipe
+/// open long after the command itself returns.
+fn install(wine: &Wine, msi: &Path) -> Result<(), String> {
+    let name = msi.file_name().unwrap().to_str().unwrap();
+    let mut cmd = Command::new("wine");
+    let status = wine
+        .env(&mut cmd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .current_dir(msi.parent().unwrap())
+        .args(["msiexec", "/i", name, "/qn", "/norestart", "/l*v"])
+        .arg(format!(r"C:\{name}.log"))
+        .status()
+        .unwrap();
+    if status.success() {
+        return Ok(());
     }
-
-    /// Wine's own output goes nowhere: its background processes would hold a
-    /// captured pipe open long after the command itself returns.
-    fn command(&self, program: &str) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .env("WINEPREFIX", self.prefix.path())
-            .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
-        cmd
-    }
-
-    /// `wine msiexec /i FILE /qn /norestart /l*v C:\\FILE.log`; on failure, the
-    /// exit code and the end of the log.
-    fn install(&self, msi: &Path) -> Result<(), String> {
-        let name = msi.file_name().unwrap().to_str().unwrap();
-        let status = self
-            .command("wine")
-            .current_dir(msi.parent().unwrap())
-            .args(["msiexec", "/i", name, "/qn", "/norestart", "/l*v"])
-            .arg(format!(r"C:\{name}.log"))
-            .status()
-            .unwrap();
-        if status.success() {
-            return Ok(());
-        }
-        let log = self.prefix.path().join(format!("drive_c/{name}.log"));
-        let log = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned();
-        let tail: Vec<&str> = log.lines().rev().take(15).collect();
-        Err(format!(
-            "msiexec {status}; log ends:\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        ))
-    }
-
-    fn registered(&self, product_code: &str) -> bool {
-        let key =
-            format!(r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\{product_code}");
-        self.command("wine")
-            .args(["reg", "query", &key])
-            .status()
-            .unwrap()
-            .success()
-    }
-}
-
-impl Drop for Wine {
-    fn drop(&mut self) {
-        let _ = self.command("wineserver").arg("-k").status();
-    }
+    let log = wine.c(&format!("{name}.log"));
+    let log = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned();
+    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+    Err(format!(
+        "msiexec {status}; log ends:\n{}",
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    ))
 }
 
 #[test]
 fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
-    if !tools_present(
+    if !require_tools(
         "smp_installs_under_wine_and_its_hot_fix_replaces_it",
         &["wine", "wineserver"],
     ) {
@@ -387,11 +333,11 @@ fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
         .join("drive_c/Program Files/Altiris/Symantec Management Platform/smp.txt");
     let installed_text = || std::fs::read_to_string(&installed).unwrap();
 
-    wine.install(&release).unwrap();
+    install(&wine, &release).unwrap();
     assert!(installed_text().starts_with("Symantec Management Platform 8.0.2298.0\n"));
     assert!(wine.registered(&release_code));
 
-    wine.install(&hotfix).unwrap();
+    install(&wine, &hotfix).unwrap();
     assert!(installed_text().starts_with("Symantec Management Platform 8.0.2298.1\n"));
     assert!(wine.registered(&hotfix_code), "8.0 HF1 registered");
     assert!(
@@ -400,7 +346,7 @@ fn smp_installs_under_wine_and_its_hot_fix_replaces_it() {
     );
 
     assert!(
-        wine.install(&older).is_err(),
+        install(&wine, &older).is_err(),
         "a downgrade to 7.6 is refused"
     );
     assert!(wine.registered(&hotfix_code));

@@ -11,6 +11,7 @@ use common::faults::FaultServer;
 use common::history::{Machine, V1, V2, build_full, reseal, vendor};
 use common::online::Builder;
 use common::runner::Recorder;
+use common::stderr;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -111,10 +112,6 @@ fn rows(items: &serde_json::Value) -> Vec<[String; 5]> {
 
 fn expected_rows() -> Vec<[String; 5]> {
     V1_TO_V2.iter().map(|r| r.map(str::to_string)).collect()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The history file rewritten by `edit`; `sealed`: with its digest made right again.

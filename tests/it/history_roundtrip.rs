@@ -11,7 +11,7 @@ use crate::common;
 use common::bundle::{json_of, step};
 use common::history::{Machine, V1, build_full, build_incremental, vendor};
 use common::online::Builder;
-use common::runner::{Recorder, Wine, have, package, product_code, site};
+use common::runner::{Recorder, Wine, package, product_code, site};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -82,7 +82,7 @@ struct Scenario {
 }
 
 fn scenario(test: &str) -> Option<Scenario> {
-    if !have("wine", test) || !have("wineserver", test) {
+    if !common::require_tools(test, &["wine", "wineserver"]) {
         return None;
     }
     let server = vendor();

@@ -51,8 +51,7 @@ fn refuses_to_overwrite() {
 /// openssl reads both files, and derives the same public key from the secret one.
 #[test]
 fn openssl_reads_both_files() {
-    if Process::new("openssl").arg("version").output().is_err() {
-        eprintln!("skipped: the openssl command is not installed");
+    if !crate::common::require_tools("openssl_reads_both_files", &["openssl"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use common::terminal::{Session, wait_for};
+use common::terminal::Session;
+use common::wait_for;
 use std::time::Duration;
 
 const LISTING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site/itms.pl.xml");
@@ -31,7 +32,7 @@ fn a_suite_is_picked_on_a_terminal_with_a_recommended_dependency_unticked() {
     session.when("Always included:", &[]);
     session.when("[x] it-analytics (recommended by cms)", &["Space", "Enter"]);
     session.when("Go on with this plan?", &["y"]);
-    wait_for(&rc, "the picker");
+    wait_for("the picker", || rc.exists());
     assert_eq!(std::fs::read_to_string(&rc).unwrap().trim(), "0");
     let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let products: Vec<&str> = plan["items"]

@@ -10,10 +10,10 @@ use crate::common;
 use airlock::package::CriticalUpdate;
 use common::bundle::{airlock, json_of};
 use common::runner::{Builder, Files, Recorder, files_containing, msi_step, package, property};
+use common::{stderr, wait_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 /// A state root, a builder with its key, the recording backend, and a
 /// three-step bundle (agent, gateway with a secret property, console).
@@ -85,17 +85,6 @@ impl Setup {
     }
 }
 
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// How many temporary files of an atomic write are in `dir`.
 fn temporaries(dir: &Path) -> usize {
     std::fs::read_dir(dir)
@@ -103,10 +92,6 @@ fn temporaries(dir: &Path) -> usize {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .count()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Which MSI each recorded call ran, in order.

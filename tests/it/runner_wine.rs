@@ -6,7 +6,8 @@
 use crate::common;
 
 use common::bundle::airlock;
-use common::runner::{Builder, Wine, have, msi_step, package, property, requires};
+use common::runner::{Builder, Wine, msi_step, package, property, requires};
+use common::stderr;
 use std::path::Path;
 
 fn install(wine: &Wine, root: &Path, bundle: &Path, public: &Path) -> assert_cmd::Command {
@@ -17,14 +18,10 @@ fn install(wine: &Wine, root: &Path, bundle: &Path, public: &Path) -> assert_cmd
 
 /// A fresh Wine prefix, a state root and a builder; `None` (skip) without Wine outside CI.
 fn setup(test: &str) -> Option<(Wine, tempfile::TempDir, Builder)> {
-    if !have("wine", test) || !have("wineserver", test) {
+    if !common::require_tools(test, &["wine", "wineserver"]) {
         return None;
     }
     Some((Wine::new(), tempfile::tempdir().unwrap(), Builder::new()))
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

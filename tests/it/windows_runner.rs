@@ -9,7 +9,8 @@
 use crate::common;
 
 use common::bundle::{KeyFiles, airlock, key_files, write_package};
-use common::runner::{Wine, have, msi_step, package};
+use common::runner::{Wine, msi_step, package};
+use common::stderr;
 use common::windows::{self, reg, run};
 use predicates::str::contains;
 use std::path::Path;
@@ -20,16 +21,12 @@ const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/ven
 /// A Wine prefix where the Windows runner starts, a folder, and a key pair
 /// in it; `None` (skip) without Wine outside CI.
 fn setup(test: &str, seed: u8) -> Option<(Wine, tempfile::TempDir, KeyFiles)> {
-    if !have("wine", test) || !have("wineserver", test) {
+    if !common::require_tools(test, &["wine", "wineserver"]) {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let keys = key_files(dir.path(), "builder", seed);
     Some((windows::prefix(), dir, keys))
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Flips one byte of the file, `back` bytes from its end.
@@ -332,7 +329,7 @@ fn alone_on_its_console_it_shows_the_result_and_waits_for_a_key() {
     let Some((wine, dir, _)) = setup("alone_on_its_console_it_shows_the_result", 24) else {
         return;
     };
-    if !have("tmux", "alone_on_its_console_it_shows_the_result") {
+    if !common::require_tools("alone_on_its_console_it_shows_the_result", &["tmux"]) {
         return;
     }
     let runner = windows::runner();
@@ -353,9 +350,9 @@ fn alone_on_its_console_it_shows_the_result_and_waits_for_a_key() {
             rc = rc(name).display()
         )
     };
-    let session = common::terminal::Session::start("console", &command("", "held"));
-    session.when("Press any key to close this window...", &[]);
-    let screen = session.screen();
+    let held = common::terminal::Session::start("console", &command("", "held"));
+    held.when("Press any key to close this window...", &[]);
+    let screen = held.screen();
     assert!(
         screen.contains(
             "airlock finished: stopped: the bundle failed verification (exit code 3); \
@@ -363,14 +360,15 @@ fn alone_on_its_console_it_shows_the_result_and_waits_for_a_key() {
         ) && screen.contains(r"Z:\missing.exe.parts"),
         "{screen}"
     );
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    assert!(!rc("held").exists(), "it waits for a key");
-    session.when("Press any key", &["x"]);
-    common::terminal::wait_for(&rc("held"), "the held run");
-    assert_eq!(std::fs::read_to_string(rc("held")).unwrap().trim(), "3");
 
-    let session = common::terminal::Session::start("redirected", &command("< /dev/null", "free"));
-    common::terminal::wait_for(&rc("free"), "the run with redirected input");
+    let free = common::terminal::Session::start("redirected", &command("< /dev/null", "free"));
+    common::wait_for("the run with redirected input", || rc("free").exists());
     assert_eq!(std::fs::read_to_string(rc("free")).unwrap().trim(), "3");
-    assert!(!session.screen().contains("Press any key"));
+    assert!(!free.screen().contains("Press any key"));
+
+    // A whole other run has started and ended meanwhile: the first still waits.
+    assert!(!rc("held").exists(), "it waits for a key");
+    held.when("Press any key", &["x"]);
+    common::wait_for("the held run", || rc("held").exists());
+    assert_eq!(std::fs::read_to_string(rc("held")).unwrap().trim(), "3");
 }

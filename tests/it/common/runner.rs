@@ -143,23 +143,6 @@ pub fn install(root: &Path, bundle: &Path, public: &Path, msiexec: &str) -> asse
     cmd
 }
 
-/// Whether `tool` is on PATH. Missing under CI is a failure, not a skip.
-pub fn have(tool: &str, test: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: {tool} is required under CI (apt-get install wine64 wine wixl)"
-        );
-        eprintln!("{test}: skipped, {tool} is not installed");
-    }
-    found
-}
-
 /// A fresh Wine prefix for one test, its wineserver stopped when dropped.
 pub struct Wine {
     pub prefix: tempfile::TempDir,

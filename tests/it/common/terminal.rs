@@ -1,7 +1,6 @@
 //! A pseudo-terminal for tests: a command runs inside a detached tmux session,
 //! keys are sent as a person types them, and the screen is read back.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -63,17 +62,4 @@ impl Drop for Session {
     fn drop(&mut self) {
         tmux(&["kill-session", "-t", &self.0]);
     }
-}
-
-/// Waits until `path` exists (what the command writes when it ends).
-pub fn wait_for(path: &Path, what: &str) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{what} never finished"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(100));
 }
