@@ -160,7 +160,7 @@ impl Root {
 
     /// The root is a folder, or nothing yet: a file, or a link to nothing,
     /// named as the root is said so rather than left to an OS error.
-    fn check_folder(&self) -> Result<(), Error> {
+    pub fn check_folder(&self) -> Result<(), Error> {
         let problem = match fs::metadata(&self.dir) {
             Ok(meta) if meta.is_dir() => return Ok(()),
             Ok(_) => "is a file, not a folder".to_string(),
@@ -217,6 +217,7 @@ impl Root {
 
     /// Every `trusted-keys/*.pub`, in name order; a malformed one is an error naming it.
     pub fn trusted_keys(&self) -> Result<Vec<PublicKey>, Error> {
+        self.check_folder()?;
         let folder = self.trusted_keys_dir();
         let entries = match fs::read_dir(&folder) {
             Ok(entries) => entries,
