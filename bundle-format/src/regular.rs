@@ -134,6 +134,13 @@ mod tests {
         );
     }
 
+    #[test]
+    fn limits_are_shown_in_their_unit() {
+        assert_eq!(size_in_words(64 << 20), "64 MiB");
+        assert_eq!(size_in_words(4096), "4 KiB");
+        assert_eq!(size_in_words(1000), "1000 bytes");
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_device_and_a_folder_are_refused_without_reading() {

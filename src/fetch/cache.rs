@@ -118,7 +118,7 @@ impl Cache {
         let file = match File::create(&path) {
             Ok(file) => LockFile::Writable(file),
             Err(e) if is_read_only(&e) || (self.read_only && e.kind() == ErrorKind::NotFound) => {
-                LockFile::ReadOnly(File::open(&path).ok())
+                LockFile::ReadOnly(bundle_format::regular::open(&path).ok())
             }
             Err(e) => return Err(Error::local(&path, e)),
         };

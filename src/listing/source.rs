@@ -316,18 +316,9 @@ pub fn too_big(source: &str, len: u64, limit: u64) -> Error {
         source,
         format!(
             "rule 5: it is {len} bytes; at most {} are accepted",
-            size_text(limit)
+            bundle_format::regular::size_in_words(limit)
         ),
     )
-}
-
-/// A limit in the largest whole unit: `64 MiB`, `4 KiB`, `1000 bytes`.
-fn size_text(limit: u64) -> String {
-    match limit {
-        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
-        l if l >= 1 << 10 && l % (1 << 10) == 0 => format!("{} KiB", l >> 10),
-        l => format!("{l} bytes"),
-    }
 }
 
 /// Reads to the end, refusing more than `limit` bytes; `expected` is the
@@ -348,7 +339,7 @@ fn read_bounded(
             source,
             format!(
                 "rule 5: it is larger than {}, the most accepted",
-                size_text(limit)
+                bundle_format::regular::size_in_words(limit)
             ),
         ));
     }
@@ -399,14 +390,4 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
         size,
         MAX_LISTING_BYTES,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn limits_are_shown_in_their_unit() {
-        assert_eq!(super::size_text(64 << 20), "64 MiB");
-        assert_eq!(super::size_text(4096), "4 KiB");
-        assert_eq!(super::size_text(1000), "1000 bytes");
-    }
 }
