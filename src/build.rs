@@ -205,7 +205,8 @@ pub fn contents(
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| problem("its file name is not plain UTF-8".into()))?;
-        let bytes = std::fs::read(path).map_err(|e| problem(format!("cannot read: {e}")))?;
+        let bytes =
+            crate::license::read_bytes(path).map_err(|e| problem(format!("cannot read: {e}")))?;
         out.add(
             name,
             "license",

@@ -1,3 +1,6 @@
+//! What the program says to the person at the console, on stderr: one path
+//! that never panics when stderr cannot be written.
+//!
 //! A runner double-clicked in Explorer gets a console window of its own,
 //! which Windows closes the moment the program ends: the admin would never
 //! see what happened. Started that way (the only process on its console,
@@ -5,15 +8,35 @@
 //! key. Run from a prompt, or with its input redirected, it ends as on Linux.
 
 use crate::Exit;
+use std::fmt;
+use std::io::Write;
+
+/// Writes `text` to stderr. A stderr that cannot be written (closed, or a full
+/// disk behind it) leaves nobody to tell: the text is dropped, where
+/// `eprint!` would panic. Every message to the person goes through here.
+pub fn say(text: fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
+/// `eprintln!` through [`say`]: one line to stderr that never panics.
+#[macro_export]
+macro_rules! say {
+    () => {
+        $crate::console::say(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::console::say(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 /// At the end of a run that ends with `code`: when this process is alone on
 /// an interactive console, shows the result and waits for a key.
 pub fn hold_if_alone(code: u8) {
     #[cfg(windows)]
     if windows::alone_on_console() {
-        eprintln!();
-        eprintln!("{}", result(code));
-        eprintln!("Press any key to close this window...");
+        crate::say!();
+        crate::say!("{}", result(code));
+        crate::say!("Press any key to close this window...");
         windows::wait_for_key();
     }
     #[cfg(not(windows))]

@@ -43,9 +43,9 @@ fn stop() {
         }
     }
     if removed.is_empty() {
-        eprintln!("interrupted; nothing was left to clean up");
+        crate::say!("interrupted; nothing was left to clean up");
     } else {
-        eprintln!(
+        crate::say!(
             "interrupted; removed the unfinished work: {}",
             removed.join(", ")
         );
@@ -67,7 +67,7 @@ fn remove(path: &Path) -> bool {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    eprintln!("could not remove {}", path.display());
+    crate::say!("could not remove {}", path.display());
     false
 }
 

@@ -27,6 +27,11 @@ pub struct License {
     pub expires: Option<OffsetDateTime>,
 }
 
+/// The bytes of the license file `path`: a regular file of at most `MAX_BYTES`.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    bundle_format::regular::read_bounded(path, MAX_BYTES, "a license file")
+}
+
 impl License {
     /// Whether it has expired at `now`.
     pub fn expired_at(&self, now: OffsetDateTime) -> bool {
@@ -40,21 +45,9 @@ impl License {
 
     /// Reads and parses a license file; the error names the file and what is wrong.
     pub fn load(path: &Path) -> Result<License, String> {
-        let shown = path.display();
-        let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        if !meta.is_file() {
-            return Err(format!(
-                "{shown}: not a regular file; give a license .xml file"
-            ));
-        }
-        if meta.len() > MAX_BYTES {
-            return Err(format!(
-                "{shown}: {} bytes, larger than a license file can be ({MAX_BYTES} bytes)",
-                meta.len()
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        License::parse(&bytes).map_err(|problem| format!("{shown}: {problem}"))
+        let bytes =
+            read_bytes(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        License::parse(&bytes).map_err(|problem| format!("{}: {problem}", path.display()))
     }
 
     /// Parses the bytes of a license file.

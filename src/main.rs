@@ -91,12 +91,12 @@ fn run(command: Command) -> airlock::Result<Exit> {
 /// already hold, escaped: messages quote listings, manifests and servers.
 fn report(error: &Error) {
     let mut shown = error.to_string();
-    eprintln!("error: {}", escaped(&shown));
+    airlock::say!("error: {}", escaped(&shown));
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();
         if !shown.contains(&text) {
-            eprintln!("  caused by: {}", escaped(&text));
+            airlock::say!("  caused by: {}", escaped(&text));
         }
         shown = text;
         source = cause.source();
@@ -114,7 +114,7 @@ fn running_bundle() -> Option<std::path::PathBuf> {
 
 fn main() -> ExitCode {
     if let Err(problem) = airlock::interrupt::install() {
-        eprintln!("warning: {problem}; an interrupted run may leave temporary files behind");
+        airlock::say!("warning: {problem}; an interrupted run may leave temporary files behind");
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {
@@ -130,8 +130,19 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // Usage errors, --help and --version, as clap prints them.
         Err(e) => {
-            let _ = e.print();
-            let code = e.exit_code().clamp(0, 255) as u8;
+            let mut code = e.exit_code().clamp(0, 255) as u8;
+            // --help and --version go to stdout: a reader gone is a quiet end,
+            // any other failure to write them is one (the contract's "Output").
+            let printed = e
+                .print()
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            if let Err(problem) = printed
+                && !e.use_stderr()
+                && problem.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                airlock::say!("error: cannot write to standard output: {problem}");
+                code = Exit::Failed as u8;
+            }
             airlock::console::hold_if_alone(code);
             return ExitCode::from(code);
         }

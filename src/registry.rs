@@ -36,6 +36,10 @@ pub struct Record {
     pub base: String,
     /// A vendor signature was read with the copy and is kept beside it.
     pub signed: bool,
+    /// The copy's `vendor` (empty in a record written before it was kept):
+    /// a later copy from another vendor is refused.
+    #[serde(default)]
+    pub vendor: String,
 }
 
 impl Record {
@@ -45,6 +49,9 @@ impl Record {
         u64::try_from(age).map_or(true, |age| age >= self.refresh_secs)
     }
 }
+
+/// The most read of a record (`NAME.json`): a few hundred bytes when written.
+const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
 /// The listings kept in one config folder.
 pub struct Registry {
@@ -165,7 +172,9 @@ impl Registry {
     pub fn get(&self, name: &str) -> Result<Option<Record>> {
         check_name(name)?;
         let path = self.path(name, "json");
-        let bytes = match fs::read(&path) {
+        let read =
+            bundle_format::regular::read_bounded(&path, MAX_RECORD_BYTES, "a listing record");
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error(&path, "read", e)),
@@ -218,7 +227,12 @@ impl Registry {
     /// credentials from the environment on its base URL.
     pub fn copy(&self, name: &str, record: &Record) -> Result<Copy> {
         let path = self.path(name, "pl.xml");
-        let xml = fs::read(&path).map_err(|e| self.io_error(&path, "read the kept copy", e))?;
+        let xml = bundle_format::regular::read_bounded(
+            &path,
+            listing::MAX_LISTING_BYTES,
+            "a kept listing copy",
+        )
+        .map_err(|e| self.io_error(&path, "read the kept copy", e))?;
         if hex::encode(Sha256::digest(&xml)) != record.sha256 {
             return Err(Error::Other(format!(
                 "{}: the kept copy of listing {name} is not the one its record names (changed by hand, or an interrupted update); run `airlock listing update {name}`",
@@ -227,7 +241,14 @@ impl Registry {
         }
         let sig_path = self.path(name, "pl.xml.sig");
         let signature = match record.signed {
-            true => Some(fs::read(&sig_path).map_err(|e| self.io_error(&sig_path, "read", e))?),
+            true => Some(
+                bundle_format::regular::read_bounded(
+                    &sig_path,
+                    listing::MAX_SIGNATURE_BYTES,
+                    "a listing signature",
+                )
+                .map_err(|e| self.io_error(&sig_path, "read", e))?,
+            ),
             false => None,
         };
         let base = with_credentials(name, &record.source, &record.base);
@@ -268,6 +289,21 @@ impl Registry {
         copy.name = name.to_string();
         let catalog = listing::parse_copies(std::slice::from_ref(&copy), vendor_key)?;
         let serial = catalog.listings[0].serial;
+        let vendor = catalog.listings[0].vendor.clone();
+        if let Some(old) = &previous {
+            let kept = match old.vendor.is_empty() {
+                true => self.kept_vendor(name, old),
+                false => Some(old.vendor.clone()),
+            };
+            if let Some(kept) = kept.filter(|kept| *kept != vendor) {
+                return Err(Error::Verification(format!(
+                    "listing {name}: {} is published by vendor \"{}\", not by \"{}\", the vendor of the copy kept; refused, the kept copy is unchanged (if the listing really changed hands, `airlock listing remove {name}` and add it again)",
+                    crate::redact::redact(&stored_source),
+                    escaped(&vendor),
+                    escaped(&kept)
+                )));
+            }
+        }
         let sha256 = hex::encode(Sha256::digest(&copy.xml));
         if let Some(old) = &previous
             && (serial < old.serial || (serial == old.serial && sha256 != old.sha256))
@@ -291,12 +327,21 @@ impl Registry {
             sha256,
             base: without_password(copy.base.as_str()),
             signed: copy.signature.is_some(),
+            vendor,
         };
         self.store(name, &record, &copy)?;
         Ok(Refreshed {
             record,
             previous_serial: previous.map(|p| p.serial),
         })
+    }
+
+    /// The vendor of the copy kept under `name`, for a record that does not
+    /// name it; `None` when the copy cannot be read (a refresh replaces it).
+    fn kept_vendor(&self, name: &str, record: &Record) -> Option<String> {
+        let copy = self.copy(name, record).ok()?;
+        let catalog = listing::parse_copies(std::slice::from_ref(&copy), None).ok()?;
+        Some(catalog.listings[0].vendor.clone())
     }
 
     /// Writes the copy, its signature, then the record, each atomically: the
@@ -357,7 +402,7 @@ impl Registry {
             ) {
                 Ok(refreshed) => record = refreshed.record,
                 Err(e @ Error::Verification(_)) => return Err(e),
-                Err(e) => eprintln!(
+                Err(e) => crate::say!(
                     "warning: listing {name}: could not refresh it ({}); using the copy fetched {}, serial {}",
                     escaped(&e.to_string()),
                     date(record.fetched),
@@ -429,6 +474,7 @@ mod tests {
             sha256: String::new(),
             base: String::new(),
             signed: false,
+            vendor: String::new(),
         };
         assert!(!record.is_stale(1059));
         assert!(record.is_stale(1060));

@@ -5,9 +5,13 @@
 //! does; installer logs are scrubbed as they are written).
 
 use crate::state::{Root, now};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
+
+/// The most read of one file of the root (a log, a listing, the record): a
+/// larger one, or one that is not a regular file, is named in `skipped.txt`.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Writes the support package into `out_dir`; returns its path.
 pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf> {
@@ -29,6 +33,7 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
             zip.write_all(bytes)
         };
         add("settings.txt", settings.as_bytes())?;
+        let mut skipped = String::new();
         match root.record() {
             Ok(record) => add("history.xml", &record.history(now()).to_xml())?,
             Err(e) => add("history-error.txt", e.to_string().as_bytes())?,
@@ -46,10 +51,29 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let mut bytes = Vec::new();
-                std::fs::File::open(&path)?.read_to_end(&mut bytes)?;
-                add(&format!("{prefix}{name}"), &bytes)?;
+                match bundle_format::regular::read_bounded(
+                    &path,
+                    MAX_FILE_BYTES,
+                    "a file of the support package",
+                ) {
+                    Ok(bytes) => add(&format!("{prefix}{name}"), &bytes)?,
+                    // Not a regular file, or too large: named in the package, not read.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+                        ) =>
+                    {
+                        skipped.push_str(&format!("{prefix}{name}: {e}\n"));
+                    }
+                    Err(e) => {
+                        return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+                    }
+                }
             }
+        }
+        if !skipped.is_empty() {
+            add("skipped.txt", skipped.as_bytes())?;
         }
         zip.finish().map_err(io::Error::other)?;
     }

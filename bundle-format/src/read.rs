@@ -42,7 +42,7 @@ struct Head {
 /// True when the file at `path` ends with a bundle trailer (of any format
 /// version). Reads only the last 16 bytes: cheap enough for every start-up.
 pub fn has_trailer(path: &Path) -> Result<bool, Error> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if len < TAIL_LEN {
         return Ok(false);

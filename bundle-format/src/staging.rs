@@ -37,6 +37,16 @@ impl Destination {
     pub fn resolve(dest: &Path) -> Result<Destination, Error> {
         let dest = dunce::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
         not_a_folder(&dest, &dest)?;
+        if let (Err(_), Ok(target)) = (fs::metadata(&dest), fs::read_link(&dest)) {
+            let problem = format!(
+                "is a link to {}, which does not exist; create that folder, or give another destination",
+                target.display()
+            );
+            return Err(Error::io(
+                &dest,
+                io::Error::new(io::ErrorKind::NotFound, problem),
+            ));
+        }
         let mut parent = dest.parent();
         while let Some(p) = parent {
             if p.as_os_str().is_empty() {

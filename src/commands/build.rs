@@ -14,10 +14,10 @@ use crate::license::License;
 use crate::package::CONTENT_TYPE;
 use crate::plan::{self, EulaRef, Installed, Plan};
 use bundle_format::keys::SigningKey;
+use bundle_format::regular;
 use bundle_format::split::PartSize;
 use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -120,6 +120,9 @@ pub fn run(args: Args) -> Result<Exit> {
         .collect::<Result<Vec<_>>>()?;
     let write_options = WriteOptions::from_env()?;
     let runner = runner_path(args.runner.as_deref())?;
+    if let Some(size) = args.split {
+        check_split(size, &runner)?;
+    }
 
     let fetcher = Fetcher::new(fetch::Options {
         jobs: usize::from(args.jobs),
@@ -168,7 +171,10 @@ pub fn run(args: Args) -> Result<Exit> {
             let up_to_date = m.update.plan.items.is_empty();
             let note = "  nothing new for it in these listings: no bundle is written for it\n";
             if args.json {
-                eprint!("{shown}{}", if up_to_date { note } else { "" });
+                crate::console::say(format_args!(
+                    "{shown}{}",
+                    if up_to_date { note } else { "" }
+                ));
             } else {
                 print(&format!("{shown}{}", if up_to_date { note } else { "" }))?;
             }
@@ -214,10 +220,14 @@ pub fn run(args: Args) -> Result<Exit> {
                 args.quiet,
             )?;
             let parts = match args.split {
-                Some(size) => {
-                    let index = bundle_format::split::split(out, size, &key, &mut |_| {})?;
-                    index.parts.iter().map(|p| p.name.clone()).collect()
-                }
+                Some(size) => match bundle_format::split::split(out, size, &key, &mut |_| {}) {
+                    Ok(index) => index.parts.iter().map(|p| p.name.clone()).collect(),
+                    Err(e) => {
+                        // The run failed: its bundle is not left behind.
+                        let _ = std::fs::remove_file(out);
+                        return Err(e.into());
+                    }
+                },
                 None => Vec::new(),
             };
             Ok::<_, Error>((written, parts))
@@ -226,7 +236,7 @@ pub fn run(args: Args) -> Result<Exit> {
             Ok(done) => done,
             Err(e) => {
                 for r in &reports {
-                    eprintln!(
+                    crate::say!(
                         "{} was written before this failure, and is complete",
                         r.bundle
                     );
@@ -294,6 +304,16 @@ impl Target {
 /// `--out` names the bundle file; with several histories, the folder the
 /// bundles go in.
 fn check_out(out: Option<&Path>, histories: usize) -> Result<()> {
+    // NAME.001 ... or NAME.parts of a split bundle there: writing would destroy it.
+    if let Some(out) = out
+        && let Some(index) = bundle_format::split::index_path_for_part(out).filter(|i| i.is_file())
+    {
+        return Err(Error::Usage(format!(
+            "--out {}: that name belongs to the split bundle whose index is {}, and writing there would destroy it; choose another --out",
+            out.display(),
+            index.display()
+        )));
+    }
     match out {
         Some(out) if histories > 1 && !out.is_dir() => Err(Error::Usage(format!(
             "--out {}: with several --history, --out names the (existing) folder the bundles go in, one per machine",
@@ -409,6 +429,28 @@ fn runner_path(given: Option<&Path>) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A `--split` size too small for the bundle is refused before anything is
+/// downloaded or written. A bundle is at least as large as its runner (the
+/// payload's size is known only once it is compressed): when the runner alone
+/// makes more parts than a split bundle may have, no bundle can fit.
+fn check_split(size: PartSize, runner: &Path) -> Result<()> {
+    let runner_len = std::fs::metadata(runner)
+        .map_err(|e| Error::Other(format!("runner {}: cannot read: {e}", runner.display())))?
+        .len();
+    let max = bundle_format::split::MAX_PARTS;
+    let parts = runner_len.div_ceil(size.bytes());
+    if parts <= max {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--split {}: the bundle is at least as large as its runner ({}), which alone makes {parts} parts; \
+         a split bundle has at most {max}: give --split {}K or more",
+        human_bytes(size.bytes()),
+        human_bytes(runner_len),
+        runner_len.div_ceil(max).div_ceil(1024)
+    )))
+}
+
 /// The EULAs must be accepted before anything is downloaded: with
 /// `--accept-eula`, or one by one on a terminal.
 fn accept_eulas<'a>(eulas: impl Iterator<Item = &'a EulaRef>, accepted: bool) -> Result<()> {
@@ -430,11 +472,13 @@ fn accept_eulas<'a>(eulas: impl Iterator<Item = &'a EulaRef>, accepted: bool) ->
         .collect();
     let interactive = io::stdin().is_terminal() && io::stderr().is_terminal();
     if interactive {
-        eprintln!("The planned releases need these license agreements accepted:");
+        crate::say!("The planned releases need these license agreements accepted:");
         for line in &list {
-            eprintln!("  {}", crate::text::escaped(line));
+            crate::say!("  {}", crate::text::escaped(line));
         }
-        eprint!("Have you read them, and do you accept them? [y/N] ");
+        crate::console::say(format_args!(
+            "Have you read them, and do you accept them? [y/N] "
+        ));
         let _ = io::stderr().flush();
         let mut answer = String::new();
         io::stdin()
@@ -602,7 +646,7 @@ fn pack(
         .map(|(f, o)| (f.name.as_str(), o))
         .collect();
     loop {
-        let runner_file = File::open(runner)
+        let runner_file = regular::open(runner)
             .map_err(|e| Error::Other(format!("runner {}: cannot read: {e}", runner.display())))?;
         let bar = if quiet {
             indicatif::ProgressBar::hidden()
@@ -630,7 +674,7 @@ fn pack(
                 let Some(i) = stale else {
                     return Err(bundle_format::Error::Source { name, problem }.into());
                 };
-                eprintln!(
+                crate::say!(
                     "{}: the cached copy is not the listed file ({problem}); fetching it again",
                     name.escape_debug()
                 );
@@ -653,7 +697,7 @@ fn open(
         .ok_or_else(|| io::Error::other("not one of the planned files"))?;
     Ok(match *origin {
         Origin::Memory(bytes) => Box::new(io::Cursor::new(bytes.clone())),
-        Origin::Download(i) => Box::new(File::open(&locals[*i].path)?),
-        Origin::Path(path) => Box::new(File::open(path)?),
+        Origin::Download(i) => Box::new(regular::open(&locals[*i].path)?),
+        Origin::Path(path) => Box::new(regular::open(path)?),
     })
 }

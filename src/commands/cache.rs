@@ -1,6 +1,6 @@
 //! `airlock cache`: what the download cache holds, and pruning it.
 
-use super::output::human_bytes;
+use super::output::{human_bytes, print};
 use crate::error::{Exit, Result};
 use crate::fetch::Cache;
 use std::path::PathBuf;
@@ -52,13 +52,13 @@ pub fn run(args: Args) -> Result<Exit> {
                 0 => String::new(),
                 n => format!("; {n} in use by a running build, left"),
             };
-            println!(
-                "removed {} file{} ({}) from {}{busy}",
+            print(&format!(
+                "removed {} file{} ({}) from {}{busy}\n",
                 pruned.files,
                 if pruned.files == 1 { "" } else { "s" },
                 human_bytes(pruned.bytes),
                 cache.dir().display()
-            );
+            ))?;
             Ok(Exit::Done)
         }
     }
@@ -66,28 +66,29 @@ pub fn run(args: Args) -> Result<Exit> {
 
 fn list(cache: &Cache) -> Result<Exit> {
     let entries = cache.list()?;
-    println!("{}", cache.dir().display());
+    let mut text = format!("{}\n", cache.dir().display());
     for entry in &entries {
         let names: Vec<String> = entry
             .names
             .iter()
             .map(|n| n.escape_debug().to_string())
             .collect();
-        println!(
-            "  {}  {:>10}  {}  {}",
+        text.push_str(&format!(
+            "  {}  {:>10}  {}  {}\n",
             &entry.sha256[..16],
             human_bytes(entry.size),
             date(entry.last_used),
             names.join(", ")
-        );
+        ));
     }
     let total: u64 = entries.iter().map(|e| e.size).sum();
-    println!(
-        "{} file{}, {} in all",
+    text.push_str(&format!(
+        "{} file{}, {} in all\n",
         entries.len(),
         if entries.len() == 1 { "" } else { "s" },
         human_bytes(total)
-    );
+    ));
+    print(&text)?;
     Ok(Exit::Done)
 }
 

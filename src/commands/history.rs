@@ -27,7 +27,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let bytes = record.history(now()).to_xml();
     crate::state::write_file(&out, &bytes)
         .map_err(|e| Error::Other(format!("{}: {e}", out.display())))?;
-    eprintln!(
+    crate::say!(
         "wrote {} ({} products, sha256 {})",
         out.display(),
         record.products.len(),

@@ -45,13 +45,13 @@ pub fn plan_all(
         check_serials(catalog, path, &imported)?;
         let update = plan::update(catalog, selection, &imported.history)?;
         for id in update.unknown.iter().take(SHOWN) {
-            eprintln!(
+            crate::say!(
                 "warning: history {}: installed product {id:?} is not in the listings; it is left alone",
                 path.display()
             );
         }
         if let Some(more) = update.unknown.len().checked_sub(SHOWN).filter(|n| *n > 0) {
-            eprintln!(
+            crate::say!(
                 "warning: history {}: and {more} more installed products the listings do not know (all in --json's \"unknown\")",
                 path.display()
             );

@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<Exit> {
             .iter()
             .find(|b| b.id == signed.manifest().bundle_id)
     {
-        eprintln!(
+        crate::say!(
             "bundle {} (made {}) is already installed on this machine: nothing was done",
             escaped(&done.id),
             crate::history::rfc3339(done.created)
@@ -123,14 +123,14 @@ pub fn run(args: Args) -> Result<Exit> {
     )?;
     show(&plan, &package, &manifest);
     if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
-        eprintln!("nothing to install: every step is done");
+        crate::say!("nothing to install: every step is done");
         return Ok(Exit::Done);
     }
     if let Some(blocked) = install::blocking(&plan) {
         return Err(install::Error::Blocked(blocked).into());
     }
     let (Some(locked), Some(backend)) = (locked, backend) else {
-        eprintln!("dry run: nothing was changed");
+        crate::say!("dry run: nothing was changed");
         return Ok(Exit::Done);
     };
     confirm("install these steps?", args.yes)?;
@@ -144,10 +144,10 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let restart = install::execute(&locked, record, &target, &plan)?;
     if restart {
-        eprintln!("installed; the machine must restart to finish");
+        crate::say!("installed; the machine must restart to finish");
         Ok(Exit::RestartNeeded)
     } else {
-        eprintln!("installed");
+        crate::say!("installed");
         Ok(Exit::Done)
     }
 }
@@ -162,7 +162,7 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
             "{question} needs an answer, and there is no terminal to ask on: pass --yes"
         )));
     }
-    eprint!("{question} [y/N] ");
+    crate::console::say(format_args!("{question} [y/N] "));
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -180,7 +180,7 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
 fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manifest> {
     let dest = Destination::resolve(destination)?;
     let lock = DestinationLock::acquire(&dest, &mut |holder| {
-        eprintln!(
+        crate::say!(
             "waiting: {holder} is extracting into {}; this extraction starts when it ends",
             destination.display()
         );
@@ -188,12 +188,12 @@ fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manife
     let _lock_removed = interrupt::remove_on_interrupt(lock.path());
     for stale in sweep_stale(&dest)? {
         match stale {
-            Stale::Removed(dir) => eprintln!(
+            Stale::Removed(dir) => crate::say!(
                 "removed {}: an extraction into {} was stopped (killed or crashed) before it finished",
                 dir.display(),
                 destination.display()
             ),
-            Stale::Kept(dir) => eprintln!(
+            Stale::Kept(dir) => crate::say!(
                 "kept {}: an extraction into {} was stopped while replacing files; the files it \
                  replaced are in its ..replaced folder: move back what you need, then remove it",
                 dir.display(),
@@ -207,7 +207,7 @@ fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manife
     let staged = signed.stage(&dest, staging, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     let manifest = interrupt::uninterrupted(|| staged.commit())?;
-    eprintln!(
+    crate::say!(
         "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
         manifest.files.len(),
         escaped(&destination.display().to_string())
@@ -217,21 +217,21 @@ fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manife
 
 /// The readiness checks and the plan, on stderr.
 fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
-    eprintln!(
+    crate::say!(
         "bundle {} from {} (made {})",
         escaped(&manifest.bundle_id),
         escaped(&package.vendor),
         crate::history::rfc3339(manifest.created)
     );
-    eprintln!("readiness checks:");
+    crate::say!("readiness checks:");
     for c in &plan.checks {
-        eprintln!("  [{}] {}: {}", c.outcome.word(), c.what, c.detail);
+        crate::say!("  [{}] {}: {}", c.outcome.word(), c.what, c.detail);
     }
-    eprintln!("plan:");
+    crate::say!("plan:");
     if plan.installer_first
         && let Some(i) = &package.installer
     {
-        eprintln!("  0. installer {} {}", escaped(&i.name), i.version);
+        crate::say!("  0. installer {} {}", escaped(&i.name), i.version);
     }
     for (n, ((step, todo), props)) in plan.steps.iter().zip(&plan.properties).enumerate() {
         let shown: Vec<String> = props
@@ -245,7 +245,7 @@ fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
             Todo::Run => String::new(),
             Todo::Skip(why) => format!("  (skipped: {why})"),
         };
-        eprintln!(
+        crate::say!(
             "  {}. {} {} {} ({}) {}{}{}",
             n + 1,
             crate::commands::output::word(&step.action),

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let bar = progress::bytes(index.size, "checking parts");
     signed.check_parts(&mut |n| bar.inc(n))?;
     bar.finish_and_clear();
-    eprintln!(
+    crate::say!(
         "all {} parts of {} check out against the index",
         index.parts.len(),
         escaped(&index.bundle)
@@ -55,6 +55,16 @@ pub fn run(args: Args) -> Result<Exit> {
     let out = args
         .out
         .unwrap_or_else(|| signed.path.with_file_name(&index.bundle));
+    let same =
+        |a: &std::path::Path| std::fs::canonicalize(a).ok() == std::fs::canonicalize(&out).ok();
+    if out.exists()
+        && (same(&signed.path) || (0..index.parts.len()).any(|i| same(&signed.part_path(i))))
+    {
+        return Err(Error::Usage(format!(
+            "--out {}: that is a file of the split bundle being joined; name a new file",
+            out.display()
+        )));
+    }
     let bar = progress::bytes(index.size, "joining");
     // Until the joined bundle is verified, an interrupting signal removes it
     // (it did not exist before: join never replaces a file).
@@ -70,7 +80,7 @@ pub fn run(args: Args) -> Result<Exit> {
     bar.finish_and_clear();
 
     if keys.is_empty() {
-        eprintln!(
+        crate::say!(
             "joined {} ({} bytes, sha256 {} as the index says); signature NOT verified: \
              no trusted key (pass --trust PUB, or run `airlock verify` on it)",
             escaped(&out.display().to_string()),
@@ -96,7 +106,7 @@ pub fn run(args: Args) -> Result<Exit> {
             }
         });
         match checked {
-            Ok(key) => eprintln!(
+            Ok(key) => crate::say!(
                 "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash checked",
                 escaped(&out.display().to_string()),
                 index.size

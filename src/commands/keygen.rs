@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit> {
     let key = SigningKey::generate()?;
     let (secret, public) = key.write_pair(&args.out)?;
-    eprintln!(
+    crate::say!(
         "wrote secret key {} (keep it private) and public key {}",
         secret.display(),
         public.display()

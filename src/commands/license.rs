@@ -27,7 +27,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let mut read = Vec::new();
     for path in &files {
         let license = crate::license::License::load(path).map_err(Error::Other)?;
-        let bytes = std::fs::read(path)
+        let bytes = crate::license::read_bytes(path)
             .map_err(|e| Error::Other(format!("{}: cannot read: {e}", path.display())))?;
         read.push((license, bytes));
     }
@@ -46,7 +46,7 @@ pub fn run(command: Command) -> Result<Exit> {
         } else {
             " (not installed yet: it applies when it is)"
         };
-        eprintln!(
+        crate::say!(
             "applied license {} for {}{until}{installed}",
             escaped(&license.id),
             escaped(&license.product)

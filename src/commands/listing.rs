@@ -131,7 +131,7 @@ pub fn run(args: Args) -> Result<Exit> {
             )?;
             if source != registry::without_password(&source) {
                 let (_, password) = registry::credential_vars(&name);
-                eprintln!(
+                crate::say!(
                     "note: the password in the URL was used once and not kept; set {password} for later updates"
                 );
             }
@@ -155,11 +155,10 @@ pub fn run(args: Args) -> Result<Exit> {
 
 /// A local source made absolute, so a build from another folder finds it.
 fn absolute(source: &str) -> Result<String> {
-    let lower = source.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    let Some(path) = crate::listing::local_path(source)? else {
         return Ok(source.to_string());
-    }
-    std::path::absolute(source)
+    };
+    std::path::absolute(path)
         .map(|p| p.display().to_string())
         .map_err(|e| Error::Usage(format!("{}: not a usable path: {e}", escaped(source))))
 }
@@ -237,7 +236,7 @@ fn update(registry: &Registry, name: Option<String>, fetch: &FetchArgs) -> Resul
     }
     let last = failed.pop();
     for e in failed {
-        eprintln!("error: {}", escaped(&e.to_string()));
+        crate::say!("error: {}", escaped(&e.to_string()));
     }
     match last {
         Some(e) => Err(e),

@@ -82,9 +82,9 @@ pub fn pick(catalog: &Catalog, base: &Selection) -> Result<Selection> {
     }
     fixed.dedup();
     if !fixed.is_empty() {
-        eprintln!("Always included:");
+        crate::say!("Always included:");
         for line in &fixed {
-            eprintln!("  {}", escaped(line));
+            crate::say!("  {}", escaped(line));
         }
     }
     if !recommended.is_empty() {
@@ -104,7 +104,7 @@ pub fn pick(catalog: &Catalog, base: &Selection) -> Result<Selection> {
         }
     }
     let plan = plan::resolve(catalog, &selection, &Installed::new())?;
-    eprint!("{}", render(&plan));
+    crate::console::say(format_args!("{}", render(&plan)));
     let go = Confirm::new()
         .with_prompt("Go on with this plan?")
         .default(true)

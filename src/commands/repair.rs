@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<Exit> {
         )));
     }
     let what = format!("repair {} {}", args.id, p.version);
-    eprintln!("{what}");
+    crate::say!("{what}");
     let log = locked
         .root
         .logs_dir()
@@ -68,9 +68,9 @@ pub fn run(args: Args) -> Result<Exit> {
     if restart {
         record.restart_requested = Some(now());
         locked.save(&record)?;
-        eprintln!("repaired; the machine must restart to finish");
+        crate::say!("repaired; the machine must restart to finish");
         return Ok(Exit::RestartNeeded);
     }
-    eprintln!("repaired");
+    crate::say!("repaired");
     Ok(Exit::Done)
 }

@@ -54,10 +54,10 @@ pub fn run(args: Args) -> Result<Exit> {
     let backend = args.msiexec.required()?;
     let (locked, mut record) = args.root.lock_installed("uninstall", &args.id)?;
     let remove = cascade(&record, &args.id);
-    eprintln!("will uninstall, in this order:");
+    crate::say!("will uninstall, in this order:");
     for id in &remove {
         let p = &record.products[id];
-        eprintln!("  {id} {} ({})", p.version, crate::text::escaped(&p.name));
+        crate::say!("  {id} {} ({})", p.version, crate::text::escaped(&p.name));
     }
     confirm("uninstall these products?", args.yes)?;
     let logs = locked.root.logs_dir().join(format!("uninstall-{}", now()));
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<Exit> {
             ))
         })?;
         let what = format!("uninstall {id} {}", p.version);
-        eprintln!("{what}");
+        crate::say!("{what}");
         let log = logs.join(format!("{id}.log"));
         run_logged(
             &locked,
@@ -85,6 +85,6 @@ pub fn run(args: Args) -> Result<Exit> {
         record.products.remove(id);
         locked.save(&record)?;
     }
-    eprintln!("uninstalled {}", remove.join(", "));
+    crate::say!("uninstalled {}", remove.join(", "));
     Ok(Exit::Done)
 }

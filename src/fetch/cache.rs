@@ -18,6 +18,9 @@ use std::time::{Duration, SystemTime};
 /// The download cache folder.
 pub struct Cache {
     dir: PathBuf,
+    /// A folder of it could not be created for lack of rights: the cache
+    /// serves what it holds, and a file it lacks cannot be downloaded into it.
+    read_only: bool,
 }
 
 /// One cached file.
@@ -42,6 +45,10 @@ const ENTRIES: &str = "sha256";
 const NAMES: &str = "names";
 const PARTIAL: &str = "partial";
 const LOCKS: &str = "locks";
+/// The most read of an entry's names file (one file name a line).
+const MAX_NAMES_BYTES: u64 = 64 * 1024;
+/// The most read of a saved ETag or Last-Modified.
+const MAX_VALIDATOR_BYTES: u64 = 1023;
 
 impl Cache {
     /// Opens (creating it when needed) the cache at `dir`, or by default
@@ -58,12 +65,19 @@ impl Cache {
                 })?
                 .join("airlock"),
         };
+        let mut read_only = false;
         for sub in [ENTRIES, NAMES, PARTIAL, LOCKS] {
             let path = dir.join(sub);
-            fs::create_dir_all(&path)
-                .map_err(|e| Error::local(&path, format!("cannot create the cache folder: {e}")))?;
+            match fs::create_dir_all(&path) {
+                Ok(()) => {}
+                Err(e) if is_read_only(&e) => read_only = true,
+                Err(e) => {
+                    let message = format!("cannot create the cache folder: {e}");
+                    return Err(Error::local(&path, message));
+                }
+            }
         }
-        Ok(Cache { dir })
+        Ok(Cache { dir, read_only })
     }
 
     pub fn dir(&self) -> &Path {
@@ -73,15 +87,20 @@ impl Cache {
     /// Takes `sha256`'s entry for this process, waiting while another holds it.
     pub(crate) fn lock(&self, sha256: &[u8; 32]) -> Result<EntryLock<'_>, Error> {
         let (path, file) = self.lock_file(sha256)?;
-        file.lock()
-            .map_err(|e| Error::local(&path, format!("cannot lock: {e}")))?;
+        if let Some(file) = file.opened() {
+            file.lock()
+                .map_err(|e| Error::local(&path, format!("cannot lock: {e}")))?;
+        }
         Ok(self.held(sha256, file))
     }
 
     /// Like [`Cache::lock`], but `None` at once when another holds the entry.
     fn try_lock(&self, sha256: &[u8; 32]) -> Result<Option<EntryLock<'_>>, Error> {
         let (path, file) = self.lock_file(sha256)?;
-        match file.try_lock() {
+        let Some(opened) = file.opened() else {
+            return Ok(Some(self.held(sha256, file)));
+        };
+        match opened.try_lock() {
             Ok(()) => Ok(Some(self.held(sha256, file))),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
             Err(fs::TryLockError::Error(e)) => {
@@ -90,19 +109,29 @@ impl Cache {
         }
     }
 
-    fn lock_file(&self, sha256: &[u8; 32]) -> Result<(PathBuf, File), Error> {
+    /// The entry's lock file, created when needed. In a cache this user may
+    /// read but not write, an existing lock file is opened for reading (an OS
+    /// lock needs no more), and without one the entry is used unlocked: such a
+    /// user can only read it, and a hit is all it can serve.
+    fn lock_file(&self, sha256: &[u8; 32]) -> Result<(PathBuf, LockFile), Error> {
         let path = self.dir.join(LOCKS).join(hex::encode(sha256));
-        let file = File::create(&path).map_err(|e| Error::local(&path, e))?;
+        let file = match File::create(&path) {
+            Ok(file) => LockFile::Writable(file),
+            Err(e) if is_read_only(&e) || (self.read_only && e.kind() == ErrorKind::NotFound) => {
+                LockFile::ReadOnly(bundle_format::regular::open(&path).ok())
+            }
+            Err(e) => return Err(Error::local(&path, e)),
+        };
         Ok((path, file))
     }
 
-    fn held(&self, sha256: &[u8; 32], file: File) -> EntryLock<'_> {
+    fn held(&self, sha256: &[u8; 32], file: LockFile) -> EntryLock<'_> {
         let hex = hex::encode(sha256);
         EntryLock {
             cache: self,
             part: self.dir.join(PARTIAL).join(format!("{hex}.part")),
             hex,
-            _file: file,
+            file,
         }
     }
 
@@ -181,9 +210,13 @@ impl Cache {
     }
 
     fn names(&self, hex: &str) -> Vec<String> {
-        fs::read_to_string(self.dir.join(NAMES).join(hex))
-            .map(|text| text.lines().map(str::to_string).collect())
-            .unwrap_or_default()
+        bundle_format::regular::read_text(
+            &self.dir.join(NAMES).join(hex),
+            MAX_NAMES_BYTES,
+            "a names file",
+        )
+        .map(|text| text.lines().map(str::to_string).collect())
+        .unwrap_or_default()
     }
 }
 
@@ -196,7 +229,23 @@ pub(crate) struct EntryLock<'c> {
     cache: &'c Cache,
     hex: String,
     part: PathBuf,
-    _file: File,
+    file: LockFile,
+}
+
+/// An entry's lock file, as this user could open it (see `Cache::lock_file`).
+enum LockFile {
+    Writable(File),
+    /// The cache is read-only to this user: its lock file when there is one.
+    ReadOnly(Option<File>),
+}
+
+impl LockFile {
+    fn opened(&self) -> Option<&File> {
+        match self {
+            LockFile::Writable(file) => Some(file),
+            LockFile::ReadOnly(file) => file.as_ref(),
+        }
+    }
 }
 
 impl EntryLock<'_> {
@@ -215,9 +264,13 @@ impl EntryLock<'_> {
 
     /// The ETag or Last-Modified saved with the `.part`, for `If-Range`.
     pub(crate) fn validator(&self) -> Option<String> {
-        fs::read_to_string(self.validator_path())
-            .ok()
-            .filter(|v| !v.is_empty() && v.len() < 1024)
+        bundle_format::regular::read_text(
+            &self.validator_path(),
+            MAX_VALIDATOR_BYTES,
+            "a validator",
+        )
+        .ok()
+        .filter(|v| !v.is_empty())
     }
 
     /// Saves (or forgets) what a later resume checks the server's file against.
@@ -249,12 +302,14 @@ impl EntryLock<'_> {
             self.evict()?;
             return Ok(None);
         }
-        // "Last used" is for pruning only: a cache this user may read but not
-        // write keeps serving its files.
+        // "Last used" and the names are for pruning and listing only: a cache
+        // this user may read but not write keeps serving its files.
         if let Ok(file) = File::options().write(true).open(&entry) {
             let _ = file.set_times(FileTimes::new().set_modified(SystemTime::now()));
         }
-        self.record_name(&wanted.name)?;
+        if let LockFile::Writable(_) = self.file {
+            self.record_name(&wanted.name)?;
+        }
         Ok(Some(entry))
     }
 
@@ -267,9 +322,14 @@ impl EntryLock<'_> {
         Ok(entry)
     }
 
-    /// Removes the entry and its names.
+    /// Removes the entry and its names. An entry that is a folder (nothing
+    /// this cache makes) is removed with what it holds, so it is fetched again.
     pub(crate) fn evict(&self) -> Result<(), Error> {
-        remove_if_there(&self.entry())?;
+        let entry = self.entry();
+        if fs::symlink_metadata(&entry).is_ok_and(|m| m.is_dir()) {
+            fs::remove_dir_all(&entry).map_err(|e| Error::local(&entry, e))?;
+        }
+        remove_if_there(&entry)?;
         remove_if_there(&self.cache.dir.join(NAMES).join(&self.hex))
     }
 
@@ -286,6 +346,14 @@ impl EntryLock<'_> {
         fs::write(&temp, text).map_err(|e| Error::local(&temp, e))?;
         fs::rename(&temp, &path).map_err(|e| Error::local(&path, e))
     }
+}
+
+/// A refusal to write: the folder is read-only to this user, or mounted so.
+fn is_read_only(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 /// Removes a file that may not exist.

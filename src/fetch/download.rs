@@ -3,17 +3,17 @@
 //! server sends the whole file instead, hashed as it streams, and checked
 //! against the listing's size and sha256 before it may be kept.
 
+use super::body::{Stop, read_body};
 use super::cache::EntryLock;
 use super::progress::FileBar;
 use super::retry::{self, Attempt, with_retries};
-use super::{Error, Fetcher, MinRate, Wanted, hash_reader, mismatch};
+use super::{Error, Fetcher, Wanted, hash_reader, mismatch};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Instant;
 
 /// The bytes of the `.part` file so far and their running hash.
 struct Progress {
@@ -101,7 +101,9 @@ fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
         progress.restart(part)?;
     } else if len > 0 {
         let have = hash_reader(
-            File::open(part).map_err(|e| Error::local(part, e))?,
+            bundle_format::regular::open(part)
+                .map_err(|e| Error::local(part, e))?
+                .take(len),
             &mut progress.hasher,
         )
         .map_err(|e| Error::local(part, e))?;
@@ -187,95 +189,39 @@ fn attempt(
     Ok(())
 }
 
-/// Copies the body to the `.part`, hashing it and watching the rate; stops
-/// one byte past the listed size (the check then reports the mismatch).
+/// Copies the body to the `.part`, hashing it, under the download rules
+/// (`body::read_body`); stops one byte past the listed size (the check then
+/// reports the mismatch).
 fn stream(
     fetcher: &Fetcher,
     wanted: &Wanted,
-    mut body: impl Read,
+    body: impl Read,
     progress: &mut Progress,
     bar: &FileBar,
     part: &Path,
 ) -> Result<(), Attempt<Error>> {
-    let mut buf = vec![0; 256 * 1024];
-    let mut rate = RateWatch::new(fetcher.options.min_rate);
-    loop {
-        let room = (wanted.size + 1).saturating_sub(progress.have);
-        if room == 0 {
-            return Ok(());
-        }
-        let max = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = match body.read(&mut buf[..max]) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let why = if e.kind() == ErrorKind::TimedOut {
-                    format!(
-                        "no data for {} s after {} of {} bytes",
-                        fetcher.options.idle_timeout.as_secs_f32(),
-                        progress.have,
-                        wanted.size
-                    )
-                } else {
-                    format!(
-                        "the connection dropped after {} of {} bytes: {e}",
-                        progress.have, wanted.size
-                    )
-                };
-                return Err(Attempt::retry(why));
-            }
-        };
-        progress
-            .file
-            .write_all(&buf[..n])
-            .map_err(|e| Attempt::Fail(Error::local(part, e)))?;
-        progress.hasher.update(&buf[..n]);
-        progress.have += n as u64;
-        bar.inc(n as u64);
-        if let Some(why) = rate.too_slow(n as u64) {
-            return Err(Attempt::retry(format!(
-                "{why} after {} of {} bytes",
-                progress.have, wanted.size
-            )));
-        }
-    }
-}
-
-/// The average rate over each window of a transfer.
-struct RateWatch {
-    min: MinRate,
-    since: Instant,
-    bytes: u64,
-}
-
-impl RateWatch {
-    fn new(min: MinRate) -> RateWatch {
-        RateWatch {
-            min,
-            since: Instant::now(),
-            bytes: 0,
-        }
-    }
-
-    /// Counts `n` more bytes; says why when a whole window went by below the minimum.
-    fn too_slow(&mut self, n: u64) -> Option<String> {
-        self.bytes += n;
-        let elapsed = self.since.elapsed();
-        if elapsed < self.min.window {
-            return None;
-        }
-        let rate = self.bytes as f64 / elapsed.as_secs_f64();
-        if rate < self.min.bytes_per_sec as f64 {
-            return Some(format!(
-                "too slow: {rate:.0} bytes/s over {:.0} s, below the minimum of {} bytes/s",
-                elapsed.as_secs_f64(),
-                self.min.bytes_per_sec
-            ));
-        }
-        self.since = Instant::now();
-        self.bytes = 0;
-        None
+    let room = (wanted.size + 1).saturating_sub(progress.have);
+    let options = &fetcher.options;
+    let read = read_body(
+        body,
+        room,
+        options.idle_timeout,
+        options.min_rate,
+        |bytes| {
+            progress.file.write_all(bytes)?;
+            progress.hasher.update(bytes);
+            progress.have += bytes.len() as u64;
+            bar.inc(bytes.len() as u64);
+            Ok::<(), std::io::Error>(())
+        },
+    );
+    match read {
+        Ok(_) => Ok(()),
+        Err(Stop::Sink(e)) => Err(Attempt::Fail(Error::local(part, e))),
+        Err(Stop::Cut(why)) => Err(Attempt::retry(format!(
+            "{why} after {} of {} bytes",
+            progress.have, wanted.size
+        ))),
     }
 }
 

@@ -1,11 +1,12 @@
-//! Listings over http(s): the same client, retries and refusals as payloads,
-//! handed to the listing loader as the way to get a URL's bytes.
+//! Listings over http(s): the same client, retries, refusals and body rules
+//! (idle timeout, minimum rate) as payloads, handed to the listing loader as
+//! the way to get a URL's bytes.
 
 use super::Fetcher;
+use super::body::{Stop, read_body};
 use super::retry::{self, Attempt, with_retries};
 use crate::listing::{self, Copy, Remote};
 use reqwest::StatusCode;
-use std::io::Read;
 use url::Url;
 
 /// Reads one listing (and its signature file when `with_signature`) without
@@ -61,11 +62,19 @@ impl Fetcher {
                 let found = with_credentials(response.url(), url);
                 let capacity = usize::try_from(len).unwrap_or(0);
                 let mut bytes = Vec::with_capacity(capacity);
-                if let Err(e) = response.take(limit + 1).read_to_end(&mut bytes) {
-                    return Err(Attempt::retry(format!(
-                        "the connection dropped after {} bytes: {e}",
-                        bytes.len()
-                    )));
+                let options = &self.options;
+                let read = read_body(
+                    response,
+                    limit + 1,
+                    options.idle_timeout,
+                    options.min_rate,
+                    |chunk| {
+                        bytes.extend_from_slice(chunk);
+                        Ok::<(), std::convert::Infallible>(())
+                    },
+                );
+                if let Err(Stop::Cut(why)) = read {
+                    return Err(Attempt::retry(format!("{why} after {} bytes", bytes.len())));
                 }
                 if bytes.len() as u64 > limit {
                     return Err(Attempt::Fail(listing::too_big(

@@ -3,6 +3,7 @@
 //! sha256-keyed download cache and progress. Every byte downloaded is hashed
 //! as it arrives and checked against the listing before it is kept.
 
+mod body;
 mod cache;
 mod download;
 mod listings;
@@ -147,6 +148,9 @@ fn escaped(text: &str) -> String {
     text.escape_debug().to_string()
 }
 
+/// The most read of a `--ca-cert` file: a bundle of a few hundred certificates.
+const MAX_CA_CERT_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The one HTTP client of a run and how it downloads.
 pub struct Fetcher {
     client: reqwest::blocking::Client,
@@ -163,7 +167,8 @@ impl Fetcher {
             .timeout(options.idle_timeout)
             .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &options.ca_cert {
-            let pem = fs::read(path).map_err(|e| {
+            let pem = bundle_format::regular::read_bounded(path, MAX_CA_CERT_BYTES, "a PEM file")
+                .map_err(|e| {
                 Error::Setup(format!("--ca-cert {}: cannot read: {e}", path.display()))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -317,8 +322,10 @@ fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
     let mut actual = Sha256::new();
     let mut actual_size = meta.len();
     if hash {
-        let file = fs::File::open(&path).map_err(|e| Error::local(&path, e))?;
-        actual_size = hash_reader(file, &mut actual).map_err(|e| Error::local(&path, e))?;
+        // One byte past the listed size is enough to tell a file that grew.
+        let file = bundle_format::regular::open(&path).map_err(|e| Error::local(&path, e))?;
+        actual_size = hash_reader(file.take(wanted.size.saturating_add(1)), &mut actual)
+            .map_err(|e| Error::local(&path, e))?;
     }
     if actual_size != wanted.size || (hash && actual.clone().finalize()[..] != wanted.sha256) {
         return Err(mismatch(

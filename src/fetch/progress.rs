@@ -117,7 +117,7 @@ impl FileBar {
             } else {
                 String::new()
             };
-            eprintln!(
+            crate::say!(
                 "{how} {name} ({}) in {seconds:.1} s{rate}",
                 HumanBytes(*size)
             );

@@ -24,9 +24,17 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
     Some((s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
 }
 
+/// The most read of a `/proc` file (`/proc/stat` grows with the CPUs).
+const MAX_PROC_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The text of a `/proc` file, when there is one.
+fn proc_file(path: &str) -> Option<String> {
+    bundle_format::regular::read_text(Path::new(path), MAX_PROC_BYTES, "a /proc file").ok()
+}
+
 /// Installed memory in bytes, where `/proc/meminfo` tells.
 pub fn total_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let info = proc_file("/proc/meminfo")?;
     let kib: u64 = info
         .lines()
         .find_map(|l| l.strip_prefix("MemTotal:"))?
@@ -40,7 +48,7 @@ pub fn total_memory() -> Option<u64> {
 
 /// When the system started (unix seconds), where `/proc/stat` tells.
 pub fn boot_time() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let stat = proc_file("/proc/stat")?;
     stat.lines()
         .find_map(|l| l.strip_prefix("btime "))
         .and_then(|v| v.trim().parse().ok())

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// The most read of an answers file: a few properties per product.
+const MAX_BYTES: u64 = 1 << 20;
+
 /// Values per product, then per property name.
 #[derive(Debug, Default)]
 pub struct Answers {
@@ -24,7 +27,8 @@ impl Answers {
             return Ok(Answers::default());
         };
         let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let text = bundle_format::regular::read_text(path, MAX_BYTES, "an answers file")
+            .map_err(|e| format!("{shown}: {e}"))?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
             let line = e
                 .span()

@@ -14,6 +14,7 @@ use crate::state::{self, Locked, Record, now};
 use crate::text::escaped;
 use backend::{Backend, Done, Operation, Property};
 use bundle_format::Manifest;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +208,7 @@ pub fn base_guard(
         return Ok(());
     }
     if force {
-        eprintln!(
+        crate::say!(
             "warning: --force-base: this machine differs from the history the bundle was built against: {}",
             differences.join("; ")
         );
@@ -344,7 +345,7 @@ pub fn execute(
                 "the install of bundle {} had stopped before its end; its finished steps are recorded",
                 escaped(&j.bundle)
             );
-            eprintln!("note: {note}");
+            crate::say!("note: {note}");
             locked.log(&note);
             record.journal = Some(Journal {
                 bundle: bundle_id.clone(),
@@ -370,7 +371,7 @@ pub fn execute(
         let args = i.args.clone().unwrap_or_default();
         let op = operation(i.method, &file, &args);
         let log = logs.join("00-installer.log");
-        eprintln!("installing {} {}", escaped(&i.name), i.version);
+        crate::say!("installing {} {}", escaped(&i.name), i.version);
         restart |= run_logged(locked, target.backend, &op, &[], &log, &i.name)?;
         record.installer = Some(record::Installer {
             name: i.name.clone(),
@@ -383,7 +384,7 @@ pub fn execute(
         let n = i + 1;
         let what = format!("{} {}", step.product, step.version);
         if let Todo::Skip(why) = todo {
-            eprintln!("[{n}/{total}] {what}: skipped ({why})");
+            crate::say!("[{n}/{total}] {what}: skipped ({why})");
             continue;
         }
         set_running(&mut record, Some(i));
@@ -392,7 +393,7 @@ pub fn execute(
         let args = step.args.clone().unwrap_or_default();
         let op = operation(step.method, &file, &args);
         let log = logs.join(format!("{n:02}-{}-{}.log", step.product, step.version));
-        eprintln!(
+        crate::say!(
             "[{n}/{total}] {} {what} ({})",
             action_word(step.action),
             escaped(&step.name)
@@ -449,7 +450,11 @@ pub fn execute(
         }
     }
     for l in &target.package.licenses {
-        let bytes = read(&target.components.join(&l.file))?;
+        let bytes = read(
+            &target.components.join(&l.file),
+            crate::license::MAX_BYTES,
+            "a license file",
+        )?;
         apply_license(locked, &mut record, &bytes, &l.product)?;
     }
     keep_runner(locked, target.manifest)?;
@@ -525,8 +530,11 @@ fn folder_name(id: &str) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| {
+/// A file the bundle carries, as extracted: its size was checked against the
+/// manifest, and `limit` (for `what` it is) keeps one replaced since from
+/// filling the memory.
+fn read(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Error> {
+    bundle_format::regular::read_bounded(path, limit, what).map_err(|source| {
         Error::State(state::Error::Io {
             path: path.to_path_buf(),
             source,
@@ -541,7 +549,11 @@ fn receive_listings(locked: &Locked, record: &mut Record, target: &Target) -> Re
             continue;
         }
         let name = format!("{}-{}", l.serial, l.file);
-        let bytes = read(&target.components.join(&l.file))?;
+        let bytes = read(
+            &target.components.join(&l.file),
+            crate::listing::MAX_LISTING_BYTES,
+            "a listing",
+        )?;
         locked.put(&locked.root.listings_dir().join(&name), &bytes)?;
         record.listings.push(Received {
             vendor: l.vendor.clone(),
@@ -625,10 +637,21 @@ fn remove_replaced(
 fn keep_runner(locked: &Locked, manifest: &Manifest) -> Result<(), Error> {
     let exe =
         std::env::current_exe().map_err(|e| Error::Refused(format!("the running program: {e}")))?;
-    let mut bytes = read(&exe)?;
-    if bundle_format::has_trailer(&exe).unwrap_or(false) {
-        bytes.truncate(manifest.runner.size.min(bytes.len() as u64) as usize);
-    }
+    // A bundle's runner is its first `runner.size` bytes; the rest is not read.
+    let keep = match bundle_format::has_trailer(&exe).unwrap_or(false) {
+        true => manifest.runner.size,
+        false => u64::MAX,
+    };
+    let io = |source| {
+        Error::State(state::Error::Io {
+            path: exe.clone(),
+            source,
+        })
+    };
+    let mut bytes = Vec::new();
+    bundle_format::regular::open(&exe)
+        .and_then(|file| file.take(keep).read_to_end(&mut bytes))
+        .map_err(io)?;
     let dest: PathBuf = locked.root.runner_path();
     locked.put(&dest, &bytes)?;
     #[cfg(unix)]

@@ -14,8 +14,8 @@ mod xml;
 pub use model::*;
 pub(crate) use parse::{is_guid, is_product_id};
 pub use source::{
-    Copy, GetRemote, MAX_LISTING_BYTES, Remote, load, load_with, parse_copies, read,
-    read_vendor_key, too_big,
+    Copy, GetRemote, MAX_LISTING_BYTES, MAX_SIGNATURE_BYTES, Remote, load, load_with, local_path,
+    parse_copies, read, read_vendor_key, too_big,
 };
 pub use version::{Comparator, Requirement, Version, VersionError};
 pub use xml::{MAX_DEPTH, NAMESPACE};

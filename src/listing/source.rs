@@ -23,7 +23,7 @@ use url::Url;
 /// The largest listing accepted, zipped or not (rule 5).
 pub const MAX_LISTING_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest signature file read.
-const MAX_SIGNATURE_BYTES: u64 = 4096;
+pub const MAX_SIGNATURE_BYTES: u64 = 4096;
 
 /// A body read over the network: its bytes and the URL it came from after redirects.
 pub struct Remote {
@@ -168,6 +168,25 @@ fn read_error(source: &str, message: impl Into<String>) -> Error {
     }
 }
 
+/// Whether the listing source `source` is a path (`Some`) or an http(s) URL
+/// (`None`); a URL of another scheme (`ftp://…`) is refused, naming it.
+pub fn local_path(source: &str) -> Result<Option<PathBuf>, Error> {
+    match Origin::of(source, &redact(source))? {
+        Origin::Local(path) => Ok(Some(path)),
+        Origin::Remote(_) => Ok(None),
+    }
+}
+
+/// The scheme of `source` when it is written as a URL (`ftp://…`), not a path.
+fn url_scheme(source: &str) -> Option<&str> {
+    let (scheme, _) = source.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
 /// A zipped listing is named `….zip`; for a URL only its path counts, not its query.
 fn is_zip(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
@@ -180,6 +199,13 @@ impl Origin {
             let url = Url::parse(source)
                 .map_err(|e| read_error(name, format!("not a valid URL: {e}")))?;
             Ok(Origin::Remote(url))
+        } else if let Some(scheme) = url_scheme(source) {
+            Err(read_error(
+                name,
+                format!(
+                    "the {scheme} scheme is not supported; give an http or https URL, or the path of a file"
+                ),
+            ))
         } else {
             Ok(Origin::Local(PathBuf::from(source)))
         }
@@ -188,7 +214,7 @@ impl Origin {
     fn read_listing(&self, source: &str, get: GetRemote<'_>) -> Result<Fetched, Error> {
         let (bytes, base) = match self {
             Origin::Local(path) => {
-                let bytes = read_local(source, path, MAX_LISTING_BYTES)?
+                let bytes = read_local(source, path, MAX_LISTING_BYTES, "a listing")?
                     .ok_or_else(|| read_error(source, "no such file; check the path"))?;
                 let full = fs::canonicalize(path)
                     .map_err(|e| read_error(source, format!("cannot resolve the path: {e}")))?;
@@ -253,7 +279,9 @@ impl Origin {
     ) -> Result<Option<Vec<u8>>, Error> {
         let shown = location.shown();
         match location {
-            Location::Local(path) => read_local(&shown, path, MAX_SIGNATURE_BYTES),
+            Location::Local(path) => {
+                read_local(&shown, path, MAX_SIGNATURE_BYTES, "a listing signature")
+            }
             Location::Remote(url) => {
                 Ok(get(&shown, url, MAX_SIGNATURE_BYTES)?.map(|remote| remote.bytes))
             }
@@ -261,12 +289,15 @@ impl Origin {
     }
 }
 
-/// A local file of at most `limit` bytes, refused before reading when larger;
-/// `None` when it does not exist.
-fn read_local(source: &str, path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Error> {
-    let file = match fs::File::open(path) {
+/// A local regular file (`what` it should be) of at most `limit` bytes,
+/// refused before reading when larger; `None` when it does not exist.
+fn read_local(source: &str, path: &Path, limit: u64, what: &str) -> Result<Option<Vec<u8>>, Error> {
+    let file = match bundle_format::regular::open_as(path, what) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+            return Err(read_error(source, e.to_string()));
+        }
         Err(e) => return Err(read_error(source, format!("cannot open: {e}"))),
     };
     let len = file
@@ -285,18 +316,9 @@ pub fn too_big(source: &str, len: u64, limit: u64) -> Error {
         source,
         format!(
             "rule 5: it is {len} bytes; at most {} are accepted",
-            size_text(limit)
+            bundle_format::regular::size_in_words(limit)
         ),
     )
-}
-
-/// A limit in the largest whole unit: `64 MiB`, `4 KiB`, `1000 bytes`.
-fn size_text(limit: u64) -> String {
-    match limit {
-        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
-        l if l >= 1 << 10 && l % (1 << 10) == 0 => format!("{} KiB", l >> 10),
-        l => format!("{l} bytes"),
-    }
 }
 
 /// Reads to the end, refusing more than `limit` bytes; `expected` is the
@@ -317,7 +339,7 @@ fn read_bounded(
             source,
             format!(
                 "rule 5: it is larger than {}, the most accepted",
-                size_text(limit)
+                bundle_format::regular::size_in_words(limit)
             ),
         ));
     }
@@ -368,14 +390,4 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
         size,
         MAX_LISTING_BYTES,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn limits_are_shown_in_their_unit() {
-        assert_eq!(super::size_text(64 << 20), "64 MiB");
-        assert_eq!(super::size_text(4096), "4 KiB");
-        assert_eq!(super::size_text(1000), "1000 bytes");
-    }
 }

@@ -19,6 +19,9 @@ pub enum Refused {
     Io(std::io::Error),
 }
 
+/// The most read of the holder a lock file names.
+const MAX_HOLDER_BYTES: u64 = 4096;
+
 impl Lock {
     /// Takes the lock without waiting, and records `holder` in the file.
     pub fn take(path: &Path, holder: &str) -> Result<Lock, Refused> {
@@ -33,7 +36,8 @@ impl Lock {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
+                // The holder writes one line; more is not a holder's.
+                let _ = (&mut file).take(MAX_HOLDER_BYTES).read_to_string(&mut text);
                 return Err(Refused::Held(text.trim().to_string()));
             }
             Err(TryLockError::Error(e)) => return Err(Refused::Io(e)),

@@ -26,6 +26,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// The most read of `record.json`: several times the largest history it exports.
+const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -46,6 +49,11 @@ pub enum Error {
     Busy { root: PathBuf, holder: String },
     #[error("{0}")]
     Key(#[from] bundle_format::keys::KeyError),
+    #[error(
+        "the state root {path} {problem}; give --root (or AIRLOCK_ROOT) a folder, which is \
+         created when missing"
+    )]
+    NotAFolder { path: PathBuf, problem: String },
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
@@ -122,6 +130,7 @@ impl Root {
     /// Creates the root if needed and takes its lock; `holder` says who takes
     /// it (shown to a second process). Leftovers of a killed write are removed.
     pub fn lock(self, holder: &str) -> Result<Locked, Error> {
+        self.check_folder()?;
         fs::create_dir_all(&self.dir).map_err(io_at(&self.dir))?;
         let path = self.dir.join("lock");
         let holder = format!(
@@ -149,11 +158,34 @@ impl Root {
         }
     }
 
+    /// The root is a folder, or nothing yet: a file, or a link to nothing,
+    /// named as the root is said so rather than left to an OS error.
+    pub fn check_folder(&self) -> Result<(), Error> {
+        let problem = match fs::metadata(&self.dir) {
+            Ok(meta) if meta.is_dir() => return Ok(()),
+            Ok(_) => "is a file, not a folder".to_string(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::read_link(&self.dir) {
+                Ok(target) => format!("is a link to {}, which does not exist", target.display()),
+                Err(_) => return Ok(()),
+            },
+            Err(e) => return Err(io_at(&self.dir)(e)),
+        };
+        Err(Error::NotAFolder {
+            path: self.dir.clone(),
+            problem,
+        })
+    }
+
     /// The record, or a new empty one when the root has none yet. A record
     /// that cannot be read is an error naming its backup, never replaced.
     pub fn record(&self) -> Result<Record, Error> {
+        self.check_folder()?;
         let path = self.record_path();
-        let bytes = match fs::read(&path) {
+        let bytes = match bundle_format::regular::read_bounded(
+            &path,
+            MAX_RECORD_BYTES,
+            "the machine's record",
+        ) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Record::new(new_machine_id(), machine_name()));
@@ -185,6 +217,7 @@ impl Root {
 
     /// Every `trusted-keys/*.pub`, in name order; a malformed one is an error naming it.
     pub fn trusted_keys(&self) -> Result<Vec<PublicKey>, Error> {
+        self.check_folder()?;
         let folder = self.trusted_keys_dir();
         let entries = match fs::read_dir(&folder) {
             Ok(entries) => entries,

@@ -2,7 +2,8 @@
 //! on 127.0.0.1 by a counting server: the whole ITMS build then verify and
 //! inspect, the EULA gate, licenses, MSIs that disagree with their listing,
 //! reproducible bytes, the cache (two builds sharing it at once, an entry
-//! damaged on disk), split parts and download failures.
+//! damaged on disk or turned into a folder, a read-only cache), split parts
+//! (a part size too small, an `--out` naming a part) and download failures.
 
 use crate::common;
 
@@ -387,4 +388,164 @@ fn a_cache_entry_damaged_on_disk_is_found_while_packing_and_fetched_again() {
         .assert()
         .success()
         .stdout(contains("every hash checked"));
+}
+
+#[test]
+fn a_cache_entry_that_is_a_folder_is_evicted_and_fetched_again() {
+    use sha2::Digest;
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .assert()
+        .success();
+    let eula = "eula/itms-eula.txt";
+    let original = fs::read(Path::new(SITE).join(eula)).unwrap();
+    let entry = b
+        .path("cache/sha256")
+        .join(hex::encode(sha2::Sha256::digest(&original)));
+    fs::remove_file(&entry).unwrap();
+    fs::create_dir_all(entry.join("inside")).unwrap();
+    fs::write(entry.join("inside/file"), "not the EULA").unwrap();
+
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--out")
+        .arg(b.path("Again.exe"))
+        .assert()
+        .success();
+    assert_eq!(server.requests(eula), 2);
+    assert_eq!(fs::read(&entry).unwrap(), original);
+}
+
+/// Runs `command` (a program and its arguments) with `dir` read-only: as
+/// root (whom file modes do not stop) on a read-only bind mount of its own
+/// mount namespace, otherwise with the write bits taken off.
+fn with_read_only(dir: &Path, command: &[std::ffi::OsString]) -> std::process::Output {
+    if unsafe { libc::geteuid() } == 0 {
+        let script =
+            r#"mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@""#;
+        return std::process::Command::new("unshare")
+            .args(["-m", "sh", "-c", script, "sh"])
+            .arg(dir)
+            .args(command)
+            .output()
+            .expect("unshare (util-linux) runs the build on a read-only mount");
+    }
+    let chmod = |mode: &str| {
+        let done = std::process::Command::new("chmod")
+            .args(["-R", mode])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(done.success());
+    };
+    chmod("a-w");
+    let out = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .output()
+        .unwrap();
+    chmod("u+w");
+    out
+}
+
+#[test]
+fn a_read_only_cache_with_every_file_warm_builds_from_it() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .assert()
+        .success();
+    let cache = b.path("cache");
+    let before = common::bundle::listing(&cache);
+    let out = b.path("ReadOnly.exe");
+    let command: Vec<std::ffi::OsString> = [
+        assert_cmd::cargo::cargo_bin("airlock").into_os_string(),
+        "build".into(),
+        "--listing".into(),
+        listing.clone().into(),
+        "--sign-key".into(),
+        b.key.clone().into_os_string(),
+        "--cache".into(),
+        cache.clone().into_os_string(),
+        "--quiet".into(),
+        "--select".into(),
+        "patch".into(),
+        "--accept-eula".into(),
+        "--out".into(),
+        out.clone().into_os_string(),
+    ]
+    .into();
+    let done = with_read_only(&cache, &command);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(server.requests("msi/patch-8.0.2298.0.msi"), 1);
+    assert_eq!(common::bundle::listing(&cache), before, "nothing written");
+    common::bundle::on_bundle(&b.path("state"), &["verify"], &out, &b.public)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_split_size_too_small_for_the_runner_is_refused_before_any_download() {
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    b.build(
+        &format!("{}itms.pl.xml", server.base),
+        &["--select", "patch", "--accept-eula"],
+    )
+    .arg("--out")
+    .arg(b.path("Small.exe"))
+    .args(["--split", "1K"])
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "--split 1.0 KiB: the bundle is at least as large as its runner",
+    ))
+    .stderr(contains("a split bundle has at most 999: give --split"));
+    assert_eq!(server.requests("msi/patch-8.0.2298.0.msi"), 0);
+    assert_eq!(server.requests("itms.pl.xml"), 0);
+    assert!(!b.path("Small.exe").exists());
+}
+
+#[test]
+fn an_out_that_names_a_file_of_a_split_bundle_is_refused_by_build_and_join() {
+    let b = Builder::new();
+    let local = format!("{SITE}/itms.pl.xml");
+    b.build(&local, &["--select", "patch", "--accept-eula"])
+        .arg("--out")
+        .arg(b.path("Split.exe"))
+        .args(["--split", "4M"])
+        .assert()
+        .success();
+    let first = b.path("Split.exe.001");
+    let part = fs::read(&first).unwrap();
+    for name in ["Split.exe.001", "Split.exe.002", "Split.exe.parts"] {
+        b.build(&local, &["--select", "patch", "--accept-eula"])
+            .arg("--out")
+            .arg(b.path(name))
+            .assert()
+            .code(2)
+            .stderr(contains(format!(
+                "--out {}: that name belongs to the split bundle whose index is {}",
+                b.path(name).display(),
+                b.path("Split.exe.parts").display()
+            )));
+        common::bundle::airlock(&b.path("state"))
+            .arg("join")
+            .arg(&first)
+            .arg("--out")
+            .arg(b.path(name))
+            .assert()
+            .code(2)
+            .stderr(contains("that is a file of the split bundle being joined"));
+    }
+    assert_eq!(
+        fs::read(&first).unwrap(),
+        part,
+        "the first part is unchanged"
+    );
 }

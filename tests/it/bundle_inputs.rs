@@ -2,7 +2,9 @@
 //! FIFOs, devices and folders given as a bundle, an index or a key are refused
 //! at once (they blocked or grew without bound); key files that are empty,
 //! binary (DER), too large or of the other kind say what to give; a
-//! destination that is a file, and a keygen path that names no file, are refused.
+//! destination that is a file or a dangling link, a state root that is a file
+//! or a dangling link, and a keygen path that names no file, are refused
+//! saying what to give.
 
 use crate::common;
 
@@ -185,6 +187,85 @@ fn a_destination_that_is_a_file_is_refused_before_the_pass() {
             .stderr(contains(format!("{}: ", file.display())))
             .stderr(contains("is not a folder"))
             .stderr(contains("os error").not());
+    }
+    assert_eq!(fs::read(&file).unwrap(), b"mine");
+}
+
+#[test]
+fn a_destination_that_is_a_dangling_link_says_where_it_points() {
+    let f = fixture();
+    let root = root(&f);
+    let link = f.dir.path().join("dest");
+    let nowhere = f.dir.path().join("gone");
+    std::os::unix::fs::symlink(&nowhere, &link).unwrap();
+    airlock(&root)
+        .arg("install")
+        .arg(&f.bundle)
+        .arg("--trust")
+        .arg(&f.keys.public)
+        .args(["--extract-only", "--extract-to"])
+        .arg(&link)
+        .assert()
+        .code(1)
+        .stderr(contains(format!(
+            "{}: is a link to {}, which does not exist; create that folder, or give another destination",
+            link.display(),
+            nowhere.display()
+        )))
+        .stderr(contains("os error").not());
+    assert!(!nowhere.exists());
+}
+
+#[test]
+fn a_root_that_is_a_file_or_a_dangling_link_says_what_to_give() {
+    let f = fixture();
+    let file = f.dir.path().join("root-file");
+    fs::write(&file, b"mine").unwrap();
+    let link = f.dir.path().join("root-link");
+    std::os::unix::fs::symlink(f.dir.path().join("gone"), &link).unwrap();
+    for (root, problem) in [
+        (&file, "is a file, not a folder".to_string()),
+        (
+            &link,
+            format!(
+                "is a link to {}, which does not exist",
+                f.dir.path().join("gone").display()
+            ),
+        ),
+    ] {
+        let out = f.dir.path().join("out");
+        for args in [
+            vec!["status".into()],
+            vec![
+                "support-package".into(),
+                "--out".into(),
+                f.dir.path().display().to_string(),
+            ],
+            vec![
+                "license".into(),
+                "add".into(),
+                format!("{}/fixtures/licenses/patch.xml", env!("CARGO_MANIFEST_DIR")),
+            ],
+            vec![
+                "install".into(),
+                f.bundle.display().to_string(),
+                "--trust".into(),
+                f.keys.public.display().to_string(),
+                "--dry-run".into(),
+                "--extract-to".into(),
+                out.display().to_string(),
+            ],
+        ] {
+            airlock(root)
+                .args(&args)
+                .assert()
+                .code(1)
+                .stderr(contains(format!(
+                    "the state root {} {problem}; give --root (or AIRLOCK_ROOT) a folder",
+                    root.display()
+                )))
+                .stderr(contains("os error").not());
+        }
     }
     assert_eq!(fs::read(&file).unwrap(), b"mine");
 }

@@ -1,6 +1,7 @@
 //! Downloads against a real HTTP server on 127.0.0.1 with fault switches: a
 //! dropped connection resumes with only the rest, 5xx and slow first bytes are
-//! retried, 404 is not, a trickle is ended by the minimum rate, wrong bytes
+//! retried, 404 is not, a trickle (of a payload, a listing or its signature)
+//! is ended by the minimum rate, wrong bytes
 //! leave nothing in the cache, a server without Range support restarts the
 //! file, and two fetches sharing one cache download a file once.
 
@@ -186,6 +187,57 @@ fn a_trickle_is_ended_by_the_minimum_rate() {
     // 20 bytes an attempt leaves room for a loaded machine.
     let served = server.bytes("f.msi");
     assert!(served <= 2 * 20, "{served} bytes served");
+}
+
+#[test]
+fn a_trickling_listing_or_signature_is_ended_by_the_minimum_rate() {
+    let listing = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/site/itms.pl.xml"
+    ))
+    .unwrap();
+    // The listing itself trickles; then the listing comes whole and its signature trickles.
+    for (trickled, with_signature) in [("itms.pl.xml", false), ("itms.pl.xml.sig", true)] {
+        let server = FaultServer::start();
+        let faults = |path: &str| match path == trickled {
+            true => vec![Fault::Trickle],
+            false => vec![],
+        };
+        let url = server.add(
+            "itms.pl.xml",
+            listing.clone(),
+            vec![],
+            faults("itms.pl.xml"),
+        );
+        server.add(
+            "itms.pl.xml.sig",
+            vec![b'x'; 64],
+            vec![],
+            faults("itms.pl.xml.sig"),
+        );
+        let fetcher = Fetcher::new(Options {
+            retries: 1,
+            ..options()
+        })
+        .unwrap();
+        let error = airlock::fetch::read_listing(&fetcher, &url, with_signature).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(error, airlock::listing::Error::Download { .. }),
+            "{trickled}: {text}"
+        );
+        assert!(
+            text.contains("too slow") && text.contains("(after 2 attempts)"),
+            "{trickled}: {text}"
+        );
+        // Each attempt ended after about one window: a few bytes, not the whole file.
+        assert_eq!(server.requests(trickled), 2, "{trickled}");
+        assert!(
+            server.bytes(trickled) < 40,
+            "{trickled}: {}",
+            server.bytes(trickled)
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! v1 listing with a recording msiexec, their exported history read by `plan`
 //! and `build` against v2. The incremental plan and its output, every import
 //! error, the incremental bundle's files and size, two histories in one build,
-//! a bundle installed on another machine, and a bundle installed twice.
+//! a bundle installed on another machine, a bundle installed twice, and a
+//! history edited and re-digested (read as true: the digest is no signature;
+//! its bundle is refused by the machine it misdescribes).
 
 use crate::common;
 
@@ -362,6 +364,38 @@ fn a_history_edited_by_hand_names_the_line() {
             "{what}: line {line} in: {err}"
         );
     }
+}
+
+#[test]
+fn a_history_edited_and_re_digested_is_read_as_true_and_its_bundle_refused_by_the_machine() {
+    let server = vendor();
+    let m = v1_machine(&server);
+    // The digest is a plain sha256, not a signature: made right again, the edit is not noticed.
+    let forged = edited(&m.history, "forged.xml", true, |t| {
+        t.replacen(
+            "<product id=\"patch\" version=\"7.6.1423.0\"",
+            "<product id=\"patch\" version=\"8.0.2298.0\"",
+            1,
+        )
+    });
+    assert_ne!(fs::read(&forged).unwrap(), fs::read(&m.history).unwrap());
+    plan(&server, &m.builder, &forged).assert().success();
+    // The signed base binding names what the history claimed; the machine compares its own record.
+    let bundle = m.builder.path("forged.exe");
+    common::history::build_incremental(&server, &m.builder, &forged, &bundle);
+    let calls = m.recorder.calls().len();
+    let out = m
+        .machine
+        .install(&bundle, &m.builder.public, &m.recorder.command())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("patch: expected 8.0.2298.0, found 7.6.1423.0"),
+        "{err}"
+    );
+    assert_eq!(m.recorder.calls().len(), calls, "no installer ran");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Registered listings through the binary, against the fixture site on a
 //! counting server: add, list, update, remove; a stale copy refreshed by the
 //! next run, a fresh one not fetched; a failed refresh said and the copy used;
-//! an older serial refused; credentials taken from the environment and never
+//! an older serial, or a copy from another vendor, refused; a source of
+//! another scheme refused; credentials taken from the environment and never
 //! kept or shown.
 
 use crate::common;
@@ -244,6 +245,47 @@ fn an_older_serial_is_refused_and_the_kept_copy_stays() {
     );
     assert_eq!(fs::read(c.listings().join("itms.pl.xml")).unwrap(), kept);
     assert_eq!(c.json(&["listing", "list"])[0]["serial"], 2026112001u64);
+}
+
+#[test]
+fn a_newer_serial_from_another_vendor_is_refused_naming_both() {
+    let (server, c) = registered();
+    let kept = fs::read(c.listings().join("itms.pl.xml")).unwrap();
+    let other = String::from_utf8(kept.clone())
+        .unwrap()
+        .replacen("serial=\"2026112001\"", "serial=\"2026120001\"", 1)
+        .replacen("vendor=\"Symantec\"", "vendor=\"Contoso\"", 1);
+    server.add("itms.pl.xml", other.into_bytes(), vec![], vec![]);
+    let says = "is published by vendor \"Contoso\", not by \"Symantec\", the vendor of the copy kept; refused";
+    c.airlock(&["listing", "update", "itms"])
+        .assert()
+        .code(3)
+        .stderr(contains(says));
+    // A record written before records named their vendor: the kept copy says it.
+    let record = c.listings().join("itms.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&record).unwrap()).unwrap();
+    assert_eq!(json["vendor"], "Symantec");
+    json.as_object_mut().unwrap().remove("vendor");
+    fs::write(&record, serde_json::to_vec(&json).unwrap()).unwrap();
+    c.age("itms");
+    c.plan("itms").assert().code(3).stderr(contains(says));
+    assert_eq!(fs::read(c.listings().join("itms.pl.xml")).unwrap(), kept);
+}
+
+#[test]
+fn a_source_of_another_scheme_is_refused_naming_it() {
+    let c = Config::new();
+    c.airlock(&["listing", "add", "x", "ftp://vendor.example/itms.pl.xml"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "ftp://vendor.example/itms.pl.xml: the ftp scheme is not supported; give an http or https URL, or the path of a file",
+        ));
+    assert!(!c.listings().join("x.json").exists());
+    c.airlock(&["products", "--listing", "ftp://vendor.example/itms.pl.xml"])
+        .assert()
+        .code(1)
+        .stderr(contains("the ftp scheme is not supported"));
 }
 
 /// Every byte of every file under `dir`, as text (lossy).
