@@ -3,6 +3,7 @@
 
 mod common;
 
+mod bounded_reads;
 mod build;
 mod build_interrupt;
 mod bundle_cli;

@@ -7,7 +7,7 @@
 //! naming the file and what it is. A file over its kind's limit is refused
 //! naming the limit.
 
-mod common;
+use crate::common;
 
 use common::bundle::{airlock, fixture};
 use predicates::str::contains;
