@@ -12,10 +12,30 @@ use std::time::{Duration, Instant};
 /// Why reading a body stopped before its end.
 pub(super) enum Stop<E> {
     /// The transfer broke off (no data, a dropped connection, too slow):
-    /// worth another attempt. Says why; how far it got is the caller's to add.
-    Cut(String),
+    /// worth another attempt.
+    Cut(Cut),
     /// The sink refused the bytes (a local write failed).
     Sink(E),
+}
+
+/// Why a transfer broke off, and the error that said so (for a dropped connection).
+pub(super) struct Cut {
+    why: String,
+    cause: Option<std::io::Error>,
+}
+
+impl Cut {
+    fn new(why: String) -> Cut {
+        Cut { why, cause: None }
+    }
+
+    /// The reason, with how far it got (`400000 of 1048576 bytes`) put in.
+    pub(super) fn after(&self, progress: &str) -> String {
+        match &self.cause {
+            Some(e) => format!("{} after {progress}: {e}", self.why),
+            None => format!("{} after {progress}", self.why),
+        }
+    }
 }
 
 /// Feeds `body` to `sink` until it ends or `room` bytes came (a caller asks
@@ -40,14 +60,20 @@ pub(super) fn read_body<E>(
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == ErrorKind::TimedOut => {
-                return Err(Stop::Cut(format!("no data for {} s", idle.as_secs_f32())));
+                let why = format!("no data for {} s", idle.as_secs_f32());
+                return Err(Stop::Cut(Cut::new(why)));
             }
-            Err(e) => return Err(Stop::Cut(format!("the connection dropped ({e})"))),
+            Err(e) => {
+                return Err(Stop::Cut(Cut {
+                    why: "the connection dropped".into(),
+                    cause: Some(e),
+                }));
+            }
         };
         sink(&buf[..n]).map_err(Stop::Sink)?;
         read += n as u64;
         if let Some(why) = rate.too_slow(n as u64) {
-            return Err(Stop::Cut(why));
+            return Err(Stop::Cut(Cut::new(why)));
         }
     }
     Ok(read)

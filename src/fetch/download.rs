@@ -218,10 +218,9 @@ fn stream(
     match read {
         Ok(_) => Ok(()),
         Err(Stop::Sink(e)) => Err(Attempt::Fail(Error::local(part, e))),
-        Err(Stop::Cut(why)) => Err(Attempt::retry(format!(
-            "{why} after {} of {} bytes",
-            progress.have, wanted.size
-        ))),
+        Err(Stop::Cut(cut)) => Err(Attempt::retry(
+            cut.after(&format!("{} of {} bytes", progress.have, wanted.size)),
+        )),
     }
 }
 

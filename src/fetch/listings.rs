@@ -73,8 +73,8 @@ impl Fetcher {
                         Ok::<(), std::convert::Infallible>(())
                     },
                 );
-                if let Err(Stop::Cut(why)) = read {
-                    return Err(Attempt::retry(format!("{why} after {} bytes", bytes.len())));
+                if let Err(Stop::Cut(cut)) = read {
+                    return Err(Attempt::retry(cut.after(&format!("{} bytes", bytes.len()))));
                 }
                 if bytes.len() as u64 > limit {
                     return Err(Attempt::Fail(listing::too_big(
