@@ -22,5 +22,6 @@ pub mod registry;
 pub mod state;
 pub mod support;
 pub mod text;
+pub mod verbosity;
 
 pub use error::{Error, Exit, Result};

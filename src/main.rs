@@ -2,18 +2,62 @@
 
 use airlock::commands;
 use airlock::text::escaped;
+use airlock::verbosity::{self, Level};
 use airlock::{Error, Exit};
-use clap::{Parser, Subcommand};
+use clap::{ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples, the whole loop:
+  On the connected machine, once: a signing key; builder.pub goes to the servers
+    airlock keygen --out keys/builder
+  What the vendor offers, what a selection needs, then the bundle
+    airlock products --listing https://downloads.example.com/itms.pl.xml
+    airlock plan --listing https://downloads.example.com/itms.pl.xml --select cms
+    airlock build --listing https://downloads.example.com/itms.pl.xml --select cms \\
+        --sign-key keys/builder.key --accept-eula --out ITMS.exe
+  On the air-gapped server (ITMS.exe run by itself is `airlock install ITMS.exe`)
+    airlock verify ITMS.exe --trust builder.pub
+    airlock install ITMS.exe --trust builder.pub
+    airlock status
+    airlock history export --out srv01.xml
+  Back on the connected machine: only what srv01 lacks
+    airlock build --listing https://downloads.example.com/itms.pl.xml \\
+        --history srv01.xml --sign-key keys/builder.key --accept-eula
+
+Each command's --help has its own examples. `airlock completions bash` and
+`airlock man` write a completion script and the manual page.";
+
+/// `0.1.0 (features: net; bundle format 1)`: what this build can do, and the
+/// bundles it reads and writes.
+fn version() -> String {
+    let features = if cfg!(feature = "net") {
+        "net"
+    } else {
+        "offline-only"
+    };
+    format!(
+        "{} (features: {features}; bundle format {})",
+        env!("CARGO_PKG_VERSION"),
+        bundle_format::manifest::FORMAT_VERSION
+    )
+}
 
 #[derive(Parser)]
 #[command(
     name = "airlock",
-    version,
+    version = version(),
     about = "Build signed, self-extracting install bundles for air-gapped servers, and install them",
+    after_help = EXAMPLES,
     propagate_version = true
 )]
 struct Cli {
+    /// No progress bars; results, warnings and errors still show
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// More detail on stderr: each retry of a download and why, every cause of an error
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,6 +105,10 @@ enum Command {
     /// Keep named listings (a vendor's and third parties') with their source, refresh interval and last copy
     #[cfg(feature = "net")]
     Listing(commands::listing::Args),
+    /// Print a completion script for bash, zsh, fish or PowerShell
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff): airlock's own, or one command's
+    Man(commands::man::Args),
 }
 
 fn run(command: Command) -> airlock::Result<Exit> {
@@ -84,22 +132,35 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Cache(a) => commands::cache::run(a),
         #[cfg(feature = "net")]
         Command::Listing(a) => commands::listing::run(a),
+        Command::Completions(a) => commands::completions::run(a, Cli::command()),
+        Command::Man(a) => commands::man::run(a, Cli::command()),
     }
 }
 
 /// Prints the error and each cause whose text the message before it does not
-/// already hold, escaped: messages quote listings, manifests and servers.
+/// already hold (with `-v`, every cause), escaped: messages quote listings,
+/// manifests and servers.
 fn report(error: &Error) {
     let mut shown = error.to_string();
     airlock::say!("error: {}", escaped(&shown));
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !shown.contains(&text) {
+        if verbosity::verbose() || !shown.contains(&text) {
             airlock::say!("  caused by: {}", escaped(&text));
         }
         shown = text;
         source = cause.source();
+    }
+}
+
+/// The command line's definition; no colour in its help and messages when
+/// `NO_COLOR` is set (and not empty), whatever else asks for colour.
+fn command() -> clap::Command {
+    let command = Cli::command();
+    match std::env::var_os("NO_COLOR") {
+        Some(v) if !v.is_empty() => command.color(ColorChoice::Never),
+        _ => command,
     }
 }
 
@@ -122,10 +183,11 @@ fn main() -> ExitCode {
             let mut args = std::env::args_os();
             let program = args.next().unwrap_or_else(|| "airlock".into());
             let prefix = [program, "install".into(), bundle.into_os_string()];
-            Cli::try_parse_from(prefix.into_iter().chain(args))
+            command().try_get_matches_from(prefix.into_iter().chain(args))
         }
-        None => Cli::try_parse(),
-    };
+        None => command().try_get_matches(),
+    }
+    .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
     let cli = match parsed {
         Ok(cli) => cli,
         // Usage errors, --help and --version, as clap prints them.
@@ -147,6 +209,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    verbosity::set(match (cli.quiet, cli.verbose) {
+        (true, _) => Level::Quiet,
+        (_, true) => Level::Verbose,
+        _ => Level::Normal,
+    });
     let code = match run(cli.command) {
         Ok(exit) => exit as u8,
         // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).

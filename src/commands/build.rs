@@ -13,6 +13,7 @@ use crate::interrupt;
 use crate::license::License;
 use crate::package::CONTENT_TYPE;
 use crate::plan::{self, EulaRef, Installed, Plan};
+use crate::verbosity;
 use bundle_format::keys::SigningKey;
 use bundle_format::regular;
 use bundle_format::split::PartSize;
@@ -80,9 +81,6 @@ pub struct Args {
     /// Print the result as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
-    /// No progress on stderr
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 /// One bundle written, as `--json` prints it.
@@ -126,7 +124,7 @@ pub fn run(args: Args) -> Result<Exit> {
 
     let fetcher = Fetcher::new(fetch::Options {
         jobs: usize::from(args.jobs),
-        progress: if args.quiet {
+        progress: if verbosity::quiet() {
             Progress::Quiet
         } else {
             Progress::Auto
@@ -217,7 +215,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 &mut locals,
                 (&fetcher, &cache),
                 &write_options,
-                args.quiet,
+                verbosity::quiet(),
             )?;
             let parts = match args.split {
                 Some(size) => match bundle_format::split::split(out, size, &key, &mut |_| {}) {

@@ -4,6 +4,7 @@
 pub mod build;
 #[cfg(feature = "net")]
 pub mod cache;
+pub mod completions;
 pub mod history;
 pub mod incremental;
 pub mod inspect;
@@ -13,6 +14,7 @@ pub mod keygen;
 pub mod license;
 #[cfg(feature = "net")]
 pub mod listing;
+pub mod man;
 pub mod network;
 pub mod output;
 pub mod picker;

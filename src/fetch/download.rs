@@ -50,6 +50,7 @@ pub(crate) fn download(
         if progress.have < wanted.size {
             with_retries(
                 &fetcher.options,
+                &wanted.name,
                 || attempt(fetcher, wanted, lock, &mut progress, bar),
                 |why| Error::download(wanted, why),
             )?;

@@ -35,6 +35,7 @@ impl Fetcher {
         };
         with_retries(
             &self.options,
+            name,
             || {
                 let response = match self.client.get(url.clone()).send() {
                     Ok(response) => response,

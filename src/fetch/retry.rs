@@ -3,6 +3,7 @@
 //! the same bound; and the words for what went wrong.
 
 use super::Options;
+use crate::text::escaped;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::Duration;
@@ -31,9 +32,11 @@ impl<E> Attempt<E> {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or `options.retries`
-/// retries are spent; `give_up` turns the last reason into the error.
+/// retries are spent; `give_up` turns the last reason into the error. With
+/// `-v`, each retry of `what` is announced on stderr with its reason.
 pub(crate) fn with_retries<T, E>(
     options: &Options,
+    what: &str,
     mut attempt: impl FnMut() -> Result<T, Attempt<E>>,
     give_up: impl FnOnce(String) -> E,
 ) -> Result<T, E> {
@@ -48,7 +51,16 @@ pub(crate) fn with_retries<T, E>(
                     let attempts = if tried == 1 { "attempt" } else { "attempts" };
                     return Err(give_up(format!("{why} (after {tried} {attempts})")));
                 }
-                std::thread::sleep(wait(options.backoff, tried - 1, after));
+                let wait = wait(options.backoff, tried - 1, after);
+                if crate::verbosity::verbose() {
+                    crate::say!(
+                        "{}: attempt {tried} failed ({}); trying again in {:.1} s",
+                        escaped(what),
+                        escaped(&why),
+                        wait.as_secs_f64()
+                    );
+                }
+                std::thread::sleep(wait);
             }
         }
     }

@@ -9,6 +9,7 @@ mod build_interrupt;
 mod bundle_cli;
 mod bundle_inputs;
 mod bundle_tamper;
+mod conventions;
 mod extract_interrupt;
 mod extract_lock;
 mod fetch;

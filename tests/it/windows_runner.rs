@@ -173,6 +173,11 @@ fn a_bundle_built_on_linux_installs_under_wine_and_its_kept_runner_manages_the_m
     };
     assert_eq!(ids(&status(&wine)), ["nw-backup-agent", "nw-gateway"]);
     run(&wine, &kept, dir.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(contains("(features: offline-only; bundle format 1)"));
+    run(&wine, &kept, dir.path())
         .args(["history", "export", "--out", r"C:\history.xml"])
         .assert()
         .success()
@@ -282,6 +287,11 @@ fn the_windows_build_with_default_features_builds_a_bundle_that_linux_verifies()
         return;
     };
     let builder = windows::builder();
+    run(&wine, &builder, dir.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(contains("(features: net; bundle format 1)"));
     let site = common::http::serve_dir(SITE);
     run(&wine, &builder, dir.path())
         .args(["build", "--quiet", "--select", "nw-console"])
