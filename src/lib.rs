@@ -22,5 +22,6 @@ pub mod registry;
 pub mod state;
 pub mod support;
 pub mod text;
+mod xml;
 
 pub use error::{Error, Exit, Result};

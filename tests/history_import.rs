@@ -293,7 +293,7 @@ fn a_bad_field_is_named_with_its_line() {
     let m = v1_machine(&server);
     let whole = fs::read_to_string(&m.history).unwrap();
     let machine_id = whole.split("<machine id=\"").nth(1).unwrap()[..32].to_string();
-    let cases: [(&str, &str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         // (what, replaced, by, field named)
         (
             "machine id",
@@ -318,6 +318,12 @@ fn a_bad_field_is_named_with_its_line() {
             "<product id=\"patch\"",
             "<product color=\"red\" id=\"patch\"",
             "color",
+        ),
+        (
+            "raw < in a value",
+            "<product id=\"patch\"",
+            "<product id=\"pa<tch\"",
+            "raw `<`",
         ),
         (
             "products out of order",

@@ -6,7 +6,7 @@
 use super::{Bundle, History, Installer, License, LicenseState, Listing, NAMESPACE, Product};
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::text::escaped;
-use bundle_format::manifest::is_invisible;
+use crate::xml::{Kind, refused_char};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -167,7 +167,7 @@ impl Element {
             if value.is_empty() {
                 return Err(self.field(format!("<{}> {key}=\"\" is empty", self.name)));
             }
-            if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+            if refused_char(value, Kind::Plain).is_some() {
                 return Err(self.field(format!(
                     "<{}> {key}=\"{}\" holds control, bidirectional or invisible characters",
                     self.name,
@@ -407,8 +407,7 @@ fn element(start: &BytesStart, open: bool, line: usize) -> Result<Element, ReadE
             problem: format!("<{}>: {}", escaped(&name), escaped(&e.to_string())),
         })?;
         let key = attr.key.as_ref().to_string();
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+        let value = crate::xml::value(&attr)
             .map_err(|e| ReadError::Field {
                 line,
                 problem: format!("<{}> {}: {}", escaped(&name), escaped(&key), e),

@@ -712,6 +712,8 @@ impl<'a> Cursor<'a> {
             published,
             ..Release::new(version)
         };
+        // Each property's offset by name: msiexec takes one value per name.
+        let mut property_at: HashMap<String, usize> = HashMap::new();
         self.children(&e, |cur, child| {
             match child.tag {
                 Tag::Payload if kind == ProductKind::Suite => {
@@ -753,7 +755,23 @@ impl<'a> Cursor<'a> {
                     cur.marks.replaces.push(child.at);
                     release.replaces.push(product);
                 }
-                Tag::Property => release.properties.push(cur.property(child)?),
+                Tag::Property => {
+                    let at = child.at;
+                    let property = cur.property(child)?;
+                    if let Some(&first) = property_at.get(&property.name) {
+                        return Err(cur.doc.invalid(
+                            at,
+                            "property",
+                            format!(
+                                "unique property: property {:?} is already declared in this release at {}; declare each property once",
+                                property.name,
+                                cur.doc.location(first)
+                            ),
+                        ));
+                    }
+                    property_at.insert(property.name.clone(), at);
+                    release.properties.push(property);
+                }
                 Tag::Check => release.checks.push(cur.check(child)?),
                 _ => {
                     return Err(cur.xml.misplaced(
