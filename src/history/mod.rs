@@ -7,7 +7,7 @@
 
 mod read;
 
-pub use read::{Imported, ReadError};
+pub use read::{Imported, MAX_BYTES, ReadError};
 
 use crate::listing::Version;
 use quick_xml::Writer;
