@@ -1,18 +1,20 @@
 //! Parse speed of a large listing: generates a ~20 MB valid listing (10,000
 //! products x 3 releases with `requires` between them), then times
-//! `airlock::listing::load` (read, hash, parse, validate) against
-//! `xmllint --noout` on the same file, best of several runs each. Then one
-//! suite with 100,000 releases, where checking that release versions are
+//! `airlock products --listing FILE --json` (read, hash, parse, validate,
+//! print) against `xmllint --stream --noout` on the same file, interleaved,
+//! median of several runs each, with the peak RSS of both. The goals: a
+//! time ratio of at most 1, and a peak RSS of at most twice the file. Then
+//! one suite with 100,000 releases, where checking that release versions are
 //! unique must stay linear (comparing each with each: 5 billion comparisons).
+
+#[path = "common/versus.rs"]
+mod versus;
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 const PRODUCTS: usize = 10_000;
 const RELEASES: usize = 3;
-const RUNS: usize = 9;
 
 /// A deterministic listing; product `i` requires two products before it.
 fn listing() -> String {
@@ -73,22 +75,6 @@ fn listing() -> String {
     xml
 }
 
-/// Best of `RUNS` timings of each, the two interleaved so that load from
-/// elsewhere on the machine weighs on both alike.
-fn best_of_both(mut ours: impl FnMut(), mut theirs: impl FnMut()) -> (Duration, Duration) {
-    let time = |run: &mut dyn FnMut()| {
-        let start = Instant::now();
-        run();
-        start.elapsed()
-    };
-    let mut best = (Duration::MAX, Duration::MAX);
-    for _ in 0..RUNS {
-        best.0 = best.0.min(time(&mut ours));
-        best.1 = best.1.min(time(&mut theirs));
-    }
-    best
-}
-
 /// One suite with `count` releases, 1.0 to 1.`count-1`.
 fn many_releases(count: usize) -> String {
     let mut xml = String::from(
@@ -102,15 +88,6 @@ fn many_releases(count: usize) -> String {
     xml
 }
 
-fn xmllint(path: &Path) {
-    let status = Command::new("xmllint")
-        .arg("--noout")
-        .arg(path)
-        .status()
-        .expect("xmllint runs");
-    assert!(status.success(), "xmllint refused the generated listing");
-}
-
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.pl.xml");
@@ -119,42 +96,41 @@ fn main() {
     let source = vec![path.display().to_string()];
     let catalog = airlock::listing::load(&source, None).expect("the generated listing is valid");
     assert_eq!(catalog.listings[0].products.len(), PRODUCTS);
-    xmllint(&path);
+    drop(catalog);
 
-    let (ours, theirs) = best_of_both(
-        || {
-            let catalog = airlock::listing::load(&source, None).expect("valid");
-            std::hint::black_box(catalog);
-        },
-        || xmllint(&path),
+    let file = path.to_str().expect("a UTF-8 temp path");
+    let airlock = Path::new(env!("CARGO_BIN_EXE_airlock"));
+    let (ours, xmllint) = versus::versus(
+        (airlock, &["products", "--listing", file, "--json"]),
+        (Path::new("xmllint"), &["--stream", "--noout", file]),
+        dir.path(),
     );
-    println!(
-        "listing: {:.1} MB, {PRODUCTS} products x {RELEASES} releases",
-        xml.len() as f64 / 1e6
-    );
-    println!(
-        "airlock::listing::load  best of {RUNS}: {:8.1} ms",
-        ours.as_secs_f64() * 1e3
-    );
-    println!(
-        "xmllint --noout         best of {RUNS}: {:8.1} ms",
-        theirs.as_secs_f64() * 1e3
-    );
-    println!(
-        "ratio airlock/xmllint: {:.2}",
-        ours.as_secs_f64() / theirs.as_secs_f64()
+    versus::report(
+        &format!(
+            "parse + validate a listing (`airlock products --json`), {PRODUCTS} products x {RELEASES} releases"
+        ),
+        "xmllint --stream",
+        xml.len(),
+        &ours,
+        &xmllint,
+        1.0,
+        2.0,
     );
 
     let many = many_releases(100_000);
     let base = url::Url::parse("https://vendor.example/many.pl.xml").expect("a URL");
-    let parse = || {
-        let listing = airlock::listing::parse_document("many.pl.xml", many.as_bytes(), &base)
-            .expect("the generated listing is valid");
-        assert_eq!(listing.products[0].releases.len(), 100_000);
-    };
-    let (best, _) = best_of_both(parse, || {});
+    let best = (0..5)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let listing = airlock::listing::parse_document("many.pl.xml", many.as_bytes(), &base)
+                .expect("the generated listing is valid");
+            assert_eq!(listing.products[0].releases.len(), 100_000);
+            start.elapsed()
+        })
+        .min()
+        .expect("five runs");
     println!(
-        "one suite, 100,000 releases  best of {RUNS}: {:8.1} ms",
+        "one suite, 100,000 releases  best of 5: {:8.1} ms",
         best.as_secs_f64() * 1e3
     );
 }

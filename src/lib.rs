@@ -23,5 +23,6 @@ pub mod state;
 pub mod support;
 pub mod text;
 pub mod verbosity;
+mod xml;
 
 pub use error::{Error, Exit, Result};

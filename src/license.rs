@@ -3,6 +3,7 @@
 //! that is malformed, for a product outside the plan, or expired, and the
 //! offline machine can apply it.
 
+use crate::xml::{Kind, char_class, refused_char};
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -97,12 +98,15 @@ impl License {
         for attr in e.attributes() {
             let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
             let name = attr.key.as_ref().to_string();
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| format!("attribute {name}: {e}"))?
+            let value = crate::xml::value(&attr)
+                .map_err(|e| format!("attribute {name} {e}"))?
                 .into_owned();
-            if value.chars().any(char::is_control) {
-                return Err(format!("attribute {name} holds control characters"));
+            if let Some(c) = refused_char(&value, Kind::Plain) {
+                return Err(format!(
+                    "attribute {name} holds the {} character U+{:04X}; remove it",
+                    char_class(c),
+                    u32::from(c)
+                ));
             }
             let date = |v: &str| {
                 OffsetDateTime::parse(v, &Rfc3339)
@@ -168,6 +172,14 @@ mod tests {
                 "unknown attribute",
             ),
             (b"<!DOCTYPE x><x/>", "DTD"),
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a<b\" product=\"b\"/>",
+                "raw `<`",
+            ),
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\" licensee=\"Ex\xe2\x80\xaeample\"/>",
+                "bidirectional or invisible character U+202E",
+            ),
             (b"", "no <license"),
         ] {
             let err = License::parse(bad).unwrap_err();

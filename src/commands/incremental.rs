@@ -9,6 +9,7 @@ use crate::listing::Catalog;
 use crate::plan::{self, Change, Plan, Selection, Update};
 use crate::text::escaped;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -109,13 +110,15 @@ pub fn render(machine: &Machine) -> String {
         .map(|c| c.product.len())
         .max()
         .unwrap_or(0);
+    // Looked up once per product: a machine may have hundreds of thousands.
+    let unknown: HashSet<&str> = machine.update.unknown.iter().map(String::as_str).collect();
     for change in &machine.update.products {
         let has = change
             .has
             .as_ref()
             .map_or_else(|| "(not installed)".to_string(), ToString::to_string);
         let mut line = format!("{:width$}  {has}", change.product);
-        if machine.update.unknown.contains(&change.product) {
+        if unknown.contains(change.product.as_str()) {
             line.push_str(" (not in the listings: left alone)");
         } else if change.path.is_empty() {
             match change.offered {

@@ -7,7 +7,7 @@
 
 mod read;
 
-pub use read::{Imported, ReadError};
+pub use read::{Imported, MAX_BYTES, ReadError};
 
 use crate::listing::Version;
 use quick_xml::Writer;
@@ -102,15 +102,21 @@ impl History {
     /// The XML document: UTF-8, LF line ends, two-space indents, attributes in
     /// a fixed order, ending with the `digest` of everything before it.
     pub fn to_xml(&self) -> Vec<u8> {
+        let mut bytes = self.body_xml();
+        let digest = hex::encode(Sha256::digest(&bytes));
+        bytes.extend_from_slice(
+            format!("  <digest algorithm=\"sha256\">{digest}</digest>\n</history>\n").as_bytes(),
+        );
+        bytes
+    }
+
+    /// The document up to the digest line: what the digest covers.
+    fn body_xml(&self) -> Vec<u8> {
         let mut body = Writer::new_with_indent(Vec::new(), b' ', 2);
         // Writing into a Vec cannot fail.
         let _ = self.write_body(&mut body);
         let mut bytes = body.into_inner();
         bytes.extend_from_slice(b"\n");
-        let digest = hex::encode(Sha256::digest(&bytes));
-        bytes.extend_from_slice(
-            format!("  <digest algorithm=\"sha256\">{digest}</digest>\n</history>\n").as_bytes(),
-        );
         bytes
     }
 

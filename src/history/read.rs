@@ -6,10 +6,11 @@
 use super::{Bundle, History, Installer, License, LicenseState, Listing, NAMESPACE, Product};
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::text::escaped;
-use bundle_format::manifest::is_invisible;
+use crate::xml::{Kind, refused_char};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
+use sha2::{Digest, Sha256};
 use std::path::Path;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -82,22 +83,32 @@ impl Imported {
             counted: 0,
         };
         doc.root()?;
-        check_digest(text)?;
+        let sealed = check_digest(text)?;
         let history = doc.body()?;
-        if history.to_xml() != bytes {
+        // The digest line and the end were checked to be as the writer
+        // writes them for this body: the body decides.
+        let body = history.body_xml();
+        if body != bytes[..sealed.body] {
             return Err(ReadError::Edited {
-                line: first_difference(&history.to_xml(), bytes),
+                line: first_difference(&body, bytes),
             });
         }
         Ok(Imported {
             history,
-            sha256: super::digest(bytes),
+            sha256: sealed.sha256,
         })
     }
 }
 
+/// What [`check_digest`] found: where the digest line starts, and the
+/// sha256 of the whole file (one pass of the hasher over the bytes).
+struct Sealed {
+    body: usize,
+    sha256: String,
+}
+
 /// The digest line and the end: everything before `  <digest` hashes to it.
-fn check_digest(text: &str) -> Result<(), ReadError> {
+fn check_digest(text: &str) -> Result<Sealed, ReadError> {
     const OPEN: &str = "\n  <digest algorithm=\"sha256\">";
     const CLOSE: &str = "</digest>\n</history>\n";
     let Some(body) = text.strip_suffix(CLOSE) else {
@@ -113,14 +124,20 @@ fn check_digest(text: &str) -> Result<(), ReadError> {
         return Err(ReadError::CutShort);
     };
     let stated = &body[at + OPEN.len()..];
-    let actual = super::digest(&text.as_bytes()[..=at]);
+    let mut hasher = Sha256::new();
+    hasher.update(&text.as_bytes()[..=at]);
+    let actual = hex::encode(hasher.clone().finalize());
     if stated != actual {
         return Err(ReadError::Damaged {
             stated: escaped(stated).into_owned(),
             actual,
         });
     }
-    Ok(())
+    hasher.update(&text.as_bytes()[at + 1..]);
+    Ok(Sealed {
+        body: at + 1,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 /// The number of the first line where `a` and `b` differ.
@@ -167,7 +184,7 @@ impl Element {
             if value.is_empty() {
                 return Err(self.field(format!("<{}> {key}=\"\" is empty", self.name)));
             }
-            if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+            if refused_char(value, Kind::Plain).is_some() {
                 return Err(self.field(format!(
                     "<{}> {key}=\"{}\" holds control, bidirectional or invisible characters",
                     self.name,
@@ -407,8 +424,7 @@ fn element(start: &BytesStart, open: bool, line: usize) -> Result<Element, ReadE
             problem: format!("<{}>: {}", escaped(&name), escaped(&e.to_string())),
         })?;
         let key = attr.key.as_ref().to_string();
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+        let value = crate::xml::value(&attr)
             .map_err(|e| ReadError::Field {
                 line,
                 problem: format!("<{}> {}: {}", escaped(&name), escaped(&key), e),

@@ -5,7 +5,7 @@
 
 use super::Error;
 use super::position::Doc;
-use quick_xml::XmlVersion;
+use crate::xml::{Kind, ValueError, char_class, is_xml_char, refused_char};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, NamespaceError, QName, ResolveResult};
 use quick_xml::reader::NsReader;
@@ -129,12 +129,6 @@ const PLAIN_TEXT: [&str; 8] = [
     "resolvedBy",
 ];
 
-/// XML 1.0's `Char`: tab, newline, carriage return, and from U+0020 on but
-/// U+FFFE and U+FFFF (surrogates cannot occur in a `str`).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
 /// Where the first character XML 1.0 refuses is in UTF-8 `text`: a C0
 /// control other than tab, newline and carriage return, or U+FFFE / U+FFFF
 /// (EF BF BE / EF BF BF). A byte loop: it runs over every listing.
@@ -238,11 +232,22 @@ impl<'a> Events<'a> {
 
     /// A reader error as a located message.
     fn syntax(&self, e: quick_xml::Error) -> Error {
-        let at = self.reader.error_position() as usize + self.bom;
+        let mut at = self.reader.error_position() as usize + self.bom;
         let message = match e {
-            quick_xml::Error::Namespace(NamespaceError::TooManyBindings(limit)) => format!(
-                "rule 5: more than {limit} namespace declarations (xmlns) are in scope at once; a listing needs its own namespace and a few for extensions: remove the others"
-            ),
+            quick_xml::Error::Namespace(NamespaceError::TooManyBindings(limit)) => {
+                // The reader has read the whole tag and names no position
+                // for a namespace error: the tag's `<` is the last before its end.
+                let end = self.reader.buffer_position() as usize + self.bom;
+                at = self
+                    .doc
+                    .text
+                    .get(..end)
+                    .and_then(|t| t.rfind('<'))
+                    .unwrap_or(0);
+                format!(
+                    "rule 5: more than {limit} namespace declarations (xmlns) are in scope at once; a listing needs its own namespace and a few for extensions: remove the others"
+                )
+            }
             e => format!("rule 6: not well-formed XML: {e}; fix the markup"),
         };
         self.doc.invalid(at, "xml", message)
@@ -564,31 +569,16 @@ impl<'a> Events<'a> {
         at: usize,
         element: &str,
     ) -> Result<Cow<'v, str>, Error> {
-        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
-            self.doc.invalid(
-                at,
-                element,
-                format!(
-                    "rule 5: attribute `{}`: {e}; only &lt; &gt; &amp; &apos; &quot; and character references are allowed",
-                    attr.key.into_inner()
-                ),
-            )
-        })?;
-        // Raw characters were checked with the whole document; these came from references.
-        if let Cow::Owned(text) = &value
-            && let Some(c) = text.chars().find(|&c| !is_xml_char(c))
-        {
-            return Err(self.doc.invalid(
-                at,
-                element,
-                format!(
-                    "rule 6: attribute `{}` refers to the character U+{:04X}, which XML 1.0 does not allow; remove the reference",
-                    attr.key.into_inner(),
-                    u32::from(c)
-                ),
-            ));
-        }
-        Ok(value)
+        crate::xml::value(attr).map_err(|e| {
+            let key = attr.key.into_inner();
+            let message = match e {
+                ValueError::Reference(_) => format!("rule 5: attribute `{key}`: {e}"),
+                ValueError::RawLessThan | ValueError::NotXmlChar(_) => {
+                    format!("rule 6: attribute `{key}` {e}")
+                }
+            };
+            self.doc.invalid(at, element, message)
+        })
     }
 
     fn declaration(&self, at: usize, problem: &str) -> Error {
@@ -604,22 +594,19 @@ impl<'a> Events<'a> {
     /// Rule 7 for one attribute of a listing element: no control character in
     /// any, and no bidirectional or invisible one in ids, names and labels.
     fn check_text(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<(), Error> {
-        // The usual case: printable ASCII.
-        if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return Ok(());
-        }
-        let plain = PLAIN_TEXT.contains(&name);
-        let bad = value.chars().find(|&c| {
-            (c.is_control() && c != '\t') || (plain && bundle_format::manifest::is_invisible(c))
-        });
-        match bad {
+        let kind = if PLAIN_TEXT.contains(&name) {
+            Kind::Plain
+        } else {
+            Kind::Text
+        };
+        match refused_char(value, kind) {
             None => Ok(()),
             Some(c) => Err(self.doc.invalid(
                 e.at,
                 e.tag.name(),
                 format!(
                     "rule 7: attribute `{name}` holds the {} character U+{:04X}; remove it (it would change how the text reads where it is shown)",
-                    if c.is_control() { "control" } else { "bidirectional or invisible" },
+                    char_class(c),
                     u32::from(c)
                 ),
             )),

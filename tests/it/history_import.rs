@@ -292,7 +292,7 @@ fn a_bad_field_is_named_with_its_line() {
     let m = v1_machine(&server);
     let whole = fs::read_to_string(&m.history).unwrap();
     let machine_id = whole.split("<machine id=\"").nth(1).unwrap()[..32].to_string();
-    let cases: [(&str, &str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         // (what, replaced, by, field named)
         (
             "machine id",
@@ -317,6 +317,12 @@ fn a_bad_field_is_named_with_its_line() {
             "<product id=\"patch\"",
             "<product color=\"red\" id=\"patch\"",
             "color",
+        ),
+        (
+            "raw < in a value",
+            "<product id=\"patch\"",
+            "<product id=\"pa<tch\"",
+            "raw `<`",
         ),
         (
             "products out of order",
@@ -849,5 +855,96 @@ fn machines_of_one_name_get_bundles_of_their_own_and_a_bad_out_stops_first() {
         server.requests("msi/smp-8.0.2298.0.msi"),
         requests,
         "nothing downloaded"
+    );
+}
+
+/// A history of `products` installed products (`p0000000`, …, sorted), sealed.
+fn large_history(products: usize) -> String {
+    let mut text = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <history xmlns=\"urn:airlock:history:1\" version=\"1\">\n  \
+         <machine id=\"0123456789abcdef0123456789abcdef\" name=\"srv01\"/>\n  <products>\n",
+    );
+    for i in 0..products {
+        text.push_str(&format!(
+            "    <product id=\"p{i:07}\" version=\"7.6.{}.0\" installed=\"2026-11-18T11:06:40Z\" license=\"free\"/>\n",
+            i % 60_000
+        ));
+    }
+    text.push_str(
+        "  </products>\n  <listings>\n    \
+         <listing vendor=\"Scale\" name=\"Scale\" serial=\"1\"/>\n  </listings>\n  <bundles/>\n  \
+         <digest algorithm=\"sha256\"></digest>\n</history>\n",
+    );
+    reseal(&text)
+}
+
+/// A listing that knows every tenth product of [`large_history`] and offers
+/// each of those an upgrade.
+fn large_listing(products: usize) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <productListing xmlns=\"urn:airlock:product-listing:1\" vendor=\"Scale\" name=\"Scale\" \
+         serial=\"2\" published=\"2026-11-20T10:00:00Z\">\n",
+    );
+    let zeros = "0".repeat(64);
+    for i in (0..products).step_by(10) {
+        let v = i % 60_000;
+        xml.push_str(&format!(
+            "<product id=\"p{i:07}\" name=\"P{i}\" kind=\"solution\">\
+             <release version=\"7.6.{v}.0\" license=\"free\"><payload kind=\"msi\" file=\"p{i}-76.msi\" url=\"p{i}-76.msi\" size=\"10\" sha256=\"{zeros}\"/></release>\
+             <release version=\"8.0.{v}.0\" license=\"free\"><payload kind=\"msi\" file=\"p{i}-80.msi\" url=\"p{i}-80.msi\" size=\"10\" sha256=\"{zeros}\"/>\
+             <upgradesFrom version=\"7.6.*\"/></release></product>\n"
+        ));
+    }
+    xml.push_str("</productListing>\n");
+    xml
+}
+
+#[test]
+fn planning_from_a_history_grows_linearly_with_its_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = [10_000, 40_000];
+    let files = sizes.map(|n| {
+        let history = dir.path().join(format!("history-{n}.xml"));
+        let listing = dir.path().join(format!("scale-{n}.pl.xml"));
+        fs::write(&history, large_history(n)).unwrap();
+        fs::write(&listing, large_listing(n)).unwrap();
+        (n, history, listing)
+    });
+    let run = |(n, history, listing): &(usize, PathBuf, PathBuf)| {
+        let start = std::time::Instant::now();
+        let out = common::bundle::airlock(&dir.path().join("state"))
+            .arg("plan")
+            .arg("--listing")
+            .arg(listing)
+            .arg("--history")
+            .arg(history)
+            .output()
+            .unwrap();
+        let took = start.elapsed();
+        assert!(out.status.success(), "{}", stderr(&out));
+        // Every product has its line: the known ones upgraded, the others left alone.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let alone = text.matches("(not in the listings: left alone)").count();
+        assert_eq!(alone, n - n / 10, "{}", stderr(&out));
+        took
+    };
+    // The fastest of three runs of each size, interleaved, so that load
+    // from elsewhere weighs on both alike.
+    let mut best = [std::time::Duration::MAX; 2];
+    for _ in 0..3 {
+        for (b, f) in best.iter_mut().zip(&files) {
+            *b = (*b).min(run(f));
+        }
+    }
+    // Four times the products: about four times the work when linear,
+    // sixteen when quadratic. The bound leaves room for a noisy machine.
+    let ratio = best[1].as_secs_f64() / best[0].as_secs_f64();
+    assert!(
+        ratio < 8.0,
+        "40,000 products took {ratio:.1} times as long as 10,000 ({:?} / {:?}): planning from a history is not linear",
+        best[1],
+        best[0]
     );
 }

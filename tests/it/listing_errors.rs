@@ -210,8 +210,18 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ),
     (
         "namespace-flood",
-        "1:1",
+        "2:1",
         "rule 5: more than 128 namespace declarations (xmlns) are in scope",
+    ),
+    (
+        "raw-less-than",
+        "4:3",
+        "rule 6: attribute `name` holds a raw `<`, which XML 1.0 does not allow in a value; write &lt;",
+    ),
+    (
+        "duplicate-property",
+        "8:7",
+        "<property>: unique property: property \"A\" is already declared in this release at tests/listing-corpus/duplicate-property.pl.xml:7:7",
     ),
     (
         "wrong-namespace",

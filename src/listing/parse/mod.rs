@@ -1,0 +1,314 @@
+//! Building the model from one listing document: each element of the
+//! contract, its attributes checked and converted, in one pass over the
+//! events of `xml`. This module holds the pass and the value rules every
+//! element shares; the elements are read by group in the modules below.
+//! Rules that span elements across the whole catalog (references, cycles,
+//! unique ids) are in `validate`.
+
+mod document;
+mod fixes;
+mod payload;
+mod product;
+
+use super::Error;
+use super::model::*;
+use super::position::Doc;
+use super::version::{Requirement, Version};
+use super::xml::{Elem, Events, NAMESPACE, Step};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use url::Url;
+
+/// Byte offsets of the elements the catalog-wide rules point at, each vector
+/// in document order: the n-th release of the listing (product by product,
+/// releases as written) is at `releases[n]`, its `requires` follow those of the
+/// releases before it in `requires`, and so on. Flat, so that marking costs no
+/// allocation per element.
+#[derive(Default)]
+pub(crate) struct Marks<'a> {
+    /// Every payload, in document order.
+    pub files: Vec<FileMark<'a>>,
+    pub eulas: Vec<usize>,
+    pub products: Vec<usize>,
+    pub releases: Vec<usize>,
+    pub requires: Vec<usize>,
+    pub recommends: Vec<usize>,
+    pub replaces: Vec<usize>,
+    pub hotfixes: Vec<usize>,
+    pub critical_updates: Vec<usize>,
+}
+
+/// A payload as the run-wide file rules see it.
+pub(crate) struct FileMark<'a> {
+    /// Its `file`.
+    pub name: Cow<'a, str>,
+    pub size: u64,
+    /// Offset of its `<payload>`.
+    pub at: usize,
+}
+
+/// Parses one document. `base` is the URL relative payload URLs resolve against.
+/// The result keeps the element positions `validate` needs.
+pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
+    let mut cursor = Cursor {
+        xml: Events::new(doc)?,
+        doc,
+        base,
+        base_dir: base.join(".").map(String::from).unwrap_or_default(),
+        marks: Marks {
+            // Roughly one payload per 500 bytes of a large listing: sized once.
+            files: Vec::with_capacity(doc.text.len() / 500),
+            ..Marks::default()
+        },
+    };
+    let root = match cursor.xml.next()? {
+        Step::Child(root) => root,
+        Step::Close | Step::End => {
+            return Err(doc.invalid(
+                doc.text.len(),
+                "productListing",
+                format!("the document has no <productListing xmlns=\"{NAMESPACE}\"> root element"),
+            ));
+        }
+    };
+    let mut listing = cursor.listing(root)?;
+    // After the root only the end of the document can come: `next` refuses a
+    // second root element itself.
+    if let Step::Child(e) = cursor.xml.next()? {
+        return Err(cursor.xml.misplaced(&e, "the document", "nothing"));
+    }
+    listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
+    Ok((listing, cursor.marks))
+}
+
+/// One document's parse in progress: its events, where its relative URLs
+/// resolve, and what has been seen so far.
+struct Cursor<'a> {
+    xml: Events<'a>,
+    doc: Doc<'a>,
+    base: &'a Url,
+    /// The folder URL of the listing (`…/`); a local listing's relative
+    /// payload URLs must stay in it.
+    base_dir: String,
+    marks: Marks<'a>,
+}
+
+impl<'a> Cursor<'a> {
+    /// Children of `parent` until its end tag, each handed to `f`.
+    fn children(
+        &mut self,
+        parent: &Elem<'a>,
+        mut f: impl FnMut(&mut Self, Elem<'a>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if !parent.open {
+            return Ok(());
+        }
+        loop {
+            match self.xml.next()? {
+                Step::Child(child) => f(self, child)?,
+                Step::Close => return Ok(()),
+                Step::End => {
+                    return Err(self.doc.invalid(
+                        parent.at,
+                        parent.tag.name(),
+                        "the document ends inside this element; close it",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// An element that takes no children.
+    fn leaf(&mut self, e: &Elem<'a>) -> Result<(), Error> {
+        self.children(e, |cur, child| {
+            Err(cur.xml.misplaced(&child, e.tag.name(), "no child elements"))
+        })
+    }
+
+    fn bad(&self, e: &Elem<'_>, message: impl Into<String>) -> Error {
+        self.doc.invalid(e.at, e.tag.name(), message)
+    }
+
+    fn required<'v>(
+        &self,
+        e: &Elem<'_>,
+        name: &str,
+        value: Option<Cow<'v, str>>,
+    ) -> Result<Cow<'v, str>, Error> {
+        match value {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            Some(_) => Err(self.bad(
+                e,
+                format!("required attribute: `{name}` is empty; give it a value"),
+            )),
+            None => Err(self.bad(
+                e,
+                format!(
+                    "required attribute: <{}> needs `{name}`; add it",
+                    e.tag.name()
+                ),
+            )),
+        }
+    }
+
+    /// `value` borrowed from the document itself when it is written there as is
+    /// (no entity to replace), so it can outlive the element it was read from.
+    fn in_document(&self, value: &str) -> Cow<'a, str> {
+        let text = self.doc.text;
+        let offset = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        match text.get(offset..offset + value.len()) {
+            Some(slice) if std::ptr::eq(slice.as_ptr(), value.as_ptr()) => Cow::Borrowed(slice),
+            _ => Cow::Owned(value.to_string()),
+        }
+    }
+
+    fn text(&self, e: &Elem<'_>, name: &str, value: Option<Cow<'_, str>>) -> Result<String, Error> {
+        self.required(e, name, value).map(Cow::into_owned)
+    }
+
+    fn version(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<Version, Error> {
+        value.trim().parse().map_err(|err| {
+            self.bad(
+                e,
+                format!("version syntax: `{name}`: {err}; write 1 to 4 dot-separated numbers, like 8.0.2298.0"),
+            )
+        })
+    }
+
+    fn requirement(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<Requirement, Error> {
+        value.parse().map_err(|err| {
+            self.bad(
+                e,
+                format!(
+                    "requirement syntax: `{name}`: {err}; write comparators joined by commas, like >=7.6,<8.1 or 8.0.*"
+                ),
+            )
+        })
+    }
+
+    fn u64(&self, e: &Elem<'_>, name: &str, value: &str, rule: &str) -> Result<u64, Error> {
+        let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        match value.parse::<u64>() {
+            Ok(n) if digits => Ok(n),
+            _ => Err(self.bad(
+                e,
+                format!(
+                    "{rule}: `{name}` {value:?} is not an unsigned 64-bit number; write decimal digits only (at most 18446744073709551615)"
+                ),
+            )),
+        }
+    }
+
+    fn date(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<OffsetDateTime, Error> {
+        OffsetDateTime::parse(value, &Rfc3339).map_err(|err| {
+            self.bad(
+                e,
+                format!(
+                    "date: `{name}` {value:?} is not an RFC 3339 date ({err}); write it like 2026-11-20T10:00:00Z"
+                ),
+            )
+        })
+    }
+
+    fn flag(&self, e: &Elem<'_>, name: &str, value: Option<&str>) -> Result<bool, Error> {
+        match value {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(self.bad(
+                e,
+                format!("boolean: `{name}` is {other:?}; write true or false"),
+            )),
+        }
+    }
+
+    fn one_of<T: Copy>(
+        &self,
+        e: &Elem<'_>,
+        name: &str,
+        value: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, Error> {
+        choices
+            .iter()
+            .find(|(text, _)| *text == value)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let allowed: Vec<&str> = choices.iter().map(|(t, _)| *t).collect();
+                self.bad(
+                    e,
+                    format!(
+                        "allowed values: `{name}` is {value:?}; it must be one of {}",
+                        allowed.join(", ")
+                    ),
+                )
+            })
+    }
+
+    fn product_id(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<(), Error> {
+        if is_product_id(value) {
+            return Ok(());
+        }
+        Err(self.bad(
+            e,
+            format!(
+                "id syntax: `{name}` {value:?} is not a product id; ids match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, '.', '_', '-')"
+            ),
+        ))
+    }
+
+    /// An id of an eula, hot fix or critical update: non-empty, no spaces.
+    fn plain_id(&self, e: &Elem<'_>, value: &str) -> Result<(), Error> {
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(self.bad(
+                e,
+                format!(
+                    "id syntax: `id` {value:?} contains spaces or control characters; remove them"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `[a-z0-9][a-z0-9._-]*`
+pub(crate) fn is_product_id(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
+pub(crate) fn is_guid(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+        return false;
+    };
+    let mut groups = inner.split('-');
+    [8, 4, 4, 4, 12].iter().all(|&n| {
+        groups
+            .next()
+            .is_some_and(|g| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    }) && groups.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_braced_8_4_4_4_12_hex() {
+        assert!(is_guid("{6C0B2B2E-1F3A-4d5e-9A7B-0C1D2E3F4A5B}"));
+        for bad in [
+            "6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B-0}",
+            "{6C0B2B2E-1F3A-4D5E-9A7B0C1D2E3F4A5B}",
+            "{6C0B2B2G-1F3A-4D5E-9A7B-0C1D2E3F4A5B}",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+    }
+}
