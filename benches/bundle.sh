@@ -4,7 +4,8 @@
 # Hash references use `openssl dgst -sha256`, which has the SHA instructions that
 # `sha2` uses (coreutils `sha256sum` lacks them and is about 3x slower here).
 # Writing is the library's (the `pack` example); verify and extract read the bundle
-# `airlock build` makes of the same files from a local listing (an airlock package).
+# `airlock build` makes of the same files from a local listing (an airlock package),
+# run by the offline runner built with the `runner` profile, as on the servers.
 #
 #   benches/bundle.sh                       # 8 files, 200 MiB then 2 GiB in all
 #   BENCH_TOTAL=200M benches/bundle.sh      # quick run, one size
@@ -13,8 +14,9 @@
 # "200M 2G"), BENCH_FILES (default 8), BENCH_RUNS (runs of each command, ours and
 # the reference interleaved, alternating which goes first; default 5), BENCH_DIR
 # (work folder, default a new one under $TMPDIR, removed at the end),
-# BENCH_NO_BUILD=1 (use the release binaries already built; CARGO_TARGET_DIR is
-# honoured).
+# BENCH_NO_BUILD=1 (use the binaries already built; CARGO_TARGET_DIR is
+# honoured), BENCH_RUNNER (the airlock that verifies and extracts; default
+# target/runner/airlock, built here).
 # Prints, per size, the median wall time and the peak RSS (MiB) of each command,
 # one line per goal (ratio = ours / reference), and, with more than one size,
 # whether peak memory grows with the size.
@@ -29,9 +31,12 @@ rss_goal=64 # MiB
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     (cd "$root" && cargo build --release --quiet --bin airlock -p airlock \
         && cargo build --release --quiet -p bundle-format --example pack)
+    [[ -n "${BENCH_RUNNER:-}" ]] || (cd "$root" && cargo build --profile runner --quiet \
+        --no-default-features --bin airlock -p airlock)
 fi
 target=${CARGO_TARGET_DIR:-$root/target}
 airlock="$target/release/airlock"
+runner=${BENCH_RUNNER:-$target/runner/airlock}
 pack="$target/release/examples/pack"
 
 work=${BENCH_DIR:-$(mktemp -d)}
@@ -46,9 +51,9 @@ rm -f key.key key.pub
 # The commands, ours and their references.
 run_pack() { rm -f pack.exe; measure pack "$pack" --key "$work/key.key" --out pack.exe --runner "$airlock" src/*.exe; }
 run_ref_write() { rm -f ref.tar.zst; measure ref-write sh -c 'tar -C src -c . | zstd -q -3 -T0 -o ref.tar.zst && openssl dgst -sha256 src/*.exe'; }
-run_verify() { measure verify "$airlock" verify bench.exe --trust "$work/key.pub"; }
+run_verify() { measure verify "$runner" verify bench.exe --trust "$work/key.pub"; }
 run_ref_verify() { measure ref-verify openssl dgst -sha256 src/*.exe; }
-run_extract() { rm -rf out; measure extract "$airlock" install bench.exe --extract-only --extract-to out --trust "$work/key.pub"; }
+run_extract() { rm -rf out; measure extract "$runner" install bench.exe --extract-only --extract-to out --trust "$work/key.pub"; }
 run_ref_extract() { rm -rf ref && mkdir ref; measure ref-extract sh -c 'zstd -q -dc ref.tar.zst | tar -C ref -x && openssl dgst -sha256 ref/*.exe'; }
 
 declare -A first_rss last_rss
@@ -67,7 +72,7 @@ run_size() {
     "$airlock" build --listing bench.pl.xml --select all --sign-key "$work/key.key" \
         --cache "$work/cache" --quiet --out bench.exe >/dev/null
 
-    times=() rss=()
+    times=() cpu=() rss=()
     local run
     for run in $(seq 1 "$runs"); do
         pair "$run" run_pack run_ref_write

@@ -5,38 +5,53 @@ for tool in openssl zstd tar numfmt /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench needs $tool" >&2; exit 1; }
 done
 
-# measure NAME CMD... : runs once, adds its wall seconds to NAME's list and
-# keeps its largest peak RSS (KiB); a failure ends the benchmark with its errors.
-declare -A times rss
+# measure NAME CMD... : runs once, adds its wall seconds and its CPU seconds
+# (user + system, of it and its children) to NAME's lists and keeps its largest
+# peak RSS (KiB); a failure ends the benchmark with its errors.
+declare -A times cpu rss
 measure() {
-    local name=$1 s m
+    local name=$1 s u k m
     shift
     sync
-    /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.$name" "$@" >/dev/null 2>"$work/err.$name" || {
         echo "$name failed: $*" >&2
         cat "$work/err.$name" >&2
         exit 1
     }
-    read -r s m <"$work/time.$name"
+    read -r s u k m <"$work/time.$name"
     times[$name]="${times[$name]:-} $s"
+    cpu[$name]="${cpu[$name]:-} $(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')"
     ((m > ${rss[$name]:-0})) && rss[$name]=$m
     return 0
 }
-median() { tr ' ' '\n' <<<"${times[$1]}" | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# median NAME [LIST]: the median of NAME's wall times (or of its CPU times with LIST=cpu).
+median() {
+    local -n list=${2:-times}
+    tr ' ' '\n' <<<"${list[$1]}" | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; printf "%.2f", a / b }'; }
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r <= g) ? "ok" : "MISSED" }'; }
 
-# pair RUN OURS REF: ours then the reference on odd runs, the other way on even ones.
+# pair RUN CMD... : runs every command once, starting with the first on run 1,
+# the second on run 2, and so on round (with two: ours then the reference on
+# odd runs, the other way on even ones).
 pair() {
-    if (($1 % 2)); then "$2"; "$3"; else "$3"; "$2"; fi
+    local run=$1 i n
+    shift
+    n=$#
+    local cmds=("$@")
+    for ((i = 0; i < n; i++)); do
+        "${cmds[(run - 1 + i) % n]}"
+    done
 }
 
-# show NAME... : the median and peak RSS of each.
+# show NAME... : the median wall time, median CPU time and peak RSS of each.
 show() {
     local name
     for name in "$@"; do
-        printf '  %-12s %8.2f s  %8s MiB peak RSS\n' "$name" "$(median "$name")" "$(mib "${rss[$name]}")"
+        printf '  %-12s %8.2f s  %8.2f s CPU  %8s MiB peak RSS\n' "$name" "$(median "$name")" \
+            "$(median "$name" cpu)" "$(mib "${rss[$name]}")"
     done
 }
 

@@ -3,6 +3,7 @@
 //! the destination only once every check has passed. On any failure the
 //! staging folder is removed: nothing is left behind.
 
+use crate::COPY_BUF;
 use crate::atomic::sync_parent;
 use crate::error::Error;
 use crate::keys::PublicKey;
@@ -10,16 +11,15 @@ use crate::manifest::{FileEntry, Manifest};
 use crate::payload::{self, Discard, Sink};
 use crate::read::SignedBundle;
 use crate::staging::{ASIDE, Destination, DestinationLock, Staging, sweep_stale};
-use crate::write::COPY_BUF;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-impl SignedBundle {
+impl<R: Read + Seek + Send> SignedBundle<R> {
     /// Reads the whole payload once and checks every file against the
     /// manifest, keeping nothing. Returns the (now fully verified) manifest.
-    pub fn verify_payload(self, progress: &mut dyn FnMut(u64)) -> Result<Manifest, Error> {
-        payload::pass(&self, &mut Discard, progress)?;
+    pub fn verify_payload(mut self, progress: &mut dyn FnMut(u64)) -> Result<Manifest, Error> {
+        payload::pass(&mut self, &mut Discard, progress)?;
         Ok(self.into_manifest())
     }
 
@@ -27,7 +27,7 @@ impl SignedBundle {
     /// writing the files into `staging`; returns them staged, to be moved
     /// into place by [`Staged::commit`]. On failure the staging folder is removed.
     pub fn stage(
-        self,
+        mut self,
         dest: &Destination,
         staging: Staging,
         progress: &mut dyn FnMut(u64),
@@ -36,7 +36,7 @@ impl SignedBundle {
             staging: &staging,
             current: None,
         };
-        payload::pass(&self, &mut sink, progress)?;
+        payload::pass(&mut self, &mut sink, progress)?;
         Ok(Staged {
             staging,
             dest: dest.dest.clone(),

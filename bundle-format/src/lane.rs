@@ -2,7 +2,7 @@
 //! of its own and fed through a bounded channel of pooled 1 MiB buffers, so it
 //! runs beside the compression instead of on the writer's critical path.
 
-use crate::write::COPY_BUF;
+use crate::COPY_BUF;
 use std::io;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;

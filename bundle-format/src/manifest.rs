@@ -335,20 +335,28 @@ pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize
     None
 }
 
-/// Checks that `name` is a plain file name, safe on Windows and Unix alike:
-/// 1 to [`MAX_NAME_LEN`] bytes; no `/`, `\`, `..`, NUL, control characters or
-/// invisible ones (zero-width, bidirectional controls, byte-order mark);
-/// none of `: * ? " < > |`; not ending in `.` or space; not a Windows device
-/// name (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
+/// Checks that `name` can be a file of a bundle: a plain file name (see
+/// [`check_plain_name`]) of at most [`MAX_NAME_LEN`] bytes, so it fits a tar
+/// header. Returns the problem in words.
 pub fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("file name is empty".into());
-    }
     if name.len() > MAX_NAME_LEN {
         return Err(format!(
             "file name {name:?} is {} bytes, longer than {MAX_NAME_LEN}",
             name.len()
         ));
+    }
+    check_plain_name(name)
+}
+
+/// The one rule for a plain file name, safe on Windows and Unix alike, for
+/// the files in a bundle and the bundle and parts a split index names: not
+/// empty; no `/`, `\`, `..`, NUL, control characters or invisible ones
+/// (zero-width, bidirectional controls, byte-order mark); none of
+/// `: * ? " < > |`; not ending in `.` or space; not a Windows device name
+/// (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
+pub fn check_plain_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("file name is empty".into());
     }
     if let Some(c) = name.chars().find(|c| {
         c.is_control()

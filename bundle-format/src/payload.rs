@@ -4,11 +4,12 @@
 //! Nothing is read past a declared size, and memory stays bounded.
 
 use crate::error::{Error, Failure};
-use crate::manifest::FileEntry;
-use crate::read::SignedBundle;
+use crate::manifest::{FileEntry, Manifest};
+use crate::read::{SignedBundle, fail};
 use crate::ustar;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use zstd::stream::raw::{DParameter, Decoder, InBuffer, Operation, OutBuffer};
 
@@ -52,18 +53,18 @@ enum Msg {
 }
 
 /// Streams the payload of `bundle` once, checking it against the manifest.
-pub(crate) fn pass(
-    bundle: &SignedBundle,
+pub(crate) fn pass<R: Read + Seek + Send>(
+    bundle: &mut SignedBundle<R>,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), Error> {
-    let source = bundle.payload_reader()?;
+    let (path, manifest, source) = bundle.payload()?;
     let (tx, rx) = sync_channel::<Msg>(CHUNKS);
     let (free_tx, free_rx) = sync_channel::<Vec<u8>>(CHUNKS + 1);
     std::thread::scope(|scope| {
-        scope.spawn(move || decompress(bundle, source, tx, free_rx));
+        scope.spawn(move || decompress(path, source, tx, free_rx));
         let mut chunks = Chunks {
-            bundle,
+            path,
             reading: None,
             rx,
             free: free_tx,
@@ -71,7 +72,7 @@ pub(crate) fn pass(
             pos: 0,
             ended: false,
         };
-        let result = check(bundle, &mut chunks, sink, progress);
+        let result = check(path, manifest, &mut chunks, sink, progress);
         // Dropping the receivers stops the decompressing thread if it is still going.
         drop(chunks);
         result
@@ -84,19 +85,14 @@ pub(crate) fn pass(
 /// then that block), so each call decodes at most one block: when a block is
 /// damaged, everything decoded before it has been delivered, and the file
 /// being read is the one the damaged block belongs to.
-fn decompress(
-    bundle: &SignedBundle,
-    mut source: io::Take<std::fs::File>,
-    tx: SyncSender<Msg>,
-    free: Receiver<Vec<u8>>,
-) {
+fn decompress(path: &Path, mut source: impl Read, tx: SyncSender<Msg>, free: Receiver<Vec<u8>>) {
     let mut z = match Decoder::new().and_then(|mut z| {
         z.set_parameter(DParameter::WindowLogMax(MAX_WINDOW_LOG))?;
         Ok(z)
     }) {
         Ok(z) => z,
         Err(e) => {
-            let _ = tx.send(Msg::Failed(Error::io(bundle.path(), e)));
+            let _ = tx.send(Msg::Failed(Error::io(path, e)));
             return;
         }
     };
@@ -127,7 +123,7 @@ fn decompress(
                     Ok(n) => (start, end) = (0, n),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        outcome = Some(Msg::Failed(Error::io(bundle.path(), e)));
+                        outcome = Some(Msg::Failed(Error::io(path, e)));
                         break;
                     }
                 }
@@ -157,10 +153,13 @@ fn decompress(
                 }
                 // zstd's text for a window above window_log_max: not damage, a refusal.
                 Err(e) if e.to_string().contains("too much memory") => {
-                    outcome = Some(Msg::Failed(bundle.fail(Failure::Payload(format!(
-                        "the compressed data needs a window larger than \
-                         2^{MAX_WINDOW_LOG} bytes ({e})"
-                    )))));
+                    outcome = Some(Msg::Failed(fail(
+                        path,
+                        Failure::Payload(format!(
+                            "the compressed data needs a window larger than \
+                             2^{MAX_WINDOW_LOG} bytes ({e})"
+                        )),
+                    )));
                     break;
                 }
                 Err(e) => {
@@ -186,7 +185,8 @@ fn decompress(
 
 /// The consuming side: decompressed bytes as a stream of slices.
 struct Chunks<'a> {
-    bundle: &'a SignedBundle,
+    /// The bundle, named in errors.
+    path: &'a Path,
     /// The file whose header or bytes are being read, named if the data is damaged.
     reading: Option<&'a str>,
     rx: Receiver<Msg>,
@@ -211,13 +211,16 @@ impl Chunks<'_> {
                 Ok(Msg::End) => self.ended = true,
                 Ok(Msg::Failed(e)) => return Err(e),
                 Ok(Msg::Damaged(problem)) => {
-                    return Err(self.bundle.fail(match self.reading {
-                        Some(name) => Failure::File {
-                            name: name.to_string(),
-                            problem,
+                    return Err(fail(
+                        self.path,
+                        match self.reading {
+                            Some(name) => Failure::File {
+                                name: name.to_string(),
+                                problem,
+                            },
+                            None => Failure::Payload(problem),
                         },
-                        None => Failure::Payload(problem),
-                    }));
+                    ));
                 }
                 Err(_) => self.ended = true,
             }
@@ -244,17 +247,21 @@ impl Chunks<'_> {
 }
 
 fn check<'a>(
-    bundle: &'a SignedBundle,
+    path: &Path,
+    manifest: &'a Manifest,
     chunks: &mut Chunks<'a>,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), Error> {
-    let files = &bundle.manifest().files;
+    let files = &manifest.files;
     let file_fail = |name: &str, problem: String| {
-        bundle.fail(Failure::File {
-            name: name.to_string(),
-            problem,
-        })
+        fail(
+            path,
+            Failure::File {
+                name: name.to_string(),
+                problem,
+            },
+        )
     };
     let mut done = 0u64;
     let mut header = [0u8; ustar::BLOCK];
@@ -316,20 +323,25 @@ fn check<'a>(
     let got = chunks.fill(&mut end)?;
     if got >= ustar::BLOCK && end[..ustar::BLOCK].iter().any(|&b| b != 0) {
         let len = end[..100].iter().position(|&b| b == 0).unwrap_or(100);
-        return Err(bundle.fail(Failure::Payload(format!(
-            "holds an entry {:?} that the manifest does not list",
-            String::from_utf8_lossy(&end[..len])
-        ))));
+        return Err(fail(
+            path,
+            Failure::Payload(format!(
+                "holds an entry {:?} that the manifest does not list",
+                String::from_utf8_lossy(&end[..len])
+            )),
+        ));
     }
     if got < ustar::END_LEN || end.iter().any(|&b| b != 0) {
-        return Err(bundle.fail(Failure::Payload(
-            "the end-of-archive marker is missing or damaged".into(),
-        )));
+        return Err(fail(
+            path,
+            Failure::Payload("the end-of-archive marker is missing or damaged".into()),
+        ));
     }
     if !chunks.next(1)?.is_empty() {
-        return Err(bundle.fail(Failure::Payload(
-            "data follows the end of the archive".into(),
-        )));
+        return Err(fail(
+            path,
+            Failure::Payload("data follows the end of the archive".into()),
+        ));
     }
     Ok(())
 }

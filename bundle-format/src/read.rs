@@ -1,12 +1,15 @@
 //! Opening a bundle: finding and checking the trailer, reading the manifest
 //! and its signature (every length bounded before anything is allocated),
-//! checking the signature against trusted keys, and hashing the runner.
+//! checking the signature against trusted keys, and hashing the runner. The
+//! work is done on any seekable reader; the functions taking a path open the
+//! file (a regular file only) and hand it over.
 
+use crate::COPY_BUF;
 use crate::error::{Error, Failure};
 use crate::keys::{PublicKey, SIGNATURE_LEN};
 use crate::manifest::{Manifest, ManifestError};
 use crate::trailer::{self, Layout, TAIL_LEN, TRAILER_LEN};
-use crate::write::{COPY_BUF, signed_message};
+use crate::write::signed_message;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -21,19 +24,20 @@ pub struct Unverified {
 
 /// A bundle whose trailer, manifest signature (by a trusted key) and runner
 /// have been checked. Its payload is checked by the single pass of
-/// [`SignedBundle::verify_payload`] or [`SignedBundle::extract`].
+/// [`SignedBundle::verify_payload`] or [`SignedBundle::extract`], reading on
+/// from `source`.
 #[derive(Debug)]
-pub struct SignedBundle {
+pub struct SignedBundle<R = File> {
     path: PathBuf,
-    file: File,
+    source: R,
     layout: Layout,
     manifest: Manifest,
     key: PublicKey,
 }
 
 /// The parts of a bundle before the payload, read but not judged.
-struct Head {
-    file: File,
+struct Head<R> {
+    source: R,
     layout: Layout,
     manifest_bytes: Vec<u8>,
     signature: [u8; SIGNATURE_LEN],
@@ -42,51 +46,61 @@ struct Head {
 /// True when the file at `path` ends with a bundle trailer (of any format
 /// version). Reads only the last 16 bytes: cheap enough for every start-up.
 pub fn has_trailer(path: &Path) -> Result<bool, Error> {
-    let mut file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
-    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
+    has_trailer_in(file).map_err(|e| Error::io(path, e))
+}
+
+/// As [`has_trailer`], for the bytes of `source`.
+pub fn has_trailer_in<R: Read + Seek>(mut source: R) -> io::Result<bool> {
+    let len = source.seek(SeekFrom::End(0))?;
     if len < TAIL_LEN {
         return Ok(false);
     }
     let mut tail = [0u8; TAIL_LEN as usize];
-    read_at(&mut file, len - TAIL_LEN, &mut tail).map_err(|e| Error::io(path, e))?;
+    read_at(&mut source, len - TAIL_LEN, &mut tail)?;
     Ok(trailer::check_tail(&tail).is_ok())
 }
 
 /// Reads the manifest without any key. The result is marked unverified.
 pub fn inspect(path: &Path) -> Result<Unverified, Error> {
-    let head = Head::read(path)?;
+    let file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
+    inspect_reader(file, path)
+}
+
+/// As [`inspect`], for the bytes of `source`; `name` is the bundle's name in errors.
+pub fn inspect_reader<R: Read + Seek>(source: R, name: &Path) -> Result<Unverified, Error> {
+    let head = Head::read(source, name)?;
     let manifest =
-        Manifest::parse(&head.manifest_bytes).map_err(|e| fail(path, manifest_failure(e)))?;
+        Manifest::parse(&head.manifest_bytes).map_err(|e| fail(name, manifest_failure(e)))?;
     Ok(Unverified {
         manifest,
         layout: head.layout,
     })
 }
 
-fn fail(path: &Path, failure: Failure) -> Error {
+pub(crate) fn fail(path: &Path, failure: Failure) -> Error {
     Error::Verification {
         path: path.to_path_buf(),
         failure,
     }
 }
 
-impl Head {
+impl<R: Read + Seek> Head<R> {
     /// Reads the trailer, then the manifest and signature it locates.
-    fn read(path: &Path) -> Result<Head, Error> {
+    fn read(mut source: R, path: &Path) -> Result<Head<R>, Error> {
         let io = |e| Error::io(path, e);
-        let mut file = crate::regular::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let len = source.seek(SeekFrom::End(0)).map_err(io)?;
         let tail_len = len.min(TRAILER_LEN);
         let mut tail = vec![0u8; tail_len as usize];
-        read_at(&mut file, len - tail_len, &mut tail).map_err(io)?;
+        read_at(&mut source, len - tail_len, &mut tail).map_err(io)?;
         let layout = Layout::decode(&tail, len).map_err(|f| fail(path, f))?;
         // The trailer check bounded the manifest by MAX_MANIFEST_LEN and the file size.
         let mut manifest_bytes = vec![0u8; layout.manifest.len as usize];
-        read_at(&mut file, layout.manifest.offset, &mut manifest_bytes).map_err(io)?;
+        read_at(&mut source, layout.manifest.offset, &mut manifest_bytes).map_err(io)?;
         let mut signature = [0u8; SIGNATURE_LEN];
-        read_at(&mut file, layout.signature.offset, &mut signature).map_err(io)?;
+        read_at(&mut source, layout.signature.offset, &mut signature).map_err(io)?;
         Ok(Head {
-            file,
+            source,
             layout,
             manifest_bytes,
             signature,
@@ -95,11 +109,24 @@ impl Head {
 }
 
 impl SignedBundle {
-    /// Opens `path` and checks, in order: the trailer; the manifest signature
-    /// against `trusted` (before the manifest is acted on); the manifest's
-    /// fields; the runner's size and sha256. The payload is not read.
+    /// Opens `path` (a regular file only) and checks it as [`SignedBundle::from_reader`] does.
     pub fn open(path: &Path, trusted: &[PublicKey]) -> Result<SignedBundle, Error> {
-        let head = Head::read(path)?;
+        let file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
+        SignedBundle::from_reader(file, path, trusted)
+    }
+}
+
+impl<R: Read + Seek> SignedBundle<R> {
+    /// Reads the bundle in `source` and checks, in order: the trailer; the
+    /// manifest signature against `trusted` (before the manifest is acted on);
+    /// the manifest's fields; the runner's size and sha256. The payload is not
+    /// read. `path` is the bundle's name in errors.
+    pub fn from_reader(
+        source: R,
+        path: &Path,
+        trusted: &[PublicKey],
+    ) -> Result<SignedBundle<R>, Error> {
+        let head = Head::read(source, path)?;
         let message = signed_message(&head.manifest_bytes);
         let signer = trusted
             .iter()
@@ -142,7 +169,7 @@ impl SignedBundle {
         }
         let mut bundle = SignedBundle {
             path: path.to_path_buf(),
-            file: head.file,
+            source: head.source,
             layout: head.layout,
             manifest,
             key,
@@ -179,7 +206,7 @@ impl SignedBundle {
 
     fn check_runner(&mut self) -> Result<(), Error> {
         let io = |e| Error::io(&self.path, e);
-        self.file
+        self.source
             .seek(SeekFrom::Start(self.layout.runner.offset))
             .map_err(io)?;
         let mut hasher = Sha256::new();
@@ -187,7 +214,7 @@ impl SignedBundle {
         let mut left = self.layout.runner.len;
         while left > 0 {
             let want = left.min(COPY_BUF as u64) as usize;
-            self.file.read_exact(&mut buf[..want]).map_err(io)?;
+            self.source.read_exact(&mut buf[..want]).map_err(io)?;
             hasher.update(&buf[..want]);
             left -= want as u64;
         }
@@ -201,15 +228,14 @@ impl SignedBundle {
         Ok(())
     }
 
-    /// The payload bytes, positioned at their start and limited to their length.
-    pub(crate) fn payload_reader(&self) -> Result<io::Take<File>, Error> {
-        let mut file = self
-            .file
-            .try_clone()
+    /// The parts the payload pass works with: the bundle's name, its manifest,
+    /// and the payload bytes, positioned at their start and limited to their length.
+    pub(crate) fn payload(&mut self) -> Result<(&Path, &Manifest, io::Take<&mut R>), Error> {
+        self.source
+            .seek(SeekFrom::Start(self.layout.payload.offset))
             .map_err(|e| Error::io(&self.path, e))?;
-        file.seek(SeekFrom::Start(self.layout.payload.offset))
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(file.take(self.layout.payload.len))
+        let payload = (&mut self.source).take(self.layout.payload.len);
+        Ok((&self.path, &self.manifest, payload))
     }
 }
 
@@ -251,7 +277,7 @@ fn manifest_failure(e: ManifestError) -> Failure {
     }
 }
 
-fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buf)
+fn read_at<S: Read + Seek>(source: &mut S, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    source.seek(SeekFrom::Start(offset))?;
+    source.read_exact(buf)
 }

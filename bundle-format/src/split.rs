@@ -5,6 +5,7 @@
 //! section "Split parts".
 
 use crate::keys::{Fingerprint, PublicKey, SigningKey};
+use crate::manifest::check_plain_name;
 use crate::{SignedBundle, atomic, regular};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -222,14 +223,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn is_plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\', ':', '\0'])
-        && !name.starts_with('.')
-}
-
 /// Cuts `bundle` into parts of `part_size` bytes next to it and writes the index,
 /// signed with `key`, which must be the key that signed the bundle.
 ///
@@ -245,15 +238,16 @@ pub fn split(
         .manifest()
         .bundle_id
         .clone();
+    let refused = |message: String| SplitError::Refused {
+        path: bundle.to_path_buf(),
+        message,
+    };
     let name = bundle
         .file_name()
         .and_then(|n| n.to_str())
-        .filter(|n| is_plain_name(n))
-        .ok_or_else(|| SplitError::Refused {
-            path: bundle.to_path_buf(),
-            message: "the bundle's file name must be plain UTF-8 to be split".into(),
-        })?
-        .to_string();
+        .ok_or_else(|| refused("the bundle's file name must be plain UTF-8 to be split".into()))?;
+    check_plain_name(name).map_err(|problem| refused(format!("{problem}; rename the bundle")))?;
+    let name = name.to_string();
     let mut input = regular::open(bundle).map_err(|e| io_error(bundle, e))?;
     let size = input.metadata().map_err(|e| io_error(bundle, e))?.len();
     let count = size.div_ceil(part_size.bytes()).max(1);
@@ -385,9 +379,7 @@ impl SignedIndex {
             )));
         }
         for name in std::iter::once(&index.bundle).chain(index.parts.iter().map(|p| &p.name)) {
-            if !is_plain_name(name) {
-                return Err(bad(format!("`{name}` is not a plain file name")));
-            }
+            check_plain_name(name).map_err(bad)?;
         }
         Ok(SignedIndex {
             path: path.to_path_buf(),

@@ -14,11 +14,11 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tempfile::NamedTempFile;
-
-/// Size of the buffers used to copy data.
-pub(crate) const COPY_BUF: usize = 1 << 20;
+use zstd::stream::raw::{CParameter, Encoder, InBuffer, Operation, OutBuffer};
 
 /// How to write a bundle.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,8 +80,6 @@ pub struct Written {
     pub layout: Layout,
     /// Total size of the bundle file in bytes.
     pub size: u64,
-    /// sha256 (hex) of the whole bundle file.
-    pub sha256: String,
 }
 
 /// Writes a bundle to `dest`.
@@ -140,13 +138,13 @@ fn write_parts<R: Read, F: Read>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Written, Error> {
     let io_err = |e| Error::io(out.path(), e);
-    let mut w = Tally::new(out.as_file().try_clone().map_err(io_err)?);
+    let mut w = Output::new(out.as_file().try_clone().map_err(io_err)?).map_err(io_err)?;
 
-    let mut buf = vec![0u8; COPY_BUF];
+    // The runner is read straight into the output's buffers and hashed there.
     let mut hasher = Sha256::new();
-    let mut runner_len = 0u64;
     loop {
-        let n = match runner.read(&mut buf) {
+        let space = w.space();
+        let n = match runner.read(space) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -157,10 +155,10 @@ fn write_parts<R: Read, F: Read>(
                 });
             }
         };
-        hasher.update(&buf[..n]);
-        w.write_all(&buf[..n]).map_err(io_err)?;
-        runner_len += n as u64;
+        hasher.update(&space[..n]);
+        w.advance(n).map_err(io_err)?;
     }
+    let runner_len = w.count;
     manifest.runner.size = runner_len;
     manifest.runner.sha256 = hex::encode(hasher.finalize());
 
@@ -190,18 +188,11 @@ fn write_parts<R: Read, F: Read>(
     w.write_all(&signature).map_err(io_err)?;
 
     let payload_start = w.count;
-    let mut z = zstd::stream::write::Encoder::new(&mut w, options.level).map_err(io_err)?;
-    // Every decompressed byte is checked (sha256 per file, exact framing): no frame checksum.
-    z.include_checksum(false).map_err(io_err)?;
-    z.multithread(options.workers.max(1)).map_err(io_err)?;
-    // Each worker buffers a job of input and its output: 1 MiB jobs keep the
-    // writer's memory near 20 MiB instead of growing past 100 MiB, at the same speed.
-    z.set_parameter(zstd::stream::raw::CParameter::JobSize(1 << 20))
-        .map_err(io_err)?;
+    let mut z = Compressor::new(&mut w, options).map_err(io_err)?;
     let mut done = 0u64;
     let mut spare = Vec::new();
     for entry in &manifest.files {
-        z.write_all(&ustar::header(&entry.name, entry.size))
+        z.write(&ustar::header(&entry.name, entry.size))
             .map_err(io_err)?;
         let source = |problem: String| Error::Source {
             name: entry.name.clone(),
@@ -229,7 +220,7 @@ fn write_parts<R: Read, F: Read>(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(source(format!("cannot read: {e}"))),
             };
-            z.write_all(&chunk[..n]).map_err(io_err)?;
+            z.write(&chunk[..n]).map_err(io_err)?;
             hashing
                 .push(chunk, n)
                 .map_err(|e| source(format!("cannot hash: {e}")))?;
@@ -260,22 +251,21 @@ fn write_parts<R: Read, F: Read>(
                 entry.sha256
             )));
         }
-        z.write_all(&[0u8; ustar::BLOCK][..ustar::padding(entry.size)])
+        z.write(&[0u8; ustar::BLOCK][..ustar::padding(entry.size)])
             .map_err(io_err)?;
     }
-    z.write_all(&[0u8; ustar::END_LEN]).map_err(io_err)?;
+    z.write(&[0u8; ustar::END_LEN]).map_err(io_err)?;
     z.finish().map_err(io_err)?;
     let payload_len = w.count - payload_start;
 
     let layout = Layout::contiguous(runner_len, manifest_bytes.len() as u64, payload_len);
     w.write_all(&layout.encode()).map_err(io_err)?;
-    let hash = w.finish().map_err(io_err)?;
+    w.finish().map_err(io_err)?;
     let size = layout.payload.offset + layout.payload.len + crate::trailer::TRAILER_LEN;
     Ok(Written {
         manifest,
         layout,
         size,
-        sha256: hex::encode(hash.finalize()),
     })
 }
 
@@ -287,56 +277,189 @@ pub(crate) fn signed_message(manifest: &[u8]) -> Vec<u8> {
     m
 }
 
-/// Counts what passes through and hands it, in 1 MiB buffers, to a thread
-/// that hashes and writes it: the whole file's sha256 comes out of the one
-/// write, with no second read of a multi-gigabyte bundle, and neither the hash
-/// nor the write holds up the compression.
-struct Tally {
-    lane: Lane<(File, Sha256)>,
+/// The bundle file as it is written: the runner is read and the compressor
+/// writes straight into pooled 1 MiB buffers, which a thread of its own
+/// writes to the file, so neither a copy nor the write holds up the compression.
+struct Output {
+    lane: Lane<Disk>,
     chunk: Vec<u8>,
     filled: usize,
+    /// Bytes written so far.
     count: u64,
 }
 
-impl Tally {
-    fn new(file: File) -> Tally {
-        let mut lane = Lane::start(Vec::new(), (file, Sha256::new()), |(file, hash), bytes| {
-            hash.update(bytes);
-            file.write_all(bytes)
+/// Written bytes are synced in the background each time this many more are
+/// written: the disk works while the compression runs, and the sync that
+/// makes the bundle durable has little left to do.
+const SYNC_EVERY: u64 = 64 << 20;
+
+/// The writing thread's state: the file, and its background syncing.
+struct Disk {
+    file: File,
+    syncer: Syncer,
+    written: u64,
+}
+
+impl Output {
+    fn new(file: File) -> io::Result<Output> {
+        let disk = Disk {
+            syncer: Syncer::start(file.try_clone()?),
+            file,
+            written: 0,
+        };
+        let mut lane = Lane::start(Vec::new(), disk, |disk, bytes| {
+            disk.file.write_all(bytes)?;
+            let before = disk.written / SYNC_EVERY;
+            disk.written += bytes.len() as u64;
+            if disk.written / SYNC_EVERY > before {
+                disk.syncer.ask();
+            }
+            Ok(())
         });
-        Tally {
+        Ok(Output {
             chunk: lane.buffer(),
             lane,
             filled: 0,
             count: 0,
-        }
+        })
     }
 
-    /// Writes what is left; the hash of everything written.
-    fn finish(mut self) -> io::Result<Sha256> {
-        self.flush()?;
-        let (result, _) = self.lane.finish();
-        result.map(|(_, hash)| hash)
+    /// The free end of the current buffer (never empty), to fill and then [`Output::advance`].
+    fn space(&mut self) -> &mut [u8] {
+        &mut self.chunk[self.filled..]
     }
-}
 
-impl Write for Tally {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = buf.len().min(self.chunk.len() - self.filled);
-        self.chunk[self.filled..self.filled + n].copy_from_slice(&buf[..n]);
+    /// Takes the next `n` bytes of [`Output::space`] as written; hands a full buffer to the thread.
+    fn advance(&mut self, n: usize) -> io::Result<()> {
         self.filled += n;
         self.count += n as u64;
         if self.filled == self.chunk.len() {
-            self.flush()?;
+            self.push()?;
         }
-        Ok(n)
+        Ok(())
     }
-    fn flush(&mut self) -> io::Result<()> {
+
+    fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let space = self.space();
+            let n = bytes.len().min(space.len());
+            space[..n].copy_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            self.advance(n)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self) -> io::Result<()> {
         if self.filled > 0 {
             let full = std::mem::replace(&mut self.chunk, self.lane.buffer());
             self.lane.push(full, std::mem::take(&mut self.filled))?;
         }
         Ok(())
+    }
+
+    /// Writes what is left and waits until the thread has written everything
+    /// and the background syncing has stopped (the caller makes the file durable).
+    fn finish(mut self) -> io::Result<()> {
+        self.push()?;
+        let (result, _) = self.lane.finish();
+        result?.syncer.finish()
+    }
+}
+
+/// Syncs a file on a thread of its own each time it is asked (at most one
+/// request waits; more are merged into it). A failed sync stops the thread and
+/// is returned by [`Syncer::finish`]: a sync error may be reported only once,
+/// so it is never dropped.
+struct Syncer {
+    ask: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Syncer {
+    fn start(file: File) -> Syncer {
+        let (ask, asked) = sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            for () in asked {
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        Syncer {
+            ask: Some(ask),
+            thread: Some(thread),
+        }
+    }
+
+    fn ask(&self) {
+        if let Some(ask) = &self.ask {
+            // Full: a sync is already asked for and will cover these bytes too.
+            // Gone: the thread stopped on an error, which `finish` returns.
+            let _ = ask.try_send(());
+        }
+    }
+
+    /// Waits for the sync under way; its error, if any sync failed.
+    fn finish(mut self) -> io::Result<()> {
+        self.ask = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(io::Error::other("the writer's sync thread stopped")),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    /// Dropped on an error: the thread ends before the output is removed.
+    fn drop(&mut self) {
+        self.ask = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// zstd compressing into the [`Output`]'s buffers.
+struct Compressor<'o> {
+    z: Encoder<'static>,
+    out: &'o mut Output,
+}
+
+impl<'o> Compressor<'o> {
+    fn new(out: &'o mut Output, options: &WriteOptions) -> io::Result<Compressor<'o>> {
+        let mut z = Encoder::new(options.level)?;
+        // Every decompressed byte is checked (sha256 per file, exact framing): no frame checksum.
+        z.set_parameter(CParameter::ChecksumFlag(false))?;
+        z.set_parameter(CParameter::NbWorkers(options.workers.max(1)))?;
+        // Each worker buffers a job of input and its output: 1 MiB jobs keep the
+        // writer's memory near 20 MiB instead of growing past 100 MiB, at the same speed.
+        z.set_parameter(CParameter::JobSize(1 << 20))?;
+        Ok(Compressor { z, out })
+    }
+
+    /// Compresses all of `bytes`.
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut input = InBuffer::around(bytes);
+        while input.pos() < bytes.len() {
+            let mut output = OutBuffer::around(self.out.space());
+            self.z.run(&mut input, &mut output)?;
+            let n = output.pos();
+            self.out.advance(n)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the frame.
+    fn finish(&mut self) -> io::Result<()> {
+        loop {
+            let mut output = OutBuffer::around(self.out.space());
+            let left = self.z.finish(&mut output, true)?;
+            let n = output.pos();
+            self.out.advance(n)?;
+            if left == 0 {
+                return Ok(());
+            }
+        }
     }
 }
 

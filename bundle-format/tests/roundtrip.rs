@@ -4,11 +4,13 @@
 mod common;
 
 use bundle_format::{
-    Failure, SignedBundle, WriteOptions, extract, has_trailer, inspect, verify, write_bundle,
+    Failure, SignedBundle, WriteOptions, extract, has_trailer, has_trailer_in, inspect,
+    inspect_reader, verify, write_bundle,
 };
 use common::*;
 use std::fs;
-use std::io::Read;
+use std::io::{Cursor, Read};
+use std::path::Path;
 
 #[test]
 fn write_inspect_verify_extract() {
@@ -24,7 +26,6 @@ fn write_inspect_verify_extract() {
     let runner = b"#!/bin/sh\necho runner\n";
     let w = write(&path, runner, &files, &key(), &WriteOptions::default());
     assert_eq!(fs::metadata(&path).unwrap().len(), w.size);
-    assert_eq!(w.sha256, common::sha(&fs::read(&path).unwrap()));
     assert_eq!(common::listing(dir.path()), vec!["Bundle.exe"]);
     assert!(fs::read(&path).unwrap().starts_with(runner));
 
@@ -58,6 +59,54 @@ fn write_inspect_verify_extract() {
     // Extracting again replaces the files in place.
     extract(&path, &[key().public()], &dest).unwrap();
     assert_eq!(common::listing(&dest).len(), files.len());
+}
+
+/// The same checks on bytes in memory as on the file: the path functions only open it.
+#[test]
+fn a_bundle_in_memory_reads_as_its_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.exe");
+    let big = noise(2 << 20, 7);
+    let files: Vec<(&str, &[u8])> = vec![("a.msi", b"aaaa"), ("big.msi", &big)];
+    let w = write(&path, b"R", &files, &key(), &WriteOptions::default());
+    let bytes = fs::read(&path).unwrap();
+    let name = Path::new("in-memory.exe");
+
+    assert!(has_trailer_in(Cursor::new(&bytes)).unwrap());
+    assert!(!has_trailer_in(Cursor::new(&bytes[..bytes.len() - 1])).unwrap());
+    assert_eq!(
+        inspect_reader(Cursor::new(&bytes), name).unwrap().manifest,
+        w.manifest
+    );
+    let opened = SignedBundle::from_reader(Cursor::new(&bytes), name, &[key().public()]).unwrap();
+    let mut seen = 0;
+    assert_eq!(
+        opened.verify_payload(&mut |n| seen = n).unwrap(),
+        w.manifest
+    );
+    assert_eq!(seen, 4 + big.len() as u64);
+
+    let dest = dir.path().join("out");
+    SignedBundle::from_reader(Cursor::new(&bytes), name, &[key().public()])
+        .unwrap()
+        .extract(&dest, &mut |_| {})
+        .unwrap();
+    assert_eq!(fs::read(dest.join("big.msi")).unwrap(), big);
+
+    // A damaged byte in memory is named with the name given.
+    let mut damaged = bytes.clone();
+    let at = (w.layout.payload.offset + w.layout.payload.len / 2) as usize;
+    damaged[at] ^= 0xFF;
+    let err = SignedBundle::from_reader(Cursor::new(&damaged), name, &[key().public()])
+        .unwrap()
+        .verify_payload(&mut |_| {})
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("in-memory.exe: verification failed"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("big.msi"), "{err}");
 }
 
 #[test]

@@ -90,7 +90,6 @@ struct Report<'a> {
     bundle: String,
     bundle_id: String,
     size: u64,
-    sha256: String,
     key_fingerprint: String,
     files: Vec<FileEntry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -244,13 +243,12 @@ pub fn run(args: Args) -> Result<Exit> {
         };
         if !args.json {
             print(&format!(
-                "wrote {}: bundle {}, {} steps, {} files, {} (sha256 {}), signed by key {}\n",
+                "wrote {}: bundle {}, {} steps, {} files, {}, signed by key {}\n",
                 out.display(),
                 written.manifest.bundle_id,
                 contents.package.steps.len(),
                 written.manifest.files.len(),
                 human_bytes(written.size),
-                written.sha256,
                 written.manifest.key_fingerprint
             ))?;
             if let Some(first) = parts.first() {
@@ -265,7 +263,6 @@ pub fn run(args: Args) -> Result<Exit> {
             bundle: out.display().to_string(),
             bundle_id: written.manifest.bundle_id.clone(),
             size: written.size,
-            sha256: written.sha256.clone(),
             key_fingerprint: written.manifest.key_fingerprint.clone(),
             files: written.manifest.files.clone(),
             parts,

@@ -28,11 +28,11 @@ fn built(path: PathBuf, how: &str) -> PathBuf {
     path
 }
 
-/// The offline-only Windows runner, the one bundles embed.
+/// The offline-only Windows runner, the one bundles embed (the `runner` profile).
 pub fn runner() -> PathBuf {
     built(
-        target_dir().join(TARGET).join("release/airlock.exe"),
-        "cargo build --release --target x86_64-pc-windows-gnu --no-default-features",
+        target_dir().join(TARGET).join("runner/airlock.exe"),
+        "cargo build --profile runner --target x86_64-pc-windows-gnu --no-default-features",
     )
 }
 
