@@ -8,7 +8,7 @@ use crate::commands::root::MsiexecArgs;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
-use crate::install::backend::Backend;
+use crate::install::backend::{Backend, Property};
 use crate::install::{self, Plan, Target, Todo, checks};
 use crate::interrupt;
 use crate::package::Package;
@@ -234,13 +234,7 @@ fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
         crate::say!("  0. installer {} {}", escaped(&i.name), i.version);
     }
     for (n, ((step, todo), props)) in plan.steps.iter().zip(&plan.properties).enumerate() {
-        let shown: Vec<String> = props
-            .iter()
-            .map(|p| {
-                let value = if p.secret { "******" } else { &p.value };
-                format!("{}={}", p.name, escaped(value))
-            })
-            .collect();
+        let shown: Vec<String> = props.iter().map(Property::shown).collect();
         let state = match todo {
             Todo::Run => String::new(),
             Todo::Skip(why) => format!("  (skipped: {why})"),

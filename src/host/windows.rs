@@ -1,7 +1,7 @@
 //! The host's answers on Windows: the volume's free space
 //! (`GetDiskFreeSpaceExW`), memory (`GlobalMemoryStatusEx`), the process
 //! token's elevation, uptime, the registry's pending-restart markers, and
-//! registry keys named by checks.
+//! registry keys named by checks, and whether Wine is the system underneath.
 
 use super::Rights;
 use std::os::windows::ffi::OsStrExt;
@@ -12,6 +12,7 @@ use windows_sys::Win32::Security::{
     GetTokenInformation, TOKEN_ELEVATION, TOKEN_QUERY, TokenElevation,
 };
 use windows_sys::Win32::Storage::FileSystem::GetDiskFreeSpaceExW;
+use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows_sys::Win32::System::SystemInformation::{
     GetTickCount64, GlobalMemoryStatusEx, MEMORYSTATUSEX,
 };
@@ -84,6 +85,17 @@ pub fn pending_restart() -> Option<String> {
         return Some(format!(r"Windows Update waits for a restart (HKLM\{WU})"));
     }
     None
+}
+
+/// Whether Wine, not Windows, is underneath: Wine's ntdll exports
+/// `wine_get_version`, Windows' does not.
+pub fn wine() -> bool {
+    let ntdll: Vec<u16> = "ntdll.dll".encode_utf16().chain([0]).collect();
+    // SAFETY: a NUL-terminated wide name; ntdll is loaded in every process.
+    let module = unsafe { GetModuleHandleW(ntdll.as_ptr()) };
+    // SAFETY: a module handle from above (or null, checked) and a NUL-terminated name.
+    !module.is_null()
+        && unsafe { GetProcAddress(module, c"wine_get_version".as_ptr().cast()) }.is_some()
 }
 
 /// Whether the process token is elevated (an administrator's, not filtered by UAC).

@@ -1,6 +1,7 @@
 //! Installer properties: the `--answers FILE` (TOML, one table per product:
 //! `[smp] INSTALLDIR = 'D:\Altiris'`), the package's defaults, and what is
-//! asked on a terminal. A required property with no value stops the install
+//! asked on a terminal. A required property with no value, or a value the
+//! installer's command line cannot carry as one property, stops the install
 //! before anything changes.
 
 use super::backend::Property;
@@ -105,33 +106,48 @@ impl Answers {
         let ask = !no_questions && std::io::stdin().is_terminal();
         let mut asked: BTreeMap<(String, String), String> = BTreeMap::new();
         let mut missing = Vec::new();
+        let mut uncarried = Vec::new();
         let mut out = Vec::new();
         for step in steps {
             let mut props = Vec::new();
             for p in &step.properties {
                 let key = (step.product.clone(), p.name.clone());
-                let value = self
+                let answered = self
                     .values
                     .get(&step.product)
                     .and_then(|v| v.get(&p.name))
-                    .cloned()
-                    .or_else(|| asked.get(&key).cloned())
-                    .or_else(|| p.default.clone());
+                    .map(|v| (v.clone(), from.clone()));
+                let value = answered
+                    .or_else(|| asked.get(&key).map(|v| (v.clone(), " as typed".into())))
+                    .or_else(|| {
+                        let default = p.default.clone()?;
+                        Some((default, " (its default in the bundle)".into()))
+                    });
                 let value = match value {
                     Some(v) => Some(v),
                     None if p.required && ask => {
                         let v = prompt(step, p).map_err(|e| format!("reading the answer: {e}"))?;
                         asked.insert(key, v.clone());
-                        Some(v)
+                        Some((v, " as typed".into()))
                     }
                     None => None,
                 };
                 match value {
-                    Some(value) => props.push(Property {
-                        name: p.name.clone(),
-                        value,
-                        secret: p.secret,
-                    }),
+                    Some((value, source)) => {
+                        let property = Property {
+                            name: p.name.clone(),
+                            value,
+                            secret: p.secret,
+                        };
+                        if let Some(why) = property.uncarried() {
+                            uncarried.push(format!(
+                                "[{}] {}{source}: the value {why}",
+                                step.product,
+                                escaped(&p.name)
+                            ));
+                        }
+                        props.push(property);
+                    }
                     None if p.required => {
                         missing.push(format!("[{}] {}{}", step.product, p.name, described(p)))
                     }
@@ -139,6 +155,13 @@ impl Answers {
                 }
             }
             out.push(props);
+        }
+        if !uncarried.is_empty() {
+            return Err(format!(
+                "{}. Nothing was changed: give the installer a value it can take as one \
+                 property and run the install again",
+                uncarried.join("; ")
+            ));
         }
         if !missing.is_empty() {
             missing.dedup();

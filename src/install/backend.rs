@@ -60,6 +60,7 @@ pub struct Failed {
     pub log: PathBuf,
 }
 
+/// What a secret value is shown and logged as.
 const MASK: &str = "******";
 
 impl Backend {
@@ -170,22 +171,103 @@ impl Backend {
                     .unwrap_or_default(),
             );
         }
-        let mut shown: Vec<String> = program.iter().chain(&args).cloned().collect();
-        for p in properties {
-            args.push(format!("{}={}", p.name, p.value));
-            let value = if p.secret { MASK } else { p.value.as_str() };
-            shown.push(format!("{}={}", p.name, value));
-        }
+        let mut shown: Vec<String> = program
+            .iter()
+            .chain(&args)
+            .map(|w| crate::text::escaped(w).into_owned())
+            .collect();
+        shown.extend(properties.iter().map(Property::shown));
         let mut command = Command::new(&program[0]);
+        command.args(&program[1..]).args(&args);
+        for p in properties {
+            p.pass(&mut command);
+        }
         command
-            .args(&program[1..])
-            .args(&args)
             .current_dir(folder)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        (command, crate::text::escaped(&shown.join(" ")).into_owned())
+        (command, shown.join(" "))
     }
+}
+
+impl Property {
+    /// `NAME="value"` as the Windows Installer reads it: the value in quotes,
+    /// a `"` inside it doubled, so that it stays one property whatever it holds.
+    fn quoted(&self, value: &str) -> String {
+        format!("{}=\"{}\"", self.name, value.replace('"', "\"\""))
+    }
+
+    /// The property as shown: a secret masked, quoted where the value needs
+    /// it (empty, a space, a `"`), control characters escaped.
+    pub fn shown(&self) -> String {
+        let value = if self.secret { MASK } else { &self.value };
+        let shown = if value.is_empty() || value.contains([' ', '"']) {
+            self.quoted(value)
+        } else {
+            format!("{}={value}", self.name)
+        };
+        crate::text::escaped(&shown).into_owned()
+    }
+
+    /// Adds the property to the installer's command line. On Windows the
+    /// command line is the installer's to parse, so it gets the quoted form
+    /// verbatim (the standard library's quoting, `\"`, is not what msiexec
+    /// reads). Elsewhere the installer is reached through Wine, which builds
+    /// the Windows command line from each argument itself: the argument is
+    /// `NAME=value`, whole.
+    fn pass(&self, command: &mut Command) {
+        #[cfg(windows)]
+        {
+            use std::os::windows::process::CommandExt;
+            command.raw_arg(self.quoted(&self.value));
+        }
+        #[cfg(not(windows))]
+        command.arg(format!("{}={}", self.name, self.value));
+    }
+
+    /// Why this property's value cannot reach the installer as exactly the
+    /// one property it is, if it cannot (checked before anything runs; the
+    /// name is checked when the package is read).
+    pub fn uncarried(&self) -> Option<&'static str> {
+        if self.value.contains(char::is_control) {
+            return Some(
+                "holds a control character (a line break, a tab, a NUL), which an installer \
+                 command line cannot carry",
+            );
+        }
+        if !wine() {
+            return None;
+        }
+        if self.value.is_empty() {
+            return Some(
+                "is empty, which Wine's msiexec reads as the start of the next property; \
+                 leave the property out of the answers instead",
+            );
+        }
+        if self.value.contains('"') {
+            return Some(
+                "holds a double quote (\"), which Wine's msiexec drops from its command line \
+                 (Windows' own msiexec keeps it)",
+            );
+        }
+        if cfg!(not(windows)) && self.value.contains(' ') && self.value.ends_with('\\') {
+            return Some(
+                "ends with a backslash and holds a space, and Wine doubles such a backslash \
+                 when it passes the value to msiexec; leave the final backslash out",
+            );
+        }
+        None
+    }
+}
+
+/// Whether the installer runs under Wine: always off Windows (the backend is
+/// Wine's msiexec there), and on Windows when Wine is the system underneath.
+fn wine() -> bool {
+    #[cfg(windows)]
+    return crate::host::wine();
+    #[cfg(not(windows))]
+    return true;
 }
 
 /// Whether exit code `code` is the Windows Installer's `windows`. Off Windows a
@@ -220,33 +302,148 @@ fn backend_path(folder: &Path, file: &Path) -> String {
     parts.join("\\")
 }
 
-/// Replaces every secret value in the log (UTF-8 or UTF-16LE, as Windows
-/// Installer writes either) with a mask, rewriting it atomically.
+/// Replaces every secret value in the log with the mask, rewriting it
+/// atomically.
 fn scrub(log: &Path, properties: &[Property]) {
-    let Ok(mut bytes) = std::fs::read(log) else {
+    let Ok(bytes) = std::fs::read(log) else {
         return;
     };
-    let mut changed = false;
-    for p in properties
+    let secrets: Vec<&str> = properties
         .iter()
-        .filter(|p| p.secret && !p.value.is_empty())
-    {
-        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        for (needle, mask) in [
-            (p.value.as_bytes().to_vec(), MASK.as_bytes().to_vec()),
-            (utf16(&p.value), utf16(MASK)),
-        ] {
-            while let Some(at) = find(&bytes, &needle) {
-                bytes.splice(at..at + needle.len(), mask.iter().copied());
-                changed = true;
-            }
-        }
-    }
-    if changed {
-        let _ = crate::state::write_file(log, &bytes);
+        .filter(|p| p.secret)
+        .map(|p| p.value.as_str())
+        .collect();
+    if let Some(clean) = scrubbed(&bytes, &secrets) {
+        let _ = crate::state::write_file(log, &clean);
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// `log` with every secret replaced by the mask, in each encoding a Windows
+/// Installer log may be written in (UTF-8, UTF-16LE, and the Western ANSI
+/// code page Wine and English Windows write by default); `None` when no
+/// secret occurs. One left-to-right pass over the input that never reads what
+/// it wrote: it ends whatever the secrets are (one character, the mask or a
+/// part of it, text that occurs elsewhere in the log). Where secrets overlap,
+/// the longest is masked.
+fn scrubbed(log: &[u8], secrets: &[&str]) -> Option<Vec<u8>> {
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let mut needles: Vec<Vec<u8>> = Vec::new();
+    let mut masks: Vec<Vec<u8>> = Vec::new();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let mut forms = vec![
+            (secret.as_bytes().to_vec(), MASK.as_bytes().to_vec()),
+            (utf16(secret), utf16(MASK)),
+        ];
+        if let Some(ansi) = windows_1252(secret) {
+            forms.push((ansi, MASK.as_bytes().to_vec()));
+        }
+        for (needle, mask) in forms {
+            if !needles.contains(&needle) {
+                needles.push(needle);
+                masks.push(mask);
+            }
+        }
+    }
+    if needles.is_empty() {
+        return None;
+    }
+    let finder = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&needles)
+        .ok()?;
+    finder.find(log)?;
+    Some(finder.replace_all_bytes(log, &masks))
+}
+
+/// `text` in Windows-1252, when it has a character outside ASCII and every
+/// character has a place in that code page.
+fn windows_1252(text: &str) -> Option<Vec<u8>> {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars()
+        .map(|c| match u32::from(c) {
+            n @ (0..0x80 | 0xa0..0x100) => u8::try_from(n).ok(),
+            _ => HIGH.iter().position(|&h| h == c).map(|i| 0x80 + i as u8),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MASK, scrubbed, windows_1252};
+    use proptest::prelude::*;
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    proptest! {
+        /// Whatever the secrets and the text, the scrubber ends, and what
+        /// it returns holds no secret outside the masks it wrote.
+        #[test]
+        fn ends_for_any_secrets(
+            secrets in prop::collection::vec("|\\*{1,7}|.{1,6}", 0..4),
+            text in ".{0,300}",
+        ) {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            let out = scrubbed(text.as_bytes(), &secrets).unwrap_or_else(|| text.clone().into());
+            // No secret or text has a line break: one stands for each mask.
+            let masks = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build([MASK.as_bytes().to_vec(), utf16(MASK)])
+                .unwrap();
+            let rest = masks.replace_all_bytes(&out, &["\n", "\n"]);
+            let rest = String::from_utf8_lossy(&rest);
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                prop_assert!(!rest.contains(secret), "{secret:?} left in {rest:?}");
+            }
+        }
+
+        /// A log of text and secrets (sharing no character) comes back as
+        /// the same text with one mask where each secret was, in UTF-8,
+        /// UTF-16LE and Windows-1252 alike.
+        #[test]
+        fn each_secret_becomes_one_mask(
+            secret in "\\*{1,7}|[*a-c€é]{1,8}",
+            text in prop::collection::vec("[ x-zü=:\n]{0,12}", 1..6),
+        ) {
+            let log = text.join(&secret);
+            let clean = text.join(MASK);
+            let changed = text.len() > 1;
+            for encode in [|s: &str| s.as_bytes().to_vec(), utf16, ansi] {
+                let got = scrubbed(&encode(&log), &[&secret]);
+                let want = changed.then(|| encode(&clean));
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    /// Text in Windows-1252 (ASCII as it is).
+    fn ansi(s: &str) -> Vec<u8> {
+        windows_1252(s).unwrap_or_else(|| s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn the_mask_and_its_parts_are_masked_once() {
+        let log = b"a * b ** c ****** d".as_slice();
+        assert_eq!(
+            scrubbed(log, &["*", "**", "******"]).unwrap(),
+            b"a ****** b ****** c ****** d"
+        );
+        assert_eq!(scrubbed(log, &[""]), None);
+        assert_eq!(scrubbed(b"", &["*"]), None);
+        assert_eq!(
+            windows_1252("Grüße-€").unwrap(),
+            b"Gr\xfc\xdfe-\x80",
+            "Western ANSI"
+        );
+        assert_eq!(windows_1252("ascii"), None);
+        assert_eq!(windows_1252("日本"), None);
+    }
 }

@@ -1,7 +1,8 @@
 //! The runner installing for real: fixture MSIs built by wixl, installed by
 //! `airlock install` through `wine msiexec` into a fresh Wine prefix per test,
 //! the files checked on the Wine drive; a major upgrade, an uninstall with its
-//! cascade, and an installer failing in the middle of a plan, then resumed.
+//! cascade, an installer failing in the middle of a plan, then resumed, and
+//! property values and secrets of every shape read back from msiexec's log.
 
 use crate::common;
 
@@ -226,4 +227,69 @@ fn an_installer_failing_mid_plan_stops_with_7_and_the_next_run_resumes() {
     let status = common::bundle::json_of(airlock(root.path()).arg("status"));
     assert_eq!(status["products"].as_array().unwrap().len(), 3);
     assert!(status.get("interrupted").is_none());
+}
+
+#[test]
+fn a_property_value_stays_one_property_and_secrets_of_any_shape_are_masked() {
+    let Some((wine, root, builder)) =
+        setup("a_property_value_stays_one_property_and_secrets_of_any_shape_are_masked")
+    else {
+        return;
+    };
+    let (p, files) = common::runner::gateway_with_properties();
+    let bundle = builder.bundle("gw", &p, &files, 1_790_000_000);
+    let answers = builder.dir.path().join("answers.toml");
+    let install_with = |properties: &str| {
+        common::runner::gateway_answers(&answers, properties);
+        install(&wine, root.path(), &bundle, &builder.keys.public)
+            .arg("--answers")
+            .arg(&answers)
+            .output()
+            .unwrap()
+    };
+
+    // What Wine's msiexec cannot carry is refused before anything runs,
+    // naming the product and the property.
+    for (value, why) in [
+        (
+            r#"'x" INSTALLDIR=C:\injected2 REBOOT=ReallySuppress'"#,
+            "double quote",
+        ),
+        ("\"line\\nbreak\"", "control character"),
+        ("\"nul\\u0000\"", "control character"),
+        ("''", "is empty"),
+        (r"'C:\Backup Target\'", "ends with a backslash"),
+    ] {
+        let out = install_with(&format!("BACKUP_TARGET = {value}"));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{value}: {err}");
+        assert!(
+            err.contains("[nw-gateway] BACKUP_TARGET in ")
+                && err.contains(why)
+                && err.contains("Nothing was changed"),
+            "{value}: {err}"
+        );
+        let ran = std::fs::read_dir(root.path().join("logs"))
+            .map(|d| d.flatten().filter(|e| e.path().is_dir()).count())
+            .unwrap_or(0);
+        assert_eq!(ran, 0, "{value}: no installer ran");
+    }
+
+    // A value with spaces, `=` and `;` arrives whole, as one property.
+    let target = r"x INSTALLDIR=C:\injected2 REBOOT=ReallySuppress";
+    let note = r"pass word;with=equals and C:\a\b\ inside";
+    let out = install_with(&format!("BACKUP_TARGET = '{target}'\nNOTE = '{note}'"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        wine.c("Program Files/Northwind/Northwind Gateway/nw-gateway.txt")
+            .exists()
+    );
+    assert!(!wine.c("injected2").exists());
+    let log = common::runner::installer_log(root.path(), "01-nw-gateway-3.2.0.410.log");
+    let logged = common::runner::gateway_logged(&log, target, note);
+    assert!(
+        logged["INSTALLDIR"].starts_with(r"C:\Program Files\Northwind\Northwind "),
+        "{:?}",
+        logged["INSTALLDIR"]
+    );
 }

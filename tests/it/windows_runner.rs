@@ -4,7 +4,8 @@
 //! exit codes Linux sees are the contract's; registry checks and restart
 //! markers are read from the prefix's registry; the Windows build with default
 //! features builds a bundle from the loopback site; run alone on a console, it
-//! holds its window with the result until a key is pressed.
+//! holds its window with the result until a key is pressed; property values
+//! reach Wine's msiexec as one property each, read back from its log.
 
 use crate::common;
 
@@ -381,4 +382,58 @@ fn alone_on_its_console_it_shows_the_result_and_waits_for_a_key() {
     held.when("Press any key", &["x"]);
     common::wait_for("the held run", || rc("held").exists());
     assert_eq!(std::fs::read_to_string(rc("held")).unwrap().trim(), "3");
+}
+
+#[test]
+fn the_windows_runner_passes_each_value_as_one_property_and_masks_any_secret() {
+    let Some((wine, dir, keys)) = setup("the_windows_runner_passes_each_value_as_one_property", 23)
+    else {
+        return;
+    };
+    let (p, files) = common::runner::gateway_with_properties();
+    let bundle = dir.path().join("Bundle.exe");
+    let runner = std::fs::read(windows::runner()).unwrap();
+    write_package(&bundle, &runner, &p, &files, &keys.key, Some(1_790_000_000));
+    let install_with = |properties: &str| {
+        common::runner::gateway_answers(&dir.path().join("answers.toml"), properties);
+        let mut cmd = run(&wine, &bundle, dir.path());
+        cmd.args(["--yes", "--answers", "answers.toml", "--trust"])
+            .arg(&keys.public);
+        cmd.output().unwrap()
+    };
+
+    // Wine's msiexec drops a `"` and runs an empty value into the next
+    // property: the runner finds Wine underneath and refuses both.
+    for (value, why) in [
+        (
+            r#"'x" INSTALLDIR=C:\injected2 REBOOT=ReallySuppress'"#,
+            "double quote",
+        ),
+        ("''", "is empty"),
+        ("\"tab\\there\"", "control character"),
+    ] {
+        let out = install_with(&format!("BACKUP_TARGET = {value}"));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{value}: {err}");
+        assert!(
+            err.contains("[nw-gateway] BACKUP_TARGET in ") && err.contains(why),
+            "{value}: {err}"
+        );
+    }
+
+    // Quoted for msiexec by the runner itself: a final backslash stays one.
+    let target = r"x INSTALLDIR=C:\injected2 REBOOT=ReallySuppress";
+    let note = r"C:\Program Files\Backup; a=b\";
+    let out = install_with(&format!("BACKUP_TARGET = '{target}'\nNOTE = '{note}'"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        wine.c("Program Files/Northwind/Northwind Gateway/nw-gateway.txt")
+            .exists()
+    );
+    assert!(!wine.c("injected2").exists());
+    let log = common::runner::installer_log(
+        &wine.c("ProgramData/Airlock"),
+        "01-nw-gateway-3.2.0.410.log",
+    );
+    common::runner::gateway_logged(&log, target, note);
 }

@@ -277,3 +277,95 @@ exit "${{EXIT:-0}}"
             .collect()
     }
 }
+
+/// The `Property(S): NAME = value` lines of a Windows Installer log, by name
+/// (its bytes read one to a character, as Wine writes Western ANSI text).
+pub fn logged_properties(log: &Path) -> std::collections::BTreeMap<String, String> {
+    let text: String = std::fs::read(log)
+        .unwrap_or_else(|e| panic!("{}: {e}", log.display()))
+        .into_iter()
+        .map(char::from)
+        .collect();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Property(S): "))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The installer log named `name` somewhere under `root`'s `logs/`.
+pub fn installer_log(root: &Path, name: &str) -> PathBuf {
+    std::fs::read_dir(root.join("logs"))
+        .unwrap()
+        .flatten()
+        .map(|bundle| bundle.path().join(name))
+        .find(|log| log.is_file())
+        .unwrap_or_else(|| panic!("no {name} under {}", root.join("logs").display()))
+}
+
+/// The gateway with a property for each hostile case: `BACKUP_TARGET` and
+/// `NOTE` shown, the rest secret.
+pub fn gateway_with_properties() -> (Package, Files) {
+    let mut gateway = msi_step("nw-gateway", "3.2.0.410");
+    gateway.0.properties = ["BACKUP_TARGET", "NOTE"]
+        .map(|n| property(n, false, false))
+        .into_iter()
+        .chain(
+            [
+                "GATEWAY_KEY",
+                "ADMIN_PASSWORD",
+                "SERVICE_PASSWORD",
+                "TOKEN",
+                "PIN",
+            ]
+            .map(|n| property(n, true, true)),
+        )
+        .collect();
+    package(vec![gateway], Vec::new())
+}
+
+/// Answers for the gateway: the secrets are one character (`*`), a part of
+/// the mask (`**`), the mask itself, a word of the log's own text (the
+/// product's name) and a Western non-ASCII word.
+pub const GATEWAY_SECRETS: &str = "GATEWAY_KEY = '*'\nADMIN_PASSWORD = '**'\n\
+     SERVICE_PASSWORD = '******'\nTOKEN = 'Gateway'\nPIN = 'Grüße-€'\n";
+
+/// Writes the gateway's answers: `properties`, then [`GATEWAY_SECRETS`].
+pub fn gateway_answers(path: &Path, properties: &str) {
+    let text = format!("[nw-gateway]\n{properties}\n{GATEWAY_SECRETS}");
+    std::fs::write(path, text).unwrap();
+}
+
+/// The properties in the gateway's installer log, checked: `BACKUP_TARGET`
+/// and `NOTE` arrived whole, no `REBOOT` was set by them, every secret is
+/// the mask and none is left anywhere in the log.
+pub fn gateway_logged(
+    log: &Path,
+    target: &str,
+    note: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let logged = logged_properties(log);
+    assert_eq!(
+        logged.get("BACKUP_TARGET").map(String::as_str),
+        Some(target)
+    );
+    assert_eq!(logged.get("NOTE").map(String::as_str), Some(note));
+    assert_eq!(logged.get("REBOOT"), None, "REBOOT not set by a value");
+    for secret in [
+        "GATEWAY_KEY",
+        "ADMIN_PASSWORD",
+        "SERVICE_PASSWORD",
+        "TOKEN",
+        "PIN",
+    ] {
+        assert_eq!(logged[secret], "******", "{secret}");
+    }
+    let bytes = std::fs::read(log).unwrap();
+    for leak in [&b"Gateway"[..], b"Gr\xfc\xdfe-\x80", "Grüße-€".as_bytes()] {
+        assert!(
+            !bytes.windows(leak.len()).any(|w| w == leak),
+            "{leak:?} in the log"
+        );
+    }
+    logged
+}
