@@ -6,7 +6,8 @@
 //! [`SignedBundle::open`] (trailer, signature, runner), then one pass over the
 //! payload with [`SignedBundle::verify_payload`] or [`SignedBundle::extract`];
 //! [`verify`] and [`extract`] do both steps. [`has_trailer`] tells whether a
-//! file (such as the running executable) carries a bundle.
+//! file (such as the running executable) carries a bundle; [`runner`] tells
+//! what a runner is (its platform and the Airlock runner marker).
 
 pub mod atomic;
 mod error;
@@ -17,6 +18,7 @@ pub mod manifest;
 mod payload;
 mod read;
 pub mod regular;
+pub mod runner;
 pub mod split;
 mod staging;
 pub mod trailer;
@@ -28,7 +30,7 @@ pub use error::{Error, Failure};
 pub use extract::{Staged, extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
 pub use manifest::{FileEntry, Manifest, ManifestError, RunnerRef};
-pub use read::{SignedBundle, Unverified, has_trailer, inspect};
+pub use read::{SignedBundle, Unverified, has_trailer, inspect, inspect_runner};
 pub use staging::{Destination, DestinationLock, STAGING_EXTENSION, Staging, Stale, sweep_stale};
 pub use write::{WriteOptions, Written, write_bundle};
 
