@@ -3,7 +3,7 @@
 
 #[cfg(feature = "net")]
 use crate::{build, fetch};
-use crate::{install, listing, package, plan, state};
+use crate::{install, listing, package, plan, runner, state};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub enum Error {
     Split(#[from] bundle_format::split::SplitError),
     #[error(transparent)]
     State(#[from] state::Error),
+    /// No runner for the servers' platform, or one that is not an Airlock runner.
+    #[error(transparent)]
+    Runner(#[from] runner::Error),
     #[error(transparent)]
     Install(#[from] install::Error),
     /// Something is not to be trusted (no trusted key, a key that does not match).
@@ -81,6 +84,8 @@ impl Error {
             Error::Split(e) if e.is_verification() => Exit::Verification,
             Error::Split(_) => Exit::Failed,
             Error::State(_) => Exit::Failed,
+            Error::Runner(e) if e.is_usage() => Exit::Usage,
+            Error::Runner(_) => Exit::Failed,
             Error::Install(e) => match e {
                 install::Error::State(_) | install::Error::Refused(_) => Exit::Failed,
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod redact;
 #[cfg(feature = "net")]
 pub mod registry;
+pub mod runner;
 pub mod state;
 pub mod support;
 pub mod text;

@@ -174,6 +174,7 @@ fn running_bundle() -> Option<std::path::PathBuf> {
 }
 
 fn main() -> ExitCode {
+    airlock::runner::keep_marker();
     if let Err(problem) = airlock::interrupt::install() {
         airlock::say!("warning: {problem}; an interrupted run may leave temporary files behind");
     }

@@ -6,7 +6,8 @@
 //! [`SignedBundle::open`] (trailer, signature, runner), then one pass over the
 //! payload with [`SignedBundle::verify_payload`] or [`SignedBundle::extract`];
 //! [`verify`] and [`extract`] do both steps. [`has_trailer`] tells whether a
-//! file (such as the running executable) carries a bundle. Reading works on
+//! file (such as the running executable) carries a bundle; [`runner`] tells
+//! what a runner is (its platform and the Airlock runner marker). Reading works on
 //! any seekable reader ([`SignedBundle::from_reader`], [`inspect_reader`],
 //! [`has_trailer_in`]); the functions taking a path open the file and hand it over.
 
@@ -21,6 +22,7 @@ pub mod manifest;
 mod payload;
 mod read;
 pub mod regular;
+pub mod runner;
 pub mod split;
 mod staging;
 pub mod trailer;
@@ -32,7 +34,9 @@ pub use error::{Error, Failure};
 pub use extract::{Staged, extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
 pub use manifest::{FileEntry, Manifest, ManifestError, RunnerRef};
-pub use read::{SignedBundle, Unverified, has_trailer, has_trailer_in, inspect, inspect_reader};
+pub use read::{
+    SignedBundle, Unverified, has_trailer, has_trailer_in, inspect, inspect_reader, inspect_runner,
+};
 pub use staging::{Destination, DestinationLock, STAGING_EXTENSION, Staging, Stale, sweep_stale};
 pub use write::{WriteOptions, Written, write_bundle};
 

@@ -8,6 +8,7 @@ use crate::COPY_BUF;
 use crate::error::{Error, Failure};
 use crate::keys::{PublicKey, SIGNATURE_LEN};
 use crate::manifest::{Manifest, ManifestError};
+use crate::runner;
 use crate::trailer::{self, Layout, TAIL_LEN, TRAILER_LEN};
 use crate::write::signed_message;
 use sha2::{Digest, Sha256};
@@ -76,6 +77,23 @@ pub fn inspect_reader<R: Read + Seek>(source: R, name: &Path) -> Result<Unverifi
         manifest,
         layout: head.layout,
     })
+}
+
+/// What the runner of the bundle at `path` is, read from its bytes (the
+/// region `layout` locates; from [`inspect`], not checked against anything).
+pub fn inspect_runner(path: &Path, layout: &Layout) -> Result<runner::Identity, Error> {
+    let file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
+    identify_region(file, path, layout)
+}
+
+fn identify_region(
+    mut file: File,
+    path: &Path,
+    layout: &Layout,
+) -> Result<runner::Identity, Error> {
+    file.seek(SeekFrom::Start(layout.runner.offset))
+        .map_err(|e| Error::io(path, e))?;
+    runner::identify(file.take(layout.runner.len)).map_err(|e| Error::io(path, e))
 }
 
 pub(crate) fn fail(path: &Path, failure: Failure) -> Error {
@@ -194,6 +212,15 @@ impl<R: Read + Seek> SignedBundle<R> {
     /// The trusted key that signed the manifest.
     pub fn key(&self) -> PublicKey {
         self.key
+    }
+
+    /// What the runner is, read from its bytes (checked by [`SignedBundle::open`]).
+    pub fn runner_identity(&self) -> Result<runner::Identity, Error> {
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| Error::io(&self.path, e))?;
+        identify_region(file, &self.path, &self.layout)
     }
 
     pub(crate) fn into_manifest(self) -> Manifest {

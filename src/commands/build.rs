@@ -16,6 +16,7 @@ use crate::plan::{self, EulaRef, Installed, Plan};
 use crate::verbosity;
 use bundle_format::keys::SigningKey;
 use bundle_format::regular;
+use bundle_format::runner::Os;
 use bundle_format::split::PartSize;
 use bundle_format::{FileEntry, Manifest, WriteOptions, Written, write_bundle};
 use std::collections::HashMap;
@@ -30,16 +31,26 @@ Examples:
       --sign-key builder.key --accept-eula --out ITMS.exe --split 4095M
   airlock build --listing itms.pl.xml --select smp --runner airlock.exe \\
       --sign-key builder.key --accept-eula --json
+  airlock build --listing itms.pl.xml --select smp --target linux \\
+      --sign-key builder.key --accept-eula --out bundle-for-linux
   airlock build --listing itms.pl.xml --history srv01.xml --history srv02.xml \\
       --sign-key builder.key --accept-eula --out updates/
 
-The bundle is <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe (UTC) in the current
-folder unless --out names it. With --history, each machine's bundle holds only what
-brings it up to date, is named <Vendor>_Install_Package_<machine>_<YYYYMMDD>_<HHMMSS>.exe,
-and installs only on that machine as it was exported (install --force-base overrides).
-Downloads are kept in the cache (--cache) by sha256, so a second build of the same
-plan downloads nothing. With SOURCE_DATE_EPOCH set, the same inputs give the same
-bundle bytes.";
+Bundles are for Windows servers unless --target linux: they embed the Windows runner
+(the offline airlock built for Windows), from --runner, else the AIRLOCK_RUNNER
+environment variable, else airlock-runner.exe beside this program. With none, build
+stops before downloading and names the command that makes it:
+  cargo build --profile runner --target x86_64-pc-windows-gnu --no-default-features
+--target linux embeds this program. A runner is checked before use: an Airlock runner
+of this bundle format, for the platform named.
+
+The bundle is <Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe (UTC; no .exe with
+--target linux) in the current folder unless --out names it. With --history, each
+machine's bundle holds only what brings it up to date, is named
+<Vendor>_Install_Package_<machine>_<YYYYMMDD>_<HHMMSS>.exe, and installs only on that
+machine as it was exported (install --force-base overrides). Downloads are kept in the
+cache (--cache) by sha256, so a second build of the same plan downloads nothing. With
+SOURCE_DATE_EPOCH set, the same inputs give the same bundle bytes.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -75,12 +86,31 @@ pub struct Args {
     /// Also write the bundle as parts NAME.001, NAME.002, ... of this size (4095M, 700M)
     #[arg(long, value_name = "SIZE")]
     pub split: Option<PartSize>,
-    /// The runner to embed (an airlock built for the servers' platform, e.g. airlock.exe); default: this program
+    /// The servers' platform: windows (embeds the Windows runner) or linux (embeds this program)
+    #[arg(long, value_enum, default_value_t = TargetOs::Windows)]
+    pub target: TargetOs,
+    /// The runner to embed, checked to be an Airlock runner for --target (default for windows: AIRLOCK_RUNNER, or airlock-runner.exe beside this program)
     #[arg(long, value_name = "PATH")]
     pub runner: Option<PathBuf>,
     /// Print the result as JSON on stdout, and nothing else there
     #[arg(long)]
     pub json: bool,
+}
+
+/// The platform of the servers a bundle is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetOs {
+    Windows,
+    Linux,
+}
+
+impl TargetOs {
+    fn os(self) -> Os {
+        match self {
+            TargetOs::Windows => Os::Windows,
+            TargetOs::Linux => Os::Linux,
+        }
+    }
 }
 
 /// One bundle written, as `--json` prints it.
@@ -92,6 +122,8 @@ struct Report<'a> {
     size: u64,
     key_fingerprint: String,
     files: Vec<FileEntry>,
+    /// What the embedded runner is (platform, program, version, bundle format).
+    runner: &'a bundle_format::runner::Identity,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     parts: Vec<String>,
     /// The machine an incremental bundle is for.
@@ -116,9 +148,9 @@ pub fn run(args: Args) -> Result<Exit> {
         })
         .collect::<Result<Vec<_>>>()?;
     let write_options = WriteOptions::from_env()?;
-    let runner = runner_path(args.runner.as_deref())?;
+    let runner = crate::runner::choose(args.target.os(), args.runner.as_deref())?;
     if let Some(size) = args.split {
-        check_split(size, &runner)?;
+        check_split(size, &runner.path)?;
     }
 
     let fetcher = Fetcher::new(fetch::Options {
@@ -207,7 +239,7 @@ pub fn run(args: Args) -> Result<Exit> {
             manifest.files = contents.files.iter().map(|(f, _)| f.clone()).collect();
             let written = write(
                 out,
-                &runner,
+                &runner.path,
                 manifest,
                 &key,
                 contents,
@@ -243,13 +275,14 @@ pub fn run(args: Args) -> Result<Exit> {
         };
         if !args.json {
             print(&format!(
-                "wrote {}: bundle {}, {} steps, {} files, {}, signed by key {}\n",
+                "wrote {}: bundle {}, {} steps, {} files, {}, signed by key {}, runner {}\n",
                 out.display(),
                 written.manifest.bundle_id,
                 contents.package.steps.len(),
                 written.manifest.files.len(),
                 human_bytes(written.size),
-                written.manifest.key_fingerprint
+                written.manifest.key_fingerprint,
+                runner.identity
             ))?;
             if let Some(first) = parts.first() {
                 print(&format!(
@@ -265,6 +298,7 @@ pub fn run(args: Args) -> Result<Exit> {
             size: written.size,
             key_fingerprint: written.manifest.key_fingerprint.clone(),
             files: written.manifest.files.clone(),
+            runner: &runner.identity,
             parts,
             machine: match target {
                 Target::Machine(m) => Some(m.reference()),
@@ -392,36 +426,23 @@ fn out_path(
     {
         return out.clone();
     }
-    let mut name = default_name(vendor, machine.map(|h| h.machine_name.as_str()), now);
+    let extension = match args.target {
+        TargetOs::Windows => ".exe",
+        TargetOs::Linux => "",
+    };
+    let stem = default_name(vendor, machine.map(|h| h.machine_name.as_str()), now);
+    let mut name = format!("{stem}{extension}");
     if taken.contains(&name)
         && let Some(h) = machine
     {
         // Machine ids are unique in a run (a second history of one machine is refused).
-        name = name.replace(".exe", &format!("_{}.exe", h.machine_id));
+        name = format!("{stem}_{}{extension}", h.machine_id);
     }
     taken.push(name.clone());
     match &args.out {
         Some(folder) => folder.join(name),
         None => PathBuf::from(name),
     }
-}
-
-/// The runner to embed: `--runner`, or this program itself.
-fn runner_path(given: Option<&Path>) -> Result<PathBuf> {
-    let path = match given {
-        Some(path) => path.to_path_buf(),
-        None => std::env::current_exe()
-            .map_err(|e| Error::Other(format!("cannot find this program to embed it: {e}")))?,
-    };
-    let meta = std::fs::metadata(&path)
-        .map_err(|e| Error::Other(format!("runner {}: cannot read: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(Error::Usage(format!(
-            "runner {}: not a regular file; give the airlock executable built for the servers",
-            path.display()
-        )));
-    }
-    Ok(path)
 }
 
 /// A `--split` size too small for the bundle is refused before anything is
@@ -502,8 +523,9 @@ fn created_time(options: &WriteOptions) -> time::OffsetDateTime {
         .unwrap_or_else(time::OffsetDateTime::now_utc)
 }
 
-/// `<Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>.exe` in UTC; for one
-/// machine's update, its name after `Package_` (as a plain file name).
+/// `<Vendor>_Install_Package_<YYYYMMDD>_<HHMMSS>` in UTC (the caller adds
+/// `.exe` for Windows); for one machine's update, its name after `Package_`
+/// (as a plain file name).
 fn default_name(vendor: &str, machine: Option<&str>, at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year][month][day]_[hour][minute][second]");
     let stamp = at
@@ -522,7 +544,7 @@ fn default_name(vendor: &str, machine: Option<&str>, at: time::OffsetDateTime) -
             format!("{plain}_")
         })
         .unwrap_or_default();
-    format!("{vendor}_Install_Package_{machine}{stamp}.exe")
+    format!("{vendor}_Install_Package_{machine}{stamp}")
 }
 
 /// Each MSI's tables against its listing. A cache hit that disagrees is

@@ -7,6 +7,7 @@ use crate::listing::CheckKind;
 use crate::package::{self, Package, Step};
 use crate::text::escaped as e;
 use bundle_format::Manifest;
+use bundle_format::runner::Identity;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -26,7 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let manifest = bundle_format::inspect(&args.bundle)?.manifest;
+    let claimed = bundle_format::inspect(&args.bundle)?;
+    let runner = bundle_format::inspect_runner(&args.bundle, &claimed.layout)?;
+    let manifest = claimed.manifest;
     // An unverified manifest may hold anything: a content this program cannot
     // read is shown as it is, with the reason, rather than refused.
     let package = Package::of(&manifest);
@@ -35,13 +38,14 @@ pub fn run(args: Args) -> Result<Exit> {
             .map_err(|e| Error::Other(format!("cannot show the manifest as JSON: {e}")))?;
         if let Some(object) = value.as_object_mut() {
             object.insert("verified".into(), serde_json::Value::Bool(false));
+            object.insert("runnerIdentity".into(), serde_json::json!(runner));
             if let Err(problem) = &package {
                 object.insert("contentError".into(), problem.to_string().into());
             }
         }
         print_json(&value)?;
     } else {
-        print(&render(&manifest, package.as_ref()))?;
+        print(&render(&manifest, &runner, package.as_ref()))?;
     }
     Ok(Exit::Done)
 }
@@ -57,7 +61,11 @@ fn created(seconds: u64) -> String {
 }
 
 /// The manifest as a reader sees it, every section headed, marked unverified.
-pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Error>) -> String {
+pub fn render(
+    m: &Manifest,
+    runner: &Identity,
+    package: std::result::Result<&Package, &package::Error>,
+) -> String {
     let mut out = String::new();
     let total = m.total_size();
     // Writing to a String cannot fail.
@@ -72,6 +80,12 @@ pub fn render(m: &Manifest, package: std::result::Result<&Package, &package::Err
         out,
         "signing key   {} (claimed, not checked)",
         m.key_fingerprint
+    );
+    let _ = writeln!(
+        out,
+        "runner        {}, {}",
+        e(&runner.to_string()),
+        human_bytes(m.runner.size)
     );
     match package {
         Ok(p) => render_package(&mut out, p),
@@ -324,7 +338,7 @@ mod tests {
                 sha256: "0".repeat(64),
             });
         }
-        let shown = render(&m, Package::of(&m).as_ref());
+        let shown = render(&m, &Identity::default(), Package::of(&m).as_ref());
         assert!(shown.contains("files (2, "));
         assert!(shown.contains("cannot be read"), "{shown}");
     }

@@ -93,14 +93,14 @@ pub fn run(args: Args) -> Result<Exit> {
             bundle: out.clone(),
             trust: args.trust.clone(),
         };
-        let checked = verify(&joined).and_then(|(manifest, _, key)| {
-            if manifest.bundle_id == index.bundle_id {
-                Ok(key)
+        let checked = verify(&joined).and_then(|v| {
+            if v.manifest.bundle_id == index.bundle_id {
+                Ok(v.key)
             } else {
                 Err(Error::Verification(format!(
                     "{}: the joined bundle has id {}, its index says {}",
                     escaped(&out.display().to_string()),
-                    manifest.bundle_id,
+                    v.manifest.bundle_id,
                     index.bundle_id
                 )))
             }

@@ -6,6 +6,7 @@ use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::package::Package;
+use bundle_format::runner::Identity;
 use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
 
@@ -33,25 +34,48 @@ struct Report<'a> {
     bundle_id: Option<&'a str>,
     serial: Option<u64>,
     files: &'a [FileEntry],
+    /// What the runner is (platform, program, version, bundle format).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runner_identity: Option<&'a Identity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
-/// Fully verifies a bundle (signature, runner, every file's size and hash) and
-/// returns its manifest and the fingerprint of the trusted key that signed it.
-pub fn verify(target: &BundleArgs) -> Result<(Manifest, Package, String)> {
+/// A bundle fully verified (signature, runner, every file's size and hash).
+pub struct Verified {
+    pub manifest: Manifest,
+    pub package: Package,
+    /// The fingerprint of the trusted key that signed it.
+    pub key: String,
+    /// What its (checked) runner is.
+    pub runner: Identity,
+}
+
+/// Fully verifies a bundle (signature, runner, every file's size and hash).
+pub fn verify(target: &BundleArgs) -> Result<Verified> {
     let signed = target.open()?;
     let package = Package::of(signed.manifest())?;
     let key = signed.key().fingerprint().to_string();
+    let runner = signed.runner_identity()?;
     let bar = progress::files(signed.manifest(), "verifying");
     let manifest = signed.verify_payload(&mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
-    Ok((manifest, package, key))
+    Ok(Verified {
+        manifest,
+        package,
+        key,
+        runner,
+    })
 }
 
 pub fn run(args: Args) -> Result<Exit> {
     match verify(&args.target) {
-        Ok((manifest, package, key)) => {
+        Ok(Verified {
+            manifest,
+            package,
+            key,
+            runner,
+        }) => {
             let serial = package.listings.first().map(|l| l.serial);
             if args.json {
                 print_json(&Report {
@@ -60,19 +84,21 @@ pub fn run(args: Args) -> Result<Exit> {
                     bundle_id: Some(&manifest.bundle_id),
                     serial,
                     files: &manifest.files,
+                    runner_identity: Some(&runner),
                     error: None,
                 })?;
             } else {
                 let total = manifest.total_size();
                 print(&format!(
                     "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
-                     {} files ({} bytes), every hash checked\n",
+                     {} files ({} bytes), every hash checked; runner {}\n",
                     args.target.bundle.display(),
                     manifest.bundle_id,
                     package.vendor,
                     package.steps.len(),
                     manifest.files.len(),
-                    total
+                    total,
+                    crate::text::escaped(&runner.to_string())
                 ))?;
             }
             Ok(Exit::Done)
@@ -86,6 +112,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     bundle_id: None,
                     serial: None,
                     files: &[],
+                    runner_identity: None,
                     error: Some(error.to_string()),
                 });
                 if let Err(e) = printed

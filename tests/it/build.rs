@@ -3,7 +3,9 @@
 //! inspect, the EULA gate, licenses, MSIs that disagree with their listing,
 //! reproducible bytes, the cache (two builds sharing it at once, an entry
 //! damaged on disk or turned into a folder, a read-only cache), split parts
-//! (a part size too small, an `--out` naming a part) and download failures.
+//! (a part size too small, an `--out` naming a part), download failures, and
+//! the runner a bundle embeds (found, or refused with the reason before any
+//! download).
 
 use crate::common;
 
@@ -132,15 +134,13 @@ fn a_second_build_downloads_nothing_and_both_give_the_same_bytes() {
         fs::read(b.path("two.exe")).unwrap(),
         "same inputs and SOURCE_DATE_EPOCH, same bytes"
     );
-    // The default name comes from the vendor and the (reproducible) time.
+    // The default name comes from the vendor and the (reproducible) time;
+    // a bundle for Linux servers has no `.exe`.
     b.build(&listing, &["--select", "patch", "--accept-eula"])
         .env("SOURCE_DATE_EPOCH", "1764000000")
         .assert()
         .success();
-    assert!(
-        b.path("Symantec_Install_Package_20251124_160000.exe")
-            .is_file()
-    );
+    assert!(b.path("Symantec_Install_Package_20251124_160000").is_file());
 }
 
 /// A copy of the fixture site whose listing has `from` replaced by `to`.
@@ -469,6 +469,8 @@ fn a_read_only_cache_with_every_file_warm_builds_from_it() {
         "--cache".into(),
         cache.clone().into_os_string(),
         "--quiet".into(),
+        "--target".into(),
+        "linux".into(),
         "--select".into(),
         "patch".into(),
         "--accept-eula".into(),
@@ -548,4 +550,216 @@ fn an_out_that_names_a_file_of_a_split_bundle_is_refused_by_build_and_join() {
         part,
         "the first part is unchanged"
     );
+
+/// The first bytes of an x86_64 PE executable, then `tail`.
+fn pe_with(tail: &[u8]) -> Vec<u8> {
+    let mut pe = vec![0u8; 0x200];
+    pe[..2].copy_from_slice(b"MZ");
+    pe[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+    pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+    pe[0x84..0x86].copy_from_slice(&0x8664u16.to_le_bytes());
+    pe.extend_from_slice(tail);
+    pe
+}
+
+/// A copy of the airlock binary alone in `dir` (so nothing is kept beside it).
+fn airlock_alone_in(dir: &Path) -> std::path::PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let copy = dir.join("airlock");
+    fs::copy(assert_cmd::cargo::cargo_bin("airlock"), &copy).unwrap();
+    copy
+}
+
+#[test]
+fn a_windows_build_without_a_runner_stops_before_any_download_and_names_the_command() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    let bin = b.path("bin");
+    let airlock = airlock_alone_in(&bin);
+    let out = common::bundle::run_written(
+        std::process::Command::new(&airlock)
+            .current_dir(b.dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("AIRLOCK_RUNNER")
+            .args(["build", "--listing", &listing, "--select", "patch"])
+            .args(["--accept-eula", "--sign-key"])
+            .arg(&b.key)
+            .arg("--cache")
+            .arg(b.path("cache")),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: no Windows runner to embed"), "{err}");
+    assert!(
+        err.contains(
+            "Make it with `cargo build --profile runner --target x86_64-pc-windows-gnu --no-default-features`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(&bin.join("airlock-runner.exe").display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("build with --target linux"), "{err}");
+    assert_eq!(server.all_requests(), 0, "nothing was downloaded");
+    assert!(!b.path("cache").exists());
+}
+
+#[test]
+fn only_an_airlock_runner_of_this_format_for_the_platform_named_is_embedded() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    let linux_airlock = assert_cmd::cargo::cargo_bin("airlock");
+    let text = b.path("notes.txt");
+    fs::write(&text, "not a program\n").unwrap();
+    let tool = b.path("tool.exe");
+    fs::write(&tool, pe_with(b"a Windows program, no marker")).unwrap();
+    let future = b.path("future.exe");
+    fs::write(
+        &future,
+        pe_with(b"AIRLOCK-RUNNER:marker=1 program=airlock version=9.0.0 format=2\0"),
+    )
+    .unwrap();
+    let shown = |p: &Path| p.display().to_string();
+    let cases: Vec<(Vec<String>, Option<&Path>, String)> = vec![
+        (
+            vec!["--runner".into(), "/bin/ls".into()],
+            None,
+            "runner /bin/ls (--runner): a program for linux x86_64 (ELF), not for windows (PE); \
+             give the offline airlock built for Windows"
+                .into(),
+        ),
+        (
+            vec!["--runner".into(), shown(&linux_airlock)],
+            None,
+            format!(
+                "runner {} (--runner): a program for linux x86_64 (ELF), not for windows (PE)",
+                shown(&linux_airlock)
+            ),
+        ),
+        (
+            vec![],
+            Some(Path::new("/bin/ls")),
+            "runner /bin/ls (AIRLOCK_RUNNER): a program for linux x86_64 (ELF), not for windows (PE)"
+                .into(),
+        ),
+        (
+            vec!["--runner".into(), shown(&text)],
+            None,
+            "not an executable for windows (PE): neither a PE nor an ELF file".into(),
+        ),
+        (
+            vec!["--runner".into(), shown(&tool)],
+            None,
+            "a program for windows x86_64, but not an Airlock runner (it carries no Airlock runner marker)"
+                .into(),
+        ),
+        (
+            vec!["--runner".into(), shown(&future)],
+            None,
+            "airlock 9.0.0 reads bundle format 2, and this airlock writes format 1".into(),
+        ),
+        (
+            vec![
+                "--target".into(),
+                "linux".into(),
+                "--runner".into(),
+                shown(&tool),
+            ],
+            None,
+            "a program for windows x86_64 (PE), not for linux (ELF); give an airlock built for Linux"
+                .into(),
+        ),
+        (
+            vec!["--runner".into(), shown(b.dir.path())],
+            None,
+            "is a folder, not a regular file".into(),
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let mut cmd = b.build_for(&listing, &["--select", "patch", "--accept-eula"]);
+        cmd.args(&args);
+        if let Some(runner) = env {
+            cmd.env("AIRLOCK_RUNNER", runner);
+        }
+        cmd.assert().code(2).stderr(contains(expected));
+    }
+    assert_eq!(server.all_requests(), 0, "nothing was downloaded");
+
+    // A bundle is not a runner, even one whose runner is right.
+    let bundle = b.path("linux-bundle");
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--out")
+        .arg(&bundle)
+        .assert()
+        .success();
+    let served = server.all_requests();
+    b.build(&listing, &["--select", "patch", "--accept-eula"])
+        .arg("--runner")
+        .arg(&bundle)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "(--runner): a bundle already (a runner with a bundle appended), not a runner",
+        ));
+    assert_eq!(server.all_requests(), served);
+}
+
+#[test]
+fn a_bundle_for_linux_has_no_exe_and_inspect_and_verify_name_its_runner() {
+    let server = serve(Path::new(SITE));
+    let listing = format!("{}itms.pl.xml", server.base);
+    let b = Builder::new();
+    let report = json_of(
+        b.build(&listing, &["--select", "patch", "--accept-eula"])
+            .env("SOURCE_DATE_EPOCH", "1764000000"),
+    );
+    let bundle = b.path("Symantec_Install_Package_20251124_160000");
+    assert_eq!(report["bundle"], "Symantec_Install_Package_20251124_160000");
+    assert!(bundle.is_file());
+    let version = env!("CARGO_PKG_VERSION");
+    let identity = serde_json::json!({
+        "platform": {"os": "linux", "arch": "x86_64"},
+        "marker": {"program": "airlock", "version": version, "bundleFormat": 1}
+    });
+    assert_eq!(report["runner"], identity);
+    let named = format!("runner        airlock {version} for linux x86_64 (bundle format 1), ");
+    common::bundle::airlock(&b.path("state"))
+        .arg("inspect")
+        .arg(&bundle)
+        .assert()
+        .success()
+        .stdout(contains(named));
+    let inspected = json_of(
+        common::bundle::airlock(&b.path("state"))
+            .arg("inspect")
+            .arg(&bundle),
+    );
+    assert_eq!(inspected["runnerIdentity"], identity);
+    common::bundle::on_bundle(&b.path("state"), &["verify"], &bundle, &b.public)
+        .assert()
+        .success()
+        .stdout(contains(format!(
+            "every hash checked; runner airlock {version} for linux x86_64 (bundle format 1)"
+        )));
+    let verified = json_of(&mut common::bundle::on_bundle(
+        &b.path("state"),
+        &["verify"],
+        &bundle,
+        &b.public,
+    ));
+    assert_eq!(verified["runnerIdentity"], identity);
+
+    // A runner that is no Airlock runner is shown as such, not refused.
+    let f = common::bundle::fixture();
+    common::bundle::airlock(&b.path("state"))
+        .arg("inspect")
+        .arg(&f.bundle)
+        .assert()
+        .success()
+        .stdout(contains(
+            "runner        not an Airlock runner (no runner marker), for an unknown platform (neither PE nor ELF), 19 B",
+        ));
 }

@@ -60,7 +60,14 @@ fn sigint_while_packing_leaves_no_bundle_and_no_staging() {
         .arg("build")
         .arg("--listing")
         .arg(&listing_path)
-        .args(["--select", "big", "--quiet", "--sign-key"])
+        .args([
+            "--select",
+            "big",
+            "--target",
+            "linux",
+            "--quiet",
+            "--sign-key",
+        ])
         .arg(&keys.secret)
         .arg("--cache")
         .arg(dir.path().join("cache"))

@@ -614,13 +614,13 @@ fn two_histories_in_one_build_give_two_bundles_sharing_each_download() {
     );
     assert_eq!(
         one["bundle"],
-        out.join("Symantec_Install_Package_srv-a_20251124_160000.exe")
+        out.join("Symantec_Install_Package_srv-a_20251124_160000")
             .display()
             .to_string()
     );
     assert_eq!(
         two["bundle"],
-        out.join("Symantec_Install_Package_srv-b_20251124_160000.exe")
+        out.join("Symantec_Install_Package_srv-b_20251124_160000")
             .display()
             .to_string()
     );

@@ -1,5 +1,6 @@
 //! The Windows runner, for real under Wine: `airlock.exe` cross-built for
-//! x86_64-pc-windows-gnu, embedded by the Linux builder, installs its bundle
+//! x86_64-pc-windows-gnu, embedded by the Linux builder (given, or found
+//! beside airlock or through AIRLOCK_RUNNER), installs its bundle
 //! through Wine's own msiexec with its state in C:\ProgramData\Airlock; the
 //! exit codes Linux sees are the contract's; registry checks and restart
 //! markers are read from the prefix's registry; the Windows build with default
@@ -9,12 +10,13 @@
 
 use crate::common;
 
-use common::bundle::{KeyFiles, airlock, key_files, write_package};
+use common::bundle::{KeyFiles, airlock, key_files, run_written, write_package};
 use common::runner::{Wine, msi_step, package};
 use common::stderr;
 use common::windows::{self, reg, run};
 use predicates::str::contains;
 use std::path::Path;
+use std::process::Command;
 
 const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
 const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
@@ -194,6 +196,95 @@ fn a_bundle_built_on_linux_installs_under_wine_and_its_kept_runner_manages_the_m
         .success();
     assert!(!gateway_txt.exists() && agent_txt.exists());
     assert_eq!(ids(&status(&wine)), ["nw-backup-agent"]);
+}
+
+/// `airlock build` of the Northwind backup agent by `airlock` (a program
+/// file), with no --runner and no AIRLOCK_RUNNER unless set after.
+fn build_agent(airlock: &Path, site: &str, keys: &KeyFiles, dir: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(airlock);
+    cmd.env_remove("RUST_BACKTRACE")
+        .env_remove("AIRLOCK_RUNNER")
+        .args(["build", "--quiet", "--select", "nw-backup-agent"])
+        .args(["--vendor-key", VENDOR_KEY, "--listing"])
+        .arg(format!("{site}northwind.pl.xml"))
+        .arg("--sign-key")
+        .arg(&keys.secret)
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
+/// A copy of the Linux airlock in a folder of its own, `dir/NAME/airlock`.
+fn airlock_copy(dir: &Path, name: &str) -> std::path::PathBuf {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let copy = folder.join("airlock");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("airlock"), &copy).unwrap();
+    copy
+}
+
+#[test]
+fn a_bundle_built_with_no_runner_given_embeds_the_windows_runner_found_and_installs_under_wine() {
+    let Some((wine, dir, keys)) = setup("a_bundle_built_with_no_runner_given", 24) else {
+        return;
+    };
+    let runner = windows::runner();
+    let site = common::http::serve_dir(SITE);
+    // The runner kept beside a copy of airlock; another copy, alone, told
+    // by the environment.
+    let beside = airlock_copy(dir.path(), "with-runner");
+    std::fs::copy(&runner, beside.with_file_name("airlock-runner.exe")).unwrap();
+    let alone = airlock_copy(dir.path(), "alone");
+    let mut built = Vec::new();
+    for (program, env, name) in [(&beside, None, "beside"), (&alone, Some(&runner), "env")] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        let bundle = folder.join("Bundle.exe");
+        let mut cmd = build_agent(program, &site, &keys, dir.path(), &bundle);
+        if let Some(runner) = env {
+            cmd.env("AIRLOCK_RUNNER", runner);
+        }
+        let out = run_written(&mut cmd);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            std::fs::read(&bundle)
+                .unwrap()
+                .starts_with(&std::fs::read(&runner).unwrap()),
+            "{name}: the bundle starts with the Windows runner"
+        );
+        let shown = common::bundle::json_of(
+            airlock(&dir.path().join("linux-state"))
+                .arg("inspect")
+                .arg(&bundle),
+        );
+        assert_eq!(
+            shown["runnerIdentity"]["platform"],
+            serde_json::json!({"os": "windows", "arch": "x86_64"}),
+            "{name}"
+        );
+        assert_eq!(shown["runnerIdentity"]["marker"]["program"], "airlock");
+        built.push(bundle);
+    }
+
+    // Each installs through Wine's own msiexec, in a prefix of its own.
+    let agent = "Program Files/Northwind/Northwind Backup Agent/nw-backup-agent.txt";
+    for (bundle, wine) in built.iter().zip([wine, windows::prefix()]) {
+        run(&wine, bundle, bundle.parent().unwrap())
+            .args(["--yes", "--trust"])
+            .arg(&keys.public)
+            .assert()
+            .success();
+        assert!(
+            std::fs::read_to_string(wine.c(agent))
+                .unwrap()
+                .starts_with("Northwind Backup Agent 3.2.0.410"),
+            "{}",
+            bundle.display()
+        );
+        assert!(wine.c("ProgramData/Airlock/runner/airlock.exe").is_file());
+    }
 }
 
 #[test]

@@ -88,6 +88,16 @@ impl FaultServer {
         self.files.lock().unwrap()[path].requests
     }
 
+    /// Requests for every path served, all together.
+    pub fn all_requests(&self) -> usize {
+        self.files
+            .lock()
+            .unwrap()
+            .values()
+            .map(|f| f.requests)
+            .sum()
+    }
+
     /// Body bytes sent for `path`, over all its requests.
     pub fn bytes(&self, path: &str) -> usize {
         self.files.lock().unwrap()[path].bytes

@@ -52,11 +52,20 @@ impl Builder {
         self.dir.path().join(name)
     }
 
-    /// `airlock build` of `selection` from `listing`, with this builder's key,
-    /// cache and folder; more arguments may follow.
+    /// `airlock build` of `selection` from `listing` for Linux servers (the
+    /// bundle runs here), with this builder's key, cache and folder; more
+    /// arguments may follow.
     pub fn build(&self, listing: &str, selection: &[&str]) -> assert_cmd::Command {
+        let mut cmd = self.build_for(listing, selection);
+        cmd.args(["--target", "linux"]);
+        cmd
+    }
+
+    /// `airlock build` as [`Builder::build`], for the default target (Windows).
+    pub fn build_for(&self, listing: &str, selection: &[&str]) -> assert_cmd::Command {
         let mut cmd = super::bundle::airlock(&self.path("state"));
         cmd.current_dir(self.dir.path())
+            .env_remove("AIRLOCK_RUNNER")
             .args(["build", "--listing", listing, "--sign-key"])
             .arg(&self.key)
             .arg("--cache")
