@@ -82,18 +82,19 @@ pub fn inspect_reader<R: Read + Seek>(source: R, name: &Path) -> Result<Unverifi
 /// What the runner of the bundle at `path` is, read from its bytes (the
 /// region `layout` locates; from [`inspect`], not checked against anything).
 pub fn inspect_runner(path: &Path, layout: &Layout) -> Result<runner::Identity, Error> {
-    let file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
-    identify_region(file, path, layout)
+    let mut file = crate::regular::open(path).map_err(|e| Error::io(path, e))?;
+    identify_region(&mut file, path, layout)
 }
 
-fn identify_region(
-    mut file: File,
+fn identify_region<R: Read + Seek>(
+    source: &mut R,
     path: &Path,
     layout: &Layout,
 ) -> Result<runner::Identity, Error> {
-    file.seek(SeekFrom::Start(layout.runner.offset))
+    source
+        .seek(SeekFrom::Start(layout.runner.offset))
         .map_err(|e| Error::io(path, e))?;
-    runner::identify(file.take(layout.runner.len)).map_err(|e| Error::io(path, e))
+    runner::identify(source.take(layout.runner.len)).map_err(|e| Error::io(path, e))
 }
 
 pub(crate) fn fail(path: &Path, failure: Failure) -> Error {
@@ -215,12 +216,8 @@ impl<R: Read + Seek> SignedBundle<R> {
     }
 
     /// What the runner is, read from its bytes (checked by [`SignedBundle::open`]).
-    pub fn runner_identity(&self) -> Result<runner::Identity, Error> {
-        let file = self
-            .file
-            .try_clone()
-            .map_err(|e| Error::io(&self.path, e))?;
-        identify_region(file, &self.path, &self.layout)
+    pub fn runner_identity(&mut self) -> Result<runner::Identity, Error> {
+        identify_region(&mut self.source, &self.path, &self.layout)
     }
 
     pub(crate) fn into_manifest(self) -> Manifest {

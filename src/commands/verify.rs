@@ -53,7 +53,7 @@ pub struct Verified {
 
 /// Fully verifies a bundle (signature, runner, every file's size and hash).
 pub fn verify(target: &BundleArgs) -> Result<Verified> {
-    let signed = target.open()?;
+    let mut signed = target.open()?;
     let package = Package::of(signed.manifest())?;
     let key = signed.key().fingerprint().to_string();
     let runner = signed.runner_identity()?;
