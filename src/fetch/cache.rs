@@ -7,6 +7,8 @@
 //! `partial/<hex>.part` an unfinished download, `<hex>.validator` the ETag or
 //! Last-Modified its resume needs; `locks/<hex>` the lock file of one entry:
 //! whoever holds its OS lock is the only one reading or writing that entry.
+//! None of these is opened through a symbolic link, and the four folders may
+//! not be links (the cache folder itself may).
 
 use super::{Error, Wanted};
 use std::collections::BTreeSet;
@@ -60,7 +62,7 @@ impl Cache {
         };
         for sub in [ENTRIES, NAMES, PARTIAL, LOCKS] {
             let path = dir.join(sub);
-            fs::create_dir_all(&path)
+            crate::nofollow::create_dir_below(&dir, &path)
                 .map_err(|e| Error::local(&path, format!("cannot create the cache folder: {e}")))?;
         }
         Ok(Cache { dir })
@@ -92,7 +94,10 @@ impl Cache {
 
     fn lock_file(&self, sha256: &[u8; 32]) -> Result<(PathBuf, File), Error> {
         let path = self.dir.join(LOCKS).join(hex::encode(sha256));
-        let file = File::create(&path).map_err(|e| Error::local(&path, e))?;
+        let mut options = File::options();
+        options.write(true).create(true).truncate(true);
+        let file =
+            crate::nofollow::open(&mut options, &path).map_err(|e| Error::local(&path, e))?;
         Ok((path, file))
     }
 
@@ -181,7 +186,7 @@ impl Cache {
     }
 
     fn names(&self, hex: &str) -> Vec<String> {
-        fs::read_to_string(self.dir.join(NAMES).join(hex))
+        read_text(&self.dir.join(NAMES).join(hex))
             .map(|text| text.lines().map(str::to_string).collect())
             .unwrap_or_default()
     }
@@ -215,9 +220,7 @@ impl EntryLock<'_> {
 
     /// The ETag or Last-Modified saved with the `.part`, for `If-Range`.
     pub(crate) fn validator(&self) -> Option<String> {
-        fs::read_to_string(self.validator_path())
-            .ok()
-            .filter(|v| !v.is_empty() && v.len() < 1024)
+        read_text(&self.validator_path()).filter(|v| !v.is_empty() && v.len() < 1024)
     }
 
     /// Saves (or forgets) what a later resume checks the server's file against.
@@ -225,7 +228,7 @@ impl EntryLock<'_> {
         // Only an optimisation: without it a resume sends `Range` alone, and the hash still decides.
         let path = self.validator_path();
         let _ = match value {
-            Some(v) => fs::write(&path, v).is_ok(),
+            Some(v) => crate::nofollow::write(&path, v.as_bytes()).is_ok(),
             None => remove_if_there(&path).is_ok(),
         };
     }
@@ -283,9 +286,17 @@ impl EntryLock<'_> {
         let path = self.cache.dir.join(NAMES).join(&self.hex);
         let temp = path.with_extension("tmp");
         let text: String = names.iter().map(|n| format!("{n}\n")).collect();
-        fs::write(&temp, text).map_err(|e| Error::local(&temp, e))?;
+        crate::nofollow::write(&temp, text.as_bytes()).map_err(|e| Error::local(&temp, e))?;
         fs::rename(&temp, &path).map_err(|e| Error::local(&path, e))
     }
+}
+
+/// A small text file of the cache, not read through a symbolic link.
+fn read_text(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    let mut file = crate::nofollow::open(File::options().read(true), path).ok()?;
+    std::io::Read::read_to_string(&mut file, &mut text).ok()?;
+    Some(text)
 }
 
 /// Removes a file that may not exist.

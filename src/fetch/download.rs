@@ -80,12 +80,9 @@ pub(crate) fn download(
 
 /// The `.part` an earlier run left (hashed once to carry on), or a new one.
 fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
-    let file = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(part)
-        .map_err(|e| Error::local(part, e))?;
+    let mut options = OpenOptions::new();
+    options.create(true).read(true).append(true);
+    let file = crate::nofollow::open(&mut options, part).map_err(|e| Error::local(part, e))?;
     let mut progress = Progress {
         file,
         hasher: Sha256::new(),
@@ -101,7 +98,8 @@ fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
         progress.restart(part)?;
     } else if len > 0 {
         let have = hash_reader(
-            File::open(part).map_err(|e| Error::local(part, e))?,
+            crate::nofollow::open(File::options().read(true), part)
+                .map_err(|e| Error::local(part, e))?,
             &mut progress.hasher,
         )
         .map_err(|e| Error::local(part, e))?;
