@@ -14,6 +14,7 @@ pub mod install;
 pub mod interrupt;
 pub mod license;
 pub mod listing;
+pub mod nofollow;
 pub mod package;
 pub mod plan;
 pub mod redact;

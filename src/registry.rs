@@ -40,6 +40,10 @@ pub struct Record {
     /// a later copy from another vendor is refused.
     #[serde(default)]
     pub vendor: String,
+    /// The origin (`https://host:port`) the credentials from the environment
+    /// were first sent to: they are never sent to another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_origin: Option<String>,
 }
 
 impl Record {
@@ -81,7 +85,8 @@ fn check_name(name: &str) -> Result<()> {
 
 /// The environment variables a listing's credentials come from:
 /// `AIRLOCK_LISTING_<NAME>_USER` and `_PASSWORD`, NAME in upper case with `.`
-/// and `-` as `_`.
+/// and `-` as `_`. Names that differ only there (`a-b`, `a.b`, `a_b`) would
+/// share them: the registry holds one of them at most.
 pub fn credential_vars(name: &str) -> (String, String) {
     let key: String = name
         .chars()
@@ -94,30 +99,6 @@ pub fn credential_vars(name: &str) -> (String, String) {
         format!("AIRLOCK_LISTING_{key}_USER"),
         format!("AIRLOCK_LISTING_{key}_PASSWORD"),
     )
-}
-
-/// `url` with the listing's credentials from the environment, when it is an
-/// http(s) URL of the same origin as `source`; anything else unchanged.
-fn with_credentials(name: &str, source: &str, url: &str) -> String {
-    let (user_var, password_var) = credential_vars(name);
-    let (user, password) = (
-        std::env::var(user_var).ok(),
-        std::env::var(password_var).ok(),
-    );
-    let same_origin = Url::parse(source)
-        .ok()
-        .zip(Url::parse(url).ok())
-        .filter(|(s, u)| s.origin() == u.origin() && u.has_authority());
-    let Some((_, mut url)) = same_origin else {
-        return url.to_string();
-    };
-    if let Some(user) = &user {
-        let _ = url.set_username(user);
-    }
-    if password.is_some() {
-        let _ = url.set_password(password.as_deref());
-    }
-    url.to_string()
 }
 
 /// `source` without the password of an http(s) URL; a path unchanged.
@@ -197,8 +178,8 @@ impl Registry {
         })
     }
 
-    /// Every registered listing, by name.
-    pub fn list(&self) -> Result<Vec<(String, Record)>> {
+    /// The registered names, sorted.
+    fn names(&self) -> Result<Vec<String>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -214,6 +195,73 @@ impl Registry {
             })
             .collect();
         names.sort();
+        Ok(names)
+    }
+
+    /// Refuses `name` when another registered listing reads its credentials
+    /// from the same variables (a password meant for one would go to the other).
+    fn own_variables(&self, name: &str) -> Result<()> {
+        let vars = credential_vars(name);
+        let Some(other) = self
+            .names()?
+            .into_iter()
+            .find(|other| other != name && credential_vars(other) == vars)
+        else {
+            return Ok(());
+        };
+        Err(Error::Usage(format!(
+            "listing {name} would read its credentials from {} and {}, as listing {other} does: \
+             give it a name that differs from {other} in more than '.', '-' and '_' (or remove \
+             {other} first)",
+            vars.0, vars.1
+        )))
+    }
+
+    /// `url` with `name`'s credentials from the environment, when it is an
+    /// http(s) URL of the same origin as `source` (anything else unchanged),
+    /// and the origin they went to. Credentials already sent to one origin
+    /// (`bound`) are refused for any other.
+    fn with_credentials(
+        &self,
+        name: &str,
+        source: &str,
+        url: &str,
+        bound: Option<&str>,
+    ) -> Result<(String, Option<String>)> {
+        let (user_var, password_var) = credential_vars(name);
+        let (user, password) = (
+            std::env::var(&user_var).ok(),
+            std::env::var(&password_var).ok(),
+        );
+        let same_origin = Url::parse(source)
+            .ok()
+            .zip(Url::parse(url).ok())
+            .filter(|(s, u)| s.origin() == u.origin() && u.has_authority());
+        let Some((_, mut url)) = same_origin.filter(|_| user.is_some() || password.is_some())
+        else {
+            return Ok((url.to_string(), None));
+        };
+        self.own_variables(name)?;
+        let origin = url.origin().ascii_serialization();
+        if let Some(bound) = bound.filter(|b| *b != origin) {
+            return Err(Error::Verification(format!(
+                "listing {name}: the credentials in {user_var} and {password_var} were first \
+                 sent to {bound}; they are not sent to {origin}. If the listing has really \
+                 moved, run `airlock listing remove {name}` and add it again from its new place"
+            )));
+        }
+        if let Some(user) = &user {
+            let _ = url.set_username(user);
+        }
+        if password.is_some() {
+            let _ = url.set_password(password.as_deref());
+        }
+        Ok((url.to_string(), Some(origin)))
+    }
+
+    /// Every registered listing, by name.
+    pub fn list(&self) -> Result<Vec<(String, Record)>> {
+        let names = self.names()?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             if let Some(record) = self.get(&name)? {
@@ -251,7 +299,12 @@ impl Registry {
             ),
             false => None,
         };
-        let base = with_credentials(name, &record.source, &record.base);
+        let (base, _) = self.with_credentials(
+            name,
+            &record.source,
+            &record.base,
+            record.credential_origin.as_deref(),
+        )?;
         let base = Url::parse(&base).map_err(|e| {
             Error::Other(format!(
                 "{}: the record of listing {name} has no valid base URL ({e}); remove and add it again",
@@ -280,9 +333,12 @@ impl Registry {
         vendor_key: Option<&PublicKey>,
     ) -> Result<Refreshed> {
         check_name(name)?;
+        self.own_variables(name)?;
         let previous = self.get(name)?;
         let stored_source = without_password(source);
-        let url = with_credentials(name, &stored_source, source);
+        let bound = previous.as_ref().and_then(|p| p.credential_origin.clone());
+        let (url, sent_to) =
+            self.with_credentials(name, &stored_source, source, bound.as_deref())?;
         // A kept signature is fetched again even without a key, to stay with its copy.
         let with_signature = vendor_key.is_some() || previous.as_ref().is_some_and(|p| p.signed);
         let mut copy = fetch::read_listing(fetcher, &url, with_signature)?;
@@ -328,6 +384,7 @@ impl Registry {
             base: without_password(copy.base.as_str()),
             signed: copy.signature.is_some(),
             vendor,
+            credential_origin: bound.or(sent_to),
         };
         self.store(name, &record, &copy)?;
         Ok(Refreshed {
@@ -475,6 +532,7 @@ mod tests {
             base: String::new(),
             signed: false,
             vendor: String::new(),
+            credential_origin: None,
         };
         assert!(!record.is_stale(1059));
         assert!(record.is_stale(1060));

@@ -81,28 +81,39 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
     Ok(dest)
 }
 
-/// The record files at the top of the root (`top_only`), or every file under `dir`.
+/// The record files at the top of the root (`top_only`), or every file under
+/// `dir`: regular files only, found without following a symbolic link (a
+/// link in the root may point anywhere, and what it points to is not the
+/// root's to send). The root itself may be a link; `logs/` and `listings/`
+/// may not.
 fn files_under(dir: &Path, top_only: bool) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            if !top_only {
-                out.extend(files_under(&path, false)?);
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .follow_root_links(top_only)
+        .min_depth(1)
+        .max_depth(if top_only { 1 } else { usize::MAX })
+        .sort_by_file_name();
+    for entry in walk {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::NotFound) =>
+            {
+                continue;
             }
-        } else if !top_only
-            || path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("record.json"))
+            Err(e) => return Err(e.into()),
+        };
+        if entry.file_type().is_file()
+            && (!top_only
+                || entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("record.json"))
         {
-            out.push(path);
+            out.push(entry.into_path());
         }
     }
-    out.sort();
     Ok(out)
 }

@@ -18,7 +18,7 @@ pub fn open(path: &Path) -> io::Result<File> {
 
 /// [`open`], with `what` the file should be named in a refusal ("an answers file").
 pub fn open_as(path: &Path, what: &str) -> io::Result<File> {
-    refuse_special(&fs::metadata(path)?, what)?;
+    require_regular(&fs::metadata(path)?, what)?;
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -29,7 +29,7 @@ pub fn open_as(path: &Path, what: &str) -> io::Result<File> {
         options.custom_flags(libc::O_NONBLOCK);
     }
     let file = options.open(path)?;
-    refuse_special(&file.metadata()?, what)?;
+    require_regular(&file.metadata()?, what)?;
     Ok(file)
 }
 
@@ -79,7 +79,9 @@ pub fn size_in_words(limit: u64) -> String {
     }
 }
 
-fn refuse_special(meta: &fs::Metadata, what: &str) -> io::Result<()> {
+/// Refuses `meta` unless it is a regular file's, saying what it is and that
+/// `what` must be a regular file.
+pub fn require_regular(meta: &fs::Metadata, what: &str) -> io::Result<()> {
     if meta.is_file() {
         return Ok(());
     }

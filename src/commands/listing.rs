@@ -28,7 +28,9 @@ the copy. A copy whose serial is older than the kept one is refused (exit 3).
 Listings live in <config>/listings (--config DIR or AIRLOCK_CONFIG; default airlock
 in the user's config folder). No password is kept: for a protected source, set
 AIRLOCK_LISTING_<NAME>_USER and AIRLOCK_LISTING_<NAME>_PASSWORD (NAME in upper case,
-'.' and '-' as '_'); they are read each time the listing is fetched.";
+'.' and '-' as '_', so two listings may not differ only there); they are read
+each time the listing is fetched, and only ever sent to the origin they were first
+sent to.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]

@@ -7,6 +7,8 @@
 //! `partial/<hex>.part` an unfinished download, `<hex>.validator` the ETag or
 //! Last-Modified its resume needs; `locks/<hex>` the lock file of one entry:
 //! whoever holds its OS lock is the only one reading or writing that entry.
+//! None of these is opened through a symbolic link, and the four folders may
+//! not be links (the cache folder itself may).
 
 use super::{Error, Wanted};
 use std::collections::BTreeSet;
@@ -68,7 +70,7 @@ impl Cache {
         let mut read_only = false;
         for sub in [ENTRIES, NAMES, PARTIAL, LOCKS] {
             let path = dir.join(sub);
-            match fs::create_dir_all(&path) {
+            match crate::nofollow::create_dir_below(&dir, &path) {
                 Ok(()) => {}
                 Err(e) if is_read_only(&e) => read_only = true,
                 Err(e) => {
@@ -115,10 +117,12 @@ impl Cache {
     /// user can only read it, and a hit is all it can serve.
     fn lock_file(&self, sha256: &[u8; 32]) -> Result<(PathBuf, LockFile), Error> {
         let path = self.dir.join(LOCKS).join(hex::encode(sha256));
-        let file = match File::create(&path) {
+        let mut options = File::options();
+        options.write(true).create(true).truncate(true);
+        let file = match crate::nofollow::open(&mut options, &path) {
             Ok(file) => LockFile::Writable(file),
             Err(e) if is_read_only(&e) || (self.read_only && e.kind() == ErrorKind::NotFound) => {
-                LockFile::ReadOnly(bundle_format::regular::open(&path).ok())
+                LockFile::ReadOnly(crate::nofollow::open(File::options().read(true), &path).ok())
             }
             Err(e) => return Err(Error::local(&path, e)),
         };
@@ -210,13 +214,9 @@ impl Cache {
     }
 
     fn names(&self, hex: &str) -> Vec<String> {
-        bundle_format::regular::read_text(
-            &self.dir.join(NAMES).join(hex),
-            MAX_NAMES_BYTES,
-            "a names file",
-        )
-        .map(|text| text.lines().map(str::to_string).collect())
-        .unwrap_or_default()
+        read_text(&self.dir.join(NAMES).join(hex), MAX_NAMES_BYTES)
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -264,13 +264,7 @@ impl EntryLock<'_> {
 
     /// The ETag or Last-Modified saved with the `.part`, for `If-Range`.
     pub(crate) fn validator(&self) -> Option<String> {
-        bundle_format::regular::read_text(
-            &self.validator_path(),
-            MAX_VALIDATOR_BYTES,
-            "a validator",
-        )
-        .ok()
-        .filter(|v| !v.is_empty())
+        read_text(&self.validator_path(), MAX_VALIDATOR_BYTES).filter(|v| !v.is_empty())
     }
 
     /// Saves (or forgets) what a later resume checks the server's file against.
@@ -278,7 +272,7 @@ impl EntryLock<'_> {
         // Only an optimisation: without it a resume sends `Range` alone, and the hash still decides.
         let path = self.validator_path();
         let _ = match value {
-            Some(v) => fs::write(&path, v).is_ok(),
+            Some(v) => crate::nofollow::write(&path, v.as_bytes()).is_ok(),
             None => remove_if_there(&path).is_ok(),
         };
     }
@@ -343,7 +337,7 @@ impl EntryLock<'_> {
         let path = self.cache.dir.join(NAMES).join(&self.hex);
         let temp = path.with_extension("tmp");
         let text: String = names.iter().map(|n| format!("{n}\n")).collect();
-        fs::write(&temp, text).map_err(|e| Error::local(&temp, e))?;
+        crate::nofollow::write(&temp, text.as_bytes()).map_err(|e| Error::local(&temp, e))?;
         fs::rename(&temp, &path).map_err(|e| Error::local(&path, e))
     }
 }
@@ -354,6 +348,15 @@ fn is_read_only(e: &std::io::Error) -> bool {
         e.kind(),
         ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
     )
+}
+
+/// A small text file of the cache, read only when it is a regular file (not
+/// through a symbolic link) of at most `limit` bytes.
+fn read_text(path: &Path, limit: u64) -> Option<String> {
+    let file = crate::nofollow::open(File::options().read(true), path).ok()?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, limit + 1), &mut text).ok()?;
+    (text.len() as u64 <= limit).then_some(text)
 }
 
 /// Removes a file that may not exist.

@@ -81,12 +81,9 @@ pub(crate) fn download(
 
 /// The `.part` an earlier run left (hashed once to carry on), or a new one.
 fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
-    let file = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(part)
-        .map_err(|e| Error::local(part, e))?;
+    let mut options = OpenOptions::new();
+    options.create(true).read(true).append(true);
+    let file = crate::nofollow::open(&mut options, part).map_err(|e| Error::local(part, e))?;
     let mut progress = Progress {
         file,
         hasher: Sha256::new(),
@@ -102,7 +99,7 @@ fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
         progress.restart(part)?;
     } else if len > 0 {
         let have = hash_reader(
-            bundle_format::regular::open(part)
+            crate::nofollow::open(File::options().read(true), part)
                 .map_err(|e| Error::local(part, e))?
                 .take(len),
             &mut progress.hasher,

@@ -504,6 +504,10 @@ pub fn run_logged(
     log: &Path,
     what: &str,
 ) -> Result<bool, Error> {
+    if let Some(folder) = log.parent() {
+        locked.make_dir(folder)?;
+    }
+    locked.inside(log)?;
     match backend.run(op, props, log) {
         Ok(done) => {
             locked.log(&format!("{what}: done ({:?}); log {}", done, log.display()));

@@ -1,6 +1,7 @@
 //! One process changes a root at a time: an exclusive lock on `ROOT/lock`,
 //! released by the system when the process ends however it ends. The holder
-//! writes who it is into the file, so a second process can name it.
+//! writes who it is into the file, so a second process can name it. A link
+//! in the lock's place is refused, never written through.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -25,13 +26,9 @@ const MAX_HOLDER_BYTES: u64 = 4096;
 impl Lock {
     /// Takes the lock without waiting, and records `holder` in the file.
     pub fn take(path: &Path, holder: &str) -> Result<Lock, Refused> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(Refused::Io)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        let mut file = crate::nofollow::open(&mut options, path).map_err(Refused::Io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {

@@ -13,6 +13,8 @@
 //! ```
 //!
 //! Every change is an atomic file write made right after the item it records.
+//! Nothing under ROOT is written through a symbolic link: a link in the place
+//! of a file or folder there is refused, naming it.
 
 mod file;
 mod lock;
@@ -141,10 +143,22 @@ impl Root {
         match lock::Lock::take(&path, &holder) {
             Ok(lock) => {
                 file::sweep_temporaries(&self.dir);
-                Ok(Locked {
+                let locked = Locked {
                     root: self,
                     _lock: lock,
-                })
+                };
+                // Refused up front, before any change, rather than halfway.
+                for entry in [
+                    locked.root.record_path(),
+                    backup_of(&locked.root.record_path()),
+                    locked.root.logs_dir().join("airlock.log"),
+                    locked.root.licenses_dir(),
+                    locked.root.listings_dir(),
+                    locked.root.runner_path(),
+                ] {
+                    locked.inside(&entry)?;
+                }
+                Ok(locked)
             }
             Err(lock::Refused::Held(holder)) => Err(Error::Busy {
                 root: self.dir,
@@ -244,6 +258,7 @@ impl Locked {
     /// Writes the record atomically, keeping the previous one as `record.json.bak`.
     pub fn save(&self, record: &Record) -> Result<(), Error> {
         let path = self.root.record_path();
+        self.inside(&path)?;
         let mut bytes = serde_json::to_vec_pretty(record).map_err(|e| Error::Io {
             path: path.clone(),
             source: io::Error::other(e),
@@ -255,20 +270,32 @@ impl Locked {
     /// Writes `bytes` as `path` (under the root) atomically, creating its folder.
     pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_at(dir))?;
+            self.make_dir(dir)?;
         }
+        self.inside(path)?;
         file::write(path, bytes, false).map_err(io_at(path))
+    }
+
+    /// Creates the folder `dir` under the root, and those between.
+    pub fn make_dir(&self, dir: &Path) -> Result<(), Error> {
+        crate::nofollow::create_dir_below(&self.root.dir, dir).map_err(io_at(dir))
+    }
+
+    /// Checks that `path`, and every folder between the root and it, is no
+    /// symbolic link (nothing in the root is written through one).
+    pub fn inside(&self, path: &Path) -> Result<(), Error> {
+        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path))
     }
 
     /// Appends one line to `logs/airlock.log`, time first.
     pub fn log(&self, line: &str) {
         let dir = self.root.logs_dir();
-        let _ = fs::create_dir_all(&dir);
-        let opened = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("airlock.log"));
-        if let Ok(mut f) = opened {
+        if self.make_dir(&dir).is_err() {
+            return;
+        }
+        let mut options = fs::OpenOptions::new();
+        options.create(true).append(true);
+        if let Ok(mut f) = crate::nofollow::open(&mut options, &dir.join("airlock.log")) {
             let _ = writeln!(f, "{} {line}", crate::history::rfc3339(now()));
         }
     }

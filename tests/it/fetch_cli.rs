@@ -1,6 +1,6 @@
 //! Through the real binary: passwords in listing URLs are never shown (JSON
 //! sources, payload URLs, errors), and `airlock cache` lists and prunes a cache
-//! filled by real downloads.
+//! filled by real downloads, never written through a symbolic link.
 
 use crate::common;
 
@@ -194,4 +194,72 @@ fn cache_help_has_examples() {
     let out = airlock(&["cache", "--help"]);
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("Examples:") && help.contains("airlock cache prune --older-than 7d"));
+}
+
+/// Plants `link` (a path inside a fresh cache) pointing outside it, runs a
+/// build of `patch` from the served site with that cache, and returns the
+/// build's output; the place outside must be left as it was.
+#[cfg(unix)]
+fn build_with_link(site: &FaultServer, link: &str) -> (Output, bool) {
+    let b = common::online::Builder::new();
+    let cache = b.path("cache");
+    Cache::open(Some(&cache)).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("target");
+    if link.ends_with('/') {
+        std::fs::create_dir(&target).unwrap();
+    }
+    let link_path = cache.join(link.trim_end_matches('/'));
+    if link.ends_with('/') {
+        std::fs::remove_dir(&link_path).unwrap();
+    }
+    std::os::unix::fs::symlink(&target, &link_path).unwrap();
+    let out = b
+        .build(
+            &format!("{}itms.pl.xml", site.base),
+            &["--select", "patch", "--accept-eula"],
+        )
+        .arg("--out")
+        .arg(b.path("patch.exe"))
+        .output()
+        .unwrap();
+    let untouched = if link.ends_with('/') {
+        std::fs::read_dir(&target).unwrap().count() == 0
+    } else {
+        !target.exists()
+    };
+    (out, untouched)
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_in_the_cache_is_written_through_a_symbolic_link() {
+    let site = common::online::serve(std::path::Path::new(SITE));
+    let msi = std::fs::read(format!("{SITE}/msi/patch-8.0.2298.0.msi")).unwrap();
+    let hex = hex::encode(Sha256::digest(&msi));
+    for (link, stops) in [
+        ("partial/".to_string(), true),
+        ("locks/".to_string(), true),
+        (format!("locks/{hex}"), true),
+        (format!("partial/{hex}.part"), true),
+        (format!("names/{hex}.tmp"), true),
+        // Only an optimisation: without it the download still completes.
+        (format!("partial/{hex}.validator"), false),
+    ] {
+        let (out, untouched) = build_with_link(&site, &link);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(untouched, "{link}: written through the link ({err})");
+        if stops {
+            assert_eq!(out.status.code(), Some(1), "{link}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "{} is a symbolic link",
+                    link.trim_end_matches('/')
+                )) && err.contains("remove it"),
+                "{link}: {err}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{link}: {err}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! next run, a fresh one not fetched; a failed refresh said and the copy used;
 //! an older serial, or a copy from another vendor, refused; a source of
 //! another scheme refused; credentials taken from the environment and never
-//! kept or shown.
+//! kept or shown, never shared by two names, never sent to another origin.
 
 use crate::common;
 
@@ -359,4 +359,111 @@ fn credentials_come_from_the_environment_and_are_never_kept_or_shown() {
         "{kept}"
     );
     assert!(!kept.contains(PASSWORD), "the password was kept: {kept}");
+}
+
+#[test]
+fn names_that_would_share_credential_variables_are_refused() {
+    let (server, c) = registered();
+    let url = format!("{}itms.pl.xml", server.base);
+    c.airlock(&["listing", "add", "a-b", &url])
+        .assert()
+        .success();
+    let fetched = server.requests("itms.pl.xml");
+    for other in ["a.b", "a_b"] {
+        c.airlock(&["listing", "add", other, &url])
+            .assert()
+            .code(2)
+            .stderr(contains(format!(
+                "listing {other} would read its credentials from AIRLOCK_LISTING_A_B_USER and \
+                 AIRLOCK_LISTING_A_B_PASSWORD, as listing a-b does"
+            )));
+        assert!(!c.listings().join(format!("{other}.json")).exists());
+    }
+    assert_eq!(server.requests("itms.pl.xml"), fetched, "nothing fetched");
+
+    // A pair registered by an older airlock gets no credentials at all.
+    for ext in ["json", "pl.xml"] {
+        fs::copy(
+            c.listings().join(format!("a-b.{ext}")),
+            c.listings().join(format!("a.b.{ext}")),
+        )
+        .unwrap();
+    }
+    c.plan("a.b").assert().success();
+    c.plan("a.b")
+        .env("AIRLOCK_LISTING_A_B_PASSWORD", "meant-for-a-b")
+        .assert()
+        .code(2)
+        .stderr(contains("as listing a-b does"))
+        .stderr(contains("meant-for-a-b").not());
+}
+
+#[test]
+fn credentials_are_sent_only_to_the_origin_they_were_first_sent_to() {
+    const PASSWORD: &str = "bound-pw-7";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("ops:{PASSWORD}"));
+    let body = fs::read(Path::new(SITE).join("itms.pl.xml")).unwrap();
+    let first = FaultServer::start();
+    first.add(
+        "itms.pl.xml",
+        body.clone(),
+        vec![],
+        vec![Fault::Auth(format!("Basic {basic}"))],
+    );
+    let elsewhere = FaultServer::start();
+    elsewhere.add("itms.pl.xml", body, vec![], vec![]);
+    let c = Config::new();
+    let with_credentials = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AIRLOCK_LISTING_PROT_USER", "ops")
+            .env("AIRLOCK_LISTING_PROT_PASSWORD", PASSWORD);
+    };
+    let origin = first.base.trim_end_matches('/').to_string();
+    let mut add = c.airlock(&[
+        "listing",
+        "add",
+        "prot",
+        &format!("{}itms.pl.xml", first.base),
+    ]);
+    with_credentials(&mut add);
+    add.assert().success();
+    let record = fs::read_to_string(c.listings().join("prot.json")).unwrap();
+    assert!(
+        record.contains(&format!("\"credentialOrigin\": \"{origin}\"")),
+        "{record}"
+    );
+
+    // Moved elsewhere: with the credentials set, refused before any request there.
+    let moved = format!("{}itms.pl.xml", elsewhere.base);
+    let mut replace = c.airlock(&["listing", "add", "prot", &moved, "--replace"]);
+    with_credentials(&mut replace);
+    replace
+        .assert()
+        .code(3)
+        .stderr(contains(format!(
+            "listing prot: the credentials in AIRLOCK_LISTING_PROT_USER and \
+             AIRLOCK_LISTING_PROT_PASSWORD were first sent to {origin}; they are not sent to {}",
+            elsewhere.base.trim_end_matches('/')
+        )))
+        .stderr(contains(PASSWORD).not());
+    assert_eq!(elsewhere.requests("itms.pl.xml"), 0);
+
+    // Without them the move is taken; the binding stays, so a later run with
+    // the credentials set still keeps them from the new origin.
+    c.airlock(&["listing", "add", "prot", &moved, "--replace"])
+        .assert()
+        .success();
+    let record = fs::read_to_string(c.listings().join("prot.json")).unwrap();
+    assert!(
+        record.contains(&format!("\"credentialOrigin\": \"{origin}\"")),
+        "{record}"
+    );
+    c.age("prot");
+    let mut plan = c.plan("prot");
+    with_credentials(&mut plan);
+    plan.assert().code(3).stderr(contains("were first sent to"));
+    assert_eq!(
+        elsewhere.requests("itms.pl.xml"),
+        1,
+        "only the move without credentials"
+    );
 }

@@ -1,7 +1,8 @@
 //! The runner's record under stress and its guards, through the real binary:
 //! two installs on one root, SIGKILL between steps and inside a record write,
 //! a tampered bundle, secrets, the exported history's bytes, missing answers,
-//! blocking checks, critical updates, rollback, and the runner kept in ROOT.
+//! blocking checks, critical updates, rollback, the runner kept in ROOT, and
+//! symbolic links in ROOT neither written through nor sent in a support package.
 //! The installer backend here is a recording script (see common::runner): the
 //! subject is the record, and Wine's installs are tested in runner_wine.rs.
 
@@ -740,4 +741,101 @@ fn an_update_bundle_stopped_part_way_resumes_past_its_base_check() {
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stderr(&again).contains("already installed on this machine: nothing was done"));
     assert_eq!(u.rec.calls().len(), before + 3);
+}
+
+/// Plants `entry` of the root as a link to a place outside it (a folder when
+/// `entry` ends with `/`), and says whether that place is still as it was.
+#[cfg(unix)]
+fn link_out_of(root: &Path, entry: &str) -> (tempfile::TempDir, impl Fn() -> bool) {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("target");
+    let folder = entry.ends_with('/');
+    if folder {
+        std::fs::create_dir(&target).unwrap();
+    }
+    let link = root.join(entry.trim_end_matches('/'));
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let untouched = move || {
+        if folder {
+            std::fs::read_dir(&target).unwrap().count() == 0
+        } else {
+            !target.exists()
+        }
+    };
+    (outside, untouched)
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_in_the_root_is_written_through_a_symbolic_link() {
+    for entry in [
+        "lock",
+        "record.json",
+        "logs/airlock.log",
+        "logs/",
+        "licenses/",
+        "listings/",
+        "runner/",
+    ] {
+        let s = setup();
+        let (_outside, untouched) = link_out_of(s.root.path(), entry);
+        let out = s.install().output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{entry}: {err}");
+        assert!(
+            err.contains(&format!(
+                "{} is a symbolic link",
+                s.root.path().join(entry.trim_end_matches('/')).display()
+            )) && err.contains("remove it"),
+            "{entry}: {err}"
+        );
+        assert!(untouched(), "{entry}: written through the link");
+        assert!(s.rec.calls().is_empty(), "{entry}: no installer ran");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_support_package_leaves_out_what_links_point_to() {
+    let s = setup();
+    let out = s.install().output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("private.txt"), "not the root's").unwrap();
+    let logs = s.root.path().join("logs");
+    std::os::unix::fs::symlink(outside.path(), logs.join("outside")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("private.txt"), logs.join("x.log")).unwrap();
+    let listings = s.root.path().join("listings");
+    std::fs::rename(&listings, s.root.path().join("listings.real")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &listings).unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = airlock(s.root.path())
+        .args(["support-package", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let zip_path = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        assert!(
+            !bytes.windows(14).any(|w| w == b"not the root's"),
+            "{} holds a file from outside the root",
+            entry.name().unwrap()
+        );
+        names.push(entry.name().unwrap().to_string());
+    }
+    assert!(names.iter().any(|n| n == "logs/airlock.log"), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("outside") || n.contains("x.log") || n.starts_with("listings/")),
+        "{names:?}"
+    );
 }
