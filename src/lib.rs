@@ -10,6 +10,7 @@ pub mod error;
 pub mod fetch;
 pub mod history;
 pub mod host;
+pub mod identity;
 pub mod install;
 pub mod interrupt;
 pub mod license;
@@ -20,6 +21,7 @@ pub mod redact;
 #[cfg(feature = "net")]
 pub mod registry;
 pub mod state;
+pub mod suggest;
 pub mod support;
 pub mod text;
 
