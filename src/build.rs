@@ -6,6 +6,7 @@
 
 use crate::fetch::Wanted;
 use crate::history::Imported;
+use crate::identity::Identity;
 use crate::license::License;
 use crate::listing::{Catalog, Hotfix, Listing, Payload, PayloadKind, Product, Version};
 use crate::package::{self, Method, Package, StepKind};
@@ -448,6 +449,7 @@ impl Collector {
             hotfix_severity: hotfix.map(|h| h.severity),
             reason: item.reason.to_string(),
             product_code: item.payload.product_code.clone(),
+            upgrade_code: None,
             arch: release.arch,
             license: release.license,
             properties: release
@@ -482,31 +484,19 @@ impl Collector {
 }
 
 /// Checks an MSI's ProductCode, ProductVersion and platform against what
-/// its listing says.
-pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<(), Error> {
-    let unreadable = |problem: String| Error::MsiUnreadable {
+/// its listing says; returns its ProductCode and UpgradeCode.
+pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error> {
+    let tables = crate::identity::read_msi(path).map_err(|problem| Error::MsiUnreadable {
         file: expected.file.clone(),
         problem,
-    };
-    let mut msi = msi::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let rows = msi
-        .select_rows(msi::Select::table("Property"))
-        .map_err(|e| unreadable(format!("no Property table: {e}")))?;
-    let mut code = None;
-    let mut version = None;
-    for row in rows {
-        match row["Property"].as_str() {
-            Some("ProductCode") => code = row["Value"].as_str().map(str::to_string),
-            Some("ProductVersion") => version = row["Value"].as_str().map(str::to_string),
-            _ => {}
-        }
-    }
+    })?;
     let differs = |field: &'static str, want: String, got: Option<String>| Error::MsiMismatch {
         file: expected.file.clone(),
         field,
         expected: want,
         actual: got.unwrap_or_else(|| "(missing)".into()),
     };
+    let code = tables.product_code.clone();
     if let Some(want) = &expected.product_code
         && !code
             .as_deref()
@@ -514,19 +504,52 @@ pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<(), Error> {
     {
         return Err(differs("ProductCode", want.clone(), code));
     }
-    let parsed = version.as_deref().and_then(|v| v.parse::<Version>().ok());
+    let parsed = tables
+        .product_version
+        .as_deref()
+        .and_then(|v| v.parse::<Version>().ok());
     if parsed != Some(expected.version) {
         return Err(differs(
             "ProductVersion",
             expected.version.to_string(),
-            version,
+            tables.product_version,
         ));
     }
-    if let Some(platform) = expected.platform {
-        let actual = msi.summary_info().arch().map(str::to_string);
-        if actual.as_deref() != Some(platform) {
-            return Err(differs("platform", platform.to_string(), actual));
+    if let Some(platform) = expected.platform
+        && tables.platform.as_deref() != Some(platform)
+    {
+        return Err(differs("platform", platform.to_string(), tables.platform));
+    }
+    let guid = |field: &'static str, value: Option<String>| -> Result<Option<String>, Error> {
+        match value {
+            Some(v) if package::is_guid(&v) => Ok(Some(v)),
+            Some(v) => Err(Error::MsiUnreadable {
+                file: expected.file.clone(),
+                problem: format!("its {field} {:?} is not a GUID", crate::text::escaped(&v)),
+            }),
+            None => Ok(None),
+        }
+    };
+    let product_code = guid("ProductCode", code)?.ok_or_else(|| Error::MsiUnreadable {
+        file: expected.file.clone(),
+        problem: "its Property table has no ProductCode".into(),
+    })?;
+    Ok(Identity {
+        product_code: Some(product_code),
+        upgrade_code: guid("UpgradeCode", tables.upgrade_code)?,
+    })
+}
+
+impl Contents {
+    /// Records the codes read from the MSI `file` in every step (and the
+    /// installer) that runs it.
+    pub fn identify(&mut self, file: &str, identity: &Identity) {
+        for step in self.package.steps.iter_mut().filter(|s| s.file == file) {
+            step.product_code.clone_from(&identity.product_code);
+            step.upgrade_code.clone_from(&identity.upgrade_code);
+        }
+        if let Some(i) = self.package.installer.as_mut().filter(|i| i.file == file) {
+            i.product_code.clone_from(&identity.product_code);
         }
     }
-    Ok(())
 }

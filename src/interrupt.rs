@@ -5,6 +5,9 @@
 //! needed; a step that must not be cut in two (moving verified files into
 //! place) runs inside [`uninterrupted`]. On a signal the registered paths are
 //! removed, stderr says what was removed, and the process exits with 130.
+//! A signal can arrive while a prompt has the terminal in another mode (echo
+//! off for a secret, raw keys and a hidden cursor for a picker): the terminal
+//! as it was at start-up is put back first.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,13 +31,23 @@ fn pending() -> MutexGuard<'static, Vec<(u64, PathBuf)>> {
 /// Starts handling Ctrl-C, SIGTERM and SIGHUP (Ctrl-C and Ctrl-Break on
 /// Windows). Call once, at start-up.
 pub fn install() -> Result<(), String> {
+    terminal::save();
     ctrlc::set_handler(stop).map_err(|e| format!("cannot handle interrupting signals: {e}"))
 }
 
-/// Runs on the handler's own thread: waits for any [`uninterrupted`] step to
-/// end, removes what is registered, says so, and exits.
+/// Ends the run as a signal would: for a prompt that read Ctrl-C as a key.
+pub fn interrupted() -> ! {
+    stop();
+    unreachable!("stop() exits")
+}
+
+/// Runs on the handler's own thread (or a prompt's, see [`interrupted`]):
+/// waits for any [`uninterrupted`] step to end, puts the terminal back,
+/// removes what is registered, says so, and exits. A second caller waits on
+/// the step lock, which the first never releases.
 fn stop() {
     let _step = STEP.lock().unwrap_or_else(PoisonError::into_inner);
+    terminal::restore();
     let paths = pending();
     let mut removed = Vec::new();
     for (_, path) in paths.iter().rev() {
@@ -93,4 +106,66 @@ impl Drop for RemoveOnInterrupt {
 pub fn uninterrupted<T>(step: impl FnOnce() -> T) -> T {
     let _hold = STEP.lock().unwrap_or_else(PoisonError::into_inner);
     step()
+}
+
+/// The terminal's settings at start-up, put back on an interruption.
+mod terminal {
+    use std::io::IsTerminal;
+    use std::sync::OnceLock;
+
+    #[cfg(unix)]
+    type Saved = libc::termios;
+    #[cfg(windows)]
+    type Saved = u32;
+
+    static SAVED: OnceLock<Saved> = OnceLock::new();
+
+    /// Remembers how standard input's terminal is set, when it is one.
+    pub fn save() {
+        if !std::io::stdin().is_terminal() {
+            return;
+        }
+        #[cfg(unix)]
+        {
+            // SAFETY: termios is plain data; tcgetattr fills it for fd 0 or fails.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            if unsafe { libc::tcgetattr(0, &mut t) } == 0 {
+                let _ = SAVED.set(t);
+            }
+        }
+        #[cfg(windows)]
+        {
+            use windows_sys::Win32::System::Console::{
+                GetConsoleMode, GetStdHandle, STD_INPUT_HANDLE,
+            };
+            let mut mode = 0u32;
+            // SAFETY: the standard input handle, a console (checked above).
+            if unsafe { GetConsoleMode(GetStdHandle(STD_INPUT_HANDLE), &mut mode) } != 0 {
+                let _ = SAVED.set(mode);
+            }
+        }
+    }
+
+    /// Puts back what [`save`] remembered, and shows the cursor a picker hid.
+    pub fn restore() {
+        if let Some(saved) = SAVED.get() {
+            #[cfg(unix)]
+            // SAFETY: restores settings read from the same terminal.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, saved);
+            }
+            #[cfg(windows)]
+            {
+                use windows_sys::Win32::System::Console::{
+                    GetStdHandle, STD_INPUT_HANDLE, SetConsoleMode,
+                };
+                // SAFETY: the standard input handle, with the mode it had.
+                unsafe { SetConsoleMode(GetStdHandle(STD_INPUT_HANDLE), *saved) };
+            }
+        }
+        if std::io::stderr().is_terminal() {
+            let _ = dialoguer::console::Term::stderr().show_cursor();
+            crate::say!();
+        }
+    }
 }

@@ -168,8 +168,12 @@ pub struct Step {
     pub hotfix_severity: Option<HotfixSeverity>,
     /// Why the step is there: `selected`, `requires:<id>`, ...
     pub reason: String,
+    /// The MSI's own ProductCode, read by the builder (an MSP has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_code: Option<String>,
+    /// The MSI's own UpgradeCode, shared by a product's releases and hot fixes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_code: Option<String>,
     pub arch: Arch,
     pub license: LicenseKind,
     pub properties: Vec<Property>,
@@ -484,6 +488,9 @@ impl Package {
             check_text_allow_empty(&at("args"), args)
                 .map_err(|e| field(at("args"), e.to_string()))?;
         }
+        if let Some(code) = &s.upgrade_code {
+            check_guid(&at("upgradeCode"), code)?;
+        }
         if let Some(code) = &s.product_code {
             check_guid(&at("productCode"), code)?;
         }
@@ -542,16 +549,19 @@ impl Package {
     }
 }
 
-/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
-fn check_guid(at: &str, value: &str) -> Result<(), Error> {
-    let ok = value.len() == 38
+/// Whether `value` is `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
+pub fn is_guid(value: &str) -> bool {
+    value.len() == 38
         && value.starts_with('{')
         && value.ends_with('}')
         && value[1..37].char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
-        });
-    if ok {
+        })
+}
+
+fn check_guid(at: &str, value: &str) -> Result<(), Error> {
+    if is_guid(value) {
         Ok(())
     } else {
         Err(field(at, format!("{value:?} is not a GUID in braces")))

@@ -227,7 +227,7 @@ pub fn run(args: Args) -> Result<Exit> {
         jobs.push((target, contents, out));
     }
     let mut reports: Vec<Report> = Vec::new();
-    for (target, contents, out) in &jobs {
+    for (target, contents, out) in &mut jobs {
         let result = (|| {
             let mut locals = fetcher.fetch_all(&cache, &contents.downloads, remote)?;
             check_msis(contents, &mut locals, &fetcher, &cache)?;
@@ -547,10 +547,11 @@ fn default_name(vendor: &str, machine: Option<&str>, at: time::OffsetDateTime) -
     format!("{vendor}_Install_Package_{machine}{stamp}")
 }
 
-/// Each MSI's tables against its listing. A cache hit that disagrees is
-/// fetched again (the cache may hold damaged bytes) before the build stops.
+/// Each MSI's tables against its listing, its codes recorded in the
+/// package. A cache hit that disagrees is fetched again (the cache may hold
+/// damaged bytes) before the build stops.
 fn check_msis(
-    contents: &Contents,
+    contents: &mut Contents,
     locals: &mut [Local],
     fetcher: &Fetcher,
     cache: &Cache,
@@ -561,18 +562,24 @@ fn check_msis(
         .enumerate()
         .map(|(i, w)| (w.name.as_str(), i))
         .collect();
+    let mut found = Vec::new();
     for expected in &contents.msi_checks {
         let Some(&i) = by_name.get(expected.file.as_str()) else {
             continue;
         };
-        if let Err(e) = build::check_msi(&locals[i].path, expected) {
-            if locals[i].verified {
-                return Err(e.into());
+        let identity = match build::check_msi(&locals[i].path, expected) {
+            Ok(identity) => identity,
+            Err(e) if locals[i].verified => return Err(e.into()),
+            Err(_) => {
+                cache.evict(&contents.downloads[i].sha256)?;
+                locals[i] = fetcher.refetch(cache, &contents.downloads[i])?;
+                build::check_msi(&locals[i].path, expected)?
             }
-            cache.evict(&contents.downloads[i].sha256)?;
-            locals[i] = fetcher.refetch(cache, &contents.downloads[i])?;
-            build::check_msi(&locals[i].path, expected)?;
-        }
+        };
+        found.push((expected.file.clone(), identity));
+    }
+    for (file, identity) in &found {
+        contents.identify(file, identity);
     }
     Ok(())
 }

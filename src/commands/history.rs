@@ -23,7 +23,7 @@ pub enum Command {
 
 pub fn run(command: Command) -> Result<Exit> {
     let Command::Export { out, root } = command;
-    let record = root.state().record()?;
+    let record = root.existing()?.record()?;
     let bytes = record.history(now()).to_xml();
     crate::state::write_file(&out, &bytes)
         .map_err(|e| Error::Other(format!("{}: {e}", out.display())))?;

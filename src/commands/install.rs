@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
     run before anything changes (exit 4 when one blocks). An installer that fails stops the\n\
     install (exit 7): what was installed before it is recorded, and the same command resumes.\n\
     Default extraction folder: <folder of the bundle>/<Vendor>/Components.\n\
-    Answers file (TOML): [smp]\\n  INSTALLDIR = 'D:\\\\Altiris'")]
+    Answers file (TOML), one per machine, kept across bundles: [smp]\\n  INSTALLDIR = 'D:\\\\Altiris'\n\
+    An answer no step of the bundle takes is a warning; a required property with no value\n\
+    stops the install before any change (--dry-run lists them), unless a terminal can ask.")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
@@ -122,6 +124,9 @@ pub fn run(args: Args) -> Result<Exit> {
         &context,
     )?;
     show(&plan, &package, &manifest);
+    for unused in &plan.unused_answers {
+        crate::say!("warning: {unused}");
+    }
     if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
         crate::say!("nothing to install: every step is done");
         return Ok(Exit::Done);
@@ -130,9 +135,24 @@ pub fn run(args: Args) -> Result<Exit> {
         return Err(install::Error::Blocked(blocked).into());
     }
     let (Some(locked), Some(backend)) = (locked, backend) else {
-        crate::say!("dry run: nothing was changed");
+        match plan.missing_answers.len() {
+            0 => crate::say!("dry run: nothing was changed"),
+            n => crate::say!(
+                "dry run: nothing was changed; the install would stop before any change: {n} \
+                 required {} no value (listed above): give {} in --answers FILE",
+                if n == 1 {
+                    "property has"
+                } else {
+                    "properties have"
+                },
+                if n == 1 { "it" } else { "them" }
+            ),
+        }
         return Ok(Exit::Done);
     };
+    if let Some(refusal) = &plan.unanswered {
+        return Err(install::Error::Refused(refusal.clone()).into());
+    }
     confirm("install these steps?", args.yes)?;
     extract(signed, &destination, &key)?;
     let target = Target {
@@ -254,6 +274,12 @@ fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
             },
             state
         );
+    }
+    if !plan.missing_answers.is_empty() {
+        crate::say!("answers:");
+        for missing in &plan.missing_answers {
+            crate::say!("  [MISSING] {missing}: required, and no value is given");
+        }
     }
 }
 

@@ -32,8 +32,15 @@ pub fn needed(selection: &Selection, what: &str) -> Result<bool> {
     )))
 }
 
+/// A prompt that ended: Ctrl-C read as a key ends the run as the signal
+/// would (terminal restored, exit 130); anything else is an error.
 fn failed(e: dialoguer::Error) -> Error {
-    Error::Other(format!("cannot read the selection from the terminal: {e}"))
+    match e {
+        dialoguer::Error::IO(e) if e.kind() == io::ErrorKind::Interrupted => {
+            crate::interrupt::interrupted()
+        }
+        e => Error::Other(format!("cannot read the selection from the terminal: {e}")),
+    }
 }
 
 /// Asks for a selection; `base` gives the other selection flags (`--hotfixes`).

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<Exit> {
         &what,
     )?;
     if restart {
-        record.restart_requested = Some(now());
+        record.ask_restart(now(), &what);
         locked.save(&record)?;
         crate::say!("repaired; the machine must restart to finish");
         return Ok(Exit::RestartNeeded);

@@ -21,10 +21,26 @@ impl RootArgs {
         Root::new(self.root.clone().unwrap_or_else(default_root))
     }
 
+    /// The state root, which must exist: a root that is not there is a
+    /// wrong `--root` (or a machine where nothing was ever installed), and
+    /// reading it as empty would hide that.
+    pub fn existing(&self) -> Result<Root> {
+        let root = self.state();
+        root.check_folder()?;
+        if !root.dir().is_dir() {
+            return Err(Error::Other(format!(
+                "{}: no such state root (nothing was ever installed with it as --root); give \
+                 the right one with --root DIR (or AIRLOCK_ROOT)",
+                root.dir().display()
+            )));
+        }
+        Ok(root)
+    }
+
     /// Locks the root for `airlock VERB ID` on an installed product; a
     /// pending critical update stops it (exit 8).
     pub fn lock_installed(&self, verb: &str, id: &str) -> Result<(Locked, Record)> {
-        let locked = self.state().lock(&format!("airlock {verb} {id}"))?;
+        let locked = self.existing()?.lock(&format!("airlock {verb} {id}"))?;
         let record = locked.root.record()?;
         if !record.products.contains_key(id) {
             return Err(Error::Other(format!(

@@ -19,8 +19,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let root = args.root.state();
-    root.check_folder()?;
+    let root = args.root.existing()?;
     let keys: Vec<String> = root
         .trusted_keys()
         .map(|k| k.iter().map(|k| k.fingerprint().to_string()).collect())

@@ -1,14 +1,16 @@
 //! Installer properties: the `--answers FILE` (TOML, one table per product:
 //! `[smp] INSTALLDIR = 'D:\Altiris'`), the package's defaults, and what is
-//! asked on a terminal. A required property with no value, or a value the
-//! installer's command line cannot carry as one property, stops the install
-//! before anything changes.
+//! asked on a terminal. One answers file serves a machine across bundles, so
+//! it is checked per product against every step of the bundle: an answer no
+//! step takes is a warning (the next bundle may take it). A required property
+//! with no value, or a value the installer's command line cannot carry as one
+//! property, stops the install before anything changes.
 
 use super::backend::Property;
 use crate::package::Step;
 use crate::text::escaped;
-use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The most read of an answers file: a few properties per product.
@@ -19,6 +21,17 @@ const MAX_BYTES: u64 = 1 << 20;
 pub struct Answers {
     file: Option<PathBuf>,
     values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The properties of the steps that run, and what the answers leave open.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The properties of each running step, by position.
+    pub properties: Vec<Vec<Property>>,
+    /// Answers this bundle does not use, one line each (never an error).
+    pub unused: Vec<String>,
+    /// Required properties with no value, as `[product] NAME (description)`.
+    pub missing: Vec<String>,
 }
 
 impl Answers {
@@ -69,46 +82,62 @@ impl Answers {
         })
     }
 
-    /// The properties of each step in `steps` (by position), from the answers,
-    /// the defaults, or a terminal (unless `no_questions`). Every missing
-    /// required property is named in one error; an answer for a property the
-    /// product does not take is an error too (a typo would otherwise go unseen).
-    pub fn resolve(
-        &self,
-        steps: &[&Step],
-        no_questions: bool,
-    ) -> Result<Vec<Vec<Property>>, String> {
-        let from = match &self.file {
+    /// ` in FILE`, or nothing without an answers file.
+    fn from(&self) -> String {
+        match &self.file {
             Some(f) => format!(" in {}", f.display()),
             None => String::new(),
-        };
-        for step in steps {
-            if let Some(given) = self.values.get(&step.product) {
-                for name in given.keys() {
-                    if !step.properties.iter().any(|p| &p.name == name) {
-                        let takes: Vec<&str> =
-                            step.properties.iter().map(|p| p.name.as_str()).collect();
-                        return Err(format!(
-                            "[{}] {}{from}: {} takes no such property (it takes: {})",
-                            step.product,
-                            escaped(name),
-                            step.product,
-                            if takes.is_empty() {
-                                "none".into()
-                            } else {
-                                takes.join(", ")
-                            }
-                        ));
-                    }
-                }
+        }
+    }
+
+    /// Answers that no step of `all` (every step of the bundle) takes: a
+    /// table for a product the bundle does not hold, a property no step of
+    /// that product takes. Each line names it, with a close name to suggest.
+    pub fn unused(&self, all: &[Step]) -> Vec<String> {
+        let mut takes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for step in all {
+            let names = takes.entry(step.product.as_str()).or_default();
+            names.extend(step.properties.iter().map(|p| p.name.as_str()));
+        }
+        let from = self.from();
+        let mut out = Vec::new();
+        for (product, given) in &self.values {
+            let Some(names) = takes.get(product.as_str()) else {
+                out.push(format!(
+                    "[{}]{from}: this bundle installs no {0}; its answers are left for another \
+                     bundle{}",
+                    escaped(product),
+                    did_you_mean(product, takes.keys().copied())
+                ));
+                continue;
+            };
+            for name in given.keys().filter(|n| !names.contains(n.as_str())) {
+                let hint = if names.is_empty() {
+                    format!(" ({product} takes no property in this bundle)")
+                } else {
+                    did_you_mean(name, names.iter().copied())
+                };
+                out.push(format!(
+                    "[{product}] {}{from}: no step of {product} in this bundle takes it; \
+                     it is not used{hint}",
+                    escaped(name)
+                ));
             }
         }
-        let ask = !no_questions && std::io::stdin().is_terminal();
+        out
+    }
+
+    /// The properties of each step in `running` (by position), from the
+    /// answers, the defaults, or a terminal when `ask` and there is one;
+    /// `all` is every step of the bundle, for [`Answers::unused`]. Fails
+    /// only when the terminal cannot be read.
+    pub fn resolve(&self, all: &[Step], running: &[&Step], ask: bool) -> Result<Resolved, String> {
+        let ask = ask && std::io::stdin().is_terminal();
         let mut asked: BTreeMap<(String, String), String> = BTreeMap::new();
         let mut missing = Vec::new();
         let mut uncarried = Vec::new();
-        let mut out = Vec::new();
-        for step in steps {
+        let mut properties = Vec::new();
+        for step in running {
             let mut props = Vec::new();
             for p in &step.properties {
                 let key = (step.product.clone(), p.name.clone());
@@ -126,7 +155,7 @@ impl Answers {
                 let value = match value {
                     Some(v) => Some(v),
                     None if p.required && ask => {
-                        let v = prompt(step, p).map_err(|e| format!("reading the answer: {e}"))?;
+                        let v = prompt(step, p)?;
                         asked.insert(key, v.clone());
                         Some((v, " as typed".into()))
                     }
@@ -149,12 +178,15 @@ impl Answers {
                         props.push(property);
                     }
                     None if p.required => {
-                        missing.push(format!("[{}] {}{}", step.product, p.name, described(p)))
+                        let line = format!("[{}] {}{}", step.product, p.name, described(p));
+                        if !missing.contains(&line) {
+                            missing.push(line);
+                        }
                     }
                     None => {}
                 }
             }
-            out.push(props);
+            properties.push(props);
         }
         if !uncarried.is_empty() {
             return Err(format!(
@@ -163,16 +195,37 @@ impl Answers {
                 uncarried.join("; ")
             ));
         }
-        if !missing.is_empty() {
-            missing.dedup();
-            return Err(format!(
-                "required installer properties have no value{from}: {}. Nothing was changed: \
+        Ok(Resolved {
+            properties,
+            unused: self.unused(all),
+            missing,
+        })
+    }
+
+    /// The refusal when required properties have no value: it names each.
+    pub fn refusal(&self, missing: &[String]) -> Option<String> {
+        (!missing.is_empty()).then(|| {
+            format!(
+                "required installer properties have no value{}: {}. Nothing was changed: \
                  give them in an answers file (--answers FILE, TOML: [product] NAME = 'value') \
                  and run the install again",
+                self.from(),
                 missing.join(", ")
-            ));
-        }
-        Ok(out)
+            )
+        })
+    }
+}
+
+/// ` (did you mean X?)` when a known name is close to `wanted`, else nothing.
+fn did_you_mean<'a>(wanted: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let same_but_case = known.clone().find(|k| k.eq_ignore_ascii_case(wanted));
+    let close = match same_but_case {
+        Some(k) => vec![k.to_string()],
+        None => crate::suggest::close_ids(wanted, known),
+    };
+    match close.as_slice() {
+        [] => String::new(),
+        names => format!(" (did you mean {}?)", names.join(" or ")),
     }
 }
 
@@ -184,61 +237,117 @@ fn described(p: &crate::package::Property) -> String {
         .unwrap_or_default()
 }
 
-/// Asks for one property on the terminal; a secret is read without echo.
-fn prompt(step: &Step, p: &crate::package::Property) -> std::io::Result<String> {
-    let mut err = std::io::stderr();
-    write!(
-        err,
-        "{} ({}) needs {}{}: ",
+/// Asks for one property on the terminal; a secret is read without echo
+/// (on Windows too). Ctrl-C ends the run with the terminal as it was.
+fn prompt(step: &Step, p: &crate::package::Property) -> Result<String, String> {
+    let question = format!(
+        "{} ({}) needs {}{}",
         escaped(&step.name),
         step.product,
         p.name,
         described(p)
-    )?;
-    err.flush()?;
-    let _echo = p.secret.then(EchoOff::new);
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    if p.secret {
-        writeln!(err)?;
+    );
+    let read = if p.secret {
+        dialoguer::Password::new().with_prompt(question).interact()
+    } else {
+        dialoguer::Input::<String>::new()
+            .with_prompt(question)
+            .interact_text()
+    };
+    read.map_err(|e| match e {
+        dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            crate::interrupt::interrupted()
+        }
+        e => format!("reading the answer for [{}] {}: {e}", step.product, p.name),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(product: &str, properties: &[(&str, bool)]) -> Step {
+        let mut s: Step = serde_json::from_value(serde_json::json!({
+            "product": product, "name": product, "kind": "solution", "version": "1.0.0.0",
+            "action": "install", "method": "msi", "file": "f.msi", "reason": "selected",
+            "arch": "x64", "license": "free", "properties": [], "checks": [], "requires": [],
+            "retainOnCascade": false, "replaces": []
+        }))
+        .unwrap();
+        s.properties = properties
+            .iter()
+            .map(|(name, required)| crate::package::Property {
+                name: name.to_string(),
+                required: *required,
+                secret: false,
+                default: None,
+                description: None,
+            })
+            .collect();
+        s
     }
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
-}
 
-/// Turns terminal echo off until dropped (Unix; elsewhere it does nothing).
-struct EchoOff {
-    #[cfg(unix)]
-    saved: Option<libc::termios>,
-}
-
-impl EchoOff {
-    fn new() -> EchoOff {
-        #[cfg(unix)]
-        {
-            // SAFETY: termios is plain data; tcgetattr fills it for fd 0 or fails.
-            let mut t: libc::termios = unsafe { std::mem::zeroed() };
-            if unsafe { libc::tcgetattr(0, &mut t) } != 0 {
-                return EchoOff { saved: None };
-            }
-            let saved = t;
-            t.c_lflag &= !libc::ECHO;
-            // SAFETY: t is a valid termios taken from the same terminal.
-            unsafe { libc::tcsetattr(0, libc::TCSANOW, &t) };
-            EchoOff { saved: Some(saved) }
-        }
-        #[cfg(not(unix))]
-        {
-            EchoOff {}
-        }
+    fn answers(text: &str) -> Answers {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(&path, text).unwrap();
+        let mut a = Answers::load(Some(&path)).unwrap();
+        a.file = Some(PathBuf::from("answers.toml"));
+        a
     }
-}
 
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        if let Some(saved) = &self.saved {
-            // SAFETY: restores the settings read in `new`.
-            unsafe { libc::tcsetattr(0, libc::TCSANOW, saved) };
-        }
+    #[test]
+    fn an_answer_for_a_later_step_of_the_product_is_valid_for_the_bundle() {
+        // A hot fix that takes nothing, then the release that needs the password.
+        let all = [step("smp", &[]), step("smp", &[("NS_PASSWORD", true)])];
+        let a = answers("[smp]\nNS_PASSWORD = 'x'\n");
+        let running: Vec<&Step> = all.iter().collect();
+        let r = a.resolve(&all, &running, false).unwrap();
+        assert_eq!(r.unused, Vec::<String>::new());
+        assert_eq!(r.missing, Vec::<String>::new());
+        assert_eq!(r.properties[0].len(), 0);
+        assert_eq!(r.properties[1][0].name, "NS_PASSWORD");
+    }
+
+    #[test]
+    fn answers_no_step_takes_are_warnings_with_a_suggestion() {
+        let all = [step("smp", &[("NS_PASSWORD", true)]), step("patch", &[])];
+        let a = answers(
+            "[smp]\nNS_PASWORD = 'x'\nns_password = 'y'\nOTHER = 'z'\n[patch]\nA = 'b'\n[smpp]\nX = '1'\n",
+        );
+        assert_eq!(
+            a.unused(&all),
+            [
+                "[patch] A in answers.toml: no step of patch in this bundle takes it; it is not \
+                 used (patch takes no property in this bundle)",
+                "[smp] NS_PASWORD in answers.toml: no step of smp in this bundle takes it; it is \
+                 not used (did you mean NS_PASSWORD?)",
+                "[smp] OTHER in answers.toml: no step of smp in this bundle takes it; it is not used",
+                "[smp] ns_password in answers.toml: no step of smp in this bundle takes it; it is \
+                 not used (did you mean NS_PASSWORD?)",
+                "[smpp] in answers.toml: this bundle installs no smpp; its answers are left for \
+                 another bundle (did you mean smp?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_required_property_without_a_value_is_named_once() {
+        let all = [
+            step("smp", &[("NS_PASSWORD", true)]),
+            step("smp", &[("NS_PASSWORD", true)]),
+        ];
+        let a = answers("");
+        let running: Vec<&Step> = all.iter().collect();
+        let r = a.resolve(&all, &running, false).unwrap();
+        assert_eq!(r.missing, ["[smp] NS_PASSWORD"]);
+        let refusal = a.refusal(&r.missing).unwrap();
+        assert!(
+            refusal.starts_with(
+                "required installer properties have no value in answers.toml: [smp] NS_PASSWORD."
+            ),
+            "{refusal}"
+        );
+        assert_eq!(a.refusal(&[]), None);
     }
 }

@@ -1,11 +1,13 @@
 //! Installing a verified package on this machine: the guards (rollback,
 //! critical updates), which steps still have to run (resume), the readiness
 //! checks, then each step through the installer backend, the record written
-//! right after each one, licenses applied, and the runner kept in the root.
+//! right after each one (with the ProductCode it left installed), licenses
+//! applied, and the runner kept in the root.
 
 pub mod answers;
 pub mod backend;
 pub mod checks;
+pub mod remove;
 
 use crate::history;
 use crate::package::{Action, CriticalUpdate, Method, Package, Step};
@@ -58,6 +60,12 @@ pub struct Plan<'a> {
     pub checks: Vec<checks::Checked>,
     /// The installer program runs first.
     pub installer_first: bool,
+    /// Answers this bundle does not use, one line each: warnings, never errors.
+    pub unused_answers: Vec<String>,
+    /// Required properties with no value, as `[product] NAME`.
+    pub missing_answers: Vec<String>,
+    /// Why the install cannot start while some are missing (naming each).
+    pub unanswered: Option<String>,
 }
 
 /// Stops when a critical update affecting an installed version is pending and
@@ -277,10 +285,11 @@ pub fn prepare<'a>(
         .filter(|(_, t)| *t == Todo::Run)
         .map(|(s, _)| *s)
         .collect();
-    let wanted = answers
-        .resolve(&running, options.no_questions)
+    let resolved = answers
+        .resolve(&package.steps, &running, !options.no_questions)
         .map_err(Error::Refused)?;
-    let mut wanted = wanted.into_iter();
+    let unanswered = answers.refusal(&resolved.missing);
+    let mut wanted = resolved.properties.into_iter();
     let properties = steps
         .iter()
         .map(|(_, t)| match t {
@@ -299,6 +308,9 @@ pub fn prepare<'a>(
         steps,
         properties,
         installer_first,
+        unused_answers: resolved.unused,
+        missing_answers: resolved.missing,
+        unanswered,
     })
 }
 
@@ -335,6 +347,9 @@ pub fn execute(
     target: &Target,
     plan: &Plan,
 ) -> Result<bool, Error> {
+    if let Some(refusal) = &plan.unanswered {
+        return Err(Error::Refused(refusal.clone()));
+    }
     let bundle_id = &target.manifest.bundle_id;
     let logs = locked.root.logs_dir().join(folder_name(bundle_id));
     receive_listings(locked, &mut record, target)?;
@@ -372,7 +387,10 @@ pub fn execute(
         let op = operation(i.method, &file, &args);
         let log = logs.join("00-installer.log");
         crate::say!("installing {} {}", escaped(&i.name), i.version);
-        restart |= run_logged(locked, target.backend, &op, &[], &log, &i.name)?;
+        if run_logged(locked, target.backend, &op, &[], &log, &i.name)? {
+            record.ask_restart(now(), &format!("{} {}", i.name, i.version));
+            restart = true;
+        }
         record.installer = Some(record::Installer {
             name: i.name.clone(),
             version: i.version,
@@ -414,10 +432,15 @@ pub fn execute(
             }
         };
         let now = now();
-        let installed = record
-            .products
-            .get(&step.product)
-            .map_or(now, |p| p.installed);
+        let before = record.products.get(&step.product);
+        let installed = before.map_or(now, |p| p.installed);
+        let identity = crate::identity::installed(step, &file, before);
+        // A patch changes the installed product, which is still repaired
+        // from the MSI it was installed from.
+        let (file, method) = match (step.method, before) {
+            (Method::Msp, Some(b)) => (b.file.clone(), b.method),
+            _ => (file.clone(), step.method),
+        };
         record.products.insert(
             step.product.clone(),
             Product {
@@ -425,12 +448,13 @@ pub fn execute(
                 version: step.version,
                 label: step.label.clone(),
                 hotfix: step.hotfix.clone(),
-                product_code: step.product_code.clone(),
+                product_code: identity.product_code,
+                upgrade_code: identity.upgrade_code,
                 installed,
                 updated: now,
                 bundle: bundle_id.clone(),
-                file: file.clone(),
-                method: step.method,
+                file,
+                method,
                 license: step.license,
                 requires: step.requires.clone(),
                 retain_on_cascade: step.retain_on_cascade,
@@ -441,7 +465,7 @@ pub fn execute(
             j.running = None;
         }
         if asked_restart {
-            record.restart_requested = Some(now);
+            record.ask_restart(now, &what);
             restart = true;
         }
         locked.save(&record)?;
@@ -620,7 +644,7 @@ fn remove_replaced(
     let Some(p) = record.products.get(replaced) else {
         return Ok(());
     };
-    if let Some(code) = p.product_code.clone() {
+    if let Ok(code) = crate::identity::removal_code(replaced, p) {
         let log = logs.join(format!("replaced-{replaced}.log"));
         run_logged(
             locked,

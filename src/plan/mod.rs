@@ -8,7 +8,6 @@ mod item;
 mod lookup;
 mod resolve;
 mod selection;
-mod suggest;
 mod update;
 mod upgrade;
 

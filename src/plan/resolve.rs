@@ -7,10 +7,11 @@ use super::error::{Asked, Error};
 use super::item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
 use super::lookup::{Lookup, PerProduct, Pid};
 use super::selection::{HotfixPolicy, Installed, Selection};
-use super::{hotfix, suggest, upgrade};
+use super::{hotfix, upgrade};
 use crate::listing::{
     Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
 };
+use crate::suggest;
 use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, VecDeque};

@@ -41,6 +41,9 @@ pub struct Record {
     /// Unix seconds when an installer last asked for a restart.
     #[serde(default)]
     pub restart_requested: Option<u64>,
+    /// What asked for it (`smp 8.0.2298.0`, `repair smp`).
+    #[serde(default)]
+    pub restart_requested_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,14 +55,20 @@ pub struct Product {
     pub label: Option<String>,
     #[serde(default)]
     pub hotfix: Option<String>,
+    /// The ProductCode installed now (see `crate::identity`); absent in
+    /// records written before codes were kept, and for a product whose
+    /// installer program names none.
     #[serde(default)]
     pub product_code: Option<String>,
+    #[serde(default)]
+    pub upgrade_code: Option<String>,
     /// Unix seconds of the first install (the trial starts then).
     pub installed: u64,
     pub updated: u64,
     /// The bundle that brought the current version.
     pub bundle: String,
-    /// The extracted installer file of the current version (for repair).
+    /// The extracted installer file of the current version, for repair (a
+    /// patch keeps the MSI it patched).
     pub file: PathBuf,
     pub method: Method,
     pub license: LicenseKind,
@@ -121,7 +130,29 @@ impl Record {
             bundles: Vec::new(),
             journal: None,
             restart_requested: None,
+            restart_requested_by: None,
         }
+    }
+
+    /// Notes that `what` (an installer run) asked for a restart at `now`.
+    pub fn ask_restart(&mut self, now: u64, what: &str) {
+        self.restart_requested = Some(now);
+        self.restart_requested_by = Some(what.to_string());
+    }
+
+    /// When a restart was asked for and by what, while the machine has not
+    /// restarted since (by its boot time; without one, until asked again).
+    pub fn pending_restart(&self, boot: Option<u64>) -> Option<(u64, &str)> {
+        let asked = self.restart_requested?;
+        if boot.is_some_and(|b| b > asked) {
+            return None;
+        }
+        Some((
+            asked,
+            self.restart_requested_by
+                .as_deref()
+                .unwrap_or("an installer"),
+        ))
     }
 
     /// A product's license state at `now` (unix seconds), and when it ends.

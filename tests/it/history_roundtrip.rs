@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use common::bundle::{json_of, step};
+use common::bundle::json_of;
 use common::history::{Machine, V1, build_full, build_incremental, vendor};
 use common::online::Builder;
 use common::runner::{Recorder, Wine, package, product_code, site};
@@ -198,25 +198,8 @@ fn an_incremental_bundle_brings_a_v1_machine_to_v2_and_installs_once() {
 /// another key: the machine's state changes after its history was exported.
 fn hf7_bundle(dir: &Path) -> (PathBuf, PathBuf) {
     let builder = common::runner::Builder::new();
-    let msi = site().join("hf/smp-7.6-hf7.msi");
-    let mut hf7 = step(
-        "smp",
-        "Symantec Management Platform",
-        "7.6.1655.0",
-        "smp-7.6-hf7.msi",
-        airlock::package::Method::Msi,
-    );
-    hf7.kind = airlock::package::StepKind::Hotfix;
-    hf7.action = airlock::package::Action::Hotfix;
-    hf7.from_version = Some("7.6.1423.0".parse().unwrap());
-    hf7.hotfix = Some("smp-7.6-hf7".into());
-    hf7.product_code = Some(product_code(&msi));
+    let (mut hf7, file) = common::runner::hf7_step();
     hf7.retain_on_cascade = true;
-    let file = (
-        "smp-7.6-hf7.msi".to_string(),
-        "msi",
-        std::fs::read(&msi).unwrap(),
-    );
     let (p, files) = package(vec![(hf7, file)], Vec::new());
     let bundle = builder.bundle("hf7", &p, &files, 1_790_000_000);
     let public = dir.join("hf7.pub");

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod admin_path;
 mod bounded_reads;
 mod build;
 mod build_interrupt;

@@ -167,6 +167,7 @@ pub fn step(product: &str, name: &str, version: &str, file: &str, method: Method
         hotfix_severity: None,
         reason: "selected".into(),
         product_code: None,
+        upgrade_code: None,
         arch: Arch::X64,
         license: LicenseKind::Trial,
         properties: Vec::new(),

@@ -53,6 +53,29 @@ pub fn msi_step(product: &str, version: &str) -> (Step, File) {
     (step, (file, "msi", std::fs::read(&path).unwrap()))
 }
 
+/// The step of smp 7.6 HF7 (a hot fix shipped as a full MSI, from 7.6), and its file.
+pub fn hf7_step() -> (Step, File) {
+    let msi = site().join("hf/smp-7.6-hf7.msi");
+    let mut hf7 = step(
+        "smp",
+        "Symantec Management Platform",
+        "7.6.1655.0",
+        "smp-7.6-hf7.msi",
+        Method::Msi,
+    );
+    hf7.kind = airlock::package::StepKind::Hotfix;
+    hf7.action = airlock::package::Action::Hotfix;
+    hf7.from_version = Some("7.6.1423.0".parse().unwrap());
+    hf7.hotfix = Some("smp-7.6-hf7".into());
+    hf7.product_code = Some(product_code(&msi));
+    let file = (
+        "smp-7.6-hf7.msi".to_string(),
+        "msi",
+        std::fs::read(&msi).unwrap(),
+    );
+    (hf7, file)
+}
+
 /// A property a step takes.
 pub fn property(name: &str, required: bool, secret: bool) -> Property {
     Property {

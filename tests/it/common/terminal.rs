@@ -38,6 +38,11 @@ impl Session {
         tmux(&["capture-pane", "-p", "-t", &self.0])
     }
 
+    /// Whether the terminal shows its cursor (a picker hides it while it runs).
+    pub fn cursor_visible(&self) -> bool {
+        tmux(&["display-message", "-p", "-t", &self.0, "#{cursor_flag}"]).trim() == "1"
+    }
+
     /// Waits until the screen shows `text`, then sends `keys` one by one.
     pub fn when(&self, text: &str, keys: &[&str]) {
         let start = Instant::now();

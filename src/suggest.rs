@@ -1,4 +1,5 @@
-//! Close product ids to suggest when one is unknown (a typo, a missing suffix).
+//! Close names to suggest when one is unknown (a typo, a missing suffix):
+//! product ids in a selection, property names in an answers file.
 
 /// Up to three known ids close to `wanted`, closest first.
 pub fn close_ids<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Vec<String> {
