@@ -173,6 +173,42 @@ fn running_bundle() -> Option<std::path::PathBuf> {
         .map(|_| exe)
 }
 
+/// The arguments of a bundle that runs itself: `install`'s options, the
+/// bundle being the program itself, so its `--help` describes
+/// `Bundle.exe [OPTIONS]`.
+fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<Command, clap::Error> {
+    use clap::{Args, FromArgMatches};
+    let name = bundle
+        .file_name()
+        .map_or("Bundle.exe".into(), |n| n.to_string_lossy().into_owned());
+    let help = format!(
+        "Examples:\n  \
+         {name} --trust builder.pub --answers answers.toml --yes\n  \
+         {name} --dry-run\n  \
+         {name} --extract-only --extract-to D:\\Components\n\n\
+         The bundle verifies itself (signature by a trusted key, every hash) while it is\n\
+         extracted; nothing is installed unless everything holds (exit code 3 otherwise).\n\
+         Readiness checks run before anything changes (exit 4 when one blocks). An installer\n\
+         that fails stops the install (exit 7): what was installed before it is recorded, and\n\
+         the same command resumes. Default extraction folder: <folder of the bundle>\\<Vendor>\\Components.\n\
+         Answers file (TOML): [smp]\n  INSTALLDIR = 'D:\\Altiris'"
+    );
+    // Set after the install arguments, whose own texts they replace.
+    let command = commands::install::Args::augment_args(clap::Command::new("airlock"))
+        .bin_name(name.clone())
+        .display_name(name.clone())
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Verify, extract and install what this bundle holds (as `airlock install` of it)")
+        .override_usage(format!("{name} [OPTIONS]"))
+        .after_help(help)
+        .mut_arg("bundle", |a| a.hide(true));
+    let mut args = std::env::args_os();
+    let program = args.next().unwrap_or_else(|| name.into());
+    let matches =
+        command.try_get_matches_from([program, bundle.into_os_string()].into_iter().chain(args))?;
+    commands::install::Args::from_arg_matches(&matches).map(Command::Install)
+}
+
 fn main() -> ExitCode {
     airlock::runner::keep_marker();
     if let Err(problem) = airlock::interrupt::install() {
@@ -180,17 +216,21 @@ fn main() -> ExitCode {
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {
-        Some(bundle) => {
-            let mut args = std::env::args_os();
-            let program = args.next().unwrap_or_else(|| "airlock".into());
-            let prefix = [program, "install".into(), bundle.into_os_string()];
-            command().try_get_matches_from(prefix.into_iter().chain(args))
-        }
-        None => command().try_get_matches(),
-    }
-    .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
-    let cli = match parsed {
-        Ok(cli) => cli,
+        Some(bundle) => parse_as_bundle(bundle).map(|command| (command, Level::Normal)),
+        None => command()
+            .try_get_matches()
+            .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+            .map(|cli| {
+                let level = match (cli.quiet, cli.verbose) {
+                    (true, _) => Level::Quiet,
+                    (_, true) => Level::Verbose,
+                    _ => Level::Normal,
+                };
+                (cli.command, level)
+            }),
+    };
+    let (command, level) = match parsed {
+        Ok(parsed) => parsed,
         // Usage errors, --help and --version, as clap prints them.
         Err(e) => {
             let mut code = e.exit_code().clamp(0, 255) as u8;
@@ -210,12 +250,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    verbosity::set(match (cli.quiet, cli.verbose) {
-        (true, _) => Level::Quiet,
-        (_, true) => Level::Verbose,
-        _ => Level::Normal,
-    });
-    let code = match run(cli.command) {
+    verbosity::set(level);
+    let code = match run(command) {
         Ok(exit) => exit as u8,
         // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
         Err(Error::StdoutClosed) => return ExitCode::from(Error::StdoutClosed.exit() as u8),

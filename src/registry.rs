@@ -484,13 +484,13 @@ pub fn date(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// An interval as the shortest of `1d`, `12h`, `30m`, or seconds.
+/// An interval as the shortest of `1d`, `12h`, `30min`, or seconds.
 pub fn interval(secs: u64) -> String {
     let d = Duration::from_secs(secs).as_secs();
     match d {
         d if d % 86_400 == 0 => format!("{}d", d / 86_400),
         d if d % 3_600 == 0 => format!("{}h", d / 3_600),
-        d if d % 60 == 0 => format!("{}m", d / 60),
+        d if d % 60 == 0 => format!("{}min", d / 60),
         d => format!("{d}s"),
     }
 }
@@ -518,7 +518,7 @@ mod tests {
         assert_eq!(without_password("/srv/a.pl.xml"), "/srv/a.pl.xml");
         assert_eq!(interval(86_400), "1d");
         assert_eq!(interval(43_200), "12h");
-        assert_eq!(interval(1_800), "30m");
+        assert_eq!(interval(1_800), "30min");
     }
 
     #[test]

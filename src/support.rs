@@ -13,7 +13,9 @@ use zip::write::SimpleFileOptions;
 /// larger one, or one that is not a regular file, is named in `skipped.txt`.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Writes the support package into `out_dir`; returns its path.
+/// Writes the support package into `out_dir`; returns its path. A name
+/// already taken (two packages in one second) gets `_2`, `_3`, ... before
+/// `.zip`; an existing file is never replaced.
 pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf> {
     let stamp = time::OffsetDateTime::from_unix_timestamp(now() as i64)
         .map_err(io::Error::other)?
@@ -77,8 +79,25 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
         }
         zip.finish().map_err(io::Error::other)?;
     }
-    bundle_format::atomic::persist(temp, &dest, false)?;
-    Ok(dest)
+    temp.as_file().sync_all()?;
+    let mut taken = 1;
+    loop {
+        let path = match taken {
+            1 => dest.clone(),
+            n => out_dir.join(format!("Support_{stamp}_{n}.zip")),
+        };
+        match temp.persist_noclobber(&path) {
+            Ok(_) => {
+                bundle_format::atomic::sync_parent(&path)?;
+                return Ok(path);
+            }
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists && taken < 1000 => {
+                temp = e.file;
+                taken += 1;
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
 }
 
 /// The record files at the top of the root (`top_only`), or every file under

@@ -32,7 +32,29 @@ pub fn temp_beside(dest: &Path, mode: u32) -> io::Result<NamedTempFile> {
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(mode));
     #[cfg(not(unix))]
     let _ = mode;
-    builder.tempfile_in(folder_of(dest))
+    let folder = folder_of(dest);
+    builder
+        .tempfile_in(folder)
+        .map_err(|e| without_temp_name(e, folder))
+}
+
+/// The error of making a temporary file in `folder`, naming the folder
+/// instead of the temporary file (a name the reader never chose or sees).
+fn without_temp_name(e: io::Error, folder: &Path) -> io::Error {
+    // tempfile's message is the OS error then ` at path "<temporary path>"`
+    // (its wrapper type is private): keep the OS error. A unit test below
+    // notices if that ever changes.
+    let text = e.to_string();
+    let cause = text
+        .split_once(" at path \"")
+        .map_or(text.as_str(), |(os, _)| os);
+    io::Error::new(
+        e.kind(),
+        format!(
+            "cannot create a file in the folder {}: {cause}",
+            folder.display()
+        ),
+    )
 }
 
 /// Syncs `temp`, renames it to `dest` (refusing to replace an existing file
@@ -113,4 +135,28 @@ pub(crate) fn hidden_sibling(dir: &Path, name: &OsStr, ext: &str) -> Result<Path
     hidden.push(name);
     hidden.push(format!(".{}.{ext}", hex::encode(random)));
     Ok(dir.join(hidden))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_temporary_file_that_cannot_be_made_is_reported_by_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("missing");
+        let e = super::temp_beside(&folder.join("history.xml"), 0o644).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        assert!(
+            text.starts_with(&format!(
+                "cannot create a file in the folder {}: ",
+                folder.display()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(": No such file or directory (os error 2)") || cfg!(windows),
+            "{text}"
+        );
+        assert!(!text.contains(".history.xml"), "{text}");
+    }
 }

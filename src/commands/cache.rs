@@ -2,7 +2,7 @@
 
 use super::output::{human_bytes, print};
 use crate::error::{Exit, Result};
-use crate::fetch::Cache;
+use crate::fetch::{Cache, Entry};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
@@ -13,8 +13,12 @@ Examples:
   airlock cache                          # what the cache holds
   airlock cache list --cache /srv/airlock-cache
   airlock cache prune                    # remove files not used for 30 days
+  airlock cache prune --older-than 2w --dry-run
   airlock cache prune --older-than 7d
-  airlock cache prune --all";
+  airlock cache prune --all
+
+An age is a number and a unit: w (weeks), d (days), h (hours) or min (minutes);
+a bare m is refused, as it could mean minutes or months.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -33,12 +37,15 @@ pub enum Action {
     /// Remove the files not used for a while, or all of them
     #[command(after_help = EXAMPLES)]
     Prune {
-        /// Remove files not used for this long: days (30d), hours (12h) or minutes (5m)
+        /// Remove files not used for this long: weeks (2w), days (30d), hours (12h) or minutes (45min)
         #[arg(long, value_name = "AGE", default_value = "30d", value_parser = parse_age, conflicts_with = "all")]
         older_than: Duration,
         /// Remove every file (those a running build holds are left)
         #[arg(long)]
         all: bool,
+        /// List what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -46,14 +53,29 @@ pub fn run(args: Args) -> Result<Exit> {
     let cache = Cache::open(args.cache.as_deref())?;
     match args.action.unwrap_or(Action::List) {
         Action::List => list(&cache),
-        Action::Prune { older_than, all } => {
-            let pruned = cache.prune((!all).then_some(older_than))?;
+        Action::Prune {
+            older_than,
+            all,
+            dry_run,
+        } => {
+            let pruned = cache.prune((!all).then_some(older_than), dry_run)?;
             let busy = match pruned.busy {
                 0 => String::new(),
                 n => format!("; {n} in use by a running build, left"),
             };
+            let mut text = String::new();
+            if dry_run {
+                for entry in &pruned.entries {
+                    text.push_str(&format!("{}\n", row(entry)));
+                }
+            }
             print(&format!(
-                "removed {} file{} ({}) from {}{busy}\n",
+                "{text}{} {} file{} ({}) from {}{busy}\n",
+                if dry_run {
+                    "would remove (dry run, nothing removed)"
+                } else {
+                    "removed"
+                },
                 pruned.files,
                 if pruned.files == 1 { "" } else { "s" },
                 human_bytes(pruned.bytes),
@@ -68,18 +90,7 @@ fn list(cache: &Cache) -> Result<Exit> {
     let entries = cache.list()?;
     let mut text = format!("{}\n", cache.dir().display());
     for entry in &entries {
-        let names: Vec<String> = entry
-            .names
-            .iter()
-            .map(|n| n.escape_debug().to_string())
-            .collect();
-        text.push_str(&format!(
-            "  {}  {:>10}  {}  {}\n",
-            &entry.sha256[..16],
-            human_bytes(entry.size),
-            date(entry.last_used),
-            names.join(", ")
-        ));
+        text.push_str(&format!("{}\n", row(entry)));
     }
     let total: u64 = entries.iter().map(|e| e.size).sum();
     text.push_str(&format!(
@@ -92,25 +103,89 @@ fn list(cache: &Cache) -> Result<Exit> {
     Ok(Exit::Done)
 }
 
+/// One cached file: sha256 prefix, size, last used, the names it was fetched as.
+fn row(entry: &Entry) -> String {
+    let names: Vec<String> = entry
+        .names
+        .iter()
+        .map(|n| n.escape_debug().to_string())
+        .collect();
+    format!(
+        "  {}  {:>10}  {}  {}",
+        &entry.sha256[..16],
+        human_bytes(entry.size),
+        date(entry.last_used),
+        names.join(", ")
+    )
+}
+
 fn date(time: SystemTime) -> String {
     OffsetDateTime::from(time)
         .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
         .unwrap_or_default()
 }
 
-/// `30d`, `12h`, `5m`: an age in days, hours or minutes.
+/// `2w`, `30d`, `12h`, `45min`: an age in weeks, days, hours or minutes.
+/// A bare `m` (minutes or months?) is refused as ambiguous.
 pub(crate) fn parse_age(text: &str) -> std::result::Result<Duration, String> {
-    let bad = || format!("{text:?} is not an age: write a number and d, h or m (30d, 12h, 5m)");
-    let unit = text.chars().last().ok_or_else(bad)?;
-    let seconds = match unit {
-        'd' => 86_400,
-        'h' => 3_600,
-        'm' => 60,
-        _ => return Err(bad()),
+    let bad = |why: &str| {
+        format!(
+            "{:?} is not an age{why}: write a number and a unit: w (weeks), d (days), h (hours) \
+             or min (minutes), as in 2w, 30d, 12h, 45min",
+            crate::text::escaped(text)
+        )
     };
-    let count: u64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit {
+        "w" => 7 * 86_400,
+        "d" => 86_400,
+        "h" => 3_600,
+        "min" => 60,
+        "m" => return Err(bad(" (m could mean minutes or months)")),
+        _ => return Err(bad("")),
+    };
+    let count: u64 = number.parse().map_err(|_| bad(""))?;
     count
         .checked_mul(seconds)
         .map(Duration::from_secs)
-        .ok_or_else(bad)
+        .ok_or_else(|| bad(" (too long)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+    use std::time::Duration;
+
+    #[test]
+    fn ages_take_unambiguous_units_only() {
+        for (text, seconds) in [
+            ("2w", 1_209_600),
+            ("30d", 2_592_000),
+            ("12h", 43_200),
+            ("45min", 2_700),
+            ("0d", 0),
+        ] {
+            assert_eq!(parse_age(text), Ok(Duration::from_secs(seconds)), "{text}");
+        }
+        assert!(parse_age("5m").unwrap_err().contains("minutes or months"));
+        for text in [
+            "",
+            "d",
+            "30",
+            "30x",
+            "-1d",
+            "1.5d",
+            "30 d",
+            "30D",
+            "99999999999999999999w",
+        ] {
+            assert!(
+                parse_age(text).unwrap_err().contains("is not an age"),
+                "{text}"
+            );
+        }
+    }
 }

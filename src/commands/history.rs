@@ -13,7 +13,7 @@ pub enum Command {
         after_help = "Example:\n  airlock history export --out server1-history.xml --root /var/lib/airlock"
     )]
     Export {
-        /// The file to write (replaced atomically)
+        /// The file to write (replaced atomically; its folder is made when missing)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         #[command(flatten)]
@@ -25,6 +25,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let Command::Export { out, root } = command;
     let record = root.existing()?.record()?;
     let bytes = record.history(now()).to_xml();
+    super::output::create_parent(&out)?;
     crate::state::write_file(&out, &bytes)
         .map_err(|e| Error::Other(format!("{}: {e}", out.display())))?;
     crate::say!(

@@ -9,13 +9,16 @@ use std::path::PathBuf;
     writes keys/builder.key (secret, mode 0600) and keys/builder.pub (give this one to the\n  \
     offline servers, e.g. in /var/lib/airlock/trusted-keys/), and prints the key's fingerprint.")]
 pub struct Args {
-    /// Base path: writes PATH.key and PATH.pub; never overwrites an existing key
+    /// Base path: writes PATH.key and PATH.pub (its folder is made when missing); never overwrites an existing key
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
     let key = SigningKey::generate()?;
+    if !args.out.is_dir() {
+        super::output::create_parent(&args.out)?;
+    }
     let (secret, public) = key.write_pair(&args.out)?;
     crate::say!(
         "wrote secret key {} (keep it private) and public key {}",

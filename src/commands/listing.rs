@@ -50,7 +50,7 @@ pub enum Action {
         name: String,
         /// A path or http(s) URL of a .pl.xml or .pl.xml.zip (a password in it is used once, never kept)
         source: String,
-        /// How long a copy is used before a build fetches it again: days (1d), hours (12h) or minutes (30m)
+        /// How long a copy is used before a build fetches it again: weeks (1w), days (1d), hours (12h) or minutes (30min)
         #[arg(long, value_name = "AGE", default_value = "1d", value_parser = parse_age)]
         refresh: Duration,
         /// Replace a listing already registered under NAME

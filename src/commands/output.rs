@@ -1,9 +1,10 @@
 //! What every command prints the same way: stdout itself (one path for every
 //! write, so a closed pipe or a full disk is an answer, not a panic), JSON
-//! documents and byte sizes.
+//! documents and byte sizes; and the folder a written file goes into.
 
 use crate::error::{Error, Result};
 use std::io::{self, Write};
+use std::path::Path;
 
 /// Writes `text` to stdout and flushes it. A reader that went away (a closed
 /// pipe, as with `| head`) is `Error::StdoutClosed`, which ends the program
@@ -47,6 +48,33 @@ pub fn human_bytes(bytes: u64) -> String {
         0 => format!("{bytes} B"),
         _ => format!("{value:.1} {}", UNITS[unit]),
     }
+}
+
+/// Makes the folder that `path` (a file to write) goes into when it is
+/// missing, saying so on stderr.
+pub fn create_parent(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => create_folder(dir),
+        _ => Ok(()),
+    }
+}
+
+/// Makes the folder `dir` (and those above it) when missing, saying so on
+/// stderr; something else of that name is an error naming it.
+pub fn create_folder(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if dir.exists() {
+        return Err(Error::Other(format!(
+            "cannot create the folder {}: a file of that name is in the way; move it, or name another folder",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::Other(format!("cannot create the folder {}: {e}", dir.display())))?;
+    eprintln!("created the folder {}", dir.display());
+    Ok(())
 }
 
 #[cfg(test)]

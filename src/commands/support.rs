@@ -7,13 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Example:\n  airlock support-package --root /var/lib/airlock --out /media/usb\n\n\
-    Writes Support_<YYYYMMDD>_<HHMMSS>.zip (UTC): airlock and installer logs, every\n\
-    listing received, the record, the history and the settings. No property value is in it."
+    Writes Support_<YYYYMMDD>_<HHMMSS>.zip (UTC; Support_<YYYYMMDD>_<HHMMSS>_2.zip and so on\n\
+    when that name is taken): airlock and installer logs, every listing received, the\n\
+    record, the history and the settings. No property value is in it."
 )]
 pub struct Args {
     #[command(flatten)]
     pub root: RootArgs,
-    /// The folder to write the zip into (default: the current folder)
+    /// The folder to write the zip into, made when missing (default: the current folder)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 }
@@ -37,6 +38,7 @@ pub fn run(args: Args) -> Result<Exit> {
             keys.join(", ")
         }
     );
+    super::output::create_folder(&args.out)?;
     let path = crate::support::write(&root, &args.out, &settings).map_err(|e| {
         Error::Other(format!(
             "writing the support package in {}: {e}",

@@ -35,12 +35,15 @@ pub struct Entry {
     pub names: Vec<String>,
 }
 
-/// What a prune removed, and what it left because a build was using it.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What a prune removed (or, dry, would remove), and what it left because a
+/// build was using it.
+#[derive(Debug, Default, Clone)]
 pub struct Pruned {
     pub files: usize,
     pub bytes: u64,
     pub busy: usize,
+    /// The entries removed (or that would be), most recently used first.
+    pub entries: Vec<Entry>,
 }
 
 const ENTRIES: &str = "sha256";
@@ -170,8 +173,10 @@ impl Cache {
     }
 
     /// Removes the files not used for `older_than` (every file when `None`)
-    /// and unfinished downloads as old; an entry a build holds is left.
-    pub fn prune(&self, older_than: Option<Duration>) -> Result<Pruned, Error> {
+    /// and unfinished downloads as old; an entry a build holds is left. With
+    /// `dry_run`, removes and locks nothing: says what would be removed (an
+    /// entry a build holds then is still left).
+    pub fn prune(&self, older_than: Option<Duration>, dry_run: bool) -> Result<Pruned, Error> {
         let now = SystemTime::now();
         let old = |time: SystemTime| {
             older_than.is_none_or(|age| now.duration_since(time).unwrap_or_default() >= age)
@@ -185,14 +190,21 @@ impl Cache {
             if hex::decode_to_slice(&entry.sha256, &mut sha).is_err() {
                 continue;
             }
-            match self.try_lock(&sha)? {
-                Some(lock) => {
-                    lock.evict()?;
-                    pruned.files += 1;
-                    pruned.bytes += entry.size;
+            if !dry_run {
+                match self.try_lock(&sha)? {
+                    Some(lock) => lock.evict()?,
+                    None => {
+                        pruned.busy += 1;
+                        continue;
+                    }
                 }
-                None => pruned.busy += 1,
             }
+            pruned.files += 1;
+            pruned.bytes += entry.size;
+            pruned.entries.push(entry);
+        }
+        if dry_run {
+            return Ok(pruned);
         }
         let partial = self.dir.join(PARTIAL);
         let read = fs::read_dir(&partial).map_err(|e| Error::local(&partial, e))?;

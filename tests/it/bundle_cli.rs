@@ -156,6 +156,24 @@ fn a_bundle_runs_itself_as_install() {
     );
     assert_eq!(refused.status.code(), Some(3));
     assert!(!dir.path().join("out2").exists());
+
+    // Its own --help describes the bundle, not `airlock install <BUNDLE>`.
+    let help = run_written(std::process::Command::new(&bundle).arg("--help"));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success(), "{text}");
+    assert!(text.contains("Usage: Selfrun.exe [OPTIONS]\n"), "{text}");
+    assert!(text.contains("  Selfrun.exe --dry-run\n"), "{text}");
+    assert!(text.contains("--answers <FILE>"), "{text}");
+    assert!(
+        !text.contains("BUNDLE") && !text.contains("airlock install "),
+        "{text}"
+    );
+    let stray = run_written(std::process::Command::new(&bundle).arg("Other.exe"));
+    assert_eq!(stray.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&stray.stderr).contains("unexpected argument 'Other.exe'"),
+        "a second bundle is not taken for this one"
+    );
 }
 
 #[test]

@@ -190,6 +190,68 @@ fn cache_lists_and_prunes() {
 }
 
 #[test]
+fn cache_prune_takes_unambiguous_ages_and_a_dry_run_removes_nothing() {
+    let dir = filled_cache();
+    let cache = dir.path().to_str().unwrap();
+    let entries = Cache::open(Some(dir.path())).unwrap().list().unwrap();
+    // One file last used 20 days ago, one 13 hours ago, one now.
+    let age = |i: usize, seconds: u64| {
+        let path = dir.path().join("sha256").join(&entries[i].sha256);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(seconds))
+            .unwrap();
+        path
+    };
+    let weeks = age(0, 20 * 86_400);
+    let hours = age(1, 13 * 3_600);
+    let now = dir.path().join("sha256").join(&entries[2].sha256);
+
+    let out = airlock(&[
+        "cache",
+        "prune",
+        "--older-than",
+        "12h",
+        "--dry-run",
+        "--cache",
+        cache,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("would remove (dry run, nothing removed) 2 files ("),
+        "{text}"
+    );
+    assert!(text.contains(&entries[0].sha256[..16]) && text.contains(&entries[1].sha256[..16]));
+    assert!(!text.contains(&entries[2].sha256[..16]), "{text}");
+    assert!(weeks.exists() && hours.exists() && now.exists());
+
+    for (age, removed) in [("3w", 0), ("2w", 1), ("780min", 1), ("1d", 0), ("45min", 0)] {
+        let out = airlock(&["cache", "prune", "--older-than", age, "--cache", cache]);
+        assert_eq!(out.status.code(), Some(0), "{age}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let files = if removed == 1 { "file" } else { "files" };
+        assert!(
+            text.starts_with(&format!("removed {removed} {files} (")),
+            "{age}: {text}"
+        );
+    }
+    assert!(!weeks.exists() && !hours.exists() && now.exists());
+
+    let out = airlock(&["cache", "prune", "--older-than", "30m", "--cache", cache]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"30m\" is not an age (m could mean minutes or months)")
+            && err.contains("45min"),
+        "{err}"
+    );
+    assert!(now.exists());
+}
+
+#[test]
 fn cache_help_has_examples() {
     let out = airlock(&["cache", "--help"]);
     let help = String::from_utf8(out.stdout).unwrap();

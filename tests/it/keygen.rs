@@ -96,3 +96,31 @@ fn a_shared_secret_key_is_refused_when_used() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_missing_folder_is_made_and_a_file_in_the_way_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("keys/builders/b1");
+    keygen(&base)
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "created the folder {}",
+            dir.path().join("keys/builders").display()
+        )));
+    assert!(dir.path().join("keys/builders/b1.key").is_file());
+    assert!(dir.path().join("keys/builders/b1.pub").is_file());
+
+    let file = dir.path().join("plain.txt");
+    fs::write(&file, "in the way").unwrap();
+    let out = keygen(&file.join("b2")).code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot create the folder {}", file.display())),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "the folder named, nothing else: {err}"
+    );
+}

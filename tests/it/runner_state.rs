@@ -378,6 +378,95 @@ fn the_history_of_the_same_state_exports_the_same_bytes() {
     assert!(text.contains(&format!("<digest algorithm=\"sha256\">{digest}</digest>")));
 }
 
+/// `Support_<YYYYMMDD>_<HHMMSS>` of `seconds` after now (UTC).
+fn support_stamp(seconds: i64) -> String {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
+    at.format(time::macros::format_description!(
+        "Support_[year][month][day]_[hour][minute][second]"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn history_and_support_packages_go_into_a_missing_folder_and_never_replace_one_another() {
+    let s = setup();
+    s.install().assert().success();
+    let usb = s.builder.dir.path().join("usb");
+    let exports = usb.join("exports");
+    airlock(s.root.path())
+        .args(["history", "export", "--out"])
+        .arg(exports.join("srv01.xml"))
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "created the folder {}",
+            exports.display()
+        )));
+    assert!(exports.join("srv01.xml").is_file());
+
+    let support = usb.join("support");
+    let package = || {
+        let out = airlock(s.root.path())
+            .args(["support-package", "--out"])
+            .arg(&support)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    };
+    let first = package();
+    assert_eq!(first.parent(), Some(support.as_path()));
+    // Every name of this second and the next few is taken: the packages
+    // made now go beside them, each under a name of its own.
+    let mut taken = Vec::new();
+    for ahead in 0..10 {
+        let name = support.join(format!("{}.zip", support_stamp(ahead)));
+        if !name.exists() {
+            std::fs::write(&name, "made earlier").unwrap();
+            taken.push(name);
+        }
+    }
+    let (second, third) = (package(), package());
+    for made in [&second, &third] {
+        let name = made.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.ends_with("_2.zip") || name.ends_with("_3.zip"),
+            "{name}"
+        );
+        zip::ZipArchive::new(std::fs::File::open(made).unwrap()).unwrap();
+    }
+    assert_ne!(second, third);
+    for name in &taken {
+        assert_eq!(std::fs::read_to_string(name).unwrap(), "made earlier");
+    }
+
+    // A file where the folder should be is named; no temporary name is shown.
+    let file = usb.join("plain.txt");
+    std::fs::write(&file, "in the way").unwrap();
+    for args in [
+        vec![
+            "history".into(),
+            "export".into(),
+            "--out".into(),
+            file.join("h.xml"),
+        ],
+        vec!["support-package".into(), "--out".into(), file.join("s")],
+    ] {
+        let out = airlock(s.root.path()).args(&args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("cannot create the folder {}", file.display())),
+            "{err}"
+        );
+        assert_eq!(
+            err.lines().count(),
+            1,
+            "the folder named, nothing else: {err}"
+        );
+    }
+}
+
 #[test]
 fn a_required_property_without_an_answer_stops_before_any_change() {
     let builder = Builder::new();
