@@ -253,7 +253,7 @@ pub fn run(args: Args) -> Result<Exit> {
                     Ok(index) => index.parts.iter().map(|p| p.name.clone()).collect(),
                     Err(e) => {
                         // The run failed: its bundle is not left behind.
-                        let _ = std::fs::remove_file(out);
+                        let _ = std::fs::remove_file(&*out);
                         return Err(e.into());
                     }
                 },

@@ -133,6 +133,7 @@ impl Answers {
     /// only when the terminal cannot be read.
     pub fn resolve(&self, all: &[Step], running: &[&Step], ask: bool) -> Result<Resolved, String> {
         let ask = ask && std::io::stdin().is_terminal();
+        let from = self.from();
         let mut asked: BTreeMap<(String, String), String> = BTreeMap::new();
         let mut missing = Vec::new();
         let mut uncarried = Vec::new();

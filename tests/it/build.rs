@@ -550,6 +550,7 @@ fn an_out_that_names_a_file_of_a_split_bundle_is_refused_by_build_and_join() {
         part,
         "the first part is unchanged"
     );
+}
 
 /// The first bytes of an x86_64 PE executable, then `tail`.
 fn pe_with(tail: &[u8]) -> Vec<u8> {

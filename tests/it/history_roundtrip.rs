@@ -11,7 +11,7 @@ use crate::common;
 use common::bundle::json_of;
 use common::history::{Machine, V1, build_full, build_incremental, vendor};
 use common::online::Builder;
-use common::runner::{Recorder, Wine, package, product_code, site};
+use common::runner::{Recorder, Wine, package};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 

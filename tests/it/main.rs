@@ -27,6 +27,7 @@ mod picker;
 mod plan_itms;
 mod plan_scale;
 mod plan_upgrade_itms;
+mod prompts;
 mod runner_state;
 mod runner_wine;
 mod stdout;

@@ -3,10 +3,11 @@
 //! product picker, ends the run with exit code 130 and leaves the terminal as
 //! it was (echo on, cursor shown).
 
-mod common;
+use crate::common;
 
 use common::runner::{Builder, Recorder, msi_step, package, property};
-use common::terminal::{Session, wait_for};
+use common::terminal::Session;
+use common::wait_for;
 use std::path::{Path, PathBuf};
 
 /// A bundle whose gateway step needs a secret the answers do not give
@@ -45,7 +46,7 @@ fn install_command(dir: &Path, builder: &Builder, bundle: &Path, recorder: &Reco
 /// The exit code written by [`session`], once the command ended.
 fn exit_code(dir: &Path) -> String {
     let rc = dir.join("rc");
-    wait_for(&rc, "the command");
+    wait_for("the command", || rc.exists());
     std::fs::read_to_string(rc).unwrap().trim().to_string()
 }
 
