@@ -56,9 +56,8 @@ impl Builder {
     /// bundle runs here), with this builder's key, cache and folder; more
     /// arguments may follow.
     pub fn build(&self, listing: &str, selection: &[&str]) -> assert_cmd::Command {
-        let mut cmd = self.build_for(listing, selection);
-        cmd.args(["--target", "linux"]);
-        cmd
+        // Before the selection, whose last word may wait for a value (--history).
+        self.build_for(listing, &[&["--target", "linux"], selection].concat())
     }
 
     /// `airlock build` as [`Builder::build`], for the default target (Windows).
