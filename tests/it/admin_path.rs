@@ -325,8 +325,11 @@ fn a_cascade_with_one_product_that_cannot_be_removed_removes_nothing() {
         wine.c("Program Files/Northwind/Northwind Backup Agent/nw-backup-agent.txt"),
         wine.c("Program Files/Northwind/Northwind Console/nw-console.txt"),
     ];
+    // `wine reg` can fail on a busy machine: a code counts as gone only when
+    // three queries in a row say so.
+    let registered = |code: &str| (0..3).any(|_| wine.registered(code));
     let all_there =
-        || codes.iter().all(|c| wine.registered(c)) && files_on_drive.iter().all(|f| f.exists());
+        || codes.iter().all(|c| registered(c)) && files_on_drive.iter().all(|f| f.exists());
     assert!(all_there());
 
     // An installer command that is not there: refused before anything runs.
