@@ -54,7 +54,7 @@ cargo build --release --quiet --bin airlock
 airlock=$PWD/target/release/airlock
 
 # The Windows runner builds in the background while the online side works.
-runner_build=(cargo build --release --target "$target" --no-default-features)
+runner_build=(cargo build --profile runner --target "$target" --no-default-features)
 echo "cross-building the Windows runner in the background: ${runner_build[*]}"
 "${runner_build[@]}" >"$work/cross.log" 2>&1 &
 cross=$!
@@ -97,7 +97,7 @@ if ! wait "$cross"; then
     exit 1
 fi
 cross=
-export AIRLOCK_RUNNER=$PWD/target/$target/release/airlock.exe
+export AIRLOCK_RUNNER=$PWD/target/$target/runner/airlock.exe
 echo "built the Windows runner: AIRLOCK_RUNNER=$AIRLOCK_RUNNER"
 
 mkdir "$work/usb"
