@@ -62,7 +62,7 @@ for _ in $(seq 1 50); do
 done
 [[ -n "${port:-}" ]] || { echo "the HTTP server did not start: $(cat server.log)" >&2; exit 1; }
 
-build=("$airlock" build --listing "http://127.0.0.1:$port/bench.pl.xml" --select all
+build=("$airlock" build --target linux --listing "http://127.0.0.1:$port/bench.pl.xml" --select all
     --sign-key "$work/key.key" --cache "$work/cache" --quiet --out "$work/bench.exe")
 "${build[@]}" >/dev/null # cold: fills the cache, untimed
 [[ $(find cache/sha256 -type f | wc -l) -eq $files ]] || { echo "the cold build did not cache every payload" >&2; exit 1; }

@@ -69,7 +69,7 @@ run_size() {
     done
     # verify and extract read a bundle of airlock's own package, from a local listing.
     listing src src/*.exe >bench.pl.xml
-    "$airlock" build --listing bench.pl.xml --select all --sign-key "$work/key.key" \
+    "$airlock" build --target linux --listing bench.pl.xml --select all --sign-key "$work/key.key" \
         --cache "$work/cache" --quiet --out bench.exe >/dev/null
 
     times=() cpu=() rss=()
