@@ -46,6 +46,7 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
             (root.listings_dir(), "listings/"),
         ] {
             for path in files_under(&folder, prefix.is_empty())? {
+                let link = path.is_symlink();
                 let name = path
                     .strip_prefix(&folder)
                     .unwrap_or(&path)
@@ -53,6 +54,13 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
+                if link {
+                    // What a link points to is not the root's to send.
+                    skipped.push_str(&format!(
+                        "{prefix}{name}: is a symbolic link, which the support package does not follow\n"
+                    ));
+                    continue;
+                }
                 match bundle_format::regular::read_bounded(
                     &path,
                     MAX_FILE_BYTES,
@@ -101,10 +109,10 @@ pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf>
 }
 
 /// The record files at the top of the root (`top_only`), or every file under
-/// `dir`: regular files only, found without following a symbolic link (a
-/// link in the root may point anywhere, and what it points to is not the
-/// root's to send). The root itself may be a link; `logs/` and `listings/`
-/// may not.
+/// `dir` that is not a folder (links, FIFOs and devices included, for the
+/// package to name), found without following a symbolic link: a link in the
+/// root may point anywhere. The root itself may be a link; `logs/` and
+/// `listings/` may not.
 fn files_under(dir: &Path, top_only: bool) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
@@ -124,7 +132,7 @@ fn files_under(dir: &Path, top_only: bool) -> io::Result<Vec<PathBuf>> {
             }
             Err(e) => return Err(e.into()),
         };
-        if entry.file_type().is_file()
+        if !entry.file_type().is_dir()
             && (!top_only
                 || entry
                     .file_name()

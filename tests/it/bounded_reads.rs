@@ -257,6 +257,6 @@ fn support_package_names_the_logs_it_cannot_read_and_reads_none_of_them() {
     assert_eq!(
         skipped,
         "logs/pipe.log: is a FIFO (named pipe), not a regular file; a file of the support package must be a regular file\n\
-         logs/zero.log: is a device, not a regular file; a file of the support package must be a regular file\n"
+         logs/zero.log: is a symbolic link, which the support package does not follow\n"
     );
 }
