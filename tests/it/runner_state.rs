@@ -72,7 +72,7 @@ impl Setup {
             .arg(&self.builder.keys.public)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         cmd.spawn().unwrap()
     }
 
@@ -113,7 +113,7 @@ fn ran(rec: &Recorder) -> Vec<String> {
 #[test]
 fn a_second_install_on_the_same_root_refuses_naming_the_first() {
     let s = setup();
-    let mut first = s.spawn(&[("DELAY", "2")]);
+    let first = s.spawn(&[("DELAY", "2")]);
     wait_for("the first install to run a step", || {
         !s.rec.calls().is_empty()
     });
@@ -125,7 +125,8 @@ fn a_second_install_on_the_same_root_refuses_naming_the_first() {
         err.contains(&format!("process {} (airlock install", first.id())),
         "{err}"
     );
-    assert!(first.wait().unwrap().success());
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(ran(&s.rec), ["nw-backup-agent", "nw-gateway", "nw-console"]);
 }
 
