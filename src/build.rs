@@ -522,7 +522,7 @@ pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error>
     }
     let guid = |field: &'static str, value: Option<String>| -> Result<Option<String>, Error> {
         match value {
-            Some(v) if package::is_guid(&v) => Ok(Some(v)),
+            Some(v) if crate::listing::is_guid(&v) => Ok(Some(v)),
             Some(v) => Err(Error::MsiUnreadable {
                 file: expected.file.clone(),
                 problem: format!("its {field} {:?} is not a GUID", crate::text::escaped(&v)),

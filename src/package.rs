@@ -549,19 +549,10 @@ impl Package {
     }
 }
 
-/// Whether `value` is `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case.
-pub fn is_guid(value: &str) -> bool {
-    value.len() == 38
-        && value.starts_with('{')
-        && value.ends_with('}')
-        && value[1..37].char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
+/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, hex digits of either case: the
+/// listing's own GUID rule.
 fn check_guid(at: &str, value: &str) -> Result<(), Error> {
-    if is_guid(value) {
+    if crate::listing::is_guid(value) {
         Ok(())
     } else {
         Err(field(at, format!("{value:?} is not a GUID in braces")))

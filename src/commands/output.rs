@@ -73,7 +73,7 @@ pub fn create_folder(dir: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::Other(format!("cannot create the folder {}: {e}", dir.display())))?;
-    eprintln!("created the folder {}", dir.display());
+    crate::say!("created the folder {}", dir.display());
     Ok(())
 }
 
