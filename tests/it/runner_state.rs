@@ -162,7 +162,10 @@ fn killed_inside_a_record_write_the_previous_record_stands_and_the_next_run_resu
     // Writes: the listing received, the journal, step 1 running, step 1 done (the 4th).
     let mut child = s.spawn(&[(airlock::state::PAUSE_ENV, "4")]);
     let marker = s.root.path().join(".paused-in-write");
-    wait_for("the fourth write to pause", || marker.exists());
+    // The marker is created, then written: wait for what it says.
+    wait_for("the fourth write to pause", || {
+        std::fs::read_to_string(&marker).is_ok_and(|said| !said.is_empty())
+    });
     assert!(
         std::fs::read_to_string(&marker)
             .unwrap()
