@@ -97,7 +97,7 @@ pub fn contents(
             vendor: listing.vendor.clone(),
             name: listing.name.clone(),
             serial: listing.serial,
-            published: rfc3339(listing.published),
+            published: crate::text::rfc3339(listing.published),
             sha256: hex::encode(listing.sha256),
             file,
         });
@@ -278,11 +278,6 @@ pub fn contents(
 fn bytes_entry(bytes: &[u8]) -> (u64, [u8; 32]) {
     use sha2::Digest;
     (bytes.len() as u64, sha2::Sha256::digest(bytes).into())
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// The catalog's products and hot fixes by id.

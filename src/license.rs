@@ -39,9 +39,9 @@ impl License {
         self.expires.is_some_and(|e| e <= now)
     }
 
-    /// `expires` as RFC 3339, as the file states it.
+    /// `expires` as RFC 3339 UTC.
     pub fn expires_text(&self) -> Option<String> {
-        self.expires.and_then(|e| e.format(&Rfc3339).ok())
+        self.expires.map(crate::text::rfc3339)
     }
 
     /// Reads and parses a license file; the error names the file and what is wrong.

@@ -462,26 +462,13 @@ impl Registry {
                 Err(e) => crate::say!(
                     "warning: listing {name}: could not refresh it ({}); using the copy fetched {}, serial {}",
                     escaped(&e.to_string()),
-                    date(record.fetched),
+                    crate::text::rfc3339_unix(u64::try_from(record.fetched).unwrap_or(0)),
                     record.serial
                 ),
             }
         }
         self.copy(name, &record)
     }
-}
-
-/// A Unix time as `YYYY-MM-DD HH:MM UTC`.
-pub fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// An interval as the shortest of `1d`, `12h`, `30min`, or seconds.

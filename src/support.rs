@@ -17,12 +17,9 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// already taken (two packages in one second) gets `_2`, `_3`, ... before
 /// `.zip`; an existing file is never replaced.
 pub fn write(root: &Root, out_dir: &Path, settings: &str) -> io::Result<PathBuf> {
-    let stamp = time::OffsetDateTime::from_unix_timestamp(now() as i64)
-        .map_err(io::Error::other)?
-        .format(time::macros::format_description!(
-            "[year][month][day]_[hour][minute][second]"
-        ))
-        .map_err(io::Error::other)?;
+    let stamp = crate::text::file_stamp(
+        time::OffsetDateTime::from_unix_timestamp(now() as i64).map_err(io::Error::other)?,
+    );
     let dest = out_dir.join(format!("Support_{stamp}.zip"));
     let mut temp = bundle_format::atomic::temp_beside(&dest, 0o644)?;
     {

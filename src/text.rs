@@ -2,9 +2,54 @@
 //! a terminal: control characters cannot forge lines or send escape
 //! sequences, and bidirectional or invisible characters cannot make text read
 //! as other text, because each becomes a visible escape (`\n`, `\u{1b}`).
+//! And the one way every output writes a size or a moment, so a size reads
+//! `1.5 GiB` and a time `2026-11-20T10:00:00Z` wherever it is shown.
 
 use bundle_format::manifest::is_invisible;
 use std::borrow::Cow;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+/// Bytes in binary units, one decimal: `1000 B`, `4.0 KiB`, `1.5 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} B"),
+        _ => format!("{value:.1} {}", UNITS[unit]),
+    }
+}
+
+/// A moment as RFC 3339 in UTC, to the second: `2026-11-20T10:00:00Z`.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    at.format(&Rfc3339)
+        .unwrap_or_else(|_| format!("{} (seconds since 1970)", at.unix_timestamp()))
+}
+
+/// Unix seconds as RFC 3339 UTC (`2026-11-20T10:00:00Z`); a time past the
+/// year 9999 is shown as its last second.
+pub fn rfc3339_unix(seconds: u64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp(seconds.min(253_402_300_799) as i64)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    rfc3339(at)
+}
+
+/// A moment in UTC as it goes into a file name, where `:` cannot:
+/// `20261120_100000`.
+pub fn file_stamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    at.format(time::macros::format_description!(
+        "[year][month][day]_[hour][minute][second]"
+    ))
+    .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
 
 /// `text` with every control, bidirectional and invisible character written
 /// as an escape; borrowed as is when there is none (the usual case).
@@ -28,8 +73,24 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::escaped;
-    use std::borrow::Cow;
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(13_421_772_800), "12.5 GiB");
+    }
+
+    #[test]
+    fn moments_are_utc_to_the_second() {
+        let at = time::macros::datetime!(2026-11-20 12:00:00.75 +02:00);
+        assert_eq!(rfc3339(at), "2026-11-20T10:00:00Z");
+        assert_eq!(rfc3339_unix(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339_unix(u64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(file_stamp(at), "20261120_100000");
+    }
 
     #[test]
     fn controls_and_invisible_characters_become_visible_escapes() {

@@ -3,7 +3,7 @@
 //! and write one signed self-extracting bundle (and its split parts).
 
 use super::incremental;
-use super::output::{human_bytes, print, print_json};
+use super::output::{print, print_json};
 use super::plan::SelectionArgs;
 use super::progress;
 use crate::build::{self, Contents, Origin};
@@ -13,6 +13,7 @@ use crate::interrupt;
 use crate::license::License;
 use crate::package::CONTENT_TYPE;
 use crate::plan::{self, EulaRef, Installed, Plan};
+use crate::text::human_bytes;
 use crate::verbosity;
 use bundle_format::keys::SigningKey;
 use bundle_format::regular;
@@ -164,7 +165,7 @@ pub fn run(args: Args) -> Result<Exit> {
     })?;
     let catalog = args.source.load_with(&fetcher)?;
     if pick {
-        selection = super::picker::pick(&catalog, &selection)?;
+        selection = super::picker::pick(&catalog, &selection, super::plan::render)?;
     }
     let targets: Vec<Target> = if incremental {
         incremental::plan_all(&catalog, &selection, &args.histories)?
@@ -527,10 +528,7 @@ fn created_time(options: &WriteOptions) -> time::OffsetDateTime {
 /// `.exe` for Windows); for one machine's update, its name after `Package_`
 /// (as a plain file name).
 fn default_name(vendor: &str, machine: Option<&str>, at: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year][month][day]_[hour][minute][second]");
-    let stamp = at
-        .format(format)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string());
+    let stamp = crate::text::file_stamp(at);
     let machine: String = machine
         .map(|m| {
             let plain: String = m

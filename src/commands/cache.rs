@@ -1,12 +1,12 @@
 //! `airlock cache`: what the download cache holds, and pruning it.
 
-use super::output::{human_bytes, print};
+use super::output::print;
 use crate::error::{Exit, Result};
 use crate::fetch::{Cache, Entry};
+use crate::text::human_bytes;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -114,15 +114,9 @@ fn row(entry: &Entry) -> String {
         "  {}  {:>10}  {}  {}",
         &entry.sha256[..16],
         human_bytes(entry.size),
-        date(entry.last_used),
+        crate::text::rfc3339(OffsetDateTime::from(entry.last_used)),
         names.join(", ")
     )
-}
-
-fn date(time: SystemTime) -> String {
-    OffsetDateTime::from(time)
-        .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
-        .unwrap_or_default()
 }
 
 /// `2w`, `30d`, `12h`, `45min`: an age in weeks, days, hours or minutes.

@@ -1,11 +1,12 @@
 //! `airlock inspect`: shows what a bundle says about itself, without a key and
 //! therefore marked UNVERIFIED everywhere.
 
-use super::output::{human_bytes, print, print_json, word};
+use super::output::{print, print_json, word};
 use crate::error::{Error, Exit, Result};
 use crate::listing::CheckKind;
 use crate::package::{self, Package, Step};
 use crate::text::escaped as e;
+use crate::text::human_bytes;
 use bundle_format::Manifest;
 use bundle_format::runner::Identity;
 use std::fmt::Write as _;
@@ -50,16 +51,6 @@ pub fn run(args: Args) -> Result<Exit> {
     Ok(Exit::Done)
 }
 
-fn created(seconds: u64) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_else(|| format!("{seconds} (seconds since 1970)"))
-}
-
 /// The manifest as a reader sees it, every section headed, marked unverified.
 pub fn render(
     m: &Manifest,
@@ -74,7 +65,11 @@ pub fn render(
         "UNVERIFIED: nothing below has been checked (run `airlock verify BUNDLE --trust PUB`)\n"
     );
     let _ = writeln!(out, "bundle id     {}", m.bundle_id);
-    let _ = writeln!(out, "created       {}", created(m.created));
+    let _ = writeln!(
+        out,
+        "created       {}",
+        crate::text::rfc3339_unix(m.created)
+    );
     let _ = writeln!(out, "built by      {}", e(&m.builder));
     let _ = writeln!(
         out,

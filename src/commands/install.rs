@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<Exit> {
         crate::say!(
             "bundle {} (made {}) is already installed on this machine: nothing was done",
             escaped(&done.id),
-            crate::history::rfc3339(done.created)
+            crate::text::rfc3339_unix(done.created)
         );
         return Ok(Exit::Done);
     }
@@ -241,7 +241,7 @@ fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
         "bundle {} from {} (made {})",
         escaped(&manifest.bundle_id),
         escaped(&package.vendor),
-        crate::history::rfc3339(manifest.created)
+        crate::text::rfc3339_unix(manifest.created)
     );
     crate::say!("readiness checks:");
     for c in &plan.checks {

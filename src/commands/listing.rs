@@ -174,7 +174,7 @@ fn list(registry: &Registry, json: bool) -> Result<Exit> {
             stale: record.is_stale(now),
             source: redact(&record.source),
             refresh: registry::interval(record.refresh_secs),
-            fetched: registry::date(record.fetched),
+            fetched: crate::text::rfc3339_unix(u64::try_from(record.fetched).unwrap_or(0)),
             serial: record.serial,
             signed: record.signed,
             name,

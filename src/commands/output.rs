@@ -1,6 +1,6 @@
 //! What every command prints the same way: stdout itself (one path for every
 //! write, so a closed pipe or a full disk is an answer, not a panic), JSON
-//! documents and byte sizes; and the folder a written file goes into.
+//! documents and unit words; and the folder a written file goes into.
 
 use crate::error::{Error, Result};
 use std::io::{self, Write};
@@ -35,21 +35,6 @@ pub fn word(value: &impl serde::Serialize) -> String {
         .unwrap_or_default()
 }
 
-/// Bytes in binary units, one decimal: `1000 B`, `4.0 KiB`, `1.5 GiB`.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    match unit {
-        0 => format!("{bytes} B"),
-        _ => format!("{value:.1} {}", UNITS[unit]),
-    }
-}
-
 /// Makes the folder that `path` (a file to write) goes into when it is
 /// missing, saying so on stderr.
 pub fn create_parent(path: &Path) -> Result<()> {
@@ -75,17 +60,4 @@ pub fn create_folder(dir: &Path) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot create the folder {}: {e}", dir.display())))?;
     crate::say!("created the folder {}", dir.display());
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(13_421_772_800), "12.5 GiB");
-    }
 }

@@ -4,10 +4,9 @@
 //! pre-ticked (unticking one is `--without`), as the vendor's install wizard
 //! does; the resulting plan is shown before it is confirmed.
 
-use super::plan::render;
 use crate::error::{Error, Result};
 use crate::listing::{Catalog, ProductKind};
-use crate::plan::{self, Installed, Reason, Selection};
+use crate::plan::{self, Installed, Plan, Reason, Selection};
 use crate::text::escaped;
 use dialoguer::{Confirm, MultiSelect};
 use std::io::{self, IsTerminal};
@@ -43,8 +42,13 @@ fn failed(e: dialoguer::Error) -> Error {
     }
 }
 
-/// Asks for a selection; `base` gives the other selection flags (`--hotfixes`).
-pub fn pick(catalog: &Catalog, base: &Selection) -> Result<Selection> {
+/// Asks for a selection; `base` gives the other selection flags (`--hotfixes`),
+/// and `render` draws the plan that is shown before it is confirmed.
+pub fn pick(
+    catalog: &Catalog,
+    base: &Selection,
+    render: impl Fn(&Plan) -> String,
+) -> Result<Selection> {
     let choices: Vec<_> = catalog.products().collect();
     let labels: Vec<String> = choices
         .iter()

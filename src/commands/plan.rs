@@ -1,11 +1,12 @@
 //! `airlock plan`: resolve a selection against the listings and show the plan,
 //! as a tree with reasons and sizes, or as the contract's JSON.
 
-use super::output::{human_bytes, print, print_json};
+use super::output::{print, print_json};
 use crate::error::{Error, Exit, Result};
 use crate::plan::{self, HotfixPolicy, Installed, Plan, PlanItem, Reason, Selection};
 use crate::redact::redact;
 use crate::text::escaped;
+use crate::text::human_bytes;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -47,7 +48,28 @@ pub struct SelectionArgs {
     pub without: Vec<String>,
     /// Hot fixes of each planned release: the latest (they are cumulative), all in order, or none (the fix of a critical update is always planned)
     #[arg(long, value_enum, value_name = "WHICH", default_value = "latest")]
-    pub hotfixes: HotfixPolicy,
+    pub hotfixes: Hotfixes,
+}
+
+/// `--hotfixes`: the command line's words for [`HotfixPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hotfixes {
+    /// The latest hot fix of each release (they are cumulative).
+    Latest,
+    /// Every hot fix, oldest first.
+    All,
+    /// No hot fix.
+    None,
+}
+
+impl From<Hotfixes> for HotfixPolicy {
+    fn from(value: Hotfixes) -> HotfixPolicy {
+        match value {
+            Hotfixes::Latest => HotfixPolicy::Latest,
+            Hotfixes::All => HotfixPolicy::All,
+            Hotfixes::None => HotfixPolicy::None,
+        }
+    }
 }
 
 impl SelectionArgs {
@@ -57,7 +79,7 @@ impl SelectionArgs {
             picks,
             optional: self.optional.clone(),
             without: self.without.iter().cloned().collect(),
-            hotfixes: self.hotfixes,
+            hotfixes: self.hotfixes.into(),
         })
     }
 }
@@ -84,7 +106,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let pick = super::picker::needed(&selection, "plan")?;
     let catalog = args.source.load()?;
     if pick {
-        selection = super::picker::pick(&catalog, &selection)?;
+        selection = super::picker::pick(&catalog, &selection, render)?;
     }
     let plan = plan::resolve(&catalog, &selection, &Installed::new())?;
     if args.json {

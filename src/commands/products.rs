@@ -10,7 +10,6 @@ use crate::redact::redact;
 use crate::text::escaped;
 use serde::Serialize;
 use std::borrow::Cow;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -137,10 +136,6 @@ struct HotfixInfo<'c> {
     payload: PayloadInfo<'c>,
 }
 
-fn date(d: &time::OffsetDateTime) -> String {
-    d.format(&Rfc3339).unwrap_or_else(|_| d.to_string())
-}
-
 fn dependencies(deps: &[Dependency]) -> Vec<DependencyInfo<'_>> {
     deps.iter()
         .map(|d| DependencyInfo {
@@ -167,7 +162,7 @@ fn release(r: &Release) -> ReleaseInfo<'_> {
         license: r.license,
         arch: r.arch,
         eula: r.eula.as_deref(),
-        published: r.published.as_ref().map(date),
+        published: r.published.as_ref().map(|d| crate::text::rfc3339(*d)),
         requires: dependencies(&r.requires),
         recommends: dependencies(&r.recommends),
         upgrades_from: r.upgrades_from.iter().map(|q| q.to_string()).collect(),
@@ -182,7 +177,7 @@ fn listing_info(l: &Listing) -> ListingInfo<'_> {
         vendor: &l.vendor,
         name: &l.name,
         serial: l.serial,
-        published: date(&l.published),
+        published: crate::text::rfc3339(l.published),
         sha256: hex::encode(l.sha256),
     }
 }
@@ -212,7 +207,7 @@ impl<'c> Shown<'c> {
                     version: h.version.to_string(),
                     label: h.label.as_deref(),
                     severity: h.severity,
-                    published: h.published.as_ref().map(date),
+                    published: h.published.as_ref().map(|d| crate::text::rfc3339(*d)),
                     payload: payload(&h.payload),
                 })
                 .collect()

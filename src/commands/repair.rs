@@ -54,8 +54,7 @@ pub fn run(args: Args) -> Result<Exit> {
     crate::say!("{what}");
     let log = locked
         .root
-        .logs_dir()
-        .join(format!("repair-{}", now()))
+        .operation_logs(&format!("repair-{}", now()))
         .join(format!("{}.log", args.id));
     let restart = run_logged(
         &locked,

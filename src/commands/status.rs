@@ -94,7 +94,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 version: p.version.to_string(),
                 hotfix: p.hotfix.clone(),
                 product_code: p.product_code.clone(),
-                installed: crate::history::rfc3339(p.installed),
+                installed: crate::text::rfc3339_unix(p.installed),
                 license: record.license_of(id, now),
             })
             .collect(),
@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<Exit> {
         restart_pending: record
             .pending_restart(crate::host::boot_time())
             .map(|(at, by)| Restart {
-                requested: crate::history::rfc3339(at),
+                requested: crate::text::rfc3339_unix(at),
                 by: by.to_string(),
             }),
         bundles: record
@@ -120,7 +120,7 @@ pub fn run(args: Args) -> Result<Exit> {
             .iter()
             .map(|b| Bundle {
                 id: b.id.clone(),
-                created: crate::history::rfc3339(b.created),
+                created: crate::text::rfc3339_unix(b.created),
                 key_fingerprint: b.key_fingerprint.clone(),
             })
             .collect(),

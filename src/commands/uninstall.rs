@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     let removals = check(&record, &remove, &backend).map_err(Error::Other)?;
     confirm("uninstall these products?", args.yes)?;
-    let logs = locked.root.logs_dir().join(format!("uninstall-{}", now()));
+    let logs = locked.root.operation_logs(&format!("uninstall-{}", now()));
     for Removal { id, product_code } in &removals {
         let what = format!("uninstall {id} {}", record.products[id].version);
         crate::say!("{what}");

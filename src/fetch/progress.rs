@@ -2,7 +2,7 @@
 //! bar with bytes, rate and ETA; otherwise one line per finished file; or nothing.
 
 use super::{Wanted, escaped};
-use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -113,13 +113,16 @@ impl FileBar {
         if let Some((name, size)) = &self.line {
             let seconds = self.start.elapsed().as_secs_f64();
             let rate = if how == "downloaded" && seconds > 0.0 {
-                format!(", {}/s", HumanBytes((*size as f64 / seconds) as u64))
+                format!(
+                    ", {}/s",
+                    crate::text::human_bytes((*size as f64 / seconds) as u64)
+                )
             } else {
                 String::new()
             };
             crate::say!(
                 "{how} {name} ({}) in {seconds:.1} s{rate}",
-                HumanBytes(*size)
+                crate::text::human_bytes(*size)
             );
         }
     }

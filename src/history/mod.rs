@@ -163,7 +163,7 @@ impl History {
             ])
         })?;
         list(w, "bundles", &self.bundles, |b| {
-            let created = rfc3339(b.created);
+            let created = crate::text::rfc3339_unix(b.created);
             BytesStart::new("bundle").with_attributes([
                 ("id", b.id.as_str()),
                 ("keyFingerprint", b.key_fingerprint.as_str()),
@@ -197,14 +197,6 @@ pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Unix seconds as RFC 3339 UTC (`2026-11-20T10:00:00Z`).
-pub fn rfc3339(seconds: u64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp(seconds.min(253_402_300_799) as i64)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,10 +211,10 @@ mod tests {
                 version: "8.0.2298.1".parse().unwrap(),
                 hotfix: Some("smp-8.0-hf1".into()),
                 product_code: Some("{00000000-0000-0000-0000-000000000001}".into()),
-                installed: rfc3339(1_795_000_000),
+                installed: crate::text::rfc3339_unix(1_795_000_000),
                 license: License {
                     state: LicenseState::Trial,
-                    expires: Some(rfc3339(1_795_604_800)),
+                    expires: Some(crate::text::rfc3339_unix(1_795_604_800)),
                 },
             }],
             listings: vec![Listing {

@@ -451,7 +451,7 @@ fn date(e: &Element, name: &str, value: &str) -> Result<u64, ReadError> {
     OffsetDateTime::parse(value, &Rfc3339)
         .ok()
         .and_then(|at| u64::try_from(at.unix_timestamp()).ok())
-        .filter(|&seconds| super::rfc3339(seconds) == value)
+        .filter(|&seconds| crate::text::rfc3339_unix(seconds) == value)
         .ok_or_else(|| {
             e.bad(
                 name,

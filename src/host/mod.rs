@@ -1,7 +1,7 @@
 //! What the machine says about itself, asked the way its system answers:
-//! free space, memory, administrator rights, when it started, whether it waits
-//! for a restart, and registry keys. The readiness checks read only this; Unix
-//! and Windows each answer in their own module.
+//! its name, its clock, free space, memory, administrator rights, when it
+//! started, whether it waits for a restart, and registry keys. The readiness
+//! checks read only this; Unix and Windows each answer in their own module.
 
 #[cfg(unix)]
 mod unix;
@@ -11,6 +11,14 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+
+/// Unix seconds now, by the machine's clock.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
 
 /// Whether this process may install for the whole machine.
 pub struct Rights {

@@ -4,6 +4,22 @@
 use super::Rights;
 use std::path::{Path, PathBuf};
 
+/// The machine's host name, or `unknown`.
+pub fn machine_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        if let Ok(name) = std::str::from_utf8(&buf[..end])
+            && !name.is_empty()
+        {
+            return name.to_string();
+        }
+    }
+    "unknown".into()
+}
+
 /// Where installers put their files: checked for a `diskFree` requirement.
 /// The Windows layer keeps its drive in the user's files; the temporary
 /// folder stands for that file system.

@@ -18,6 +18,11 @@ use windows_sys::Win32::System::SystemInformation::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
+/// The machine's name, or `unknown`.
+pub fn machine_name() -> String {
+    std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown".into())
+}
+
 /// Where installers put their files: the volume of `%ProgramFiles%`.
 pub fn install_volume() -> PathBuf {
     std::env::var_os("ProgramFiles")
@@ -55,7 +60,7 @@ pub fn total_memory() -> Option<u64> {
 pub fn boot_time() -> Option<u64> {
     // SAFETY: GetTickCount64 has no preconditions.
     let up = unsafe { GetTickCount64() } / 1000;
-    crate::state::now().checked_sub(up)
+    super::now().checked_sub(up)
 }
 
 /// Why Windows waits for a restart, if one of its markers says so: files to

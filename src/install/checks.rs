@@ -107,7 +107,7 @@ fn restart(context: &Context) -> Checked {
             format!(
                 "an installer asked for a restart at {} and the machine has not restarted since: \
                  restart, then run this again",
-                crate::history::rfc3339(asked)
+                crate::text::rfc3339_unix(asked)
             ),
         ),
         (Some(asked), None) => checked(
@@ -115,7 +115,7 @@ fn restart(context: &Context) -> Checked {
             Outcome::Information,
             format!(
                 "an installer asked for a restart at {}; make sure the machine restarted since",
-                crate::history::rfc3339(asked)
+                crate::text::rfc3339_unix(asked)
             ),
         ),
         _ => checked(WHAT, Outcome::Met, "none"),
@@ -130,8 +130,8 @@ fn space(context: &Context) -> Checked {
     let need = context.extract_bytes;
     let detail = format!(
         "{} free where the files go, {} needed",
-        crate::commands::output::human_bytes(free),
-        crate::commands::output::human_bytes(need)
+        crate::text::human_bytes(free),
+        crate::text::human_bytes(need)
     );
     if free >= need {
         checked(what, Outcome::Met, detail)
@@ -181,10 +181,7 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
     };
     match kind {
         CheckKind::DiskFree { min_bytes } => {
-            let what = format!(
-                "{} free disk space",
-                crate::commands::output::human_bytes(*min_bytes)
-            );
+            let what = format!("{} free disk space", crate::text::human_bytes(*min_bytes));
             let volume = host::install_volume();
             match host::free_bytes(&volume) {
                 Some(free) => result(
@@ -192,7 +189,7 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
                     what,
                     format!(
                         "{} free on the volume of {}",
-                        crate::commands::output::human_bytes(free),
+                        crate::text::human_bytes(free),
                         volume.display()
                     ),
                 ),
@@ -200,15 +197,12 @@ fn step_check(step: &Step, kind: &CheckKind, severity: Severity, backend: &str) 
             }
         }
         CheckKind::Memory { min_bytes } => {
-            let what = format!(
-                "{} memory",
-                crate::commands::output::human_bytes(*min_bytes)
-            );
+            let what = format!("{} memory", crate::text::human_bytes(*min_bytes));
             match host::total_memory() {
                 Some(have) => result(
                     have >= *min_bytes,
                     what,
-                    format!("{} installed", crate::commands::output::human_bytes(have)),
+                    format!("{} installed", crate::text::human_bytes(have)),
                 ),
                 None => not_here(what, "no memory query on this system"),
             }

@@ -249,9 +249,9 @@ pub fn prepare<'a>(
             "bundle {} (made {}) is older than bundle {} (made {}) already installed from the \
              same key {key}: refused, as a rollback; pass --allow-older to install it anyway",
             escaped(&manifest.bundle_id),
-            history::rfc3339(manifest.created),
+            crate::text::rfc3339_unix(manifest.created),
             escaped(&newer.id),
-            history::rfc3339(newer.created)
+            crate::text::rfc3339_unix(newer.created)
         )));
     }
     base_guard(record, package, manifest, options.force_base)?;
@@ -351,7 +351,7 @@ pub fn execute(
         return Err(Error::Refused(refusal.clone()));
     }
     let bundle_id = &target.manifest.bundle_id;
-    let logs = locked.root.logs_dir().join(folder_name(bundle_id));
+    let logs = locked.root.operation_logs(&folder_name(bundle_id));
     receive_listings(locked, &mut record, target)?;
     match &record.journal {
         Some(j) if j.bundle == *bundle_id => {}

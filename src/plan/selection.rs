@@ -17,7 +17,7 @@ pub struct Pick {
 }
 
 /// Which hot fixes of each planned release to include.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum HotfixPolicy {
     /// The latest hot fix of each release (they are cumulative).
     #[default]

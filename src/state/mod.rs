@@ -112,6 +112,17 @@ impl Root {
         self.dir.join("logs")
     }
 
+    /// `logs/airlock.log`: what airlock did, one line per event.
+    pub fn log_file(&self) -> PathBuf {
+        self.logs_dir().join("airlock.log")
+    }
+
+    /// `logs/<operation>/`: the installer logs of one operation's steps
+    /// (`uninstall-<time>`, a bundle's id).
+    pub fn operation_logs(&self, operation: &str) -> PathBuf {
+        self.logs_dir().join(operation)
+    }
+
     pub fn listings_dir(&self) -> PathBuf {
         self.dir.join("listings")
     }
@@ -138,7 +149,7 @@ impl Root {
         let holder = format!(
             "process {} ({holder}), since {}",
             std::process::id(),
-            crate::history::rfc3339(now())
+            crate::text::rfc3339_unix(now())
         );
         match lock::Lock::take(&path, &holder) {
             Ok(lock) => {
@@ -151,7 +162,7 @@ impl Root {
                 for entry in [
                     locked.root.record_path(),
                     backup_of(&locked.root.record_path()),
-                    locked.root.logs_dir().join("airlock.log"),
+                    locked.root.log_file(),
                     locked.root.licenses_dir(),
                     locked.root.listings_dir(),
                     locked.root.runner_path(),
@@ -202,7 +213,7 @@ impl Root {
         ) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(Record::new(new_machine_id(), machine_name()));
+                return Ok(Record::new(new_machine_id(), crate::host::machine_name()));
             }
             Err(e) => return Err(io_at(&path)(e)),
         };
@@ -295,8 +306,8 @@ impl Locked {
         }
         let mut options = fs::OpenOptions::new();
         options.create(true).append(true);
-        if let Ok(mut f) = crate::nofollow::open(&mut options, &dir.join("airlock.log")) {
-            let _ = writeln!(f, "{} {line}", crate::history::rfc3339(now()));
+        if let Ok(mut f) = crate::nofollow::open(&mut options, &self.root.log_file()) {
+            let _ = writeln!(f, "{} {line}", crate::text::rfc3339_unix(now()));
         }
     }
 }
@@ -306,13 +317,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file::write(path, bytes, false)
 }
 
-/// Unix seconds now.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::host::now;
 
 fn new_machine_id() -> String {
     let mut bytes = [0u8; 16];
@@ -322,27 +327,4 @@ fn new_machine_id() -> String {
         bytes[8..12].copy_from_slice(&std::process::id().to_be_bytes());
     }
     hex::encode(bytes)
-}
-
-/// The machine's host name, or `unknown`.
-pub fn machine_name() -> String {
-    #[cfg(unix)]
-    {
-        let mut buf = [0u8; 256];
-        // SAFETY: the buffer is valid for its length; gethostname writes at most that.
-        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-        if rc == 0 {
-            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-            if let Ok(name) = std::str::from_utf8(&buf[..end])
-                && !name.is_empty()
-            {
-                return name.to_string();
-            }
-        }
-        "unknown".into()
-    }
-    #[cfg(not(unix))]
-    {
-        std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown".into())
-    }
 }

@@ -178,7 +178,7 @@ impl Record {
                     } else {
                         LicenseState::Trial
                     },
-                    expires: Some(history::rfc3339(ends)),
+                    expires: Some(crate::text::rfc3339_unix(ends)),
                 }
             }
             _ => history::License {
@@ -238,7 +238,7 @@ impl Record {
                     version: p.version,
                     hotfix: p.hotfix.clone(),
                     product_code: p.product_code.clone(),
-                    installed: history::rfc3339(p.installed),
+                    installed: crate::text::rfc3339_unix(p.installed),
                     license: self.license_of(id, now),
                 })
                 .collect(),

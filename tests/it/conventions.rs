@@ -1,6 +1,8 @@
 //! What a command-line tool is expected to have: completion scripts for the
 //! four shells, a manual page, a `--version` that says what the build can do,
 //! global `-q`/`-v`, `NO_COLOR`, and a top-level `--help` with examples.
+//! And what the sources are expected to keep: arrows between modules run one
+//! way, from the commands down to the library, never back and never round.
 
 use crate::common;
 use assert_cmd::Command;
@@ -182,4 +184,201 @@ fn verbose_says_why_a_download_is_tried_again() {
         "{said}"
     );
     assert!(!run(false).contains("trying again"));
+}
+
+const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+
+/// The top-level modules of the library (`src/NAME.rs` or `src/NAME/`).
+fn top_modules() -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(SRC)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            match name.strip_suffix(".rs") {
+                Some("lib" | "main") => None,
+                Some(stem) => Some(stem.to_string()),
+                None if p.is_dir() && name != "bin" => Some(name),
+                None => None,
+            }
+        })
+        .collect()
+}
+
+/// Every `.rs` file under `src/` of a top-level module: (module, whether the
+/// file is the module's own root, its text).
+fn module_files() -> Vec<(String, bool, String)> {
+    let mut files = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(SRC)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let rel = path.strip_prefix(SRC).unwrap();
+            let parts: Vec<&str> = rel.iter().map(|p| p.to_str().unwrap()).collect();
+            let module = parts[0].trim_end_matches(".rs").to_string();
+            let root = parts.len() == 1 || parts == [parts[0], "mod.rs"];
+            files.push((module, root, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    files
+}
+
+/// The first names of the paths `text` reaches through `crate::` (and, in a
+/// module's root file, `super::`): `crate::text::escaped` and
+/// `use crate::{plan, text::escaped}` give `text` and `plan`. Comments are
+/// left out.
+fn reached(text: &str, root: bool) -> std::collections::BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = std::collections::BTreeSet::new();
+    let prefixes: &[&str] = if root {
+        &["crate::", "super::"]
+    } else {
+        &["crate::"]
+    };
+    for prefix in prefixes {
+        for (at, _) in code.match_indices(prefix) {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &code[at + prefix.len()..];
+            let Some(group) = rest.strip_prefix('{') else {
+                names.insert(ident(rest));
+                continue;
+            };
+            let mut depth = 1;
+            let mut start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 1 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 1 => start = true,
+                    c if c.is_whitespace() => {}
+                    _ if start && depth == 1 => {
+                        names.insert(ident(&group[i..]));
+                        start = false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    names
+}
+
+type Graph = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// Which top-level module reaches which, from `files`.
+fn module_graph(files: &[(String, bool, String)]) -> Graph {
+    let modules = top_modules();
+    let mut graph = Graph::new();
+    for (module, root, text) in files {
+        let to = graph.entry(module.clone()).or_default();
+        to.extend(
+            reached(text, *root)
+                .into_iter()
+                .filter(|n| n != module && modules.contains(n)),
+        );
+    }
+    graph
+}
+
+/// What breaks the layering: a library module that uses `commands`, and
+/// each cycle (as `a -> b -> a`).
+fn layering_faults(graph: &Graph) -> Vec<String> {
+    let mut faults: Vec<String> = graph
+        .iter()
+        .filter(|(from, to)| from.as_str() != "commands" && to.contains("commands"))
+        .map(|(from, _)| format!("{from} -> commands: a library module uses a command"))
+        .collect();
+    fn walk(
+        graph: &Graph,
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+        faults: &mut Vec<String>,
+    ) {
+        let here = path.last().unwrap().clone();
+        for next in graph.get(&here).into_iter().flatten() {
+            if let Some(at) = path.iter().position(|p| p == next) {
+                let mut cycle = path[at..].to_vec();
+                cycle.push(next.clone());
+                faults.push(format!("cycle: {}", cycle.join(" -> ")));
+            } else if !done.contains(next) {
+                path.push(next.clone());
+                walk(graph, path, done, faults);
+                path.pop();
+            }
+        }
+        done.push(here);
+    }
+    let mut done = Vec::new();
+    for start in graph.keys() {
+        if !done.contains(start) {
+            walk(graph, &mut vec![start.clone()], &mut done, &mut faults);
+        }
+    }
+    faults
+}
+
+#[test]
+fn modules_use_only_modules_below_them_and_never_round() {
+    let graph = module_graph(&module_files());
+    assert!(
+        graph.len() > 10 && graph["commands"].contains("install"),
+        "{graph:?}"
+    );
+    let faults = layering_faults(&graph);
+    assert!(faults.is_empty(), "{faults:#?}");
+}
+
+#[test]
+fn the_layering_check_catches_an_arrow_back_up_and_a_cycle() {
+    let mut files = module_files();
+    let checks = files
+        .iter_mut()
+        .find(|(m, root, _)| m == "install" && !root)
+        .unwrap();
+    checks
+        .2
+        .push_str("\nfn size(n: u64) -> String { crate::commands::output::human_bytes(n) }\n");
+    files.push((
+        "text".into(),
+        false,
+        "use crate::{\n    history::{self, Export},\n    plan,\n};".into(),
+    ));
+    let graph = module_graph(&files);
+    assert!(graph["text"].contains("history") && graph["text"].contains("plan"));
+    let named = reached(
+        "// crate::state in a comment\nlet a = crate::text::escaped(b);",
+        false,
+    );
+    assert_eq!(named.into_iter().collect::<Vec<_>>(), ["text"]);
+    let faults = layering_faults(&graph);
+    assert!(
+        faults.contains(&"install -> commands: a library module uses a command".to_string()),
+        "{faults:#?}"
+    );
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.starts_with("cycle:") && f.contains("commands") && f.contains("install")),
+        "{faults:#?}"
+    );
 }
