@@ -87,7 +87,9 @@ impl Error {
             Error::Runner(e) if e.is_usage() => Exit::Usage,
             Error::Runner(_) => Exit::Failed,
             Error::Install(e) => match e {
-                install::Error::State(_) | install::Error::Refused(_) => Exit::Failed,
+                install::Error::State(_)
+                | install::Error::Answers(_)
+                | install::Error::Refused(_) => Exit::Failed,
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,
                 install::Error::StepFailed(_) => Exit::InstallerFailed,
                 install::Error::Critical(_) => Exit::CriticalPending,

@@ -9,7 +9,10 @@
 use super::backend::Property;
 use crate::package::Step;
 use crate::text::escaped;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -34,50 +37,190 @@ pub struct Resolved {
     pub missing: Vec<String>,
 }
 
+/// Why an answers file cannot be used, or an answer cannot be had; each
+/// names the file, the table and the property.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}{}: not a TOML answers file ({}); write one table per product, \
+         e.g. [smp] INSTALLDIR = 'D:\\Altiris'",
+        file.display(), at(*line), escaped(message)
+    )]
+    Syntax {
+        file: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error(
+        "{}{}: `{}` is not a table: write [{2}] and its properties below it",
+        file.display(), at(*line), escaped(product)
+    )]
+    NotATable {
+        file: PathBuf,
+        line: Option<usize>,
+        product: String,
+    },
+    #[error(
+        "{}{}: [{}] {}: the value must be a string in quotes",
+        file.display(), at(*line), escaped(product), escaped(name)
+    )]
+    NotAString {
+        file: PathBuf,
+        line: Option<usize>,
+        product: String,
+        name: String,
+    },
+    /// Values the installer's command line cannot carry, one line each.
+    #[error(
+        "{}. Nothing was changed: give the installer a value it can take as one \
+         property and run the install again",
+        .0.join("; ")
+    )]
+    Uncarried(Vec<String>),
+    #[error("reading the answer for [{product}] {name}: {source}")]
+    Prompt {
+        product: String,
+        name: String,
+        #[source]
+        source: dialoguer::Error,
+    },
+}
+
+/// `:LINE`, or nothing.
+fn at(line: Option<usize>) -> String {
+    line.map(|n| format!(":{n}")).unwrap_or_default()
+}
+
+/// What the typed reading found wrong, with the table and property it was
+/// reading, before the TOML reader adds where.
+enum Shape {
+    NotATable { product: String },
+    NotAString { product: String, name: String },
+}
+
+/// The file: one table per product.
+struct FileSeed<'a>(&'a RefCell<Option<Shape>>);
+
+/// One product's table: property names and their string values.
+struct TableSeed<'a> {
+    product: &'a str,
+    shape: &'a RefCell<Option<Shape>>,
+}
+
+type Values = BTreeMap<String, BTreeMap<String, String>>;
+
+impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
+    type Value = Values;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Values, D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FileSeed<'_> {
+    type Value = Values;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("one table per product")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Values, M::Error> {
+        let mut values = Values::new();
+        while let Some(product) = map.next_key::<String>()? {
+            let seed = TableSeed {
+                product: &product,
+                shape: self.0,
+            };
+            let table = map.next_value_seed(seed)?;
+            values.insert(product, table);
+        }
+        Ok(values)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for TableSeed<'_> {
+    type Value = BTreeMap<String, String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        let (product, shape) = (self.product, self.shape);
+        de.deserialize_map(self).inspect_err(|_| {
+            shape.borrow_mut().get_or_insert_with(|| Shape::NotATable {
+                product: product.to_string(),
+            });
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for TableSeed<'_> {
+    type Value = BTreeMap<String, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a table of properties for {}", self.product)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut named = BTreeMap::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value = map.next_value::<String>().inspect_err(|_| {
+                *self.shape.borrow_mut() = Some(Shape::NotAString {
+                    product: self.product.to_string(),
+                    name: name.clone(),
+                });
+            })?;
+            named.insert(name, value);
+        }
+        Ok(named)
+    }
+}
+
 impl Answers {
     /// Reads the answers file; every value must be a string.
-    pub fn load(path: Option<&Path>) -> Result<Answers, String> {
+    pub fn load(path: Option<&Path>) -> Result<Answers, Error> {
         let Some(path) = path else {
             return Ok(Answers::default());
         };
-        let shown = path.display();
-        let text = bundle_format::regular::read_text(path, MAX_BYTES, "an answers file")
-            .map_err(|e| format!("{shown}: {e}"))?;
-        let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1))
-                .map(|n| format!(":{n}"))
-                .unwrap_or_default();
-            format!(
-                "{shown}{line}: not a TOML answers file ({}); write one table per product, \
-                 e.g. [smp] INSTALLDIR = 'D:\\Altiris'",
-                escaped(e.message().trim())
-            )
-        })?;
-        let mut values = BTreeMap::new();
-        for (product, props) in table {
-            let toml::Value::Table(props) = props else {
-                return Err(format!(
-                    "{shown}: `{}` is not a table: write [{0}] and its properties below it",
-                    escaped(&product)
-                ));
-            };
-            let mut named = BTreeMap::new();
-            for (name, value) in props {
-                let toml::Value::String(value) = value else {
-                    return Err(format!(
-                        "{shown}: [{}] {}: the value must be a string in quotes",
-                        escaped(&product),
-                        escaped(&name)
-                    ));
-                };
-                named.insert(name, value);
-            }
-            values.insert(product, named);
-        }
+        let file = path.to_path_buf();
+        let text = bundle_format::regular::read_text(path, MAX_BYTES, "an answers file").map_err(
+            |source| Error::Read {
+                file: file.clone(),
+                source,
+            },
+        )?;
+        let shape = RefCell::new(None);
+        let values = toml::Deserializer::parse(&text)
+            .and_then(|de| FileSeed(&shape).deserialize(de))
+            .map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+                let file = file.clone();
+                match shape.into_inner() {
+                    Some(Shape::NotATable { product }) => Error::NotATable {
+                        file,
+                        line,
+                        product,
+                    },
+                    Some(Shape::NotAString { product, name }) => Error::NotAString {
+                        file,
+                        line,
+                        product,
+                        name,
+                    },
+                    None => Error::Syntax {
+                        file,
+                        line,
+                        message: e.message().trim().to_string(),
+                    },
+                }
+            })?;
         Ok(Answers {
-            file: Some(path.to_path_buf()),
+            file: Some(file),
             values,
         })
     }
@@ -131,7 +274,7 @@ impl Answers {
     /// answers, the defaults, or a terminal when `ask` and there is one;
     /// `all` is every step of the bundle, for [`Answers::unused`]. Fails
     /// only when the terminal cannot be read.
-    pub fn resolve(&self, all: &[Step], running: &[&Step], ask: bool) -> Result<Resolved, String> {
+    pub fn resolve(&self, all: &[Step], running: &[&Step], ask: bool) -> Result<Resolved, Error> {
         let ask = ask && std::io::stdin().is_terminal();
         let from = self.from();
         let mut asked: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -190,11 +333,7 @@ impl Answers {
             properties.push(props);
         }
         if !uncarried.is_empty() {
-            return Err(format!(
-                "{}. Nothing was changed: give the installer a value it can take as one \
-                 property and run the install again",
-                uncarried.join("; ")
-            ));
+            return Err(Error::Uncarried(uncarried));
         }
         Ok(Resolved {
             properties,
@@ -240,7 +379,7 @@ fn described(p: &crate::package::Property) -> String {
 
 /// Asks for one property on the terminal; a secret is read without echo
 /// (on Windows too). Ctrl-C ends the run with the terminal as it was.
-fn prompt(step: &Step, p: &crate::package::Property) -> Result<String, String> {
+fn prompt(step: &Step, p: &crate::package::Property) -> Result<String, Error> {
     let question = format!(
         "{} ({}) needs {}{}",
         escaped(&step.name),
@@ -259,7 +398,11 @@ fn prompt(step: &Step, p: &crate::package::Property) -> Result<String, String> {
         dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
             crate::interrupt::interrupted()
         }
-        e => format!("reading the answer for [{}] {}: {e}", step.product, p.name),
+        source => Error::Prompt {
+            product: step.product.clone(),
+            name: p.name.clone(),
+            source,
+        },
     })
 }
 
@@ -330,6 +473,36 @@ mod tests {
                  another bundle (did you mean smp?)",
             ]
         );
+    }
+
+    fn refused(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(&path, text).unwrap();
+        let e = Answers::load(Some(&path)).unwrap_err();
+        e.to_string()
+            .replace(&path.display().to_string(), "answers.toml")
+    }
+
+    #[test]
+    fn a_file_of_the_wrong_shape_is_named_by_line_table_and_property() {
+        assert_eq!(
+            refused("[smp]\nINSTALLDIR = 'D:\\x'\nNS_PORT = 8080\n"),
+            "answers.toml:3: [smp] NS_PORT: the value must be a string in quotes"
+        );
+        assert_eq!(
+            refused("smp = 'D:\\x'\n"),
+            "answers.toml:1: `smp` is not a table: write [smp] and its properties below it"
+        );
+        assert_eq!(
+            refused("[smp]\nINSTALLDIR = 'unterminated\n"),
+            "answers.toml:2: not a TOML answers file (invalid literal string, expected `'`); write one \
+             table per product, e.g. [smp] INSTALLDIR = 'D:\\Altiris'"
+        );
+        assert!(matches!(
+            Answers::load(Some(Path::new("/nonexistent/answers.toml"))),
+            Err(Error::Read { .. })
+        ));
     }
 
     #[test]

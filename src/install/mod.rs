@@ -39,6 +39,9 @@ pub enum Error {
     /// another machine (exit 3).
     #[error("{0}")]
     Base(String),
+    /// The answers file cannot be used, or an answer cannot be had.
+    #[error(transparent)]
+    Answers(#[from] answers::Error),
     /// Anything else that stops before a change; the message says what to do.
     #[error("{0}")]
     Refused(String),
@@ -285,9 +288,7 @@ pub fn prepare<'a>(
         .filter(|(_, t)| *t == Todo::Run)
         .map(|(s, _)| *s)
         .collect();
-    let resolved = answers
-        .resolve(&package.steps, &running, !options.no_questions)
-        .map_err(Error::Refused)?;
+    let resolved = answers.resolve(&package.steps, &running, !options.no_questions)?;
     let unanswered = answers.refusal(&resolved.missing);
     let mut wanted = resolved.properties.into_iter();
     let properties = steps
