@@ -119,8 +119,9 @@ fn row(entry: &Entry) -> String {
     )
 }
 
-/// `2w`, `30d`, `12h`, `45min`: an age in weeks, days, hours or minutes.
-/// A bare `m` (minutes or months?) is refused as ambiguous.
+/// `2w`, `30d`, `12h`, `45min`, `1d 12h`: an age, as `humantime` reads it
+/// (weeks, days, hours, minutes, seconds; `2weeks` and `1day` too). A bare
+/// `m` or `M` (minutes or months?) is refused as ambiguous.
 pub(crate) fn parse_age(text: &str) -> std::result::Result<Duration, String> {
     let bad = |why: &str| {
         format!(
@@ -129,23 +130,13 @@ pub(crate) fn parse_age(text: &str) -> std::result::Result<Duration, String> {
             crate::text::escaped(text)
         )
     };
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let seconds = match unit {
-        "w" => 7 * 86_400,
-        "d" => 86_400,
-        "h" => 3_600,
-        "min" => 60,
-        "m" => return Err(bad(" (m could mean minutes or months)")),
-        _ => return Err(bad("")),
-    };
-    let count: u64 = number.parse().map_err(|_| bad(""))?;
-    count
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| bad(" (too long)"))
+    let ambiguous = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|unit| unit == "m" || unit == "M");
+    if ambiguous {
+        return Err(bad(" (m could mean minutes or months)"));
+    }
+    humantime::parse_duration(text).map_err(|e| bad(&format!(" ({e})")))
 }
 
 #[cfg(test)]
@@ -161,10 +152,17 @@ mod tests {
             ("12h", 43_200),
             ("45min", 2_700),
             ("0d", 0),
+            ("1d 12h", 129_600),
+            ("2weeks", 1_209_600),
         ] {
             assert_eq!(parse_age(text), Ok(Duration::from_secs(seconds)), "{text}");
         }
-        assert!(parse_age("5m").unwrap_err().contains("minutes or months"));
+        for text in ["5m", "5M", "1h 30m"] {
+            assert!(
+                parse_age(text).unwrap_err().contains("minutes or months"),
+                "{text}"
+            );
+        }
         for text in [
             "",
             "d",
@@ -172,7 +170,6 @@ mod tests {
             "30x",
             "-1d",
             "1.5d",
-            "30 d",
             "30D",
             "99999999999999999999w",
         ] {
