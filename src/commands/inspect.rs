@@ -296,7 +296,7 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
     for c in &s.checks {
         let detail = match c.to_listing() {
             Ok(kind) => check_text(&kind),
-            Err(problem) => problem,
+            Err(problem) => problem.to_string(),
         };
         let _ = writeln!(out, "         check {} ({})", e(&detail), word(&c.severity));
     }
