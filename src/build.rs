@@ -310,7 +310,7 @@ impl Collector {
         (size, sha256): &(u64, [u8; 32]),
         origin: Origin,
     ) -> Result<bool, Error> {
-        check_name(name).map_err(Error::Contents)?;
+        check_name(name).map_err(|problem| Error::Contents(problem.to_string()))?;
         let sha = hex::encode(sha256);
         if let Some(&i) = self.names.get(&name.to_uppercase()) {
             let (existing, _) = &self.files[i];

@@ -4,6 +4,7 @@
 #[cfg(feature = "net")]
 use crate::{build, fetch};
 use crate::{install, listing, package, plan, runner, state};
+use std::path::PathBuf;
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,81 @@ pub enum Error {
     /// stops writing and ends quietly, with the exit code of what it had done.
     #[error("standard output was closed")]
     StdoutClosed,
+    /// A file or folder the command reads or writes could not be; `action`
+    /// says what was tried on it (`read`, `write`, `create the folder`), the
+    /// cause says why.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Standard output could not be written for another reason than a closed pipe.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+    /// A document could not be turned into JSON.
+    #[error("cannot write the JSON output")]
+    Json(#[source] serde_json::Error),
+    /// An answer could not be read from the terminal.
+    #[error("cannot read the answer from the terminal")]
+    Terminal(#[source] std::io::Error),
+    /// A folder to write into has a file in its place.
+    #[error(
+        "cannot create the folder {}: a file of that name is in the way; move it, or name another folder",
+        path.display()
+    )]
+    InTheWay { path: PathBuf },
+    /// The products picked on a terminal do not make a selection (exit 2, as
+    /// the same ids given with `--select`).
+    #[error(transparent)]
+    Pick(#[from] plan::PickError),
+    /// What was checked is signed by a key, and no key is trusted at all.
+    #[error(
+        "{what} is signed by key {fingerprint}, and no trusted key was given: pass its public \
+         key with --trust PUB, or put it in {}",
+        folder.display()
+    )]
+    NoTrustedKey {
+        what: String,
+        fingerprint: String,
+        folder: PathBuf,
+    },
+}
+
+impl Error {
+    /// The texts of the causes under this error, outermost first: the lines
+    /// `main` prints under the message. A variant with a source does not
+    /// repeat its source's text in its own message (the rule every error
+    /// here follows); a cause whose text the line above already holds is
+    /// left out all the same, so no text is ever printed twice.
+    pub fn causes(&self) -> Vec<String> {
+        let mut shown = self.to_string();
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                causes.push(text.clone());
+            }
+            shown = text;
+            source = cause.source();
+        }
+        causes
+    }
+
+    /// `action` on `path` failed with `source`: for `map_err`.
+    pub fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            path,
+            action,
+            source,
+        }
+    }
 }
 
 impl Error {
@@ -87,7 +163,18 @@ impl Error {
             Error::Runner(e) if e.is_usage() => Exit::Usage,
             Error::Runner(_) => Exit::Failed,
             Error::Install(e) => match e {
-                install::Error::State(_) | install::Error::Refused(_) => Exit::Failed,
+                install::Error::State(_)
+                | install::Error::Answers(_)
+                | install::Error::Unanswered(_)
+                | install::Error::License { .. }
+                | install::Error::LicenseProduct { .. }
+                | install::Error::RunningProgram(_)
+                | install::Error::NotInstalled { .. }
+                | install::Error::NotRepairable { .. }
+                | install::Error::InstallerGone { .. }
+                | install::Error::VendorFolder(_)
+                | install::Error::Read { .. }
+                | install::Error::NotConfirmed => Exit::Failed,
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,
                 install::Error::StepFailed(_) => Exit::InstallerFailed,
                 install::Error::Critical(_) => Exit::CriticalPending,
@@ -97,6 +184,13 @@ impl Error {
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
             Error::StdoutClosed => Exit::Done,
+            Error::Io { .. }
+            | Error::Stdout(_)
+            | Error::Json(_)
+            | Error::Terminal(_)
+            | Error::InTheWay { .. } => Exit::Failed,
+            Error::Pick(_) => Exit::Usage,
+            Error::NoTrustedKey { .. } => Exit::Verification,
         }
     }
 }

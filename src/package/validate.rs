@@ -63,7 +63,7 @@ impl Package {
             }
         };
 
-        check_name(&self.vendor).map_err(|p| field("vendor", p))?;
+        check_name(&self.vendor).map_err(|p| field("vendor", p.to_string()))?;
         for (what, len) in [
             ("listings", self.listings.len()),
             ("suites", self.suites.len()),
