@@ -488,7 +488,7 @@ impl Collector {
 pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error> {
     let tables = crate::identity::read_msi(path).map_err(|problem| Error::MsiUnreadable {
         file: expected.file.clone(),
-        problem,
+        problem: crate::error::one_line(&problem),
     })?;
     let differs = |field: &'static str, want: String, got: Option<String>| Error::MsiMismatch {
         file: expected.file.clone(),

@@ -113,18 +113,7 @@ impl Error {
     /// here follows); a cause whose text the line above already holds is
     /// left out all the same, so no text is ever printed twice.
     pub fn causes(&self) -> Vec<String> {
-        let mut shown = self.to_string();
-        let mut causes = Vec::new();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            let text = cause.to_string();
-            if !shown.contains(&text) {
-                causes.push(text.clone());
-            }
-            shown = text;
-            source = cause.source();
-        }
-        causes
+        causes(self)
     }
 
     /// `action` on `path` failed with `source`: for `map_err`.
@@ -174,6 +163,7 @@ impl Error {
                 | install::Error::InstallerGone { .. }
                 | install::Error::VendorFolder(_)
                 | install::Error::Read { .. }
+                | install::Error::Remove(_)
                 | install::Error::NotConfirmed => Exit::Failed,
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,
                 install::Error::StepFailed(_) => Exit::InstallerFailed,
@@ -193,6 +183,32 @@ impl Error {
             Error::NoTrustedKey { .. } => Exit::Verification,
         }
     }
+}
+
+/// The texts of the causes under `error`, outermost first, leaving out one
+/// whose text the one above already holds.
+pub fn causes(error: &dyn std::error::Error) -> Vec<String> {
+    let mut shown = error.to_string();
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            causes.push(text.clone());
+        }
+        shown = text;
+        source = cause.source();
+    }
+    causes
+}
+
+/// `error` and its causes on one line (`what: why: why`), for a message that
+/// must carry them as text.
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    std::iter::once(error.to_string())
+        .chain(causes(error))
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

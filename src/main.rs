@@ -204,7 +204,10 @@ fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<Command, clap::Error> {
 fn main() -> ExitCode {
     airlock::runner::keep_marker();
     if let Err(problem) = airlock::interrupt::install() {
-        airlock::say!("warning: {problem}; an interrupted run may leave temporary files behind");
+        airlock::say!(
+            "warning: cannot handle interrupting signals ({problem}); an interrupted run may \
+             leave temporary files behind"
+        );
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {

@@ -91,6 +91,12 @@ pub enum SplitError {
         expected: String,
         actual: String,
     },
+    #[error("{path}: the joined bundle has id {actual}, its index says {expected}")]
+    BundleId {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
     #[error("{path}: {message}")]
     Refused { path: PathBuf, message: String },
     /// The bundle to split does not open with the signing key given.

@@ -101,7 +101,7 @@ pub fn run(args: Args) -> Result<Exit> {
         );
         return Ok(Exit::Done);
     }
-    let answers = Answers::load(args.answers.as_deref()).map_err(Error::Other)?;
+    let answers = Answers::load(args.answers.as_deref()).map_err(install::Error::Answers)?;
     let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
     let manifest = signed.manifest().clone();
     let context = checks::Context {

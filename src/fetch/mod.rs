@@ -94,12 +94,31 @@ pub struct Local {
 /// Why a file could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Not to be had: refused by the server (404, 403), or still failing after the retries.
-    #[error("{name}: cannot download {url}: {message}")]
+    /// Not to be had: refused by the server (404, 403), or still failing
+    /// after the retries; `why` says which, in words.
+    #[error("{name}: cannot download {url}: {why}")]
     Download {
         name: String,
         url: String,
-        message: String,
+        why: String,
+    },
+    /// A request that cannot be made at all (a URL the client refuses, a
+    /// redirect loop): not tried again. The source has no URL in it (the
+    /// URL is named here, its password hidden).
+    #[error("{name}: cannot download {url}")]
+    Request {
+        name: String,
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The `file://` payload of a local listing cannot be read.
+    #[error("{name}: cannot read {}", path.display())]
+    LocalPayload {
+        name: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     /// The bytes are not the ones the listing names: `sizes` says expected and actual size and hash.
     #[error(
@@ -113,32 +132,70 @@ pub enum Error {
     /// The listing's URL is not one to download from.
     #[error("{name}: {message}")]
     Refused { name: String, message: String },
-    /// The download cache or a local file could not be read or written.
-    #[error("{path}: {message}")]
-    Local { path: String, message: String },
-    /// The HTTP client could not be set up (a bad `--ca-cert`).
-    #[error("{0}")]
-    Setup(String),
+    /// The download cache or a local file could not be used: `action` says
+    /// what was tried on `path`, the source why.
+    #[error("cannot {action} {}", path.display())]
+    Local {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--ca-cert` file cannot be read.
+    #[error("--ca-cert {}: cannot read", path.display())]
+    CaCert {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--ca-cert` file holds no certificate.
+    #[error("--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display())]
+    NoCertificate { path: PathBuf },
+    /// The HTTP client could not be set up.
+    #[error("cannot start the HTTP client")]
+    Client(#[source] reqwest::Error),
+    /// No `--cache` and no cache folder for this user.
+    #[error("this user has no cache folder (HOME is not set?); give one with --cache DIR")]
+    NoCacheFolder,
+    /// A download worker ended without a result (it panicked).
+    #[error("a download worker stopped unexpectedly")]
+    WorkerStopped,
 }
 
 impl Error {
     /// A download that failed or brought wrong bytes (exit 6), not a local problem.
     pub fn is_download(&self) -> bool {
-        matches!(self, Error::Download { .. } | Error::Mismatch { .. })
+        matches!(
+            self,
+            Error::Download { .. }
+                | Error::Request { .. }
+                | Error::LocalPayload { .. }
+                | Error::Mismatch { .. }
+        )
     }
 
-    fn download(wanted: &Wanted, message: impl Into<String>) -> Error {
+    fn download(wanted: &Wanted, why: impl Into<String>) -> Error {
         Error::Download {
             name: escaped(&wanted.name),
             url: redact(wanted.url.as_str()),
-            message: message.into(),
+            why: why.into(),
         }
     }
 
-    fn local(path: &Path, message: impl std::fmt::Display) -> Error {
+    /// A request that failed for good, its source without the URL.
+    fn request(wanted: &Wanted, source: reqwest::Error) -> Error {
+        Error::Request {
+            name: escaped(&wanted.name),
+            url: redact(wanted.url.as_str()),
+            source: source.without_url(),
+        }
+    }
+
+    fn local(path: &Path, action: &'static str, source: std::io::Error) -> Error {
         Error::Local {
-            path: path.display().to_string(),
-            message: message.to_string(),
+            path: path.to_path_buf(),
+            action,
+            source,
         }
     }
 }
@@ -168,23 +225,17 @@ impl Fetcher {
             .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &options.ca_cert {
             let pem = bundle_format::regular::read_bounded(path, MAX_CA_CERT_BYTES, "a PEM file")
-                .map_err(|e| {
-                Error::Setup(format!("--ca-cert {}: cannot read: {e}", path.display()))
+                .map_err(|source| Error::CaCert {
+                path: path.clone(),
+                source,
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .ok()
                 .filter(|c| !c.is_empty())
-                .ok_or_else(|| {
-                    Error::Setup(format!(
-                        "--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                        path.display()
-                    ))
-                })?;
+                .ok_or_else(|| Error::NoCertificate { path: path.clone() })?;
             builder = builder.tls_certs_merge(certs);
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::Setup(format!("cannot start the HTTP client: {e}")))?;
+        let client = builder.build().map_err(Error::Client)?;
         Ok(Fetcher { client, options })
     }
 
@@ -238,9 +289,7 @@ impl Fetcher {
             }
         }
         if skipped {
-            return Err(Error::Setup(
-                "a download worker stopped unexpectedly".into(),
-            ));
+            return Err(Error::WorkerStopped);
         }
         Ok(locals)
     }
@@ -311,8 +360,11 @@ fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
         .url
         .to_file_path()
         .map_err(|()| Error::download(wanted, "not a local file path"))?;
-    let meta = fs::metadata(&path)
-        .map_err(|e| Error::download(wanted, format!("cannot read {}: {e}", path.display())))?;
+    let meta = fs::metadata(&path).map_err(|source| Error::LocalPayload {
+        name: escaped(&wanted.name),
+        path: path.clone(),
+        source,
+    })?;
     if !meta.is_file() {
         return Err(Error::download(
             wanted,
@@ -323,9 +375,10 @@ fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
     let mut actual_size = meta.len();
     if hash {
         // One byte past the listed size is enough to tell a file that grew.
-        let file = bundle_format::regular::open(&path).map_err(|e| Error::local(&path, e))?;
+        let file =
+            bundle_format::regular::open(&path).map_err(|e| Error::local(&path, "read", e))?;
         actual_size = hash_reader(file.take(wanted.size.saturating_add(1)), &mut actual)
-            .map_err(|e| Error::local(&path, e))?;
+            .map_err(|e| Error::local(&path, "read", e))?;
     }
     if actual_size != wanted.size || (hash && actual.clone().finalize()[..] != wanted.sha256) {
         return Err(mismatch(

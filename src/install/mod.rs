@@ -98,6 +98,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Products that cannot be uninstalled, each with why.
+    #[error(transparent)]
+    Remove(#[from] remove::Refusal),
     /// The question before a change was answered no.
     #[error("not confirmed: nothing was changed")]
     NotConfirmed,
