@@ -66,8 +66,8 @@ pub enum Error {
     StdoutClosed,
     /// A file or folder the command reads or writes could not be; `action`
     /// says what was tried on it (`read`, `write`, `create the folder`), the
-    /// cause says why.
-    #[error("cannot {action} {}", path.display())]
+    /// source why.
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -75,13 +75,13 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Standard output could not be written for another reason than a closed pipe.
-    #[error("cannot write to standard output")]
+    #[error("cannot write to standard output: {0}")]
     Stdout(#[source] std::io::Error),
     /// A document could not be turned into JSON.
-    #[error("cannot write the JSON output")]
+    #[error("cannot write the JSON output: {0}")]
     Json(#[source] serde_json::Error),
     /// An answer could not be read from the terminal.
-    #[error("cannot read the answer from the terminal")]
+    #[error("cannot read the answer from the terminal: {0}")]
     Terminal(#[source] std::io::Error),
     /// A folder to write into has a file in its place.
     #[error(
@@ -107,11 +107,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// The texts of the causes under this error, outermost first: the lines
-    /// `main` prints under the message. A variant with a source does not
-    /// repeat its source's text in its own message (the rule every error
-    /// here follows); a cause whose text the line above already holds is
-    /// left out all the same, so no text is ever printed twice.
+    /// The texts of the causes under this error that its message does not
+    /// already hold, outermost first: the lines `main` prints under the
+    /// message. The rule every error here follows: a variant born of another
+    /// error keeps it as its `source` and ends its own message with the
+    /// source's text (`cannot read PATH: <why>`), so the message reads whole
+    /// wherever it is shown; only causes deeper than the message names are
+    /// left to print, and no text is printed twice.
     pub fn causes(&self) -> Vec<String> {
         causes(self)
     }
@@ -185,8 +187,8 @@ impl Error {
     }
 }
 
-/// The texts of the causes under `error`, outermost first, leaving out one
-/// whose text the one above already holds.
+/// The texts of the causes under `error`, outermost first, leaving out each
+/// one whose text the message above it already holds.
 pub fn causes(error: &dyn std::error::Error) -> Vec<String> {
     let mut shown = error.to_string();
     let mut causes = Vec::new();
@@ -202,8 +204,8 @@ pub fn causes(error: &dyn std::error::Error) -> Vec<String> {
     causes
 }
 
-/// `error` and its causes on one line (`what: why: why`), for a message that
-/// must carry them as text.
+/// `error` and the causes its message does not hold, on one line
+/// (`what: why: why`), for a message that must carry them as text.
 pub fn one_line(error: &dyn std::error::Error) -> String {
     std::iter::once(error.to_string())
         .chain(causes(error))
@@ -212,3 +214,91 @@ pub fn one_line(error: &dyn std::error::Error) -> String {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    fn not_found() -> io::Error {
+        io::Error::from_raw_os_error(2)
+    }
+
+    #[test]
+    fn typed_failures_keep_the_exit_codes_of_the_messages_they_replace() {
+        let io = Error::io("x.xml", "read")(not_found());
+        assert_eq!(io.exit(), Exit::Failed);
+        assert_eq!(Error::Stdout(not_found()).exit(), Exit::Failed);
+        assert_eq!(Error::Terminal(not_found()).exit(), Exit::Failed);
+        assert_eq!(Error::InTheWay { path: "d".into() }.exit(), Exit::Failed);
+        let pick = plan::parse_picks(&["@1".into()]).unwrap_err();
+        assert_eq!(Error::Pick(pick).exit(), Exit::Usage);
+        let untrusted = Error::NoTrustedKey {
+            what: "x.exe".into(),
+            fingerprint: "0011223344556677".into(),
+            folder: "keys".into(),
+        };
+        assert_eq!(untrusted.exit(), Exit::Verification);
+        let not_installed = install::Error::NotInstalled { id: "smp".into() };
+        assert_eq!(Error::from(not_installed).exit(), Exit::Failed);
+        assert_eq!(
+            Error::from(install::Error::NotConfirmed).exit(),
+            Exit::Failed
+        );
+        let no_root = state::Error::NoRoot { path: "r".into() };
+        assert_eq!(Error::from(no_root).exit(), Exit::Failed);
+    }
+
+    #[test]
+    fn a_message_names_what_failed_and_why_and_no_cause_is_printed_twice() {
+        let e = Error::io("C:/lic/a.xml", "read")(not_found());
+        let cause = not_found().to_string();
+        assert_eq!(e.to_string(), format!("cannot read C:/lic/a.xml: {cause}"));
+        assert!(e.causes().is_empty(), "{:?}", e.causes());
+        assert_eq!(one_line(&e), e.to_string());
+        // A cause deeper than the message names is printed, once.
+        let deep = io::Error::other(Error::io("a.xml", "read")(not_found()));
+        let outer = Error::io("b.xml", "write")(deep);
+        assert_eq!(outer.causes(), Vec::<String>::new());
+        let hidden = Error::Json(serde_json::from_str::<u8>("x").unwrap_err());
+        assert!(hidden.causes().is_empty(), "{:?}", hidden.causes());
+    }
+
+    #[test]
+    fn a_cause_the_message_does_not_hold_is_printed_below_it() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot use the listing")]
+        struct Outer(#[source] io::Error);
+        let e = Error::io("x.xml", "read")(io::Error::other(Outer(not_found())));
+        assert_eq!(e.causes(), vec![not_found().to_string()]);
+        assert_eq!(
+            one_line(&e),
+            format!("cannot read x.xml: cannot use the listing: {}", not_found())
+        );
+    }
+
+    #[test]
+    fn every_io_born_variant_keeps_its_source() {
+        let state = Error::from(state::Error::Io {
+            path: "record.json".into(),
+            action: "write",
+            source: not_found(),
+        });
+        let key = Error::from(bundle_format::keys::KeyError::Io {
+            path: "k.pub".into(),
+            action: "read",
+            source: not_found(),
+        });
+        let split = Error::from(bundle_format::split::SplitError::Io {
+            path: "B.exe.001".into(),
+            action: "read",
+            source: not_found(),
+        });
+        for e in [state, key, split] {
+            let source = std::error::Error::source(&e).expect("a source");
+            assert!(source.downcast_ref::<io::Error>().is_some(), "{e}");
+            assert!(e.to_string().ends_with(&not_found().to_string()), "{e}");
+            assert!(e.causes().is_empty(), "{e}");
+        }
+    }
+}

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 /// Why an MSI's tables could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MsiError {
-    #[error("cannot open it")]
+    #[error("{0}")]
     Open(#[source] std::io::Error),
-    #[error("no Property table")]
+    #[error("no Property table: {0}")]
     NoPropertyTable(#[source] std::io::Error),
 }
 

@@ -137,8 +137,9 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
-/// Prints the error and, one a line, each cause under it, escaped: messages
-/// quote listings, manifests and servers.
+/// Prints the error and, one a line, each cause under it that its message
+/// does not already hold, escaped: messages quote listings, manifests and
+/// servers.
 fn report(error: &Error) {
     airlock::say!("error: {}", escaped(&error.to_string()));
     for cause in error.causes() {

@@ -53,7 +53,7 @@ pub enum Error {
         beside = beside.display()
     )]
     NotFound { beside: PathBuf },
-    #[error("runner {} ({origin}): cannot read", path.display())]
+    #[error("runner {} ({origin}): cannot read: {source}", path.display())]
     Unreadable {
         path: PathBuf,
         origin: &'static str,

@@ -22,7 +22,7 @@ pub enum KeyError {
     File { path: PathBuf, message: String },
     /// A key file that could not be read or written: `action` says which,
     /// the source why.
-    #[error("cannot {action} {}", path.display())]
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -37,7 +37,7 @@ pub enum KeyError {
         path.display()
     )]
     BasePath { path: PathBuf },
-    #[error("no randomness available from the operating system")]
+    #[error("no randomness available from the operating system: {0}")]
     Random(#[source] getrandom::Error),
 }
 

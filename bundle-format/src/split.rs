@@ -34,7 +34,7 @@ const BUFFER_LEN: usize = 1 << 20;
 pub enum SplitError {
     /// A file could not be read or written: `action` says what was tried on
     /// `path`, the source why.
-    #[error("cannot {action} {}", path.display())]
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,
         action: &'static str,

@@ -105,7 +105,7 @@ pub enum Error {
     /// A request that cannot be made at all (a URL the client refuses, a
     /// redirect loop): not tried again. The source has no URL in it (the
     /// URL is named here, its password hidden).
-    #[error("{name}: cannot download {url}")]
+    #[error("{name}: cannot download {url}: {source}")]
     Request {
         name: String,
         url: String,
@@ -113,7 +113,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The `file://` payload of a local listing cannot be read.
-    #[error("{name}: cannot read {}", path.display())]
+    #[error("{name}: cannot read {}: {source}", path.display())]
     LocalPayload {
         name: String,
         path: PathBuf,
@@ -134,7 +134,7 @@ pub enum Error {
     Refused { name: String, message: String },
     /// The download cache or a local file could not be used: `action` says
     /// what was tried on `path`, the source why.
-    #[error("cannot {action} {}", path.display())]
+    #[error("cannot {action} {}: {source}", path.display())]
     Local {
         path: PathBuf,
         action: &'static str,
@@ -142,7 +142,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The `--ca-cert` file cannot be read.
-    #[error("--ca-cert {}: cannot read", path.display())]
+    #[error("--ca-cert {}: cannot read: {source}", path.display())]
     CaCert {
         path: PathBuf,
         #[source]
@@ -152,7 +152,7 @@ pub enum Error {
     #[error("--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display())]
     NoCertificate { path: PathBuf },
     /// The HTTP client could not be set up.
-    #[error("cannot start the HTTP client")]
+    #[error("cannot start the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
     /// No `--cache` and no cache folder for this user.
     #[error("this user has no cache folder (HOME is not set?); give one with --cache DIR")]

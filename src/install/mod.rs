@@ -59,7 +59,7 @@ pub enum Error {
         problem: bundle_format::manifest::NameError,
     },
     /// The running program could not be found, to keep a copy of it.
-    #[error("cannot find the running program, to keep a copy of it in the root")]
+    #[error("cannot find the running program, to keep a copy of it in the root: {0}")]
     RunningProgram(#[source] std::io::Error),
     /// An operation on one installed product names one that is not.
     #[error("{} is not installed here (see airlock status)", escaped(id))]
@@ -89,10 +89,10 @@ pub enum Error {
         bundle: String,
     },
     /// The bundle's vendor name cannot be the folder its files are extracted to.
-    #[error("the vendor name cannot be used as a folder; give --extract-to DIR")]
+    #[error("the vendor name cannot be used as a folder ({0}); give --extract-to DIR")]
     VendorFolder(#[source] bundle_format::manifest::NameError),
     /// A file the install reads (one the bundle carries, the running program) could not be read.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
         #[source]

@@ -35,7 +35,7 @@ const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 pub enum Error {
     /// A file or folder under the root could not be used: `action` says
     /// what was tried on it, the source why.
-    #[error("cannot {action} {}", path.display())]
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
         path: PathBuf,
         action: &'static str,
