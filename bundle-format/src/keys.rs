@@ -398,6 +398,20 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_that_cannot_be_read_keeps_the_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gone.pub");
+        let err = PublicKey::load(&p).unwrap_err();
+        let KeyError::Io { path, source, .. } = &err else {
+            panic!("not an I/O failure: {err}");
+        };
+        assert_eq!(path, &p);
+        assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(err.to_string().ends_with(&source.to_string()), "{err}");
+    }
+
+    #[test]
     fn garbage_is_refused_with_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.pub");

@@ -691,6 +691,21 @@ mod tests {
     }
 
     #[test]
+    fn a_join_that_cannot_write_keeps_the_io_error() {
+        let (dir, bundle, _key, _index) = setup(2);
+        let signed = SignedIndex::load(&index_path(&bundle)).unwrap();
+        let out = dir.path().join("no such folder").join("joined.exe");
+        let e = signed.join(&out, &mut |_| {}, &mut |_| {}).unwrap_err();
+        let SplitError::Io { path, source, .. } = &e else {
+            panic!("not an I/O failure: {e}");
+        };
+        assert_eq!(path, &out);
+        assert_eq!(source.kind(), io::ErrorKind::NotFound);
+        assert!(!e.is_verification());
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
     fn part_counts_and_limits() {
         let (_dir, path, key) = bundle();
         let size = fs::metadata(&path).unwrap().len();

@@ -424,3 +424,60 @@ fn mismatch(wanted: &Wanted, actual_size: String, actual_sha256: String) -> Erro
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_payload_that_cannot_be_read_keeps_its_cause_and_stays_a_download_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.msi");
+        let wanted = Wanted {
+            name: "gone.msi".into(),
+            url: Url::from_file_path(&path).unwrap(),
+            size: 1,
+            sha256: [0; 32],
+        };
+        let e = local_file(&wanted, false).unwrap_err();
+        assert!(e.is_download(), "{e}");
+        let source = std::error::Error::source(&e).expect("a source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    }
+
+    #[test]
+    fn a_cache_that_cannot_be_made_names_the_folder_with_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain.txt");
+        fs::write(&file, b"not a folder").unwrap();
+        let Err(e) = Cache::open(Some(&file)) else {
+            panic!("a cache was opened inside a file")
+        };
+        assert!(!e.is_download(), "{e}");
+        assert!(matches!(e, Error::Local { .. }), "{e}");
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.downcast_ref::<std::io::Error>().is_some(), "{e}");
+        assert!(
+            e.to_string().starts_with("cannot create the cache folder"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_cert_that_cannot_be_read_keeps_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options {
+            ca_cert: Some(dir.path().join("none.pem")),
+            ..Options::default()
+        };
+        let Err(e) = Fetcher::new(options) else {
+            panic!("a missing --ca-cert was accepted")
+        };
+        assert!(matches!(e, Error::CaCert { .. }), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "{e}");
+    }
+}
