@@ -5,14 +5,14 @@
 
 use crate::error::Error;
 use crate::keys::SigningKey;
-use crate::lane::Lane;
+use crate::lane::{BLOCK_ALIGN, Block, Lane};
 use crate::manifest::{FORMAT_VERSION, FileEntry, Manifest, ManifestError};
 use crate::trailer::Layout;
 use crate::{SIGNATURE_CONTEXT, atomic, ustar};
 use sha2::{Digest, Sha256};
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -138,7 +138,8 @@ fn write_parts<R: Read, F: Read>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Written, Error> {
     let io_err = |e| Error::io(out.path(), e);
-    let mut w = Output::new(out.as_file().try_clone().map_err(io_err)?).map_err(io_err)?;
+    let mut w =
+        Output::new(out.as_file().try_clone().map_err(io_err)?, out.path()).map_err(io_err)?;
 
     // The runner is read straight into the output's buffers and hashed there.
     let mut hasher = Sha256::new();
@@ -282,40 +283,86 @@ pub(crate) fn signed_message(manifest: &[u8]) -> Vec<u8> {
 /// writes to the file, so neither a copy nor the write holds up the compression.
 struct Output {
     lane: Lane<Disk>,
-    chunk: Vec<u8>,
+    chunk: Block,
     filled: usize,
     /// Bytes written so far.
     count: u64,
 }
 
-/// Written bytes are synced in the background each time this many more are
-/// written: the disk works while the compression runs, and the sync that
+/// Bytes written through the page cache are synced in the background each
+/// time this many more are written: the disk works while the compression runs, and the sync that
 /// makes the bundle durable has little left to do.
 const SYNC_EVERY: u64 = 64 << 20;
 
 /// The writing thread's state: the file, and its background syncing.
 struct Disk {
     file: File,
+    /// The same file opened for direct writes, which skip the copy into the
+    /// page cache (and the flushing of it afterwards): while it is there and
+    /// each block is whole, the blocks go through it.
+    direct: Option<File>,
     syncer: Syncer,
     written: u64,
 }
 
+impl Disk {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(direct) = &mut self.direct {
+            if bytes.len().is_multiple_of(BLOCK_ALIGN) {
+                match direct.write_all(bytes) {
+                    Ok(()) => {
+                        self.written += bytes.len() as u64;
+                        return Ok(());
+                    }
+                    // The file system takes no direct write of this block after all.
+                    Err(e) if e.kind() == io::ErrorKind::InvalidInput => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            // The last block (shorter), or one direct writing refused: from
+            // here on through the page cache, from where the direct writes ended.
+            self.direct = None;
+            self.file.seek(SeekFrom::Start(self.written))?;
+        }
+        self.file.write_all(bytes)?;
+        let before = self.written / SYNC_EVERY;
+        self.written += bytes.len() as u64;
+        if self.written / SYNC_EVERY > before {
+            self.syncer.ask();
+        }
+        Ok(())
+    }
+}
+
+/// `file` (at `path`) opened again for direct writes, when the system and
+/// its file system allow them (Linux's `O_DIRECT`; tmpfs does not, for one)
+/// and what opened is still the same file.
+#[cfg(target_os = "linux")]
+fn open_direct(file: &File, path: &Path) -> Option<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let direct = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+        .ok()?;
+    let (a, b) = (file.metadata().ok()?, direct.metadata().ok()?);
+    (a.dev() == b.dev() && a.ino() == b.ino()).then_some(direct)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_direct(_: &File, _: &Path) -> Option<File> {
+    None
+}
+
 impl Output {
-    fn new(file: File) -> io::Result<Output> {
+    fn new(file: File, path: &Path) -> io::Result<Output> {
         let disk = Disk {
             syncer: Syncer::start(file.try_clone()?),
+            direct: open_direct(&file, path),
             file,
             written: 0,
         };
-        let mut lane = Lane::start(Vec::new(), disk, |disk, bytes| {
-            disk.file.write_all(bytes)?;
-            let before = disk.written / SYNC_EVERY;
-            disk.written += bytes.len() as u64;
-            if disk.written / SYNC_EVERY > before {
-                disk.syncer.ask();
-            }
-            Ok(())
-        });
+        let mut lane = Lane::start(Vec::new(), disk, Disk::write);
         Ok(Output {
             chunk: lane.buffer(),
             lane,
@@ -434,6 +481,11 @@ impl<'o> Compressor<'o> {
         // Each worker buffers a job of input and its output: 1 MiB jobs keep the
         // writer's memory near 20 MiB instead of growing past 100 MiB, at the same speed.
         z.set_parameter(CParameter::JobSize(1 << 20))?;
+        // No job reloads the end of the one before it as a prefix (1 = no
+        // overlap): with 1 MiB jobs the default reloads a quarter of every job,
+        // which on already compressed files costs as much as compressing it
+        // and finds nothing.
+        z.set_parameter(CParameter::OverlapSizeLog(1))?;
         Ok(Compressor { z, out })
     }
 
@@ -475,5 +527,41 @@ mod tests {
         assert_eq!((o.created, o.reproducible), (None, false));
         let err = WriteOptions::with_source_date_epoch(Some(OsStr::new("yesterday"))).unwrap_err();
         assert!(err.to_string().contains("SOURCE_DATE_EPOCH"), "{err}");
+    }
+
+    /// Whole blocks go direct where the file system allows it; a shorter one
+    /// (the last of a bundle) and all after it through the page cache, from
+    /// where the direct writes ended: the file holds every byte in order.
+    #[test]
+    fn whole_blocks_then_a_short_one_land_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let file = File::create(&path).unwrap();
+        let mut disk = Disk {
+            syncer: Syncer::start(file.try_clone().unwrap()),
+            direct: open_direct(&file, &path),
+            file,
+            written: 0,
+        };
+        let mut expected = Vec::new();
+        for (i, len) in [crate::COPY_BUF, crate::COPY_BUF, 1000, crate::COPY_BUF]
+            .into_iter()
+            .enumerate()
+        {
+            let mut block = Block::new();
+            block
+                .iter_mut()
+                .enumerate()
+                .for_each(|(j, b)| *b = (i * 7 + j % 251) as u8);
+            disk.write(&block[..len]).unwrap();
+            expected.extend_from_slice(&block[..len]);
+        }
+        assert!(disk.direct.is_none(), "a short block ends direct writing");
+        assert_eq!(disk.written, expected.len() as u64);
+        disk.syncer.finish().unwrap();
+        assert!(
+            std::fs::read(&path).unwrap() == expected,
+            "the file differs"
+        );
     }
 }
