@@ -97,7 +97,11 @@ struct Shown {
     name: String,
     source: String,
     refresh: String,
+    /// RFC 3339.
     fetched: String,
+    /// The same, as the text shows it.
+    #[serde(skip)]
+    fetched_text: String,
     serial: u64,
     signed: bool,
     stale: bool,
@@ -174,14 +178,15 @@ fn list(registry: &Registry, json: bool) -> Result<Exit> {
             stale: record.is_stale(now),
             source: redact(&record.source),
             refresh: registry::interval(record.refresh_secs),
-            fetched: registry::date(record.fetched),
+            fetched: crate::history::rfc3339(u64::try_from(record.fetched).unwrap_or(0)),
+            fetched_text: registry::date(record.fetched),
             serial: record.serial,
             signed: record.signed,
             name,
         })
         .collect();
     if json {
-        return print_json(&shown).map(|()| Exit::Done);
+        return print_json(&serde_json::json!({ "listings": shown })).map(|()| Exit::Done);
     }
     let mut text = String::new();
     for s in &shown {
@@ -190,7 +195,7 @@ fn list(registry: &Registry, json: bool) -> Result<Exit> {
             s.name,
             escaped(&s.source),
             s.refresh,
-            s.fetched,
+            s.fetched_text,
             s.serial,
             if s.signed { "  signed" } else { "" },
             if s.stale { "  stale" } else { "" }

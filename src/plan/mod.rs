@@ -17,7 +17,7 @@ pub(crate) mod testing;
 mod tests;
 
 pub use error::{Asked, Error};
-pub use item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+pub use item::{Action, EulaRef, ItemKind, PayloadFields, Plan, PlanItem, Reason, SuiteRef};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};
 pub use update::{Change, Point, Update, update};
