@@ -123,7 +123,7 @@ struct Report<'a> {
     key_fingerprint: String,
     files: Vec<FileEntry>,
     /// What the embedded runner is (platform, program, version, bundle format).
-    runner: &'a bundle_format::runner::Identity,
+    runner_identity: &'a bundle_format::runner::Identity,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     parts: Vec<String>,
     /// The machine an incremental bundle is for.
@@ -298,7 +298,7 @@ pub fn run(args: Args) -> Result<Exit> {
             size: written.size,
             key_fingerprint: written.manifest.key_fingerprint.clone(),
             files: written.manifest.files.clone(),
-            runner: &runner.identity,
+            runner_identity: &runner.identity,
             parts,
             machine: match target {
                 Target::Machine(m) => Some(m.reference()),

@@ -115,12 +115,7 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
         let url = smp["releases"][0]["url"].as_str().unwrap();
         assert!(url.starts_with(&base), "{url} is not below {base}");
         let hotfix = &doc["hotfixes"][0];
-        assert!(
-            hotfix["url"]
-                .as_str()
-                .unwrap()
-                .starts_with(&base)
-        );
+        assert!(hotfix["url"].as_str().unwrap().starts_with(&base));
     }
     // Redirected: payload URLs resolve against where the listing was found.
     let doc = json(&[
