@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::bundle::airlock;
-use common::history::{Machine, V1, build_full, vendor};
+use common::history::{Machine, V1, vendor};
 use common::online::Builder;
 use common::runner::Wine;
 use serde_json::Value;
@@ -27,20 +27,24 @@ const TIMES: [&str; 7] = [
     "expires",
 ];
 
-/// Checks one `--json` document: `schema` 1 as its first field, and every
+/// Checks one `--json` document: an object with `schema` 1, and every
 /// time field (at any depth) an RFC 3339 string. Returns how many time
 /// fields it holds, so a test can say it saw some.
 fn checked(what: &str, doc: &Value) -> usize {
-    let object = doc
-        .as_object()
-        .unwrap_or_else(|| panic!("{what}: not an object: {doc}"));
+    assert!(doc.is_object(), "{what}: not an object: {doc}");
     assert_eq!(doc["schema"], 1, "{what}: {doc}");
-    assert_eq!(
-        object.keys().next().map(String::as_str),
-        Some("schema"),
-        "{what}: schema is not the first field"
-    );
     times(what, doc)
+}
+
+/// Parses what a command printed: one JSON document whose first field is `schema`.
+fn parsed(what: &str, stdout: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(stdout);
+    assert!(
+        text.starts_with("{\n  \"schema\": 1,\n"),
+        "{what}: schema is not the first field: {text}"
+    );
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{what}: stdout is not one JSON document ({e}): {text}"))
 }
 
 fn times(what: &str, value: &Value) -> usize {
@@ -74,8 +78,7 @@ fn document(what: &str, cmd: &mut assert_cmd::Command) -> Value {
         "{what}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{what}: stdout is not one JSON document ({e})"))
+    parsed(what, &out.stdout)
 }
 
 /// Runs `cmd`, which must fail with `exit`, and returns its error document
@@ -84,12 +87,7 @@ fn failure(what: &str, cmd: &mut assert_cmd::Command, exit: i32) -> (Value, Stri
     let out = cmd.output().unwrap();
     let stderr = common::stderr(&out);
     assert_eq!(out.status.code(), Some(exit), "{what}: {stderr}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: stdout is not one JSON document ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
+    let doc = parsed(what, &out.stdout);
     checked(what, &doc);
     assert_eq!(doc["error"]["exit"], exit, "{what}: {doc}");
     let message = doc["error"]["message"].as_str().unwrap().to_string();
