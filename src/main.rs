@@ -55,7 +55,7 @@ struct Cli {
     /// No progress bars; results, warnings and errors still show
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// More detail on stderr: each retry of a download and why, every cause of an error
+    /// More detail on stderr: each retry of a download and why
     #[arg(short, long, global = true)]
     verbose: bool,
     #[command(subcommand)]
@@ -137,29 +137,12 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
-/// The causes of `error` worth showing: each whose text the message before it
-/// does not already hold (with `-v`, every cause).
-fn causes(error: &Error) -> Vec<String> {
-    let mut shown = error.to_string();
-    let mut out = Vec::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if verbosity::verbose() || !shown.contains(&text) {
-            out.push(text.clone());
-        }
-        shown = text;
-        source = cause.source();
-    }
-    out
-}
-
 /// Prints the error and its causes on stderr, escaped (messages quote
 /// listings, manifests and servers); with `--json`, also as the error
 /// document on stdout.
 fn report(error: &Error, json: bool) {
     let message = error.to_string();
-    let causes = causes(error);
+    let causes = error.causes();
     airlock::say!("error: {}", escaped(&message));
     for cause in &causes {
         airlock::say!("  caused by: {}", escaped(cause));
@@ -249,7 +232,10 @@ fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<(Command, bool), clap::
 fn main() -> ExitCode {
     airlock::runner::keep_marker();
     if let Err(problem) = airlock::interrupt::install() {
-        airlock::say!("warning: {problem}; an interrupted run may leave temporary files behind");
+        airlock::say!(
+            "warning: cannot handle interrupting signals ({problem}); an interrupted run may \
+             leave temporary files behind"
+        );
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {
