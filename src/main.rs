@@ -4,7 +4,7 @@ use airlock::commands;
 use airlock::text::escaped;
 use airlock::verbosity::{self, Level};
 use airlock::{Error, Exit};
-use clap::{ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgMatches, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
@@ -137,14 +137,40 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
-/// Prints the error and, one a line, each cause under it that its message
-/// does not already hold, escaped: messages quote listings, manifests and
-/// servers.
-fn report(error: &Error) {
-    airlock::say!("error: {}", escaped(&error.to_string()));
-    for cause in error.causes() {
-        airlock::say!("  caused by: {}", escaped(&cause));
+/// Prints the error and its causes on stderr, escaped (messages quote
+/// listings, manifests and servers); with `--json`, also as the error
+/// document on stdout.
+fn report(error: &Error, json: bool) {
+    let message = error.to_string();
+    let causes = error.causes();
+    airlock::say!("error: {}", escaped(&message));
+    for cause in &causes {
+        airlock::say!("  caused by: {}", escaped(cause));
     }
+    if json {
+        // The exit code says what happened: a reader gone does not change it.
+        let _ = commands::output::print_json_error(error.exit(), &message, &causes);
+    }
+}
+
+/// Whether the command the user gave (the innermost subcommand) asked for `--json`.
+fn wants_json(matches: &ArgMatches) -> bool {
+    match matches.subcommand() {
+        Some((_, inner)) => wants_json(inner),
+        None => matches
+            .try_get_one::<bool>("json")
+            .ok()
+            .flatten()
+            .is_some_and(|&json| json),
+    }
+}
+
+/// Whether the command line holds `--json` (before a `--`): a command line
+/// clap refused still gets its error as a JSON document.
+fn json_in_args() -> bool {
+    std::env::args_os()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
 }
 
 /// The command line's definition; no colour in its help and messages when
@@ -169,7 +195,7 @@ fn running_bundle() -> Option<std::path::PathBuf> {
 /// The arguments of a bundle that runs itself: `install`'s options, the
 /// bundle being the program itself, so its `--help` describes
 /// `Bundle.exe [OPTIONS]`.
-fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<Command, clap::Error> {
+fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<(Command, bool), clap::Error> {
     use clap::{Args, FromArgMatches};
     let name = bundle
         .file_name()
@@ -199,7 +225,8 @@ fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<Command, clap::Error> {
     let program = args.next().unwrap_or_else(|| name.into());
     let matches =
         command.try_get_matches_from([program, bundle.into_os_string()].into_iter().chain(args))?;
-    commands::install::Args::from_arg_matches(&matches).map(Command::Install)
+    let json = wants_json(&matches);
+    commands::install::Args::from_arg_matches(&matches).map(|a| (Command::Install(a), json))
 }
 
 fn main() -> ExitCode {
@@ -212,24 +239,32 @@ fn main() -> ExitCode {
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {
-        Some(bundle) => parse_as_bundle(bundle).map(|command| (command, Level::Normal)),
-        None => command()
-            .try_get_matches()
-            .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
-            .map(|cli| {
+        Some(bundle) => {
+            parse_as_bundle(bundle).map(|(command, json)| (command, Level::Normal, json))
+        }
+        None => command().try_get_matches().and_then(|mut matches| {
+            let json = wants_json(&matches);
+            Cli::from_arg_matches_mut(&mut matches).map(|cli| {
                 let level = match (cli.quiet, cli.verbose) {
                     (true, _) => Level::Quiet,
                     (_, true) => Level::Verbose,
                     _ => Level::Normal,
                 };
-                (cli.command, level)
-            }),
+                (cli.command, level, json)
+            })
+        }),
     };
-    let (command, level) = match parsed {
+    let (command, level, json) = match parsed {
         Ok(parsed) => parsed,
         // Usage errors, --help and --version, as clap prints them.
         Err(e) => {
             let mut code = e.exit_code().clamp(0, 255) as u8;
+            if e.use_stderr() && json_in_args() {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let _ = commands::output::print_json_error(Exit::Usage, message, &[]);
+            }
             // --help and --version go to stdout: a reader gone is a quiet end,
             // any other failure to write them is one (the contract's "Output").
             let printed = e
@@ -252,7 +287,7 @@ fn main() -> ExitCode {
         // Nobody reads any more: nothing to say, and nothing failed (as `| head` expects).
         Err(Error::StdoutClosed) => return ExitCode::from(Error::StdoutClosed.exit() as u8),
         Err(error) => {
-            report(&error);
+            report(&error, json);
             error.exit() as u8
         }
     };

@@ -121,7 +121,7 @@ struct Report<'a> {
     key_fingerprint: &'a str,
     files: &'a [FileEntry],
     /// What the embedded runner is (platform, program, version, bundle format).
-    runner: &'a Identity,
+    runner_identity: &'a Identity,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     parts: &'a [String],
     /// The machine an incremental bundle is for.
@@ -230,7 +230,7 @@ fn report<'a>(built: &'a Built<'a>, runner: &'a Identity) -> Report<'a> {
         size: built.written.size,
         key_fingerprint: &manifest.key_fingerprint,
         files: &manifest.files,
-        runner,
+        runner_identity: runner,
         parts: &built.parts,
         machine: built.machine.as_ref(),
     }

@@ -1,6 +1,6 @@
 //! `airlock cache`: what the download cache holds, and pruning it.
 
-use super::output::print;
+use super::output::{print, print_json};
 use crate::error::{Exit, Result};
 use crate::fetch::{Cache, Entry};
 use crate::text::human_bytes;
@@ -33,7 +33,11 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
     /// Each cached file: sha256 prefix, size, last used, the names it was fetched as; and the total
-    List,
+    List {
+        /// Print the entries as one JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove the files not used for a while, or all of them
     #[command(after_help = EXAMPLES)]
     Prune {
@@ -51,8 +55,8 @@ pub enum Action {
 
 pub fn run(args: Args) -> Result<Exit> {
     let cache = Cache::open(args.cache.as_deref())?;
-    match args.action.unwrap_or(Action::List) {
-        Action::List => list(&cache),
+    match args.action.unwrap_or(Action::List { json: false }) {
+        Action::List { json } => list(&cache, json),
         Action::Prune {
             older_than,
             all,
@@ -86,13 +90,49 @@ pub fn run(args: Args) -> Result<Exit> {
     }
 }
 
-fn list(cache: &Cache) -> Result<Exit> {
+/// The `--json` document of `cache list`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed<'a> {
+    folder: String,
+    entries: Vec<Shown<'a>>,
+    total_bytes: u64,
+}
+
+/// One cached file in `cache list --json`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Shown<'a> {
+    sha256: &'a str,
+    size: u64,
+    /// RFC 3339.
+    last_used: String,
+    names: &'a [String],
+}
+
+fn list(cache: &Cache, json: bool) -> Result<Exit> {
     let entries = cache.list()?;
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    if json {
+        print_json(&Listed {
+            folder: cache.dir().display().to_string(),
+            entries: entries
+                .iter()
+                .map(|e| Shown {
+                    sha256: &e.sha256,
+                    size: e.size,
+                    last_used: crate::text::rfc3339(OffsetDateTime::from(e.last_used)),
+                    names: &e.names,
+                })
+                .collect(),
+            total_bytes: total,
+        })?;
+        return Ok(Exit::Done);
+    }
     let mut text = format!("{}\n", cache.dir().display());
     for entry in &entries {
         text.push_str(&format!("{}\n", row(entry)));
     }
-    let total: u64 = entries.iter().map(|e| e.size).sum();
     text.push_str(&format!(
         "{} file{}, {} in all\n",
         entries.len(),

@@ -18,20 +18,39 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         root: RootArgs,
+        /// Print the file written, its product count and sha256 as one JSON document on stdout
+        #[arg(long)]
+        json: bool,
     },
 }
 
+/// The `--json` document of an export.
+#[derive(serde::Serialize)]
+struct Report {
+    path: String,
+    products: usize,
+    sha256: String,
+}
+
 pub fn run(command: Command) -> Result<Exit> {
-    let Command::Export { out, root } = command;
+    let Command::Export { out, root, json } = command;
     let record = root.existing()?.record()?;
     let bytes = record.history(now()).to_xml();
     super::output::create_parent(&out)?;
     crate::state::write_file(&out, &bytes).map_err(Error::io(&out, "write"))?;
+    let report = Report {
+        path: out.display().to_string(),
+        products: record.products.len(),
+        sha256: crate::history::digest(&bytes),
+    };
     crate::say!(
         "wrote {} ({} products, sha256 {})",
-        out.display(),
-        record.products.len(),
-        crate::history::digest(&bytes)
+        report.path,
+        report.products,
+        report.sha256
     );
+    if json {
+        super::output::print_json(&report)?;
+    }
     Ok(Exit::Done)
 }

@@ -38,6 +38,11 @@ pub fn run(args: Args) -> Result<Exit> {
         let mut value = serde_json::to_value(&manifest).map_err(Error::Json)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("verified".into(), serde_json::Value::Bool(false));
+            // Times are RFC 3339 in every JSON document; the manifest holds seconds.
+            object.insert(
+                "created".into(),
+                crate::text::rfc3339_unix(manifest.created).into(),
+            );
             object.insert("runnerIdentity".into(), serde_json::json!(runner));
             if let Err(problem) = &package {
                 object.insert("contentError".into(), problem.to_string().into());

@@ -60,6 +60,112 @@ pub struct Args {
     /// Install an update bundle although this machine differs from the history it was built from
     #[arg(long)]
     pub force_base: bool,
+    /// Print what was done as one JSON document on stdout (each step's result, restart needed)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `--json` document of an install: what each step did.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    bundle_id: &'a str,
+    /// `install`, `dry-run` or `extract-only`.
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extracted_to: Option<String>,
+    steps: Vec<StepReport<'a>>,
+    /// Required properties with no value (a dry run lists them).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    missing_answers: &'a [String],
+    restart_needed: bool,
+    /// The exit code: 0, or 10 when the machine must restart.
+    exit: u8,
+    /// Why nothing was done, when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+/// One step of an install: `result` is `installed`, `skipped` (with the
+/// reason) or, in a dry run, `planned`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepReport<'a> {
+    product: &'a str,
+    version: String,
+    /// `install`, `upgrade`, `hotfix`, or `installer` for the vendor's installer.
+    action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hotfix: Option<&'a str>,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+impl<'a> Report<'a> {
+    fn new(manifest: &'a Manifest, mode: &'static str) -> Report<'a> {
+        Report {
+            bundle_id: &manifest.bundle_id,
+            mode,
+            extracted_to: None,
+            steps: Vec::new(),
+            missing_answers: &[],
+            restart_needed: false,
+            exit: 0,
+            note: None,
+        }
+    }
+
+    /// The plan's steps, `done` when they ran (or `planned`, when they did not).
+    fn with_steps(mut self, plan: &'a Plan, package: &'a Package, done: bool) -> Report<'a> {
+        let ran = if done { "installed" } else { "planned" };
+        if plan.installer_first
+            && let Some(i) = &package.installer
+        {
+            self.steps.push(StepReport {
+                product: &i.name,
+                version: i.version.to_string(),
+                action: "installer".into(),
+                hotfix: None,
+                result: ran,
+                reason: None,
+            });
+        }
+        for (step, todo) in &plan.steps {
+            let (result, reason) = match todo {
+                Todo::Run => (ran, None),
+                Todo::Skip(why) => ("skipped", Some(why.as_str())),
+            };
+            self.steps.push(StepReport {
+                product: &step.product,
+                version: step.version.to_string(),
+                action: crate::commands::output::word(&step.action),
+                hotfix: step.hotfix.as_deref(),
+                result,
+                reason,
+            });
+        }
+        self.missing_answers = &plan.missing_answers;
+        self
+    }
+
+    fn note(mut self, note: String) -> Report<'a> {
+        self.note = Some(note);
+        self
+    }
+
+    /// Prints the document when `--json` asks for it; the exit code either way.
+    fn print(mut self, json: bool) -> Result<Exit> {
+        let exit = match self.restart_needed {
+            true => Exit::RestartNeeded,
+            false => Exit::Done,
+        };
+        self.exit = exit as u8;
+        if json {
+            crate::commands::output::print_json(&self)?;
+        }
+        Ok(exit)
+    }
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -71,8 +177,10 @@ pub fn run(args: Args) -> Result<Exit> {
     };
     let key = signed.key().fingerprint().to_string();
     if args.extract_only {
-        extract(signed, &destination, &key)?;
-        return Ok(Exit::Done);
+        let manifest = extract(signed, &destination, &key)?;
+        let mut report = Report::new(&manifest, "extract-only");
+        report.extracted_to = Some(destination.display().to_string());
+        return report.print(args.json);
     }
     let backend = match args.dry_run {
         true => args.msiexec.backend(),
@@ -94,12 +202,15 @@ pub fn run(args: Args) -> Result<Exit> {
             .iter()
             .find(|b| b.id == signed.manifest().bundle_id)
     {
-        crate::say!(
+        let note = format!(
             "bundle {} (made {}) is already installed on this machine: nothing was done",
-            escaped(&done.id),
+            done.id,
             crate::text::rfc3339_unix(done.created)
         );
-        return Ok(Exit::Done);
+        crate::say!("{}", escaped(&note));
+        return Report::new(signed.manifest(), "install")
+            .note(note)
+            .print(args.json);
     }
     let answers = Answers::load(args.answers.as_deref()).map_err(install::Error::from)?;
     let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
@@ -128,8 +239,12 @@ pub fn run(args: Args) -> Result<Exit> {
         crate::say!("warning: {unused}");
     }
     if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
-        crate::say!("nothing to install: every step is done");
-        return Ok(Exit::Done);
+        let note = "nothing to install: every step is done";
+        crate::say!("{note}");
+        return Report::new(&manifest, "install")
+            .with_steps(&plan, &package, false)
+            .note(note.into())
+            .print(args.json);
     }
     if let Some(blocked) = install::blocking(&plan) {
         return Err(install::Error::Blocked(blocked).into());
@@ -148,7 +263,9 @@ pub fn run(args: Args) -> Result<Exit> {
                 if n == 1 { "it" } else { "them" }
             ),
         }
-        return Ok(Exit::Done);
+        return Report::new(&manifest, "dry-run")
+            .with_steps(&plan, &package, false)
+            .print(args.json);
     };
     if let Some(refusal) = &plan.unanswered {
         return Err(install::Error::Unanswered(refusal.clone()).into());
@@ -165,11 +282,13 @@ pub fn run(args: Args) -> Result<Exit> {
     let restart = install::execute(&locked, record, &target, &plan)?;
     if restart {
         crate::say!("installed; the machine must restart to finish");
-        Ok(Exit::RestartNeeded)
     } else {
         crate::say!("installed");
-        Ok(Exit::Done)
     }
+    let mut report = Report::new(&manifest, "install").with_steps(&plan, &package, true);
+    report.extracted_to = Some(destination.display().to_string());
+    report.restart_needed = restart;
+    report.print(args.json)
 }
 
 /// Goes on with `yes`; on a terminal, asks; otherwise stops and says to pass `--yes`.

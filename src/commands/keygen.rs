@@ -12,6 +12,18 @@ pub struct Args {
     /// Base path: writes PATH.key and PATH.pub (its folder is made when missing); never overwrites an existing key
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// Print the fingerprint and the two paths as one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `--json` document: the new key's fingerprint and where its halves are.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    fingerprint: String,
+    secret_key: String,
+    public_key: String,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -25,6 +37,15 @@ pub fn run(args: Args) -> Result<Exit> {
         secret.display(),
         public.display()
     );
-    super::output::print(&format!("{}\n", key.public().fingerprint()))?;
+    let fingerprint = key.public().fingerprint().to_string();
+    if args.json {
+        super::output::print_json(&Report {
+            fingerprint,
+            secret_key: secret.display().to_string(),
+            public_key: public.display().to_string(),
+        })?;
+    } else {
+        super::output::print(&format!("{fingerprint}\n"))?;
+    }
     Ok(Exit::Done)
 }

@@ -97,6 +97,7 @@ struct Shown {
     name: String,
     source: String,
     refresh: String,
+    /// RFC 3339.
     fetched: String,
     serial: u64,
     signed: bool,
@@ -181,7 +182,7 @@ fn list(registry: &Registry, json: bool) -> Result<Exit> {
         })
         .collect();
     if json {
-        return print_json(&shown).map(|()| Exit::Done);
+        return print_json(&serde_json::json!({ "listings": shown })).map(|()| Exit::Done);
     }
     let mut text = String::new();
     for s in &shown {

@@ -1,8 +1,9 @@
 //! What every command prints the same way: stdout itself (one path for every
 //! write, so a closed pipe or a full disk is an answer, not a panic), JSON
-//! documents and unit words; and the folder a written file goes into.
+//! documents (each with its `schema` version, failures included: docs/json.md)
+//! and unit words; and the folder a written file goes into.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Exit, Result};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -24,11 +25,53 @@ pub fn write(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> 
         })
 }
 
-/// Prints `value` as one pretty JSON document on stdout (the contract's `--json`).
-pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value).map_err(Error::Json)?;
+/// The version of every `--json` document's shape (docs/json.md). It grows
+/// when a field is renamed, removed or changes type; a new field keeps it.
+pub const JSON_SCHEMA: u32 = 1;
+
+/// A `--json` document: `schema` first, then the command's own fields.
+#[derive(serde::Serialize)]
+struct Document<'a, T: ?Sized> {
+    schema: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// Prints `value` (a struct or a map: its fields become the document's) as
+/// one pretty JSON document on stdout, with the `schema` version: the one
+/// way every command answers `--json`.
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    let document = Document {
+        schema: JSON_SCHEMA,
+        body: value,
+    };
+    let mut text = serde_json::to_string_pretty(&document).map_err(Error::Json)?;
     text.push('\n');
     print(&text)
+}
+
+/// Prints the `--json` document of a failure: `{"schema", "error": {"exit",
+/// "message", "causes"}}`; the text (unescaped here: JSON escapes control
+/// characters itself) is the one stderr shows.
+pub fn print_json_error(exit: Exit, message: &str, causes: &[String]) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Failure<'a> {
+        error: Detail<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Detail<'a> {
+        exit: u8,
+        message: &'a str,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        causes: &'a [String],
+    }
+    print_json(&Failure {
+        error: Detail {
+            exit: exit as u8,
+            message,
+            causes,
+        },
+    })
 }
 
 /// The word a unit enum serializes as (`install`, `x64`, `block`).

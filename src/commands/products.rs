@@ -3,10 +3,9 @@
 
 use crate::error::{Exit, Result};
 use crate::listing::{
-    self, Catalog, Dependency, HotfixSeverity, Listing, Payload, Product, ProductKind, Release,
-    Resolution,
+    self, Catalog, Dependency, HotfixSeverity, Listing, Product, ProductKind, Release, Resolution,
 };
-use crate::redact::redact;
+use crate::plan::PayloadFields;
 use crate::text::escaped;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -59,7 +58,8 @@ struct CriticalInfo<'c> {
     id: &'c str,
     product: &'c str,
     affects: String,
-    resolved_by: String,
+    resolved_by_hotfix: Option<&'c str>,
+    resolved_by_release: Option<String>,
     message: &'c str,
 }
 
@@ -103,7 +103,9 @@ struct ReleaseInfo<'c> {
     recommends: Vec<DependencyInfo<'c>>,
     upgrades_from: Vec<String>,
     replaces: &'c [String],
-    payload: Option<PayloadInfo<'c>>,
+    /// None for a suite, which ships no file.
+    #[serde(flatten)]
+    payload: Option<PayloadFields<'c>>,
 }
 
 #[derive(Serialize)]
@@ -111,16 +113,6 @@ struct ReleaseInfo<'c> {
 struct DependencyInfo<'c> {
     product: &'c str,
     version: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PayloadInfo<'c> {
-    kind: listing::PayloadKind,
-    file: &'c str,
-    url: String,
-    size: u64,
-    sha256: String,
 }
 
 #[derive(Serialize)]
@@ -133,7 +125,8 @@ struct HotfixInfo<'c> {
     label: Option<&'c str>,
     severity: HotfixSeverity,
     published: Option<String>,
-    payload: PayloadInfo<'c>,
+    #[serde(flatten)]
+    payload: PayloadFields<'c>,
 }
 
 fn dependencies(deps: &[Dependency]) -> Vec<DependencyInfo<'_>> {
@@ -143,16 +136,6 @@ fn dependencies(deps: &[Dependency]) -> Vec<DependencyInfo<'_>> {
             version: d.version.to_string(),
         })
         .collect()
-}
-
-fn payload(p: &Payload) -> PayloadInfo<'_> {
-    PayloadInfo {
-        kind: p.kind,
-        file: &p.file,
-        url: redact(p.url.as_str()),
-        size: p.size,
-        sha256: hex::encode(p.sha256),
-    }
 }
 
 fn release(r: &Release) -> ReleaseInfo<'_> {
@@ -167,7 +150,7 @@ fn release(r: &Release) -> ReleaseInfo<'_> {
         recommends: dependencies(&r.recommends),
         upgrades_from: r.upgrades_from.iter().map(|q| q.to_string()).collect(),
         replaces: &r.replaces,
-        payload: r.payload.as_ref().map(payload),
+        payload: r.payload.as_ref().map(PayloadFields::of),
     }
 }
 
@@ -208,7 +191,7 @@ impl<'c> Shown<'c> {
                     label: h.label.as_deref(),
                     severity: h.severity,
                     published: h.published.as_ref().map(|d| crate::text::rfc3339(*d)),
-                    payload: payload(&h.payload),
+                    payload: PayloadFields::of(&h.payload),
                 })
                 .collect()
         });
@@ -218,9 +201,13 @@ impl<'c> Shown<'c> {
                 id: &c.id,
                 product: &c.product,
                 affects: c.affects.to_string(),
-                resolved_by: match &c.resolved_by {
-                    Resolution::Hotfix(id) => id.clone(),
-                    Resolution::Release(version) => version.to_string(),
+                resolved_by_hotfix: match &c.resolved_by {
+                    Resolution::Hotfix(id) => Some(id),
+                    Resolution::Release(_) => None,
+                },
+                resolved_by_release: match &c.resolved_by {
+                    Resolution::Release(version) => Some(version.to_string()),
+                    Resolution::Hotfix(_) => None,
                 },
                 message: &c.message,
             })
@@ -286,7 +273,9 @@ impl<'c> Shown<'c> {
                     c.id.to_string(),
                     c.product.to_string(),
                     c.affects.clone(),
-                    c.resolved_by.clone(),
+                    c.resolved_by_hotfix
+                        .map_or_else(|| c.resolved_by_release.clone(), |h| Some(h.into()))
+                        .unwrap_or_default(),
                     c.message.to_string(),
                 ]);
             }

@@ -29,6 +29,29 @@ pub struct Args {
     pub yes: bool,
     #[command(flatten)]
     pub msiexec: MsiexecArgs,
+    /// Print what was removed as one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `--json` document of an uninstall: each product removed, in order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    steps: Vec<StepReport>,
+    /// An uninstaller asked for a restart.
+    restart_needed: bool,
+    exit: u8,
+}
+
+#[derive(serde::Serialize)]
+struct StepReport {
+    product: String,
+    version: String,
+    /// Always `uninstall`.
+    action: &'static str,
+    /// Always `uninstalled`: a removal that fails stops the command with an error.
+    result: &'static str,
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -43,11 +66,17 @@ pub fn run(args: Args) -> Result<Exit> {
     let removals = check(&record, &remove, &backend).map_err(crate::install::Error::from)?;
     confirm("uninstall these products?", args.yes)?;
     let logs = locked.root.operation_logs(&format!("uninstall-{}", now()));
+    let mut report = Report {
+        steps: Vec::new(),
+        restart_needed: false,
+        exit: Exit::Done as u8,
+    };
     for Removal { id, product_code } in &removals {
-        let what = format!("uninstall {id} {}", record.products[id].version);
+        let version = record.products[id].version.to_string();
+        let what = format!("uninstall {id} {version}");
         crate::say!("{what}");
         let log = logs.join(format!("{id}.log"));
-        run_logged(
+        report.restart_needed |= run_logged(
             &locked,
             &backend,
             &Operation::Uninstall(product_code),
@@ -57,7 +86,16 @@ pub fn run(args: Args) -> Result<Exit> {
         )?;
         record.products.remove(id);
         locked.save(&record)?;
+        report.steps.push(StepReport {
+            product: id.clone(),
+            version,
+            action: "uninstall",
+            result: "uninstalled",
+        });
     }
     crate::say!("uninstalled {}", remove.join(", "));
+    if args.json {
+        crate::commands::output::print_json(&report)?;
+    }
     Ok(Exit::Done)
 }

@@ -4,7 +4,7 @@
 use super::output::{print, print_json};
 use crate::commands::progress;
 use crate::commands::trust::BundleArgs;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::package::Package;
 use bundle_format::runner::Identity;
 use bundle_format::{FileEntry, Manifest};
@@ -16,7 +16,7 @@ use serde::Serialize;
     airlock verify Bundle.exe --root /var/lib/airlock --json\n\n\
     Exit code 0 only when the signature is by a trusted key and every hash holds;\n\
     3 when anything does not (the message names what). With --json, one JSON document\n\
-    is printed either way, with \"valid\" and, on failure, \"error\".")]
+    is printed either way: the report, or {\"schema\", \"error\": {\"exit\", \"message\"}}.")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
@@ -30,15 +30,12 @@ pub struct Args {
 #[serde(rename_all = "camelCase")]
 struct Report<'a> {
     valid: bool,
-    key_fingerprint: Option<String>,
-    bundle_id: Option<&'a str>,
+    key_fingerprint: String,
+    bundle_id: &'a str,
     serial: Option<u64>,
     files: &'a [FileEntry],
     /// What the runner is (platform, program, version, bundle format).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    runner_identity: Option<&'a Identity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    runner_identity: &'a Identity,
 }
 
 /// A bundle fully verified (signature, runner, every file's size and hash).
@@ -69,59 +66,36 @@ pub fn verify(target: &BundleArgs) -> Result<Verified> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    match verify(&args.target) {
-        Ok(Verified {
-            manifest,
-            package,
-            key,
-            runner,
-        }) => {
-            let serial = package.listings.first().map(|l| l.serial);
-            if args.json {
-                print_json(&Report {
-                    valid: true,
-                    key_fingerprint: Some(key),
-                    bundle_id: Some(&manifest.bundle_id),
-                    serial,
-                    files: &manifest.files,
-                    runner_identity: Some(&runner),
-                    error: None,
-                })?;
-            } else {
-                let total = manifest.total_size();
-                print(&format!(
-                    "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
-                     {} files ({} bytes), every hash checked; runner {}\n",
-                    args.target.bundle.display(),
-                    manifest.bundle_id,
-                    package.vendor,
-                    package.steps.len(),
-                    manifest.files.len(),
-                    total,
-                    crate::text::escaped(&runner.to_string())
-                ))?;
-            }
-            Ok(Exit::Done)
-        }
-        Err(error) => {
-            if args.json {
-                // The verdict is the exit code: a reader gone does not change it.
-                let printed = print_json(&Report {
-                    valid: false,
-                    key_fingerprint: None,
-                    bundle_id: None,
-                    serial: None,
-                    files: &[],
-                    runner_identity: None,
-                    error: Some(error.to_string()),
-                });
-                if let Err(e) = printed
-                    && !matches!(e, Error::StdoutClosed)
-                {
-                    return Err(e);
-                }
-            }
-            Err(error)
-        }
+    // With --json, a failure's document is printed where every error's is.
+    let Verified {
+        manifest,
+        package,
+        key,
+        runner,
+    } = verify(&args.target)?;
+    if args.json {
+        let serial = package.listings.first().map(|l| l.serial);
+        print_json(&Report {
+            valid: true,
+            key_fingerprint: key,
+            bundle_id: &manifest.bundle_id,
+            serial,
+            files: &manifest.files,
+            runner_identity: &runner,
+        })?;
+    } else {
+        let total = manifest.total_size();
+        print(&format!(
+            "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
+             {} files ({} bytes), every hash checked; runner {}\n",
+            args.target.bundle.display(),
+            manifest.bundle_id,
+            package.vendor,
+            package.steps.len(),
+            manifest.files.len(),
+            total,
+            crate::text::escaped(&runner.to_string())
+        ))?;
     }
+    Ok(Exit::Done)
 }

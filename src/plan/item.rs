@@ -176,27 +176,35 @@ impl Plan {
 }
 
 fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Fields<'a> {
-        file: &'a str,
-        size: u64,
-        url: String,
-        sha256: String,
-        payload_kind: PayloadKind,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        product_code: Option<&'a str>,
+    PayloadFields::of(payload).serialize(s)
+}
+
+/// A payload as every JSON document shows it, among the fields of what it
+/// belongs to: file, size, url, sha256, payloadKind, productCode.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadFields<'a> {
+    file: &'a str,
+    size: u64,
+    url: String,
+    sha256: String,
+    payload_kind: PayloadKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product_code: Option<&'a str>,
+}
+
+impl<'a> PayloadFields<'a> {
+    pub fn of(payload: &'a Payload) -> PayloadFields<'a> {
+        PayloadFields {
+            file: &payload.file,
+            size: payload.size,
+            // A password in the listing's URL reaches its payloads' URLs: never shown.
+            url: crate::redact::redact(payload.url.as_str()),
+            sha256: hex::encode(payload.sha256),
+            payload_kind: payload.kind,
+            product_code: payload.product_code.as_deref(),
+        }
     }
-    Fields {
-        file: &payload.file,
-        size: payload.size,
-        // A password in the listing's URL reaches its payloads' URLs: never shown.
-        url: crate::redact::redact(payload.url.as_str()),
-        sha256: hex::encode(payload.sha256),
-        payload_kind: payload.kind,
-        product_code: payload.product_code.as_deref(),
-    }
-    .serialize(s)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(crate) mod testing;
 mod tests;
 
 pub use error::{Asked, Error};
-pub use item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+pub use item::{Action, EulaRef, ItemKind, PayloadFields, Plan, PlanItem, Reason, SuiteRef};
 pub use machines::{Machine, MachineError, MachineRef, Warning, machines};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};

@@ -725,7 +725,7 @@ fn a_bundle_for_linux_has_no_exe_and_inspect_and_verify_name_its_runner() {
         "platform": {"os": "linux", "arch": "x86_64"},
         "marker": {"program": "airlock", "version": version, "bundleFormat": 1}
     });
-    assert_eq!(report["runner"], identity);
+    assert_eq!(report["runnerIdentity"], identity);
     let named = format!("runner        airlock {version} for linux x86_64 (bundle format 1), ");
     common::bundle::airlock(&b.path("state"))
         .arg("inspect")

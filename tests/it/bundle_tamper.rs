@@ -129,9 +129,10 @@ fn every_damaged_region_fails_verify_and_extracts_nothing() {
             .stdout
             .clone();
         let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        assert_eq!(json["valid"], false, "{}", c.name);
+        assert_eq!(json["schema"], 1, "{}", c.name);
+        assert_eq!(json["error"]["exit"], 3, "{}", c.name);
         assert!(
-            names(json["error"].as_str().unwrap(), &c.expect),
+            names(json["error"]["message"].as_str().unwrap(), &c.expect),
             "{}: {json}",
             c.name
         );

@@ -123,7 +123,7 @@ fn listings_are_added_listed_updated_and_removed() {
         .code(2)
         .stderr(contains("already registered as itms: give --replace"));
 
-    let listed = c.json(&["listing", "list"]);
+    let listed = &c.json(&["listing", "list"])["listings"];
     assert_eq!(listed[0]["name"], "itms");
     assert_eq!(listed[0]["source"], url);
     assert_eq!(listed[0]["refresh"], "1d");
@@ -132,7 +132,7 @@ fn listings_are_added_listed_updated_and_removed() {
     assert_eq!(listed[0]["stale"], false);
 
     c.age("itms");
-    assert_eq!(c.json(&["listing", "list"])[0]["stale"], true);
+    assert_eq!(c.json(&["listing", "list"])["listings"][0]["stale"], true);
     c.airlock(&["listing", "update"])
         .assert()
         .success()
@@ -143,7 +143,7 @@ fn listings_are_added_listed_updated_and_removed() {
         2,
         "the kept signature stays with its copy"
     );
-    assert_eq!(c.json(&["listing", "list"])[0]["stale"], false);
+    assert_eq!(c.json(&["listing", "list"])["listings"][0]["stale"], false);
 
     c.airlock(&["listing", "remove", "itms"]).assert().success();
     assert_eq!(fs::read_dir(c.listings()).unwrap().count(), 0);
@@ -175,7 +175,7 @@ fn a_run_refreshes_a_stale_copy_and_uses_a_fresh_one_as_it_is() {
         .success();
     assert_eq!(server.requests("itms.pl.xml"), 2);
     assert_eq!(server.requests("itms.pl.xml.sig"), 1);
-    assert_eq!(c.json(&["listing", "list"])[0]["signed"], true);
+    assert_eq!(c.json(&["listing", "list"])["listings"][0]["signed"], true);
     c.plan("itms").assert().success();
     assert_eq!(
         server.requests("itms.pl.xml"),
@@ -197,7 +197,7 @@ fn a_run_refreshes_a_stale_copy_and_uses_a_fresh_one_as_it_is() {
         3,
         "a stale copy is fetched again"
     );
-    assert_eq!(c.json(&["listing", "list"])[0]["stale"], false);
+    assert_eq!(c.json(&["listing", "list"])["listings"][0]["stale"], false);
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn a_failed_refresh_is_said_and_the_kept_copy_used() {
                 .and(contains("HTTP 500"))
                 .and(contains("); using the copy fetched ").and(contains(", serial 2026112001"))),
         );
-    assert_eq!(c.json(&["listing", "list"])[0]["stale"], true);
+    assert_eq!(c.json(&["listing", "list"])["listings"][0]["stale"], true);
     c.airlock(&["listing", "update", "itms", "--retries", "0"])
         .assert()
         .code(6)
@@ -244,7 +244,10 @@ fn an_older_serial_is_refused_and_the_kept_copy_stays() {
         contains("listing itms: ").and(contains("serial 2026110001, older than serial 2026112001")),
     );
     assert_eq!(fs::read(c.listings().join("itms.pl.xml")).unwrap(), kept);
-    assert_eq!(c.json(&["listing", "list"])[0]["serial"], 2026112001u64);
+    assert_eq!(
+        c.json(&["listing", "list"])["listings"][0]["serial"],
+        2026112001u64
+    );
 }
 
 #[test]

@@ -62,11 +62,11 @@ fn the_signed_fixture_site_parses_plain_and_zipped() {
         let latest = &smp["releases"][0];
         assert_eq!(latest["version"], "8.0.2298.0");
         // Relative payload URLs resolve next to the listing (the zip's folder for a zip).
-        let url = latest["payload"]["url"].as_str().unwrap();
+        let url = latest["url"].as_str().unwrap();
         assert!(url.starts_with(&format!("file://{SITE}/")), "{url}");
         let path = url::Url::parse(url).unwrap().to_file_path().unwrap();
         let size = std::fs::metadata(path).unwrap().len();
-        assert_eq!(latest["payload"]["size"], size);
+        assert_eq!(latest["size"], size);
     }
 }
 
@@ -112,15 +112,10 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
         ]);
         assert_eq!(doc["listings"][0]["source"], source.as_str());
         let smp = product(&doc, "smp");
-        let url = smp["releases"][0]["payload"]["url"].as_str().unwrap();
+        let url = smp["releases"][0]["url"].as_str().unwrap();
         assert!(url.starts_with(&base), "{url} is not below {base}");
         let hotfix = &doc["hotfixes"][0];
-        assert!(
-            hotfix["payload"]["url"]
-                .as_str()
-                .unwrap()
-                .starts_with(&base)
-        );
+        assert!(hotfix["url"].as_str().unwrap().starts_with(&base));
     }
     // Redirected: payload URLs resolve against where the listing was found.
     let doc = json(&[
@@ -129,7 +124,7 @@ fn a_listing_over_http_resolves_payload_urls_against_its_own_url() {
         "--vendor-key",
         VENDOR_KEY,
     ]);
-    let url = product(&doc, "smp")["releases"][0]["payload"]["url"]
+    let url = product(&doc, "smp")["releases"][0]["url"]
         .as_str()
         .unwrap()
         .to_string();
@@ -197,7 +192,7 @@ fn the_table_shows_latest_releases_unless_asked_for_all() {
     assert!(doc.get("hotfixes").is_none());
     let critical = &doc["criticalUpdates"][0];
     assert_eq!(critical["product"], "smp");
-    assert_eq!(critical["resolvedBy"], "smp-8.0-hf1");
+    assert_eq!(critical["resolvedByHotfix"], "smp-8.0-hf1");
     assert!(table.contains("\nCritical updates\n"));
 }
 

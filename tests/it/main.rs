@@ -18,6 +18,7 @@ mod fetch_cli;
 mod fixture_site;
 mod history_import;
 mod history_roundtrip;
+mod json;
 mod keygen;
 mod listing_errors;
 mod listing_parse;
