@@ -56,12 +56,17 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 /// An attribute's value as XML 1.0 gives it: references replaced, white
 /// space normalised, borrowed from the document when nothing was replaced.
 pub(crate) fn value<'v>(attr: &Attribute<'v>) -> Result<Cow<'v, str>, ValueError> {
-    if attr.value.contains('<') {
-        return Err(ValueError::RawLessThan);
-    }
-    // Nothing to replace or normalise: the usual case, borrowed as it is.
-    if !attr.value.contains(['&', '\t', '\n', '\r']) {
-        return Ok(attr.value.clone());
+    // One look at each byte: a raw `<`, or something to replace or normalise.
+    let special = attr
+        .value
+        .bytes()
+        .find(|b| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'));
+    match special {
+        Some(b'<') => return Err(ValueError::RawLessThan),
+        // The usual case, borrowed as it is.
+        None => return Ok(attr.value.clone()),
+        Some(_) if attr.value.contains('<') => return Err(ValueError::RawLessThan),
+        Some(_) => {}
     }
     let value = attr
         .normalized_value(XmlVersion::Implicit1_0)
