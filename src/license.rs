@@ -3,10 +3,9 @@
 //! that is malformed, for a product outside the plan, or expired, and the
 //! offline machine can apply it.
 
-use crate::xml::{Kind, char_class, refused_char};
-use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::reader::NsReader;
+use crate::xml::{AttrError, Kind, Reader, Scope, Token, char_class, line_column};
+use quick_xml::events::BytesStart;
+use std::borrow::Cow;
 use std::path::Path;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -51,34 +50,40 @@ impl License {
         License::parse(&bytes).map_err(|problem| format!("{}: {problem}", path.display()))
     }
 
-    /// Parses the bytes of a license file.
+    /// Parses the bytes of a license file with the one strict XML reader:
+    /// the same characters, references and attributes are refused as in a
+    /// listing or a history, each problem named with its line and column.
     pub fn parse(bytes: &[u8]) -> Result<License, String> {
-        let text = std::str::from_utf8(bytes)
+        let text = crate::xml::decode(bytes)
             .map_err(|_| "not UTF-8 text: a license file is a small XML file".to_string())?;
-        let mut reader = NsReader::from_str(text);
+        let at = |at: usize| {
+            let (line, column) = line_column(text, at);
+            format!("line {line}, column {column}")
+        };
+        let located = |e: crate::xml::Error| format!("{}: {}", at(e.at), e.problem);
+        let mut reader = Reader::new(text, NAMESPACE).map_err(located)?;
         let mut found = None;
         loop {
-            let at = reader.buffer_position();
-            let event = reader
-                .read_resolved_event()
-                .map_err(|e| format!("not well-formed XML at byte {at}: {e}"))?;
-            match event {
-                (_, Event::Eof) => break,
-                (_, Event::Decl(_) | Event::Comment(_)) => {}
-                (_, Event::Text(t)) if t.trim_ascii_start().is_empty() => {}
-                (_, Event::DocType(_)) => {
-                    return Err("a DTD is not allowed in a license file".into());
+            match reader.next().map_err(located)? {
+                Token::Eof => break,
+                Token::Blank | Token::Comment { .. } => {}
+                Token::Start {
+                    start,
+                    at: tag,
+                    open: false,
+                    scope: Scope::Ours,
+                } if found.is_none() && start.local_name().into_inner() == "license" => {
+                    let license = License::from_attributes(&reader, &start)
+                        .map_err(|problem| format!("{}: {problem}", at(tag)))?;
+                    found = Some(license);
                 }
-                (ResolveResult::Bound(Namespace(ns)), Event::Empty(e))
-                    if found.is_none()
-                        && ns == NAMESPACE
-                        && e.local_name().into_inner() == "license" =>
-                {
-                    found = Some(License::from_attributes(&e)?);
-                }
-                _ => {
+                Token::Start { at: tag, .. }
+                | Token::End { at: tag }
+                | Token::Text { at: tag }
+                | Token::Instruction { at: tag } => {
                     return Err(format!(
-                        "byte {at}: a license file holds exactly one empty <license xmlns=\"{NAMESPACE}\" .../> element"
+                        "{}: a license file holds exactly one empty <license xmlns=\"{NAMESPACE}\" .../> element",
+                        at(tag)
                     ));
                 }
             }
@@ -86,54 +91,50 @@ impl License {
         found.ok_or_else(|| format!("no <license xmlns=\"{NAMESPACE}\"> element"))
     }
 
-    fn from_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<License, String> {
-        let mut license = License {
-            id: String::new(),
-            product: String::new(),
-            licensee: None,
-            seats: None,
-            issued: None,
-            expires: None,
-        };
-        for attr in e.attributes() {
-            let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
-            let name = attr.key.as_ref().to_string();
-            let value = crate::xml::value(&attr)
-                .map_err(|e| format!("attribute {name} {e}"))?
-                .into_owned();
-            if let Some(c) = refused_char(&value, Kind::Plain) {
-                return Err(format!(
+    fn from_attributes(reader: &Reader<'_>, e: &BytesStart<'_>) -> Result<License, String> {
+        let [id, product, licensee, seats, issued, expires] = reader
+            .attributes(
+                e,
+                ["id", "product", "licensee", "seats", "issued", "expires"],
+                false,
+                |_| Kind::Plain,
+            )
+            .map_err(|e| match e {
+                AttrError::Malformed(m) => format!("bad attribute: {m}"),
+                AttrError::Unknown(name) => format!("unknown attribute {name:?} on <license>"),
+                AttrError::Twice(name) => format!("attribute {name} is written twice; keep one"),
+                AttrError::Value { name, error } => format!("attribute {name} {error}"),
+                AttrError::Char { name, c } => format!(
                     "attribute {name} holds the {} character U+{:04X}; remove it",
                     char_class(c),
                     u32::from(c)
-                ));
-            }
-            let date = |v: &str| {
-                OffsetDateTime::parse(v, &Rfc3339)
+                ),
+            })?;
+        let date = |name: &str, v: Option<Cow<'_, str>>| {
+            v.map(|v| {
+                OffsetDateTime::parse(&v, &Rfc3339)
                     .map_err(|_| format!("attribute {name}={v:?} is not an RFC 3339 date-time"))
-            };
-            match name.as_str() {
-                "xmlns" => {}
-                "id" => license.id = value,
-                "product" => license.product = value,
-                "licensee" => license.licensee = Some(value),
-                "seats" => {
-                    license.seats =
-                        Some(value.parse().map_err(|_| {
-                            format!("attribute seats={value:?} is not a whole number")
-                        })?)
-                }
-                "issued" => license.issued = Some(date(&value)?),
-                "expires" => license.expires = Some(date(&value)?),
-                other => return Err(format!("unknown attribute {other:?} on <license>")),
-            }
-        }
-        for (name, value) in [("id", &license.id), ("product", &license.product)] {
-            if value.is_empty() {
-                return Err(format!("<license> needs the attribute {name}"));
-            }
-        }
-        Ok(license)
+            })
+            .transpose()
+        };
+        let needed = |name: &str, v: Option<Cow<'_, str>>| {
+            v.filter(|v| !v.is_empty())
+                .map(Cow::into_owned)
+                .ok_or_else(|| format!("<license> needs the attribute {name}"))
+        };
+        Ok(License {
+            id: needed("id", id)?,
+            product: needed("product", product)?,
+            licensee: licensee.map(Cow::into_owned),
+            seats: seats
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("attribute seats={v:?} is not a whole number"))
+                })
+                .transpose()?,
+            issued: date("issued", issued)?,
+            expires: date("expires", expires)?,
+        })
     }
 }
 
@@ -181,6 +182,31 @@ mod tests {
                 "bidirectional or invisible character U+202E",
             ),
             (b"", "no <license"),
+            // The one reader's rules, as for a listing or a history.
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\" id=\"c\"/>",
+                "attribute id is written twice",
+            ),
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a\xe2\x80\x8bb\" product=\"b\"/>",
+                "bidirectional or invisible character U+200B",
+            ),
+            (
+                b"<!-- \x01 -->\n<license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\"/>",
+                "line 1, column 6: the character U+0001 is not allowed anywhere in XML 1.0",
+            ),
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\"/>&ent;",
+                "the entity reference &ent;",
+            ),
+            (
+                b"<license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\"/>\n<?xml version=\"1.0\"?>",
+                "line 2, column 1: the XML declaration is malformed",
+            ),
+            (
+                b"\n\n  <license xmlns=\"urn:airlock:license:1\" id=\"a\" product=\"b\" x:y=\"1\" xmlns:x=\"urn:x\"/>",
+                "line 3, column 3: unknown attribute \"x:y\"",
+            ),
         ] {
             let err = License::parse(bad).unwrap_err();
             assert!(err.contains(says), "{bad:?}: {err}");

@@ -313,7 +313,7 @@ impl Registry {
         })?;
         Ok(Copy {
             name: name.to_string(),
-            xml,
+            xml: xml.into(),
             base,
             signature,
             signature_at: sig_path.display().to_string(),

@@ -116,62 +116,84 @@ impl History {
         // Writing into a Vec cannot fail.
         let _ = self.write_body(&mut body);
         let mut bytes = body.into_inner();
-        bytes.extend_from_slice(b"\n");
+        bytes.push(b'\n');
         bytes
     }
 
     fn write_body(&self, w: &mut Writer<Vec<u8>>) -> std::io::Result<()> {
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        let version = VERSION.to_string();
-        w.write_event(Event::Start(BytesStart::new("history").with_attributes([
-            ("xmlns", NAMESPACE),
-            ("version", version.as_str()),
-        ])))?;
-        w.write_event(Event::Empty(BytesStart::new("machine").with_attributes([
-            ("id", self.machine_id.as_str()),
-            ("name", self.machine_name.as_str()),
-        ])))?;
+        w.write_event(Event::Start(root_element()))?;
+        w.write_event(Event::Empty(self.machine_element()))?;
         if let Some(i) = &self.installer {
-            let version = i.version.to_string();
-            w.write_event(Event::Empty(BytesStart::new("installer").with_attributes(
-                [("name", i.name.as_str()), ("version", version.as_str())],
-            )))?;
+            w.write_event(Event::Empty(installer_element(i)))?;
         }
-        list(w, "products", &self.products, |p| {
-            let mut e = BytesStart::new("product");
-            e.push_attribute(("id", p.id.as_str()));
-            e.push_attribute(("version", p.version.to_string().as_str()));
-            if let Some(h) = &p.hotfix {
-                e.push_attribute(("hotfix", h.as_str()));
-            }
-            if let Some(c) = &p.product_code {
-                e.push_attribute(("productCode", c.as_str()));
-            }
-            e.push_attribute(("installed", p.installed.as_str()));
-            e.push_attribute(("license", p.license.state.word()));
-            if let Some(x) = &p.license.expires {
-                e.push_attribute(("licenseExpires", x.as_str()));
-            }
-            e
-        })?;
-        list(w, "listings", &self.listings, |l| {
-            let serial = l.serial.to_string();
-            BytesStart::new("listing").with_attributes([
-                ("vendor", l.vendor.as_str()),
-                ("name", l.name.as_str()),
-                ("serial", serial.as_str()),
-            ])
-        })?;
-        list(w, "bundles", &self.bundles, |b| {
-            let created = crate::text::rfc3339_unix(b.created);
-            BytesStart::new("bundle").with_attributes([
-                ("id", b.id.as_str()),
-                ("keyFingerprint", b.key_fingerprint.as_str()),
-                ("created", created.as_str()),
-            ])
-        })?;
+        list(w, "products", &self.products, product_element)?;
+        list(w, "listings", &self.listings, listing_element)?;
+        list(w, "bundles", &self.bundles, bundle_element)?;
         Ok(())
     }
+
+    /// `<machine>`, as written.
+    fn machine_element(&self) -> BytesStart<'_> {
+        BytesStart::new("machine").with_attributes([
+            ("id", self.machine_id.as_str()),
+            ("name", self.machine_name.as_str()),
+        ])
+    }
+}
+
+/// The first line of a history, as written.
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// The root's start tag, as written: the element builders below are what
+/// the writer writes and what the reader compares each line with.
+fn root_element() -> BytesStart<'static> {
+    BytesStart::new("history").with_attributes([
+        ("xmlns", NAMESPACE),
+        ("version", VERSION.to_string().as_str()),
+    ])
+}
+
+fn installer_element(i: &Installer) -> BytesStart<'_> {
+    let version = i.version.to_string();
+    BytesStart::new("installer")
+        .with_attributes([("name", i.name.as_str()), ("version", version.as_str())])
+}
+
+fn product_element(p: &Product) -> BytesStart<'_> {
+    let mut e = BytesStart::new("product");
+    e.push_attribute(("id", p.id.as_str()));
+    e.push_attribute(("version", p.version.to_string().as_str()));
+    if let Some(h) = &p.hotfix {
+        e.push_attribute(("hotfix", h.as_str()));
+    }
+    if let Some(c) = &p.product_code {
+        e.push_attribute(("productCode", c.as_str()));
+    }
+    e.push_attribute(("installed", p.installed.as_str()));
+    e.push_attribute(("license", p.license.state.word()));
+    if let Some(x) = &p.license.expires {
+        e.push_attribute(("licenseExpires", x.as_str()));
+    }
+    e
+}
+
+fn listing_element(l: &Listing) -> BytesStart<'_> {
+    let serial = l.serial.to_string();
+    BytesStart::new("listing").with_attributes([
+        ("vendor", l.vendor.as_str()),
+        ("name", l.name.as_str()),
+        ("serial", serial.as_str()),
+    ])
+}
+
+fn bundle_element(b: &Bundle) -> BytesStart<'_> {
+    let created = crate::text::rfc3339_unix(b.created);
+    BytesStart::new("bundle").with_attributes([
+        ("id", b.id.as_str()),
+        ("keyFingerprint", b.key_fingerprint.as_str()),
+        ("created", created.as_str()),
+    ])
 }
 
 /// `<NAME>` with one empty element per item, or `<NAME/>` when there is none.
@@ -179,7 +201,7 @@ fn list<T>(
     w: &mut Writer<Vec<u8>>,
     name: &str,
     items: &[T],
-    element: impl Fn(&T) -> BytesStart<'static>,
+    element: fn(&T) -> BytesStart<'_>,
 ) -> std::io::Result<()> {
     if items.is_empty() {
         return w.write_event(Event::Empty(BytesStart::new(name)));

@@ -1,16 +1,20 @@
 //! Reading a history file on the online side (`--history`): strictly, because
 //! an incremental bundle is only as right as what it was built from. A file
 //! that is not a history, is from a newer format, was cut short, damaged or
-//! edited is refused with a message saying which, and what to do.
+//! edited is refused with a message saying which, and what to do. One pass
+//! of the strict XML reader reads the model and, line by line, proves the
+//! file is what the writer makes of it; one pass of the hasher checks the
+//! digest and names the file's sha256.
 
-use super::{Bundle, History, Installer, License, LicenseState, Listing, NAMESPACE, Product};
+use super::{
+    Bundle, DECLARATION, History, Installer, License, LicenseState, Listing, NAMESPACE, Product,
+};
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::text::escaped;
-use crate::xml::{Kind, refused_char};
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::reader::NsReader;
+use crate::xml::{AttrError, Kind, Reader, Scope, Token, line_column};
+use quick_xml::events::BytesStart;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::path::Path;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -74,24 +78,27 @@ impl Imported {
     /// Checks and reads the bytes of a history file, in the order
     /// `bundle-format/HISTORY.md` gives.
     pub fn parse(bytes: &[u8]) -> Result<Imported, ReadError> {
-        let text = std::str::from_utf8(bytes)
+        let text = crate::xml::decode(bytes)
             .map_err(|_| ReadError::Foreign("it is not UTF-8 text".into()))?;
+        let reader = Reader::new(text, NAMESPACE).map_err(|e| {
+            let (line, _) = line_column(text, e.at);
+            ReadError::Foreign(format!("not XML: line {line}: {}", e.problem))
+        })?;
         let mut doc = Doc {
             text,
-            reader: NsReader::from_str(text),
-            line: 1,
-            counted: 0,
+            reader,
+            depth: 0,
+            checked_to: 0,
+            edited: None,
         };
         doc.root()?;
         let sealed = check_digest(text)?;
         let history = doc.body()?;
-        // The digest line and the end were checked to be as the writer
-        // writes them for this body: the body decides.
-        let body = history.body_xml();
-        if body != bytes[..sealed.body] {
-            return Err(ReadError::Edited {
-                line: first_difference(&body, bytes),
-            });
+        // Between the end of the bundles and the digest line: one line end.
+        let end = doc.checked_to;
+        doc.differs(end, text.get(end..sealed.body).unwrap_or_default(), "\n");
+        if let Some(at) = doc.edited {
+            return Err(ReadError::Edited { line: doc.line(at) });
         }
         Ok(Imported {
             history,
@@ -140,387 +147,486 @@ fn check_digest(text: &str) -> Result<Sealed, ReadError> {
     })
 }
 
-/// The number of the first line where `a` and `b` differ.
-fn first_difference(a: &[u8], b: &[u8]) -> usize {
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    1 + b[..same].iter().filter(|&&c| c == b'\n').count()
-}
-
 struct Doc<'a> {
     text: &'a str,
-    reader: NsReader<&'a [u8]>,
-    /// The line at byte `counted`: lines are counted once, as the reader goes.
-    line: usize,
-    counted: usize,
+    reader: Reader<'a>,
+    /// History elements now open (the root is depth 1).
+    depth: usize,
+    /// Where the text proved to be as the writer writes it ends.
+    checked_to: usize,
+    /// The first byte that is not as the writer writes it, if any: named
+    /// once every field has been checked (rule 5 comes after rule 4).
+    edited: Option<usize>,
 }
 
-/// One element of the document: its local name, whether it has children, and its attributes.
-struct Element {
-    name: String,
+/// One element of the document: its local name, whether it has children,
+/// where it starts, and its tag as read.
+struct Element<'a> {
     open: bool,
-    line: usize,
-    attributes: Vec<(String, String)>,
+    at: usize,
+    start: BytesStart<'a>,
 }
 
-impl Element {
-    fn field(&self, problem: impl Into<String>) -> ReadError {
-        ReadError::Field {
-            line: self.line,
-            problem: problem.into(),
-        }
-    }
-
-    /// Takes the attributes in `names` (any other is an error); `None` for one absent.
-    fn take<const N: usize>(&self, names: [&str; N]) -> Result<[Option<String>; N], ReadError> {
-        let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
-        for (key, value) in &self.attributes {
-            let Some(i) = names.iter().position(|n| n == key) else {
-                return Err(self.field(format!(
-                    "<{}> has an attribute {} that a history does not",
-                    self.name,
-                    escaped(key)
-                )));
-            };
-            if value.is_empty() {
-                return Err(self.field(format!("<{}> {key}=\"\" is empty", self.name)));
-            }
-            if refused_char(value, Kind::Plain).is_some() {
-                return Err(self.field(format!(
-                    "<{}> {key}=\"{}\" holds control, bidirectional or invisible characters",
-                    self.name,
-                    escaped(value)
-                )));
-            }
-            found[i] = Some(value.clone());
-        }
-        Ok(found)
-    }
-
-    fn required(&self, name: &str, value: Option<String>) -> Result<String, ReadError> {
-        value.ok_or_else(|| self.field(format!("<{}> needs the attribute {name}", self.name)))
-    }
-
-    fn bad(&self, name: &str, value: &str, should: &str) -> ReadError {
-        self.field(format!(
-            "<{}> {name}=\"{}\" is not {should}",
-            self.name,
-            escaped(value)
-        ))
+impl Element<'_> {
+    fn name(&self) -> &str {
+        self.start.local_name().into_inner()
     }
 }
 
 impl<'a> Doc<'a> {
-    /// The line the reader is at.
-    fn line(&mut self) -> usize {
-        let at = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
-        let end = at.min(self.text.len()).max(self.counted);
-        self.line += self.text.as_bytes()[self.counted..end]
-            .iter()
-            .filter(|&&c| c == b'\n')
-            .count();
-        self.counted = end;
-        self.line
+    /// The line of byte offset `at`, counted only for a message.
+    fn line(&self, at: usize) -> usize {
+        line_column(self.text, at).0
     }
 
-    /// The next element start or end (`None`: an end tag), skipping the declaration and blank text.
-    fn next(&mut self) -> Result<Option<Element>, ReadError> {
-        loop {
-            let line = self.line();
-            let (ns, event) = self
-                .reader
-                .read_resolved_event()
-                .map_err(|e| ReadError::Field {
-                    line,
-                    problem: format!("not well-formed XML: {}", escaped(&e.to_string())),
-                })?;
-            let (start, open) = match event {
-                Event::Decl(_) => continue,
-                Event::Text(t) if t.trim_ascii().is_empty() => continue,
-                Event::Start(s) => (s, true),
-                Event::Empty(s) => (s, false),
-                Event::End(_) => return Ok(None),
-                Event::Eof => return Err(ReadError::CutShort),
-                Event::Text(_) | Event::GeneralRef(_) => {
-                    return Err(ReadError::Field {
-                        line,
-                        problem: "text where a history has only elements".into(),
-                    });
-                }
-                _ => {
-                    return Err(ReadError::Field {
-                        line,
-                        problem:
-                            "a comment, processing instruction or DTD, which a history never holds"
-                                .into(),
-                    });
-                }
-            };
-            if !matches!(ns, ResolveResult::Bound(Namespace(n)) if n == NAMESPACE) {
-                return Err(ReadError::Field {
-                    line,
-                    problem: format!(
-                        "<{}> is not in the history namespace {NAMESPACE}",
-                        escaped(start.name().as_ref())
-                    ),
-                });
-            }
-            return Ok(Some(element(&start, open, line)?));
+    fn field(&self, at: usize, problem: impl Into<String>) -> ReadError {
+        ReadError::Field {
+            line: self.line(at),
+            problem: problem.into(),
         }
+    }
+
+    fn bad(&self, e: &Element<'_>, name: &str, value: &str, should: &str) -> ReadError {
+        self.field(
+            e.at,
+            format!(
+                "<{}> {name}=\"{}\" is not {should}",
+                e.name(),
+                escaped(value)
+            ),
+        )
+    }
+
+    /// Notes the first place where `found`, read at `at`, is not `expected`.
+    fn differs(&mut self, at: usize, found: &str, expected: &str) {
+        if self.edited.is_none() && found != expected {
+            let same = found
+                .bytes()
+                .zip(expected.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            self.edited = Some(at + same);
+        }
+    }
+
+    /// Whether what lies between the last tag checked and the tag at `at`
+    /// is the writer's: a line end and two spaces per level.
+    fn indented(&mut self, at: usize, level: usize) {
+        const SPACES: &str = "\n      ";
+        let expected = SPACES.get(..1 + 2 * level).unwrap_or(SPACES);
+        let found = self.text.get(self.checked_to..at).unwrap_or_default();
+        self.differs(self.checked_to, found, expected);
+    }
+
+    /// Whether the tag at `at`, up to where the reader is, is what the
+    /// writer writes for `start` (empty or not).
+    fn written(&mut self, at: usize, start: &BytesStart<'_>, open: bool) {
+        let end = self.reader.position();
+        let found = self.text.get(at..end).unwrap_or_default();
+        let content: &str = start;
+        let close = if open { ">" } else { "/>" };
+        let matches = found.len() == content.len() + 1 + close.len()
+            && found.starts_with('<')
+            && found[1..].starts_with(content)
+            && found.ends_with(close);
+        if !matches {
+            self.differs(at, found, &format!("<{content}{close}"));
+        }
+        self.checked_to = end;
+    }
+
+    /// The next token that is not white space ([`Doc::indented`] checks that).
+    fn token(&mut self) -> Result<Token<'a>, ReadError> {
+        loop {
+            let token = self.reader.next().map_err(|e| {
+                self.field(
+                    e.at,
+                    format!("not well-formed XML: {}", escaped(&e.problem.to_string())),
+                )
+            })?;
+            if !matches!(token, Token::Blank) {
+                return Ok(token);
+            }
+        }
+    }
+
+    /// The next element start or end (`None`: an end tag).
+    fn next(&mut self) -> Result<Option<Element<'a>>, ReadError> {
+        let (start, at, open, scope) = match self.token()? {
+            Token::Start {
+                start,
+                at,
+                open,
+                scope,
+            } => (start, at, open, scope),
+            Token::End { at } => {
+                self.depth = self.depth.saturating_sub(1);
+                self.indented(at, self.depth);
+                let end = self.reader.position();
+                let found = self.text.get(at..end).unwrap_or_default();
+                // The element closed is the one last opened, by well-formedness.
+                let name = found
+                    .trim_start_matches("</")
+                    .trim_end_matches('>')
+                    .trim_end_matches([' ', '\t', '\r', '\n']);
+                let expected = format!("</{name}>");
+                self.differs(at, found, &expected);
+                self.checked_to = end;
+                return Ok(None);
+            }
+            Token::Eof => return Err(ReadError::CutShort),
+            Token::Text { at } => {
+                return Err(self.field(at, "text where a history has only elements"));
+            }
+            Token::Comment { at } | Token::Instruction { at } => {
+                return Err(self.field(
+                    at,
+                    "a comment, processing instruction or DTD, which a history never holds",
+                ));
+            }
+            Token::Blank => unreachable!("white space is kept by `token`"),
+        };
+        if scope != Scope::Ours {
+            return Err(self.field(
+                at,
+                format!(
+                    "<{}> is not in the history namespace {NAMESPACE}",
+                    escaped(start.name().as_ref())
+                ),
+            ));
+        }
+        self.indented(at, self.depth);
+        if open {
+            self.depth += 1;
+        }
+        Ok(Some(Element { open, at, start }))
+    }
+
+    /// Takes the attributes in `names` (any other is an error); `None` for one absent.
+    fn take<'e, const N: usize>(
+        &self,
+        e: &'e Element<'a>,
+        names: [&'static str; N],
+    ) -> Result<[Option<Cow<'e, str>>; N], ReadError> {
+        let found = self
+            .reader
+            .attributes(&e.start, names, false, |_| Kind::Plain)
+            .map_err(|err| {
+                let name = escaped(e.name());
+                self.field(
+                    e.at,
+                    match err {
+                        AttrError::Malformed(m) => format!("<{name}>: {}", escaped(&m)),
+                        AttrError::Unknown(key) => format!(
+                            "<{name}> has an attribute {} that a history does not",
+                            escaped(&key)
+                        ),
+                        AttrError::Twice(key) => {
+                            format!("<{name}> has the attribute {} twice", escaped(&key))
+                        }
+                        AttrError::Value { name: key, error } => {
+                            format!("<{name}> {}: {error}", escaped(&key))
+                        }
+                        AttrError::Char { name: key, .. } => {
+                            let value = e
+                                .start
+                                .try_get_attribute(key.as_str())
+                                .ok()
+                                .flatten()
+                                .map(|a| a.value.into_owned())
+                                .unwrap_or_default();
+                            format!(
+                                "<{name}> {key}=\"{}\" holds control, bidirectional or invisible characters",
+                                escaped(&value)
+                            )
+                        }
+                    },
+                )
+            })?;
+        for (key, value) in names.iter().zip(&found) {
+            if value.as_deref() == Some("") {
+                return Err(self.field(e.at, format!("<{}> {key}=\"\" is empty", e.name())));
+            }
+        }
+        Ok(found)
+    }
+
+    fn required<'v>(
+        &self,
+        e: &Element<'_>,
+        name: &str,
+        value: Option<Cow<'v, str>>,
+    ) -> Result<Cow<'v, str>, ReadError> {
+        value.ok_or_else(|| self.field(e.at, format!("<{}> needs the attribute {name}", e.name())))
     }
 
     /// The root: a `history` element in the namespace, of version 1.
     fn root(&mut self) -> Result<(), ReadError> {
-        let (ns, start, line) = loop {
-            let line = self.line();
-            let (ns, event) = self
-                .reader
-                .read_resolved_event()
-                .map_err(|e| ReadError::Foreign(format!("not XML: {}", escaped(&e.to_string()))))?;
-            match event {
-                Event::Decl(_) | Event::Comment(_) | Event::DocType(_) | Event::PI(_) => {}
-                Event::Text(t) if t.trim_ascii().is_empty() => {}
-                Event::Start(s) | Event::Empty(s) => break (ns, s.into_owned(), line),
-                _ => return Err(ReadError::Foreign("it holds no XML element".into())),
+        let foreign = |e: crate::xml::Error| {
+            ReadError::Foreign(format!("not XML: {}", escaped(&e.problem.to_string())))
+        };
+        let (start, at, scope) = loop {
+            match self.reader.next().map_err(foreign)? {
+                Token::Start {
+                    start, at, scope, ..
+                } => break (start, at, scope),
+                Token::Blank | Token::Comment { .. } | Token::Instruction { .. } => {}
+                Token::Text { .. } | Token::End { .. } | Token::Eof => {
+                    return Err(ReadError::Foreign("it holds no XML element".into()));
+                }
             }
         };
-        let name = start.local_name().as_ref().to_string();
-        let namespace = match ns {
-            ResolveResult::Bound(Namespace(n)) => n.to_string(),
-            _ => "no namespace".into(),
-        };
-        if name != "history" || namespace != NAMESPACE {
+        let name = start.local_name().into_inner();
+        if name != "history" || scope != Scope::Ours {
+            let namespace = match &scope {
+                Scope::Ours => NAMESPACE.to_string(),
+                Scope::Other(n) => n.clone(),
+                Scope::Unbound | Scope::Unknown(_) => "no namespace".into(),
+            };
             return Err(ReadError::Foreign(format!(
                 "its root element is <{}> in {}",
-                escaped(&name),
+                escaped(name),
                 escaped(&namespace)
             )));
         }
-        let root = element(&start, true, line)?;
-        let [_, version] = root.take(["xmlns", "version"])?;
-        let version = root.required("version", version)?;
+        let root = Element {
+            open: true,
+            at,
+            start,
+        };
+        let [version] = self.take(&root, ["version"])?;
+        let version = self.required(&root, "version", version)?;
         match version.parse::<f64>() {
-            _ if version == "1" => Ok(()),
-            Ok(n) if n > 1.0 => Err(ReadError::Newer(escaped(&version).into_owned())),
-            _ => Err(root.bad("version", &version, "a format version (1)")),
+            _ if version == "1" => {}
+            Ok(n) if n > 1.0 => return Err(ReadError::Newer(escaped(&version).into_owned())),
+            _ => return Err(self.bad(&root, "version", &version, "a format version (1)")),
         }
+        // The declaration, a line end, then the root's start tag as written.
+        let head = self.text.get(..DECLARATION.len()).unwrap_or_default();
+        self.differs(0, head, DECLARATION);
+        self.checked_to = DECLARATION.len();
+        self.indented(at, 0);
+        self.written(at, &super::root_element(), true);
+        self.depth = 1;
+        Ok(())
     }
 
     /// Everything inside `history`, in the order the format gives.
     fn body(&mut self) -> Result<History, ReadError> {
-        let machine = self.expect("machine", false)?;
-        let [id, name] = machine.take(["id", "name"])?;
-        let machine_id = machine.required("id", id)?;
+        let machine = self.expect("machine")?;
+        let [id, name] = self.take(&machine, ["id", "name"])?;
+        let machine_id = self.required(&machine, "id", id)?.into_owned();
         if machine_id.len() != 32
             || !machine_id
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            return Err(machine.bad("id", &machine_id, "32 lowercase hex digits"));
+            return Err(self.bad(&machine, "id", &machine_id, "32 lowercase hex digits"));
         }
-        let machine_name = machine.required("name", name)?;
+        let machine_name = self.required(&machine, "name", name)?.into_owned();
+        let mut history = History {
+            machine_id,
+            machine_name,
+            installer: None,
+            products: Vec::new(),
+            listings: Vec::new(),
+            bundles: Vec::new(),
+        };
+        self.written(machine.at, &history.machine_element(), false);
         let mut next = self.next()?;
-        let mut installer = None;
-        if let Some(e) = next.as_ref().filter(|e| e.name == "installer" && !e.open) {
-            let [name, version] = e.take(["name", "version"])?;
-            let version = e.required("version", version)?;
-            installer = Some(Installer {
-                name: e.required("name", name)?,
-                version: version_of(e, "version", &version)?,
-            });
+        if let Some(e) = next.as_ref().filter(|e| e.name() == "installer" && !e.open) {
+            let [name, version] = self.take(e, ["name", "version"])?;
+            let version = self.required(e, "version", version)?;
+            let installer = Installer {
+                name: self.required(e, "name", name)?.into_owned(),
+                version: self.version(e, "version", &version)?,
+            };
+            self.written(e.at, &super::installer_element(&installer), false);
+            history.installer = Some(installer);
             next = self.next()?;
         }
-        let products = self.list(next, "products", "product", product)?;
+        let products = self.list(next, "products", "product", product, super::product_element)?;
         if let Some(pair) = products.windows(2).find(|p| p[0].0.id >= p[1].0.id) {
-            return Err(ReadError::Field {
-                line: pair[1].1,
-                problem: format!(
+            return Err(self.field(
+                pair[1].1,
+                format!(
                     "product {} comes after {}: products are listed once each, sorted by id",
                     pair[1].0.id, pair[0].0.id
                 ),
-            });
+            ));
         }
         let next = self.next()?;
-        let listings = self.list(next, "listings", "listing", listing)?;
-        let mut seen = std::collections::HashSet::new();
-        for (l, line) in &listings {
+        let listings = self.list(next, "listings", "listing", listing, super::listing_element)?;
+        let mut seen = rustc_hash::FxHashSet::default();
+        for (l, at) in &listings {
             if !seen.insert((&l.vendor, &l.name)) {
-                return Err(ReadError::Field {
-                    line: *line,
-                    problem: format!(
+                return Err(self.field(
+                    *at,
+                    format!(
                         "listing {} / {} comes twice: a history names each listing once",
                         escaped(&l.vendor),
                         escaped(&l.name)
                     ),
-                });
+                ));
             }
         }
         let next = self.next()?;
-        let bundles = self.list(next, "bundles", "bundle", bundle)?;
-        Ok(History {
-            machine_id,
-            machine_name,
-            installer,
-            products: products.into_iter().map(|(p, _)| p).collect(),
-            listings: listings.into_iter().map(|(l, _)| l).collect(),
-            bundles: bundles.into_iter().map(|(b, _)| b).collect(),
-        })
+        let bundles = self.list(next, "bundles", "bundle", bundle, super::bundle_element)?;
+        history.products = products.into_iter().map(|(p, _)| p).collect();
+        history.listings = listings.into_iter().map(|(l, _)| l).collect();
+        history.bundles = bundles.into_iter().map(|(b, _)| b).collect();
+        Ok(history)
     }
 
-    fn expect(&mut self, name: &str, open: bool) -> Result<Element, ReadError> {
-        let line = self.line();
+    /// The empty element `<NAME/>`, next.
+    fn expect(&mut self, name: &str) -> Result<Element<'a>, ReadError> {
+        let at = self.reader.position();
         match self.next()? {
-            Some(e) if e.name == name && e.open == open => Ok(e),
-            Some(e) => Err(e.field(format!("<{}> where <{name}> belongs", e.name))),
-            None => Err(ReadError::Field {
-                line,
-                problem: format!("an end tag where <{name}> belongs"),
-            }),
+            Some(e) if e.name() == name && !e.open => Ok(e),
+            Some(e) => Err(self.field(
+                e.at,
+                format!("<{}> where <{name}> belongs", escaped(e.name())),
+            )),
+            None => Err(self.field(at, format!("an end tag where <{name}> belongs"))),
         }
     }
 
-    /// `<NAME/>`, or `<NAME>` with `<ITEM/>` children read by `read`, each with its line.
+    /// `<NAME/>`, or `<NAME>` with `<ITEM/>` children read by `read` and
+    /// compared with what `write` writes of them, each with its offset.
     fn list<T>(
         &mut self,
-        first: Option<Element>,
-        name: &str,
+        first: Option<Element<'a>>,
+        name: &'static str,
         item: &str,
-        read: fn(&Element) -> Result<T, ReadError>,
+        read: fn(&Self, &Element<'a>) -> Result<T, ReadError>,
+        write: fn(&T) -> BytesStart<'_>,
     ) -> Result<Vec<(T, usize)>, ReadError> {
-        let line = self.line();
+        let at = self.reader.position();
         let list = match first {
-            Some(e) if e.name == name => e,
-            Some(e) => return Err(e.field(format!("<{}> where <{name}> belongs", e.name))),
-            None => {
-                return Err(ReadError::Field {
-                    line,
-                    problem: format!("an end tag where <{name}> belongs"),
-                });
+            Some(e) if e.name() == name => e,
+            Some(e) => {
+                return Err(self.field(
+                    e.at,
+                    format!("<{}> where <{name}> belongs", escaped(e.name())),
+                ));
             }
+            None => return Err(self.field(at, format!("an end tag where <{name}> belongs"))),
         };
-        list.take::<0>([])?;
+        self.take::<0>(&list, [])?;
+        self.written(list.at, &BytesStart::new(name), list.open);
         let mut items = Vec::new();
-        if !list.open {
-            return Ok(items);
-        }
-        while let Some(e) = self.next()? {
-            if e.name != item || e.open {
-                return Err(e.field(format!(
-                    "<{}> inside <{name}>, which holds <{item}/>",
-                    e.name
-                )));
+        if list.open {
+            while let Some(e) = self.next()? {
+                if e.name() != item || e.open {
+                    return Err(self.field(
+                        e.at,
+                        format!(
+                            "<{}> inside <{name}>, which holds <{item}/>",
+                            escaped(e.name())
+                        ),
+                    ));
+                }
+                let value = read(self, &e)?;
+                self.written(e.at, &write(&value), false);
+                items.push((value, e.at));
             }
-            items.push((read(&e)?, e.line));
+        }
+        // An empty list is written `<NAME/>`.
+        if list.open && items.is_empty() && self.edited.is_none() {
+            self.edited = Some(list.at);
         }
         Ok(items)
     }
-}
 
-fn element(start: &BytesStart, open: bool, line: usize) -> Result<Element, ReadError> {
-    let name = start.local_name().as_ref().to_string();
-    let mut attributes = Vec::new();
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| ReadError::Field {
-            line,
-            problem: format!("<{}>: {}", escaped(&name), escaped(&e.to_string())),
-        })?;
-        let key = attr.key.as_ref().to_string();
-        let value = crate::xml::value(&attr)
-            .map_err(|e| ReadError::Field {
-                line,
-                problem: format!("<{}> {}: {}", escaped(&name), escaped(&key), e),
-            })?
-            .into_owned();
-        attributes.push((key, value));
+    fn version(&self, e: &Element<'_>, name: &str, value: &str) -> Result<Version, ReadError> {
+        value
+            .parse()
+            .map_err(|_| self.bad(e, name, value, "a version (1 to 4 numbers joined by dots)"))
     }
-    Ok(Element {
-        name: escaped(&name).into_owned(),
-        open,
-        line,
-        attributes,
-    })
+
+    /// A date-time as the writer gives it (RFC 3339, UTC, to the second), in unix seconds.
+    fn date(&self, e: &Element<'_>, name: &str, value: &str) -> Result<u64, ReadError> {
+        OffsetDateTime::parse(value, &Rfc3339)
+            .ok()
+            .and_then(|at| u64::try_from(at.unix_timestamp()).ok())
+            .filter(|&seconds| crate::text::rfc3339_unix(seconds) == value)
+            .ok_or_else(|| {
+                self.bad(
+                    e,
+                    name,
+                    value,
+                    "an RFC 3339 date-time in UTC to the second (2026-12-02T12:10:49Z)",
+                )
+            })
+    }
 }
 
-fn version_of(e: &Element, name: &str, value: &str) -> Result<Version, ReadError> {
-    value
-        .parse()
-        .map_err(|_| e.bad(name, value, "a version (1 to 4 numbers joined by dots)"))
-}
-
-/// A date-time as the writer gives it (RFC 3339, UTC, to the second), in unix seconds.
-fn date(e: &Element, name: &str, value: &str) -> Result<u64, ReadError> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .ok()
-        .and_then(|at| u64::try_from(at.unix_timestamp()).ok())
-        .filter(|&seconds| crate::text::rfc3339_unix(seconds) == value)
-        .ok_or_else(|| {
-            e.bad(
-                name,
-                value,
-                "an RFC 3339 date-time in UTC to the second (2026-12-02T12:10:49Z)",
-            )
-        })
-}
-
-fn product(e: &Element) -> Result<Product, ReadError> {
-    let [id, version, hotfix, code, installed, license, expires] = e.take([
-        "id",
-        "version",
-        "hotfix",
-        "productCode",
-        "installed",
-        "license",
-        "licenseExpires",
-    ])?;
-    let id = e.required("id", id)?;
+fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
+    let [id, version, hotfix, code, installed, license, expires] = doc.take(
+        e,
+        [
+            "id",
+            "version",
+            "hotfix",
+            "productCode",
+            "installed",
+            "license",
+            "licenseExpires",
+        ],
+    )?;
+    let id = doc.required(e, "id", id)?;
     if !is_product_id(&id) {
-        return Err(e.bad("id", &id, "a product id"));
+        return Err(doc.bad(e, "id", &id, "a product id"));
     }
-    let version = e.required("version", version)?;
+    let version = doc.required(e, "version", version)?;
     if let Some(code) = code.as_deref().filter(|c| !is_guid(c)) {
-        return Err(e.bad("productCode", code, "a GUID in braces"));
+        return Err(doc.bad(e, "productCode", code, "a GUID in braces"));
     }
-    let installed = e.required("installed", installed)?;
-    date(e, "installed", &installed)?;
-    let license = e.required("license", license)?;
-    let state = match license.as_str() {
+    let installed = doc.required(e, "installed", installed)?;
+    doc.date(e, "installed", &installed)?;
+    let license = doc.required(e, "license", license)?;
+    let state = match license.as_ref() {
         "licensed" => LicenseState::Licensed,
         "trial" => LicenseState::Trial,
         "expired" => LicenseState::Expired,
         "free" => LicenseState::Free,
-        other => return Err(e.bad("license", other, "licensed, trial, expired or free")),
+        other => return Err(doc.bad(e, "license", other, "licensed, trial, expired or free")),
     };
     if let Some(x) = &expires {
-        date(e, "licenseExpires", x)?;
+        doc.date(e, "licenseExpires", x)?;
     }
     Ok(Product {
-        version: version_of(e, "version", &version)?,
-        id,
-        hotfix,
-        product_code: code,
-        installed,
-        license: License { state, expires },
+        version: doc.version(e, "version", &version)?,
+        id: id.into_owned(),
+        hotfix: hotfix.map(Cow::into_owned),
+        product_code: code.map(Cow::into_owned),
+        installed: installed.into_owned(),
+        license: License {
+            state,
+            expires: expires.map(Cow::into_owned),
+        },
     })
 }
 
-fn listing(e: &Element) -> Result<Listing, ReadError> {
-    let [vendor, name, serial] = e.take(["vendor", "name", "serial"])?;
-    let serial = e.required("serial", serial)?;
+fn listing(doc: &Doc<'_>, e: &Element<'_>) -> Result<Listing, ReadError> {
+    let [vendor, name, serial] = doc.take(e, ["vendor", "name", "serial"])?;
+    let serial = doc.required(e, "serial", serial)?;
     Ok(Listing {
-        vendor: e.required("vendor", vendor)?,
-        name: e.required("name", name)?,
+        vendor: doc.required(e, "vendor", vendor)?.into_owned(),
+        name: doc.required(e, "name", name)?.into_owned(),
         serial: serial
             .parse()
-            .map_err(|_| e.bad("serial", &serial, "a whole number"))?,
+            .map_err(|_| doc.bad(e, "serial", &serial, "a whole number"))?,
     })
 }
 
-fn bundle(e: &Element) -> Result<Bundle, ReadError> {
-    let [id, key, created] = e.take(["id", "keyFingerprint", "created"])?;
-    let created = e.required("created", created)?;
+fn bundle(doc: &Doc<'_>, e: &Element<'_>) -> Result<Bundle, ReadError> {
+    let [id, key, created] = doc.take(e, ["id", "keyFingerprint", "created"])?;
+    let created = doc.required(e, "created", created)?;
     Ok(Bundle {
-        id: e.required("id", id)?,
-        key_fingerprint: e.required("keyFingerprint", key)?,
-        created: date(e, "created", &created)?,
+        id: doc.required(e, "id", id)?.into_owned(),
+        key_fingerprint: doc.required(e, "keyFingerprint", key)?.into_owned(),
+        created: doc.date(e, "created", &created)?,
     })
 }
 

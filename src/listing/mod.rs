@@ -25,7 +25,7 @@ pub use xml::{MAX_DEPTH, NAMESPACE};
 pub fn parse_document(name: &str, bytes: &[u8], base: &url::Url) -> Result<Listing, Error> {
     let copy = Copy {
         name: name.to_string(),
-        xml: bytes.to_vec(),
+        xml: bytes.into(),
         base: base.clone(),
         signature: None,
         signature_at: String::new(),

@@ -76,8 +76,9 @@ pub fn read_vendor_key(path: &Path) -> Result<PublicKey, Error> {
 pub struct Copy {
     /// How messages name the listing (its source, password hidden, or the name it is kept under).
     pub name: String,
-    /// The exact `.pl.xml` bytes (inside a zip: the member's).
-    pub xml: Vec<u8>,
+    /// The exact `.pl.xml` bytes (inside a zip: the member's), shared with
+    /// the parsed listing rather than copied.
+    pub xml: Arc<[u8]>,
     /// The URL its relative payload URLs resolve against.
     pub base: Url,
     /// The `NAME.pl.xml.sig` bytes; `None` when it was not asked for or does not exist.
@@ -101,7 +102,9 @@ pub fn read(source: &str, with_signature: bool, get: GetRemote<'_>) -> Result<Co
     Ok(Copy {
         signature_at,
         name,
-        xml: listing.xml,
+        // Moved into shared memory before anything else holds it: the
+        // listing is in memory once.
+        xml: listing.xml.into(),
         base: listing.base,
         signature,
     })
@@ -124,7 +127,7 @@ pub fn parse_copies(copies: &[Copy], vendor_key: Option<&PublicKey>) -> Result<C
             text,
         };
         let (mut listing, marks) = parse::parse(doc, &copy.base)?;
-        listing.bytes = Arc::from(copy.xml.as_slice());
+        listing.bytes = Arc::clone(&copy.xml);
         parsed.push(Parsed {
             doc,
             listing,

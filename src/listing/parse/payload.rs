@@ -109,32 +109,7 @@ impl<'a> Cursor<'a> {
         });
         let sha256 = self.required(&e, "sha256", sha256)?;
         let digest = self.sha256(&e, &sha256)?;
-        let product_code = match product_code {
-            Some(_) if kind != PayloadKind::Msi => {
-                return Err(self.bad(
-                    &e,
-                    "msi only: `productCode` belongs to msi payloads only; remove it",
-                ));
-            }
-            Some(code) if !is_guid(&code) => {
-                return Err(self.bad(
-                    &e,
-                    format!(
-                        "productCode syntax: `productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
-                    ),
-                ));
-            }
-            code => code.map(Cow::into_owned),
-        };
-        let args = match args {
-            Some(_) if kind != PayloadKind::Exe => {
-                return Err(self.bad(
-                    &e,
-                    "exe only: `args` belongs to exe payloads only; remove it",
-                ));
-            }
-            args => args.map(Cow::into_owned),
-        };
+        let (product_code, args) = self.kind_only(&e, kind, product_code, args)?;
         self.leaf(&e)?;
         Ok(Payload {
             kind,
@@ -145,6 +120,43 @@ impl<'a> Cursor<'a> {
             product_code,
             args,
         })
+    }
+
+    /// `productCode` (msi payloads only, a GUID) and `args` (exe payloads only).
+    fn kind_only(
+        &self,
+        e: &Elem<'_>,
+        kind: PayloadKind,
+        product_code: Option<Cow<'_, str>>,
+        args: Option<Cow<'_, str>>,
+    ) -> Result<(Option<String>, Option<String>), Error> {
+        let product_code = match product_code {
+            Some(_) if kind != PayloadKind::Msi => {
+                return Err(self.bad(
+                    e,
+                    "msi only: `productCode` belongs to msi payloads only; remove it",
+                ));
+            }
+            Some(code) if !is_guid(&code) => {
+                return Err(self.bad(
+                    e,
+                    format!(
+                        "productCode syntax: `productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
+                    ),
+                ));
+            }
+            code => code.map(Cow::into_owned),
+        };
+        let args = match args {
+            Some(_) if kind != PayloadKind::Exe => {
+                return Err(self.bad(
+                    e,
+                    "exe only: `args` belongs to exe payloads only; remove it",
+                ));
+            }
+            args => args.map(Cow::into_owned),
+        };
+        Ok((product_code, args))
     }
 
     /// `sha256`: 64 hex digits.

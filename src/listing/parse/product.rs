@@ -124,52 +124,7 @@ impl<'a> Cursor<'a> {
         };
         let mut property_at: HashMap<String, usize> = HashMap::new();
         self.children(&e, |cur, child| {
-            match child.tag {
-                Tag::Payload if kind == ProductKind::Suite => {
-                    return Err(cur.bad(
-                        &child,
-                        "suite release: a suite's release has no payload (a suite is a set of other products); remove it, or make the product a solution",
-                    ));
-                }
-                Tag::Payload if release.payload.is_some() => {
-                    return Err(cur.bad(
-                        &child,
-                        "one payload: a release has exactly one <payload>; remove this one",
-                    ));
-                }
-                Tag::Payload => {
-                    release.payload =
-                        Some(cur.payload(child, &[PayloadKind::Msi, PayloadKind::Exe], Tag::Release)?)
-                }
-                Tag::Requires => {
-                    cur.marks.requires.push(child.at);
-                    release.requires.push(cur.dependency(child)?);
-                }
-                Tag::Recommends => {
-                    cur.marks.recommends.push(child.at);
-                    release.recommends.push(cur.dependency(child)?);
-                }
-                Tag::UpgradesFrom => release.upgrades_from.push(cur.upgrades_from(child)?),
-                Tag::Replaces => {
-                    cur.marks.replaces.push(child.at);
-                    release.replaces.push(cur.replaces(child)?);
-                }
-                Tag::Property => {
-                    let at = child.at;
-                    let property = cur.property(child)?;
-                    cur.unique_property(&mut property_at, &property.name, at)?;
-                    release.properties.push(property);
-                }
-                Tag::Check => release.checks.push(cur.check(child)?),
-                _ => {
-                    return Err(cur.xml.misplaced(
-                        &child,
-                        "release",
-                        "payload, requires, recommends, upgradesFrom, replaces, property or check",
-                    ));
-                }
-            }
-            Ok(())
+            cur.release_child(&mut release, kind, &mut property_at, child)
         })?;
         if kind != ProductKind::Suite && release.payload.is_none() {
             return Err(self.bad(
@@ -178,6 +133,66 @@ impl<'a> Cursor<'a> {
             ));
         }
         Ok(release)
+    }
+
+    /// One child of a `<release>`, added to `release`; `property_at` is
+    /// where each property name was first given.
+    fn release_child(
+        &mut self,
+        release: &mut Release,
+        kind: ProductKind,
+        property_at: &mut HashMap<String, usize>,
+        child: Elem<'a>,
+    ) -> Result<(), Error> {
+        match child.tag {
+            Tag::Payload if kind == ProductKind::Suite => {
+                return Err(self.bad(
+                    &child,
+                    "suite release: a suite's release has no payload (a suite is a set of other products); remove it, or make the product a solution",
+                ));
+            }
+            Tag::Payload if release.payload.is_some() => {
+                return Err(self.bad(
+                    &child,
+                    "one payload: a release has exactly one <payload>; remove this one",
+                ));
+            }
+            Tag::Payload => {
+                release.payload = Some(self.payload(
+                    child,
+                    &[PayloadKind::Msi, PayloadKind::Exe],
+                    Tag::Release,
+                )?)
+            }
+            Tag::Requires => {
+                self.marks.requires.push(child.at);
+                release.requires.push(self.dependency(child)?);
+            }
+            Tag::Recommends => {
+                self.marks.recommends.push(child.at);
+                release.recommends.push(self.dependency(child)?);
+            }
+            Tag::UpgradesFrom => release.upgrades_from.push(self.upgrades_from(child)?),
+            Tag::Replaces => {
+                self.marks.replaces.push(child.at);
+                release.replaces.push(self.replaces(child)?);
+            }
+            Tag::Property => {
+                let at = child.at;
+                let property = self.property(child)?;
+                self.unique_property(property_at, &property.name, at)?;
+                release.properties.push(property);
+            }
+            Tag::Check => release.checks.push(self.check(child)?),
+            _ => {
+                return Err(self.xml.misplaced(
+                    &child,
+                    "release",
+                    "payload, requires, recommends, upgradesFrom, replaces, property or check",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn upgrades_from(&mut self, e: Elem<'a>) -> Result<Requirement, Error> {
