@@ -33,8 +33,15 @@ const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    /// A file or folder under the root could not be used: `action` says
+    /// what was tried on it, the source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
     #[error(
         "{path} is damaged ({problem}); it was left as it is. Its previous version is {backup}: \
          check it, then copy it over the damaged file"
@@ -56,11 +63,19 @@ pub enum Error {
          created when missing"
     )]
     NotAFolder { path: PathBuf, problem: String },
+    #[error(
+        "{}: no such state root (nothing was ever installed with it as --root); give the right \
+         one with --root DIR (or AIRLOCK_ROOT)",
+        path.display()
+    )]
+    NoRoot { path: PathBuf },
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+/// `action` on `path` failed: for `map_err`.
+fn io_at<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> Error + 'a {
     move |source| Error::Io {
         path: path.to_path_buf(),
+        action,
         source,
     }
 }
@@ -133,7 +148,7 @@ impl Root {
     /// it (shown to a second process). Leftovers of a killed write are removed.
     pub fn lock(self, holder: &str) -> Result<Locked, Error> {
         self.check_folder()?;
-        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir))?;
+        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir, "create the folder"))?;
         let path = self.dir.join("lock");
         let holder = format!(
             "process {} ({holder}), since {}",
@@ -168,7 +183,7 @@ impl Root {
                     holder
                 },
             }),
-            Err(lock::Refused::Io(e)) => Err(io_at(&path)(e)),
+            Err(lock::Refused::Io(e)) => Err(io_at(&path, "lock")(e)),
         }
     }
 
@@ -182,7 +197,7 @@ impl Root {
                 Ok(target) => format!("is a link to {}, which does not exist", target.display()),
                 Err(_) => return Ok(()),
             },
-            Err(e) => return Err(io_at(&self.dir)(e)),
+            Err(e) => return Err(io_at(&self.dir, "read")(e)),
         };
         Err(Error::NotAFolder {
             path: self.dir.clone(),
@@ -204,7 +219,7 @@ impl Root {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Record::new(new_machine_id(), machine_name()));
             }
-            Err(e) => return Err(io_at(&path)(e)),
+            Err(e) => return Err(io_at(&path, "read")(e)),
         };
         let damaged = |problem: String| {
             let bak = backup_of(&path);
@@ -236,11 +251,11 @@ impl Root {
         let entries = match fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_at(&folder)(e)),
+            Err(e) => return Err(io_at(&folder, "read")(e)),
         };
         let mut paths = Vec::new();
         for entry in entries {
-            let path = entry.map_err(io_at(&folder))?.path();
+            let path = entry.map_err(io_at(&folder, "read"))?.path();
             if path.extension().is_some_and(|x| x == "pub") {
                 paths.push(path);
             }
@@ -259,12 +274,10 @@ impl Locked {
     pub fn save(&self, record: &Record) -> Result<(), Error> {
         let path = self.root.record_path();
         self.inside(&path)?;
-        let mut bytes = serde_json::to_vec_pretty(record).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: io::Error::other(e),
-        })?;
+        let mut bytes = serde_json::to_vec_pretty(record)
+            .map_err(|e| io_at(&path, "write")(io::Error::from(e)))?;
         bytes.push(b'\n');
-        file::write(&path, &bytes, true).map_err(io_at(&path))
+        file::write(&path, &bytes, true).map_err(io_at(&path, "write"))
     }
 
     /// Writes `bytes` as `path` (under the root) atomically, creating its folder.
@@ -273,18 +286,19 @@ impl Locked {
             self.make_dir(dir)?;
         }
         self.inside(path)?;
-        file::write(path, bytes, false).map_err(io_at(path))
+        file::write(path, bytes, false).map_err(io_at(path, "write"))
     }
 
     /// Creates the folder `dir` under the root, and those between.
     pub fn make_dir(&self, dir: &Path) -> Result<(), Error> {
-        crate::nofollow::create_dir_below(&self.root.dir, dir).map_err(io_at(dir))
+        crate::nofollow::create_dir_below(&self.root.dir, dir)
+            .map_err(io_at(dir, "create the folder"))
     }
 
     /// Checks that `path`, and every folder between the root and it, is no
     /// symbolic link (nothing in the root is written through one).
     pub fn inside(&self, path: &Path) -> Result<(), Error> {
-        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path))
+        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path, "write"))
     }
 
     /// Appends one line to `logs/airlock.log`, time first.
