@@ -2,7 +2,7 @@
 //! maps to (the table in the command-line contract).
 
 #[cfg(feature = "net")]
-use crate::{build, fetch};
+use crate::{build, fetch, registry};
 use crate::{install, listing, package, plan, runner, state};
 use std::path::PathBuf;
 
@@ -34,6 +34,10 @@ pub enum Error {
     #[cfg(feature = "net")]
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
+    /// A registered listing that cannot be read, kept or refreshed.
+    #[cfg(feature = "net")]
+    #[error(transparent)]
+    Registry(#[from] registry::Error),
     /// The plan cannot become a bundle (a license, an MSI that disagrees with its listing).
     #[cfg(feature = "net")]
     #[error(transparent)]
@@ -138,9 +142,15 @@ impl Error {
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Listing(listing::Error::Signature { .. }) => Exit::Verification,
-            Error::Listing(listing::Error::Download { .. }) => Exit::Download,
-            Error::Listing(_) => Exit::Failed,
+            Error::Listing(e) => listing_exit(e),
+            #[cfg(feature = "net")]
+            Error::Registry(registry::Error::Listing(e)) => listing_exit(e),
+            #[cfg(feature = "net")]
+            Error::Registry(e) if e.is_usage() => Exit::Usage,
+            #[cfg(feature = "net")]
+            Error::Registry(e) if e.is_verification() => Exit::Verification,
+            #[cfg(feature = "net")]
+            Error::Registry(_) => Exit::Failed,
             #[cfg(feature = "net")]
             Error::Fetch(e) if e.is_download() => Exit::Download,
             #[cfg(feature = "net")]
@@ -191,6 +201,16 @@ impl Error {
             Error::Pick(_) => Exit::Usage,
             Error::NoTrustedKey { .. } => Exit::Verification,
         }
+    }
+}
+
+/// A listing's signature that does not hold is a verification failure, one
+/// that cannot be downloaded a download failure.
+fn listing_exit(error: &listing::Error) -> Exit {
+    match error {
+        listing::Error::Signature { .. } => Exit::Verification,
+        listing::Error::Download { .. } => Exit::Download,
+        _ => Exit::Failed,
     }
 }
 

@@ -7,10 +7,8 @@
 //! vendor signature, when one was read). No password is ever written there:
 //! credentials come from the environment when the listing is fetched.
 
-use crate::error::{Error, Result};
 use crate::fetch::{self, Fetcher};
 use crate::listing::{self, Copy};
-use crate::text::escaped;
 use bundle_format::keys::PublicKey;
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -18,6 +16,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
+
+mod error;
+mod sources;
+
+pub use error::Error;
+pub use sources::{Stale, read_sources};
+
+type Result<T> = std::result::Result<T, Error>;
 
 /// What is kept about a registered listing besides its copy.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -76,10 +82,7 @@ fn check_name(name: &str) -> Result<()> {
     if is_name(name) {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "{:?} is not a listing name: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (itms, contoso-3rd)",
-            escaped(name)
-        )))
+        Err(Error::BadName { name: name.into() })
     }
 }
 
@@ -125,12 +128,7 @@ impl Registry {
             Some(dir) => dir.to_path_buf(),
             None => dirs::config_dir()
                 .map(|d| d.join("airlock"))
-                .ok_or_else(|| {
-                    Error::Usage(
-                        "this system has no user config folder: give one with --config DIR (or AIRLOCK_CONFIG)"
-                            .into(),
-                    )
-                })?,
+                .ok_or(Error::NoConfigFolder)?,
         };
         Ok(Registry {
             dir: config.join("listings"),
@@ -145,8 +143,12 @@ impl Registry {
         self.dir.join(format!("{name}.{ext}"))
     }
 
-    fn io_error(&self, path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
-        Error::Other(format!("{}: cannot {what}: {e}", path.display()))
+    fn io_error(&self, path: &Path, action: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
     }
 
     /// The record kept under `name`, if any.
@@ -160,21 +162,20 @@ impl Registry {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error(&path, "read", e)),
         };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::Other(format!(
-                "{}: not a listing record ({e}); remove it with `airlock listing remove {name}` and add the listing again",
-                path.display()
-            ))
-        })
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| Error::Record {
+                path,
+                name: name.into(),
+                source,
+            })
     }
 
     /// The record kept under `name`, which must exist.
     pub fn expect(&self, name: &str) -> Result<Record> {
-        self.get(name)?.ok_or_else(|| {
-            Error::Usage(format!(
-                "no listing is registered as {name:?} in {}; `airlock listing list` shows those that are",
-                self.dir.display()
-            ))
+        self.get(name)?.ok_or_else(|| Error::NotRegistered {
+            name: name.into(),
+            dir: self.dir.clone(),
         })
     }
 
@@ -209,12 +210,12 @@ impl Registry {
         else {
             return Ok(());
         };
-        Err(Error::Usage(format!(
-            "listing {name} would read its credentials from {} and {}, as listing {other} does: \
-             give it a name that differs from {other} in more than '.', '-' and '_' (or remove \
-             {other} first)",
-            vars.0, vars.1
-        )))
+        Err(Error::SharedVariables {
+            name: name.into(),
+            other,
+            user_var: vars.0,
+            password_var: vars.1,
+        })
     }
 
     /// `url` with `name`'s credentials from the environment, when it is an
@@ -244,11 +245,13 @@ impl Registry {
         self.own_variables(name)?;
         let origin = url.origin().ascii_serialization();
         if let Some(bound) = bound.filter(|b| *b != origin) {
-            return Err(Error::Verification(format!(
-                "listing {name}: the credentials in {user_var} and {password_var} were first \
-                 sent to {bound}; they are not sent to {origin}. If the listing has really \
-                 moved, run `airlock listing remove {name}` and add it again from its new place"
-            )));
+            return Err(Error::CredentialsBound {
+                name: name.into(),
+                user_var,
+                password_var,
+                bound: bound.into(),
+                origin,
+            });
         }
         if let Some(user) = &user {
             let _ = url.set_username(user);
@@ -282,10 +285,10 @@ impl Registry {
         )
         .map_err(|e| self.io_error(&path, "read the kept copy", e))?;
         if hex::encode(Sha256::digest(&xml)) != record.sha256 {
-            return Err(Error::Other(format!(
-                "{}: the kept copy of listing {name} is not the one its record names (changed by hand, or an interrupted update); run `airlock listing update {name}`",
-                path.display()
-            )));
+            return Err(Error::CopyChanged {
+                path,
+                name: name.into(),
+            });
         }
         let sig_path = self.path(name, "pl.xml.sig");
         let signature = match record.signed {
@@ -305,11 +308,10 @@ impl Registry {
             &record.base,
             record.credential_origin.as_deref(),
         )?;
-        let base = Url::parse(&base).map_err(|e| {
-            Error::Other(format!(
-                "{}: the record of listing {name} has no valid base URL ({e}); remove and add it again",
-                self.path(name, "json").display()
-            ))
+        let base = Url::parse(&base).map_err(|source| Error::BadBase {
+            path: self.path(name, "json"),
+            name: name.into(),
+            source,
         })?;
         Ok(Copy {
             name: name.to_string(),
@@ -352,28 +354,24 @@ impl Registry {
                 false => Some(old.vendor.clone()),
             };
             if let Some(kept) = kept.filter(|kept| *kept != vendor) {
-                return Err(Error::Verification(format!(
-                    "listing {name}: {} is published by vendor \"{}\", not by \"{}\", the vendor of the copy kept; refused, the kept copy is unchanged (if the listing really changed hands, `airlock listing remove {name}` and add it again)",
-                    crate::redact::redact(&stored_source),
-                    escaped(&vendor),
-                    escaped(&kept)
-                )));
+                return Err(Error::OtherVendor {
+                    name: name.into(),
+                    at: stored_source,
+                    vendor,
+                    kept,
+                });
             }
         }
         let sha256 = hex::encode(Sha256::digest(&copy.xml));
         if let Some(old) = &previous
             && (serial < old.serial || (serial == old.serial && sha256 != old.sha256))
         {
-            let what = if serial < old.serial {
-                "older than"
-            } else {
-                "the same as, with other content than,"
-            };
-            return Err(Error::Verification(format!(
-                "listing {name}: {} has serial {serial}, {what} serial {} of the copy kept; refused (a vendor raises the serial with every publication), the kept copy is unchanged",
-                crate::redact::redact(&stored_source),
-                old.serial
-            )));
+            return Err(Error::OlderSerial {
+                name: name.into(),
+                at: stored_source,
+                serial,
+                kept: old.serial,
+            });
         }
         let record = Record {
             source: stored_source,
@@ -414,8 +412,10 @@ impl Registry {
             Some(sig) => write(self.path(name, "pl.xml.sig"), sig)?,
             None => self.remove_file(&self.path(name, "pl.xml.sig"))?,
         }
-        let json = serde_json::to_vec_pretty(record)
-            .map_err(|e| Error::Other(format!("cannot write the record of {name}: {e}")))?;
+        let json = serde_json::to_vec_pretty(record).map_err(|source| Error::RecordWrite {
+            name: name.into(),
+            source,
+        })?;
         write(self.path(name, "json"), &json)
     }
 
@@ -426,6 +426,34 @@ impl Registry {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.io_error(path, "remove", e)),
         }
+    }
+
+    /// Registers `source` (a path made absolute, so a build from another
+    /// folder finds it) under `name` and fetches its first copy; a name
+    /// already registered only with `replace`. Returns the source as used.
+    pub fn add(
+        &self,
+        fetcher: &Fetcher,
+        name: &str,
+        source: &str,
+        refresh_secs: u64,
+        replace: bool,
+        vendor_key: Option<&PublicKey>,
+    ) -> Result<(String, Refreshed)> {
+        if !replace && self.get(name)?.is_some() {
+            return Err(Error::AlreadyRegistered { name: name.into() });
+        }
+        let source = match listing::local_path(source)? {
+            None => source.to_string(),
+            Some(path) => std::path::absolute(path)
+                .map(|p| p.display().to_string())
+                .map_err(|e| Error::Path {
+                    given: source.into(),
+                    source: e,
+                })?,
+        };
+        let refreshed = self.refresh(fetcher, name, &source, refresh_secs, vendor_key)?;
+        Ok((source, refreshed))
     }
 
     /// Forgets `name`: its record first, then its copy.
@@ -439,16 +467,17 @@ impl Registry {
 
     /// The copy a run uses for `name`: fetched again first when stale (or when
     /// a vendor key is given and the kept copy has no signature). A refresh
-    /// that fails is said on stderr and the kept copy used, except a refused
-    /// older serial, which stops the run.
+    /// that fails comes back as a [`Stale`] beside the kept copy, except a
+    /// refused listing (an older serial, another vendor), which stops the run.
     pub fn current(
         &self,
         fetcher: &Fetcher,
         name: &str,
         vendor_key: Option<&PublicKey>,
-    ) -> Result<Copy> {
+    ) -> Result<(Copy, Option<Stale>)> {
         let mut record = self.expect(name)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut stale = None;
         if record.is_stale(now) || (vendor_key.is_some() && !record.signed) {
             match self.refresh(
                 fetcher,
@@ -458,16 +487,18 @@ impl Registry {
                 vendor_key,
             ) {
                 Ok(refreshed) => record = refreshed.record,
-                Err(e @ Error::Verification(_)) => return Err(e),
-                Err(e) => crate::say!(
-                    "warning: listing {name}: could not refresh it ({}); using the copy fetched {}, serial {}",
-                    escaped(&e.to_string()),
-                    crate::text::rfc3339_unix(u64::try_from(record.fetched).unwrap_or(0)),
-                    record.serial
-                ),
+                Err(e) if e.is_verification() => return Err(e),
+                Err(error) => {
+                    stale = Some(Stale {
+                        name: name.into(),
+                        error,
+                        fetched: record.fetched,
+                        serial: record.serial,
+                    });
+                }
             }
         }
-        self.copy(name, &record)
+        Ok((self.copy(name, &record)?, stale))
     }
 }
 

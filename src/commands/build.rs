@@ -2,22 +2,22 @@
 //! needs (cached, resumable, verified), check each MSI against its listing,
 //! and write one signed self-extracting bundle (and its split parts).
 
+mod shown;
+
 use super::incremental;
-use super::output::{print, print_json};
+use super::output::print_json;
 use super::plan::SelectionArgs;
-use super::progress;
-use crate::build::{self, Builder, Built, Event, Request, Target};
+use crate::build::{self, Builder, Request, Target};
 use crate::error::{Error, Exit, Result};
 use crate::fetch::{self, Cache, Fetcher, Progress};
 use crate::license::License;
-use crate::plan::{self, EulaRef, Installed, MachineRef};
-use crate::text::human_bytes;
+use crate::plan::{self, EulaRef, Installed};
 use crate::verbosity;
-use bundle_format::FileEntry;
 use bundle_format::WriteOptions;
 use bundle_format::keys::SigningKey;
-use bundle_format::runner::{Identity, Os};
+use bundle_format::runner::Os;
 use bundle_format::split::PartSize;
+use shown::Shown;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -111,24 +111,6 @@ impl TargetOs {
     }
 }
 
-/// One bundle written, as `--json` prints it.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Report<'a> {
-    bundle: String,
-    bundle_id: &'a str,
-    size: u64,
-    key_fingerprint: &'a str,
-    files: &'a [FileEntry],
-    /// What the embedded runner is (platform, program, version, bundle format).
-    runner_identity: &'a Identity,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    parts: &'a [String],
-    /// The machine an incremental bundle is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    machine: Option<&'a MachineRef<'a>>,
-}
-
 pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
     let incremental = !args.histories.is_empty();
@@ -197,12 +179,7 @@ pub fn run(args: Args) -> Result<Exit> {
         split: args.split,
         histories: args.histories.len(),
     };
-    let mut shown = Shown {
-        json: args.json,
-        runner: &runner.identity,
-        written: Vec::new(),
-        bar: None,
-    };
+    let mut shown = Shown::new(args.json, &runner.identity);
     let built = match builder.build(&request, &mut shown) {
         Ok(built) => built,
         Err(e) => {
@@ -213,95 +190,9 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     };
     if args.json {
-        let reports: Vec<Report> = built.iter().map(|b| report(b, &runner.identity)).collect();
-        match reports.as_slice() {
-            [one] if request.histories < 2 => print_json(one)?,
-            _ => print_json(&serde_json::json!({ "bundles": reports }))?,
-        }
+        print_json(&shown::bundles(&built, &runner.identity))?;
     }
     Ok(Exit::Done)
-}
-
-fn report<'a>(built: &'a Built<'a>, runner: &'a Identity) -> Report<'a> {
-    let manifest = &built.written.manifest;
-    Report {
-        bundle: built.path.display().to_string(),
-        bundle_id: &manifest.bundle_id,
-        size: built.written.size,
-        key_fingerprint: &manifest.key_fingerprint,
-        files: &manifest.files,
-        runner_identity: runner,
-        parts: &built.parts,
-        machine: built.machine.as_ref(),
-    }
-}
-
-/// What a person sees of the build: each machine's update, a bar while
-/// packing, each bundle as it is written (on stderr with `--json`).
-struct Shown<'a> {
-    json: bool,
-    runner: &'a Identity,
-    /// The bundles complete so far, named if a later one fails.
-    written: Vec<String>,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Shown<'_> {
-    fn text(&self, text: &str) -> Result<()> {
-        if !self.json {
-            return print(text);
-        }
-        crate::console::say(format_args!("{text}"));
-        Ok(())
-    }
-}
-
-impl build::Reporter for Shown<'_> {
-    fn report(&mut self, event: Event<'_>) -> Result<()> {
-        match event {
-            Event::Machine { machine, bundled } => {
-                let note = match bundled {
-                    true => "",
-                    false => {
-                        "  nothing new for it in these listings: no bundle is written for it\n"
-                    }
-                };
-                self.text(&format!("{}{note}", incremental::render(machine)))?;
-            }
-            Event::Refetch { file, problem } => crate::say!(
-                "{}: the cached copy is not the listed file ({problem}); fetching it again",
-                file.escape_debug()
-            ),
-            Event::Packing { total } => self.bar = Some(progress::bytes(total, "packing")),
-            Event::Packed(n) => self.bar.iter().for_each(|bar| bar.set_position(n)),
-            Event::PackEnd => self.bar.take().iter().for_each(|b| b.finish_and_clear()),
-            Event::Written(built) => {
-                let manifest = &built.written.manifest;
-                let mut text = format!(
-                    "wrote {}: bundle {}, {} steps, {} files, {}, signed by key {}, runner {}\n",
-                    built.path.display(),
-                    manifest.bundle_id,
-                    built.steps,
-                    manifest.files.len(),
-                    human_bytes(built.written.size),
-                    manifest.key_fingerprint,
-                    self.runner
-                );
-                if let Some(first) = built.parts.first() {
-                    text += &format!(
-                        "and {} parts for removable media: {first} ... with the index {}\n",
-                        built.parts.len(),
-                        bundle_format::split::index_path(&built.path).display()
-                    );
-                }
-                if !self.json {
-                    self.text(&text)?;
-                }
-                self.written.push(built.path.display().to_string());
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The EULAs must be accepted before anything is downloaded: with

@@ -4,7 +4,7 @@
 use super::cache::parse_age;
 use super::network::{ConfigArgs, NetArgs};
 use super::output::{print, print_json};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::fetch::Fetcher;
 use crate::listing::read_vendor_key;
 use crate::redact::redact;
@@ -114,22 +114,17 @@ pub fn run(args: Args) -> Result<Exit> {
             replace,
             fetch,
         } => {
-            if !replace && registry.get(&name)?.is_some() {
-                return Err(Error::Usage(format!(
-                    "a listing is already registered as {name}: give --replace to register it again, or `airlock listing update {name}`"
-                )));
-            }
-            let source = absolute(&source)?;
             let key = fetch
                 .vendor_key
                 .as_deref()
                 .map(read_vendor_key)
                 .transpose()?;
-            let refreshed = registry.refresh(
+            let (source, refreshed) = registry.add(
                 &fetch.fetcher()?,
                 &name,
                 &source,
                 refresh.as_secs(),
+                replace,
                 key.as_ref(),
             )?;
             if source != registry::without_password(&source) {
@@ -154,16 +149,6 @@ pub fn run(args: Args) -> Result<Exit> {
             Ok(Exit::Done)
         }
     }
-}
-
-/// A local source made absolute, so a build from another folder finds it.
-fn absolute(source: &str) -> Result<String> {
-    let Some(path) = crate::listing::local_path(source)? else {
-        return Ok(source.to_string());
-    };
-    std::path::absolute(path)
-        .map(|p| p.display().to_string())
-        .map_err(|e| Error::Usage(format!("{}: not a usable path: {e}", escaped(source))))
 }
 
 fn list(registry: &Registry, json: bool) -> Result<Exit> {
@@ -242,7 +227,7 @@ fn update(registry: &Registry, name: Option<String>, fetch: &FetchArgs) -> Resul
         crate::say!("error: {}", escaped(&e.to_string()));
     }
     match last {
-        Some(e) => Err(e),
+        Some(e) => Err(e.into()),
         None => Ok(Exit::Done),
     }
 }

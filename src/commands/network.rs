@@ -47,7 +47,7 @@ pub struct ConfigArgs {
 #[cfg(feature = "net")]
 impl ConfigArgs {
     pub fn registry(&self) -> Result<Registry> {
-        Registry::open(self.dir.as_deref())
+        Ok(Registry::open(self.dir.as_deref())?)
     }
 }
 
@@ -78,18 +78,14 @@ impl ListingArgs {
             .as_deref()
             .map(listing::read_vendor_key)
             .transpose()?;
-        // Without a config folder, every SRC is a path or a URL.
-        let registry = self.config.registry().ok();
-        let mut copies = Vec::with_capacity(self.listings.len());
-        for source in &self.listings {
-            if let Some(registry) = &registry
-                && registry::is_name(source)
-                && registry.get(source)?.is_some()
-            {
-                copies.push(registry.current(fetcher, source, key.as_ref())?);
-                continue;
-            }
-            copies.push(fetch::read_listing(fetcher, source, key.is_some())?);
+        let (copies, stale) = registry::read_sources(
+            self.config.dir.as_deref(),
+            fetcher,
+            &self.listings,
+            key.as_ref(),
+        )?;
+        for warning in stale {
+            crate::say!("warning: {warning}");
         }
         Ok(listing::parse_copies(&copies, key.as_ref())?)
     }

@@ -9,7 +9,7 @@
 
 use crate::common;
 
-use common::bundle::json_of;
+use common::bundle::{built_one, json_of};
 use common::faults::Fault;
 use common::online::{Builder, files_under, serve};
 use predicates::str::contains;
@@ -26,7 +26,7 @@ fn the_itms_suite_builds_verifies_and_shows_its_whole_plan() {
     let listing = format!("{}itms.pl.xml", server.base);
     let b = Builder::new();
     let out = b.path("ITMS.exe");
-    let report = json_of(
+    let report = built_one(
         b.build(
             &listing,
             &["--select", "cms", "--optional", "smp-docs", "--accept-eula"],
@@ -261,7 +261,7 @@ fn a_split_build_joins_back_into_the_bundle() {
     let b = Builder::new();
     let out = b.path("Split.exe");
     let local = format!("{SITE}/itms.pl.xml");
-    let report = json_of(
+    let report = built_one(
         b.build(&local, &["--select", "patch", "--accept-eula"])
             .arg("--out")
             .arg(&out)
@@ -320,7 +320,7 @@ fn two_builds_sharing_one_cache_at_once_download_each_file_once() {
             .map(|name| {
                 let (b, listing) = (&b, &listing);
                 scope.spawn(move || {
-                    json_of(
+                    built_one(
                         b.build(listing, &["--select", "patch", "--accept-eula"])
                             .env("SOURCE_DATE_EPOCH", "1764000000")
                             .arg("--out")
@@ -713,7 +713,7 @@ fn a_bundle_for_linux_has_no_exe_and_inspect_and_verify_name_its_runner() {
     let server = serve(Path::new(SITE));
     let listing = format!("{}itms.pl.xml", server.base);
     let b = Builder::new();
-    let report = json_of(
+    let report = built_one(
         b.build(&listing, &["--select", "patch", "--accept-eula"])
             .env("SOURCE_DATE_EPOCH", "1764000000"),
     );

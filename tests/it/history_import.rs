@@ -758,7 +758,7 @@ fn licenses_for_installed_products_are_bundled_and_others_refused() {
     let m = v1_machine(&server);
     let license = |name: &str| common::runner::site().join(format!("../licenses/{name}.xml"));
     let out = m.builder.path("power.exe");
-    let report = json_of(
+    let report = common::bundle::built_one(
         m.builder
             .build(
                 &format!("{}{V2}", server.base),

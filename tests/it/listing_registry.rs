@@ -470,3 +470,20 @@ fn credentials_are_sent_only_to_the_origin_they_were_first_sent_to() {
         "only the move without credentials"
     );
 }
+
+#[test]
+fn a_registry_that_cannot_be_read_is_an_error_naming_its_file_unless_the_source_is_a_path() {
+    let c = Config::new();
+    // The config "folder" is a file: nothing under it can be read.
+    fs::write(c.dir.path().join("config"), b"not a folder").unwrap();
+    c.plan("itms")
+        .assert()
+        .code(1)
+        .stderr(contains("config/listings/itms.json: cannot read"));
+    // A source that cannot be a listing's name is a path: the registry is not read.
+    let path = Path::new(SITE).join("itms.pl.xml");
+    c.plan(path.to_str().unwrap())
+        .assert()
+        .success()
+        .stdout(contains("\"totalBytes\""));
+}

@@ -382,6 +382,15 @@ pub fn json_of(command: &mut Command) -> serde_json::Value {
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
+/// Runs `build … --json`, which must succeed and write exactly one bundle,
+/// and returns that bundle's entry of the `bundles` list.
+pub fn built_one(command: &mut Command) -> serde_json::Value {
+    let report = json_of(command);
+    let bundles = report["bundles"].as_array().expect("a bundles list");
+    assert_eq!(bundles.len(), 1, "{report:#}");
+    bundles[0].clone()
+}
+
 /// Runs a program this test process has just written. Another test thread
 /// forking at that moment keeps the file open for writing in its child until
 /// that child execs, and running the program then fails with "Text file busy"

@@ -74,14 +74,14 @@ pub fn build_full(
 }
 
 /// Builds `out`, the incremental bundle of `history` from the served v2
-/// listing; returns the build's JSON report.
+/// listing; returns the bundle's entry in the build's JSON report.
 pub fn build_incremental(
     server: &FaultServer,
     builder: &Builder,
     history: &Path,
     out: &Path,
 ) -> serde_json::Value {
-    super::bundle::json_of(
+    super::bundle::built_one(
         builder
             .build(
                 &format!("{}{V2}", server.base),
