@@ -470,7 +470,7 @@ impl Collector {
 pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error> {
     let tables = crate::identity::read_msi(path).map_err(|problem| Error::MsiUnreadable {
         file: expected.file.clone(),
-        problem: crate::error::one_line(&problem),
+        problem,
     })?;
     let differs = |field: &'static str, want: String, got: Option<String>| Error::MsiMismatch {
         file: expected.file.clone(),
@@ -505,16 +505,16 @@ pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error>
     let guid = |field: &'static str, value: Option<String>| -> Result<Option<String>, Error> {
         match value {
             Some(v) if crate::listing::is_guid(&v) => Ok(Some(v)),
-            Some(v) => Err(Error::MsiUnreadable {
+            Some(v) => Err(Error::MsiNotGuid {
                 file: expected.file.clone(),
-                problem: format!("its {field} {:?} is not a GUID", crate::text::escaped(&v)),
+                field,
+                value: crate::text::escaped(&v).into_owned(),
             }),
             None => Ok(None),
         }
     };
-    let product_code = guid("ProductCode", code)?.ok_or_else(|| Error::MsiUnreadable {
+    let product_code = guid("ProductCode", code)?.ok_or_else(|| Error::MsiNoProductCode {
         file: expected.file.clone(),
-        problem: "its Property table has no ProductCode".into(),
     })?;
     Ok(Identity {
         product_code: Some(product_code),

@@ -3,7 +3,7 @@
 
 #[cfg(feature = "net")]
 use crate::{build, fetch, registry};
-use crate::{install, listing, package, plan, runner, state};
+use crate::{install, license, listing, package, plan, runner, state};
 use std::path::PathBuf;
 
 /// Process exit codes, as the command-line contract numbers them.
@@ -58,6 +58,9 @@ pub enum Error {
     Runner(#[from] runner::Error),
     #[error(transparent)]
     Install(#[from] install::Error),
+    /// A license file given on the command line that cannot be read or used.
+    #[error(transparent)]
+    License(#[from] license::Error),
     /// Something is not to be trusted (no trusted key, a key that does not match).
     #[error("{0}")]
     Verification(String),
@@ -170,6 +173,7 @@ impl Error {
             Error::State(_) => Exit::Failed,
             Error::Runner(e) if e.is_usage() => Exit::Usage,
             Error::Runner(_) => Exit::Failed,
+            Error::License(_) => Exit::Failed,
             Error::Install(e) => match e {
                 install::Error::State(_)
                 | install::Error::Answers(_)

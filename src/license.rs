@@ -6,7 +6,7 @@
 use crate::xml::{AttrError, Kind, Reader, Scope, Token, char_class, line_column};
 use quick_xml::events::BytesStart;
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -14,6 +14,79 @@ use time::format_description::well_known::Rfc3339;
 pub const NAMESPACE: &str = "urn:airlock:license:1";
 /// The largest license file read (they are a few hundred bytes).
 pub const MAX_BYTES: u64 = 64 * 1024;
+
+/// Why a license file cannot be used; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: cannot read it: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {problem}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        problem: Problem,
+    },
+}
+
+/// Where in a license file: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+/// What is wrong with a license file's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("not UTF-8 text: a license file is a small XML file")]
+    NotUtf8,
+    /// What the strict XML reader refused, in its words.
+    #[error("{at}: {problem}")]
+    Xml { at: Position, problem: String },
+    #[error("{at}: {problem}")]
+    Attribute { at: Position, problem: Attribute },
+    #[error(
+        "{at}: a license file holds exactly one empty <license xmlns=\"{NAMESPACE}\" .../> element"
+    )]
+    Stray { at: Position },
+    #[error("no <license xmlns=\"{NAMESPACE}\"> element")]
+    Missing,
+}
+
+/// What is wrong with the attributes of `<license>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Attribute {
+    #[error("bad attribute: {0}")]
+    Malformed(String),
+    #[error("unknown attribute {0:?} on <license>")]
+    Unknown(String),
+    #[error("attribute {0} is written twice; keep one")]
+    Twice(String),
+    #[error("attribute {name} {problem}")]
+    Value { name: String, problem: String },
+    #[error("attribute {name} holds the {class} character U+{:04X}; remove it", u32::from(*c))]
+    Char {
+        name: String,
+        class: &'static str,
+        c: char,
+    },
+    #[error("<license> needs the attribute {0}")]
+    Missing(&'static str),
+    #[error("attribute {name}={value:?} is not an RFC 3339 date-time")]
+    NotADate { name: &'static str, value: String },
+    #[error("attribute seats={value:?} is not a whole number")]
+    NotANumber { value: String },
+}
 
 /// One purchased license.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,23 +117,30 @@ impl License {
     }
 
     /// Reads and parses a license file; the error names the file and what is wrong.
-    pub fn load(path: &Path) -> Result<License, String> {
-        let bytes =
-            read_bytes(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        License::parse(&bytes).map_err(|problem| format!("{}: {problem}", path.display()))
+    pub fn load(path: &Path) -> Result<License, Error> {
+        let bytes = read_bytes(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        License::parse(&bytes).map_err(|problem| Error::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })
     }
 
     /// Parses the bytes of a license file with the one strict XML reader:
     /// the same characters, references and attributes are refused as in a
     /// listing or a history, each problem named with its line and column.
-    pub fn parse(bytes: &[u8]) -> Result<License, String> {
-        let text = crate::xml::decode(bytes)
-            .map_err(|_| "not UTF-8 text: a license file is a small XML file".to_string())?;
+    pub fn parse(bytes: &[u8]) -> Result<License, Problem> {
+        let text = crate::xml::decode(bytes).map_err(|_| Problem::NotUtf8)?;
         let at = |at: usize| {
             let (line, column) = line_column(text, at);
-            format!("line {line}, column {column}")
+            Position { line, column }
         };
-        let located = |e: crate::xml::Error| format!("{}: {}", at(e.at), e.problem);
+        let located = |e: crate::xml::Error| Problem::Xml {
+            at: at(e.at),
+            problem: e.problem.to_string(),
+        };
         let mut reader = Reader::new(text, NAMESPACE).map_err(located)?;
         let mut found = None;
         loop {
@@ -73,25 +153,24 @@ impl License {
                     open: false,
                     scope: Scope::Ours,
                 } if found.is_none() && start.local_name().into_inner() == "license" => {
-                    let license = License::from_attributes(&reader, &start)
-                        .map_err(|problem| format!("{}: {problem}", at(tag)))?;
+                    let license = License::from_attributes(&reader, &start).map_err(|problem| {
+                        Problem::Attribute {
+                            at: at(tag),
+                            problem,
+                        }
+                    })?;
                     found = Some(license);
                 }
                 Token::Start { at: tag, .. }
                 | Token::End { at: tag }
                 | Token::Text { at: tag }
-                | Token::Instruction { at: tag } => {
-                    return Err(format!(
-                        "{}: a license file holds exactly one empty <license xmlns=\"{NAMESPACE}\" .../> element",
-                        at(tag)
-                    ));
-                }
+                | Token::Instruction { at: tag } => return Err(Problem::Stray { at: at(tag) }),
             }
         }
-        found.ok_or_else(|| format!("no <license xmlns=\"{NAMESPACE}\"> element"))
+        found.ok_or(Problem::Missing)
     }
 
-    fn from_attributes(reader: &Reader<'_>, e: &BytesStart<'_>) -> Result<License, String> {
+    fn from_attributes(reader: &Reader<'_>, e: &BytesStart<'_>) -> Result<License, Attribute> {
         let [id, product, licensee, seats, issued, expires] = reader
             .attributes(
                 e,
@@ -100,27 +179,32 @@ impl License {
                 |_| Kind::Plain,
             )
             .map_err(|e| match e {
-                AttrError::Malformed(m) => format!("bad attribute: {m}"),
-                AttrError::Unknown(name) => format!("unknown attribute {name:?} on <license>"),
-                AttrError::Twice(name) => format!("attribute {name} is written twice; keep one"),
-                AttrError::Value { name, error } => format!("attribute {name} {error}"),
-                AttrError::Char { name, c } => format!(
-                    "attribute {name} holds the {} character U+{:04X}; remove it",
-                    char_class(c),
-                    u32::from(c)
-                ),
+                AttrError::Malformed(m) => Attribute::Malformed(m),
+                AttrError::Unknown(name) => Attribute::Unknown(name),
+                AttrError::Twice(name) => Attribute::Twice(name),
+                AttrError::Value { name, error } => Attribute::Value {
+                    name,
+                    problem: error.to_string(),
+                },
+                AttrError::Char { name, c } => Attribute::Char {
+                    name,
+                    class: char_class(c),
+                    c,
+                },
             })?;
-        let date = |name: &str, v: Option<Cow<'_, str>>| {
+        let date = |name: &'static str, v: Option<Cow<'_, str>>| {
             v.map(|v| {
-                OffsetDateTime::parse(&v, &Rfc3339)
-                    .map_err(|_| format!("attribute {name}={v:?} is not an RFC 3339 date-time"))
+                OffsetDateTime::parse(&v, &Rfc3339).map_err(|_| Attribute::NotADate {
+                    name,
+                    value: v.into_owned(),
+                })
             })
             .transpose()
         };
-        let needed = |name: &str, v: Option<Cow<'_, str>>| {
+        let needed = |name: &'static str, v: Option<Cow<'_, str>>| {
             v.filter(|v| !v.is_empty())
                 .map(Cow::into_owned)
-                .ok_or_else(|| format!("<license> needs the attribute {name}"))
+                .ok_or(Attribute::Missing(name))
         };
         Ok(License {
             id: needed("id", id)?,
@@ -128,8 +212,9 @@ impl License {
             licensee: licensee.map(Cow::into_owned),
             seats: seats
                 .map(|v| {
-                    v.parse()
-                        .map_err(|_| format!("attribute seats={v:?} is not a whole number"))
+                    v.parse().map_err(|_| Attribute::NotANumber {
+                        value: v.into_owned(),
+                    })
                 })
                 .transpose()?,
             issued: date("issued", issued)?,
@@ -209,7 +294,7 @@ mod tests {
             ),
         ] {
             let err = License::parse(bad).unwrap_err();
-            assert!(err.contains(says), "{bad:?}: {err}");
+            assert!(err.to_string().contains(says), "{bad:?}: {err}");
         }
     }
 }

@@ -6,7 +6,6 @@
 //! [`Reporter`] and never prints: the command decides what a person sees.
 
 use super::{Contents, Error, Origin, check_msi, contents};
-use crate::error::Result;
 use crate::fetch::{Cache, Fetcher, Local};
 use crate::interrupt;
 use crate::license::License;
@@ -17,7 +16,7 @@ use crate::runner::Runner;
 use bundle_format::keys::SigningKey;
 use bundle_format::regular;
 use bundle_format::runner::Os;
-use bundle_format::split::PartSize;
+use bundle_format::split::{PartSize, SplitError};
 use bundle_format::{Manifest, WriteOptions, Written, write_bundle};
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -62,11 +61,26 @@ pub enum Event<'a> {
     Written(&'a Built<'a>),
 }
 
+/// What a build ends with when it fails: the caller's own error type, which
+/// every cause of the pipeline converts into (the command's is the crate's
+/// error, which gives each cause its exit code). The library does not name
+/// that type, so it stays below the commands and their error.
+pub trait Failure:
+    From<Error> + From<crate::fetch::Error> + From<bundle_format::Error> + From<SplitError>
+{
+}
+
+impl<T> Failure for T where
+    T: From<Error> + From<crate::fetch::Error> + From<bundle_format::Error> + From<SplitError>
+{
+}
+
 /// Receives the pipeline's [`Event`]s: a terminal, `--json` or quiet. An
 /// error (the reader of the output has gone) stops the build; the bytes
 /// counted while packing are only shown, so an error there is left out.
 pub trait Reporter {
-    fn report(&mut self, event: Event<'_>) -> Result<()>;
+    type Error: Failure;
+    fn report(&mut self, event: Event<'_>) -> Result<(), Self::Error>;
 }
 
 /// One bundle written.
@@ -111,11 +125,11 @@ impl Builder<'_> {
     /// Builds a bundle for every target that needs one, in order. When one
     /// fails, those before it are complete and in place; the caller heard of
     /// each through [`Event::Written`].
-    pub fn build<'t>(
+    pub fn build<'t, R: Reporter + ?Sized>(
         &self,
         request: &Request<'t>,
-        reporter: &mut dyn Reporter,
-    ) -> Result<Vec<Built<'t>>> {
+        reporter: &mut R,
+    ) -> Result<Vec<Built<'t>>, R::Error> {
         let licenses_of = licenses_per_target(request.targets, request.licenses)?;
         let now = created_time(self.options);
         let remote = request
@@ -151,7 +165,7 @@ impl Builder<'_> {
             let mut locals = self
                 .fetcher
                 .fetch_all(self.cache, &contents.downloads, remote)?;
-            self.check_msis(&mut contents, &mut locals)?;
+            self.check_msis::<R::Error>(&mut contents, &mut locals)?;
             let written = self.write(&out, &contents, &mut locals, reporter)?;
             let parts = match request.split {
                 Some(size) => self.split(&out, size)?,
@@ -171,12 +185,12 @@ impl Builder<'_> {
     }
 
     /// Splits the bundle at `out`; when that fails, the bundle is not left behind.
-    fn split(&self, out: &Path, size: PartSize) -> Result<Vec<String>> {
+    fn split(&self, out: &Path, size: PartSize) -> Result<Vec<String>, SplitError> {
         match bundle_format::split::split(out, size, self.key, &mut |_| {}) {
             Ok(index) => Ok(index.parts.iter().map(|p| p.name.clone()).collect()),
             Err(e) => {
                 let _ = std::fs::remove_file(out);
-                Err(e.into())
+                Err(e)
             }
         }
     }
@@ -184,7 +198,11 @@ impl Builder<'_> {
     /// Each MSI's tables against its listing, its codes recorded in the
     /// package. A cache hit that disagrees is fetched again (the cache may hold
     /// damaged bytes) before the build stops.
-    fn check_msis(&self, contents: &mut Contents, locals: &mut [Local]) -> Result<()> {
+    fn check_msis<E: Failure>(
+        &self,
+        contents: &mut Contents,
+        locals: &mut [Local],
+    ) -> Result<(), E> {
         let by_name: HashMap<&str, usize> = contents
             .downloads
             .iter()
@@ -216,13 +234,13 @@ impl Builder<'_> {
     /// Writes the bundle, reading each file from where it is. The writing
     /// happens in a staging folder beside `out`, removed if the run is
     /// interrupted, and the finished bundle is renamed into place.
-    fn write(
+    fn write<R: Reporter + ?Sized>(
         &self,
         out: &Path,
         contents: &Contents,
         locals: &mut [Local],
-        reporter: &mut dyn Reporter,
-    ) -> Result<Written> {
+        reporter: &mut R,
+    ) -> Result<Written, R::Error> {
         let (folder, name) = match (out.parent(), out.file_name()) {
             (Some(folder), Some(name)) if folder.as_os_str().is_empty() => (Path::new("."), name),
             (Some(folder), Some(name)) => (folder, name),
@@ -254,13 +272,13 @@ impl Builder<'_> {
     /// [`Builder::write`]'s packing loop: one write of the bundle to `dest`,
     /// again after a cache hit that turned out not to hold the declared bytes
     /// was evicted and fetched anew; nothing wrong is ever packed.
-    fn pack(
+    fn pack<R: Reporter + ?Sized>(
         &self,
         dest: &Path,
         contents: &Contents,
         locals: &mut [Local],
-        reporter: &mut dyn Reporter,
-    ) -> Result<Written> {
+        reporter: &mut R,
+    ) -> Result<Written, R::Error> {
         let mut manifest = Manifest::new(
             concat!("airlock ", env!("CARGO_PKG_VERSION")),
             CONTENT_TYPE,

@@ -22,8 +22,20 @@ pub enum Error {
         expected: String,
         actual: String,
     },
+    #[error("{file}: cannot read it as an MSI: its {field} {value:?} is not a GUID")]
+    MsiNotGuid {
+        file: String,
+        field: &'static str,
+        value: String,
+    },
+    #[error("{file}: cannot read it as an MSI: its Property table has no ProductCode")]
+    MsiNoProductCode { file: String },
     #[error("{file}: cannot read it as an MSI: {problem}")]
-    MsiUnreadable { file: String, problem: String },
+    MsiUnreadable {
+        file: String,
+        #[source]
+        problem: crate::identity::MsiError,
+    },
     #[error(
         "--out {}: that name belongs to the split bundle whose index is {}, and writing there would destroy it; choose another --out",
         out.display(),

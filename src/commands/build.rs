@@ -124,7 +124,7 @@ pub fn run(args: Args) -> Result<Exit> {
         .map(|path| {
             License::load(path)
                 .map(|l| (path.clone(), l))
-                .map_err(Error::Other)
+                .map_err(Error::from)
         })
         .collect::<Result<Vec<_>>>()?;
     let options = WriteOptions::from_env()?;
@@ -227,7 +227,7 @@ fn accept_eulas<'a>(eulas: impl Iterator<Item = &'a EulaRef>, accepted: bool) ->
         let mut answer = String::new();
         io::stdin()
             .read_line(&mut answer)
-            .map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?;
+            .map_err(Error::Terminal)?;
         if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
             return Ok(());
         }

@@ -26,7 +26,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let Command::Add { files, root } = command;
     let mut read = Vec::new();
     for path in &files {
-        let license = crate::license::License::load(path).map_err(Error::Other)?;
+        let license = crate::license::License::load(path)?;
         let bytes = crate::license::read_bytes(path).map_err(Error::io(path, "read"))?;
         read.push((license, bytes));
     }

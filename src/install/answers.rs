@@ -343,17 +343,28 @@ impl Answers {
     }
 
     /// The refusal when required properties have no value: it names each.
-    pub fn refusal(&self, missing: &[String]) -> Option<String> {
-        (!missing.is_empty()).then(|| {
-            format!(
-                "required installer properties have no value{}: {}. Nothing was changed: \
-                 give them in an answers file (--answers FILE, TOML: [product] NAME = 'value') \
-                 and run the install again",
-                self.from(),
-                missing.join(", ")
-            )
+    pub fn refusal(&self, missing: &[String]) -> Option<Unanswered> {
+        (!missing.is_empty()).then(|| Unanswered {
+            file: self.file.clone(),
+            missing: missing.to_vec(),
         })
     }
+}
+
+/// Required installer properties with no value (each as `[product] NAME`):
+/// the install is refused before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "required installer properties have no value{}: {}. Nothing was changed: \
+     give them in an answers file (--answers FILE, TOML: [product] NAME = 'value') \
+     and run the install again",
+    file.as_ref().map(|f| format!(" in {}", f.display())).unwrap_or_default(),
+    missing.join(", ")
+)]
+pub struct Unanswered {
+    /// The answers file read, if any.
+    pub file: Option<std::path::PathBuf>,
+    pub missing: Vec<String>,
 }
 
 /// ` (did you mean X?)` when a known name is close to `wanted`, else nothing.
@@ -515,7 +526,7 @@ mod tests {
         let running: Vec<&Step> = all.iter().collect();
         let r = a.resolve(&all, &running, false).unwrap();
         assert_eq!(r.missing, ["[smp] NS_PASSWORD"]);
-        let refusal = a.refusal(&r.missing).unwrap();
+        let refusal = a.refusal(&r.missing).unwrap().to_string();
         assert!(
             refusal.starts_with(
                 "required installer properties have no value in answers.toml: [smp] NS_PASSWORD."

@@ -44,11 +44,15 @@ pub enum Error {
     Answers(#[from] answers::Error),
     /// Required installer properties have no value; the message names them
     /// and says where to give them.
-    #[error("{0}")]
-    Unanswered(String),
+    #[error(transparent)]
+    Unanswered(answers::Unanswered),
     /// A license file that cannot be applied to `product`.
     #[error("license for {product}: {problem}")]
-    License { product: String, problem: String },
+    License {
+        product: String,
+        #[source]
+        problem: crate::license::Problem,
+    },
     /// A license whose product id cannot name its file under the root.
     #[error("license {license}: the product {product:?} cannot name a file ({problem})")]
     LicenseProduct {
@@ -126,7 +130,7 @@ pub struct Plan<'a> {
     /// Required properties with no value, as `[product] NAME`.
     pub missing_answers: Vec<String>,
     /// Why the install cannot start while some are missing (naming each).
-    pub unanswered: Option<String>,
+    pub unanswered: Option<answers::Unanswered>,
 }
 
 /// Stops when a critical update affecting an installed version is pending and

@@ -87,6 +87,8 @@ impl<'a> Shown<'a> {
 }
 
 impl build::Reporter for Shown<'_> {
+    type Error = crate::error::Error;
+
     fn report(&mut self, event: Event<'_>) -> Result<()> {
         match event {
             Event::Machine { machine, bundled } => {
