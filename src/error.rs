@@ -3,7 +3,7 @@
 
 #[cfg(feature = "net")]
 use crate::{build, fetch};
-use crate::{install, listing, package, plan, runner, state};
+use crate::{install, listing, package, plan, runner, state, trust};
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,9 @@ pub enum Error {
     Runner(#[from] runner::Error),
     #[error(transparent)]
     Install(#[from] install::Error),
+    /// A builder key revoked or expired, a revocation list refused.
+    #[error(transparent)]
+    Trust(#[from] trust::Error),
     /// Something is not to be trusted (no trusted key, a key that does not match).
     #[error("{0}")]
     Verification(String),
@@ -93,6 +96,9 @@ impl Error {
                 install::Error::Critical(_) => Exit::CriticalPending,
                 install::Error::Older(_) | install::Error::Base(_) => Exit::Verification,
             },
+            Error::Trust(e) if e.is_verification() => Exit::Verification,
+            Error::Trust(e) if e.is_usage() => Exit::Usage,
+            Error::Trust(_) => Exit::Failed,
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
