@@ -27,6 +27,9 @@ pub enum Error {
     Listing(#[from] listing::Error),
     #[error(transparent)]
     Plan(#[from] plan::Error),
+    /// Machines' histories that cannot be planned from (`--history`).
+    #[error(transparent)]
+    Machines(#[from] plan::MachineError),
     #[cfg(feature = "net")]
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
@@ -77,8 +80,12 @@ impl Error {
             #[cfg(feature = "net")]
             Error::Fetch(e) if e.is_download() => Exit::Download,
             #[cfg(feature = "net")]
+            Error::Build(e) if e.is_usage() => Exit::Usage,
+            #[cfg(feature = "net")]
             Error::Fetch(_) | Error::Build(_) => Exit::Failed,
-            Error::Plan(_) => Exit::Unresolvable,
+            Error::Plan(_) | Error::Machines(plan::MachineError::Plan(_)) => Exit::Unresolvable,
+            Error::Machines(e) if e.is_usage() => Exit::Usage,
+            Error::Machines(_) => Exit::Failed,
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
             Error::Package(_) => Exit::Verification,

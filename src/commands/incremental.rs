@@ -1,96 +1,33 @@
-//! `--history` for `plan` and `build`: reading the machines' exported
-//! histories, refusing a listing older than one a machine already used,
-//! planning each machine's update, and showing what each product has and
-//! will have.
+//! `--history` for `plan` and `build`: showing what planning the machines
+//! warned about, and what each product of a machine has and will have.
 
-use crate::error::{Error, Result};
-use crate::history::Imported;
-use crate::listing::Catalog;
-use crate::plan::{self, Change, Plan, Selection, Update};
+use crate::plan::{Change, Machine, MachineRef, Plan, Warning};
 use crate::text::escaped;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 /// How many unknown products are named one by one on stderr.
 const SHOWN: usize = 20;
 
-/// One machine's history and the plan that brings it up to date.
-pub struct Machine {
-    pub path: PathBuf,
-    pub imported: Imported,
-    pub update: Update,
-}
-
-/// Reads every history (each machine once), then plans each machine's update.
-pub fn plan_all(
-    catalog: &Catalog,
-    selection: &Selection,
-    paths: &[PathBuf],
-) -> Result<Vec<Machine>> {
-    let mut machines: Vec<Machine> = Vec::new();
-    for path in paths {
-        let imported = load(path)?;
-        if let Some(twin) = machines
-            .iter()
-            .find(|m| m.imported.history.machine_id == imported.history.machine_id)
-        {
-            return Err(Error::Usage(format!(
-                "--history {} and --history {} are histories of the same machine ({}); give one per machine, its latest",
-                path.display(),
-                twin.path.display(),
-                imported.history.machine_id
-            )));
-        }
-        check_serials(catalog, path, &imported)?;
-        let update = plan::update(catalog, selection, &imported.history)?;
-        for id in update.unknown.iter().take(SHOWN) {
+/// Says on stderr what planning the machines warned about: the first
+/// [`SHOWN`] unknown products of each history by name, then how many more.
+pub fn warn(warnings: &[Warning]) {
+    for warning in warnings {
+        let Warning::Unknown { history, products } = warning;
+        for id in products.iter().take(SHOWN) {
             crate::say!(
                 "warning: history {}: installed product {id:?} is not in the listings; it is left alone",
-                path.display()
+                history.display()
             );
         }
-        if let Some(more) = update.unknown.len().checked_sub(SHOWN).filter(|n| *n > 0) {
+        if let Some(more) = products.len().checked_sub(SHOWN).filter(|n| *n > 0) {
             crate::say!(
                 "warning: history {}: and {more} more installed products the listings do not know (all in --json's \"unknown\")",
-                path.display()
+                history.display()
             );
         }
-        machines.push(Machine {
-            path: path.clone(),
-            imported,
-            update,
-        });
     }
-    Ok(machines)
-}
-
-fn load(path: &Path) -> Result<Imported> {
-    Imported::load(path).map_err(|e| Error::Other(format!("history {}: {e}", path.display())))
-}
-
-/// A listing older than the one the machine last used would plan from
-/// stale knowledge (and could pass off older releases as updates).
-fn check_serials(catalog: &Catalog, path: &Path, imported: &Imported) -> Result<()> {
-    for listing in &catalog.listings {
-        let newer = imported.history.listings.iter().find(|l| {
-            l.vendor == listing.vendor && l.name == listing.name && l.serial > listing.serial
-        });
-        if let Some(used) = newer {
-            return Err(Error::Other(format!(
-                "history {}: machine {} last used listing {} {} serial {}, newer than the serial {} given here; \
-                 update the listing (`airlock listing update`) and build again",
-                path.display(),
-                escaped(&imported.history.machine_name),
-                escaped(&listing.vendor),
-                escaped(&listing.name),
-                used.serial,
-                listing.serial
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The machine block of the text output: one line per product, what it has
@@ -150,29 +87,12 @@ pub struct Report<'a> {
     pub unknown: &'a [String],
 }
 
-#[derive(Serialize)]
-pub struct MachineRef<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    /// sha256 of the history file.
-    pub history: &'a str,
-}
-
-impl Machine {
-    pub fn reference(&self) -> MachineRef<'_> {
-        MachineRef {
-            id: &self.imported.history.machine_id,
-            name: &self.imported.history.machine_name,
-            history: &self.imported.sha256,
-        }
-    }
-
-    pub fn report(&self) -> Report<'_> {
-        Report {
-            plan: &self.update.plan,
-            machine: self.reference(),
-            products: &self.update.products,
-            unknown: &self.update.unknown,
-        }
+/// The `plan --json` document of one machine's update.
+pub fn report(machine: &Machine) -> Report<'_> {
+    Report {
+        plan: &machine.update.plan,
+        machine: machine.reference(),
+        products: &machine.update.products,
+        unknown: &machine.update.unknown,
     }
 }

@@ -66,9 +66,11 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
     if let Some(history) = args.history {
         let catalog = args.source.load()?;
-        for machine in super::incremental::plan_all(&catalog, &selection, &[history])? {
+        let (machines, warnings) = plan::machines(&catalog, &selection, &[history])?;
+        super::incremental::warn(&warnings);
+        for machine in machines {
             if args.json {
-                print_json(&machine.report())?;
+                print_json(&super::incremental::report(&machine))?;
             } else {
                 print(&super::incremental::render(&machine))?;
                 if machine.update.plan.items.is_empty() {

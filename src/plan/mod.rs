@@ -6,6 +6,7 @@ mod error;
 mod hotfix;
 mod item;
 mod lookup;
+mod machines;
 mod resolve;
 mod selection;
 mod update;
@@ -18,6 +19,7 @@ mod tests;
 
 pub use error::{Asked, Error};
 pub use item::{Action, EulaRef, ItemKind, Plan, PlanItem, Reason, SuiteRef};
+pub use machines::{Machine, MachineError, MachineRef, Warning, machines};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};
 pub use update::{Change, Point, Update, update};
