@@ -47,15 +47,14 @@ pub enum Error {
     Damaged { path: PathBuf, problem: String },
     /// The key that signed what is checked was revoked (exit 3).
     #[error(
-        "{what} is signed by key {fingerprint}, which was revoked on {when} ({by}): {reason}; \
-         refused. Ask the builder for a bundle signed with a current key"
+        "{what} is signed by key {}, which was revoked on {} ({}): {}; refused. Ask the \
+         builder for a bundle signed with a current key",
+        revocation.fingerprint, revocation.revoked, revocation.origin(), revocation.reason
     )]
     Revoked {
         what: String,
-        fingerprint: String,
-        when: String,
-        by: String,
-        reason: String,
+        /// Its reason escaped for showing.
+        revocation: Box<Revocation>,
     },
     /// The key that signed what is checked is past its expiry (exit 3).
     #[error(
@@ -82,14 +81,13 @@ pub enum Error {
     },
     /// `trust add` of a key that is revoked here (exit 3).
     #[error(
-        "key {fingerprint} was revoked on {when} ({by}): {reason}; a revoked key is never \
-         trusted again on this machine"
+        "key {} was revoked on {} ({}): {}; a revoked key is never trusted again on this \
+         machine",
+        revocation.fingerprint, revocation.revoked, revocation.origin(), revocation.reason
     )]
     AddRevoked {
-        fingerprint: String,
-        when: String,
-        by: String,
-        reason: String,
+        /// Its reason escaped for showing.
+        revocation: Box<Revocation>,
     },
     /// A date the command line gave that cannot be read (exit 2).
     #[error(
@@ -165,6 +163,14 @@ pub struct Revocation {
 }
 
 impl Revocation {
+    /// The revocation with its reason (which may come from a list) escaped for showing.
+    fn shown(&self) -> Revocation {
+        Revocation {
+            reason: escaped(&self.reason).into_owned(),
+            ..self.clone()
+        }
+    }
+
     /// Where it came from, in words.
     pub fn origin(&self) -> String {
         match self.by.as_str() {
@@ -296,10 +302,7 @@ impl Ledger {
             None => Ok(()),
             Some(Refusal::Revoked(r)) => Err(Error::Revoked {
                 what: what.to_string(),
-                fingerprint: fingerprint.to_string(),
-                when: r.revoked.clone(),
-                by: r.origin(),
-                reason: escaped(&r.reason).into_owned(),
+                revocation: Box::new(r.shown()),
             }),
             Some(Refusal::Expired(expires)) => Err(Error::Expired {
                 what: what.to_string(),
@@ -392,10 +395,7 @@ pub fn add(
     let mut ledger = Ledger::load(&locked.root)?;
     if let Some(r) = ledger.revocation(&fingerprint) {
         return Err(Error::AddRevoked {
-            fingerprint,
-            when: r.revoked.clone(),
-            by: r.origin(),
-            reason: escaped(&r.reason).into_owned(),
+            revocation: Box::new(r.shown()),
         });
     }
     let path = locked

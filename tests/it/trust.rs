@@ -289,3 +289,68 @@ fn a_bundle_from_an_older_listing_serial_is_refused_unless_allowed() {
         .assert()
         .success();
 }
+
+const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
+const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
+
+/// The vendor key's fingerprint, as airlock prints fingerprints.
+fn vendor_fingerprint() -> String {
+    bundle_format::keys::PublicKey::load(Path::new(VENDOR_KEY))
+        .unwrap()
+        .fingerprint()
+        .to_string()
+}
+
+#[test]
+fn the_vendor_signature_travels_with_the_bundle_with_the_key_checked_at_build_time() {
+    use common::online::{Builder, serve};
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    let listing = format!("{}northwind.pl.xml", server.base);
+    for (name, vendor_key) in [("checked", true), ("unchecked", false)] {
+        let bundle = b.path(name);
+        let mut build = b.build(&listing, &["--select", "nw-backup-agent", "--out"]);
+        build.arg(&bundle);
+        if vendor_key {
+            build.args(["--vendor-key", VENDOR_KEY]);
+        }
+        build.assert().success();
+        let out = airlock(&b.path("root"))
+            .args(["inspect", "--json"])
+            .arg(&bundle)
+            .assert()
+            .success();
+        let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(doc["contentType"], "airlock-package-2");
+        let l = &doc["content"]["listings"][0];
+        assert_eq!(l["file"], "northwind.pl.xml");
+        assert_eq!(l["signature"], "northwind.pl.xml.sig", "{name}");
+        assert_eq!(l["source"], listing.as_str());
+        match vendor_key {
+            true => assert_eq!(l["vendorKey"], vendor_fingerprint().as_str()),
+            false => assert!(l.get("vendorKey").is_none(), "{l}"),
+        }
+        let files = doc["files"].as_array().unwrap();
+        let sig = files
+            .iter()
+            .find(|f| f["name"] == "northwind.pl.xml.sig")
+            .expect("the signature is a file of the bundle");
+        assert_eq!(sig["kind"], "signature");
+        let published = std::fs::read(Path::new(SITE).join("northwind.pl.xml.sig")).unwrap();
+        assert_eq!(
+            sig["sha256"],
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&published)).as_str()
+        );
+        let origins = doc["content"]["origins"].as_array().unwrap();
+        assert_eq!(origins.len(), 1, "{origins:?}");
+        assert_eq!(origins[0]["file"], "nw-backup-agent-3.2.0.410.msi");
+        assert_eq!(origins[0]["listing"], 0);
+        assert!(
+            origins[0]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with(server.base.as_str()),
+            "{origins:?}"
+        );
+    }
+}
