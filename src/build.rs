@@ -416,7 +416,7 @@ impl Collector {
         (size, sha256): &(u64, [u8; 32]),
         origin: Origin,
     ) -> Result<bool, Error> {
-        check_name(name).map_err(Error::Contents)?;
+        check_name(name).map_err(|problem| Error::Contents(problem.to_string()))?;
         let sha = hex::encode(sha256);
         if let Some(&i) = self.names.get(&name.to_uppercase()) {
             let (existing, _) = &self.files[i];
@@ -607,7 +607,7 @@ impl Collector {
 pub fn check_msi(path: &Path, expected: &MsiExpected) -> Result<Identity, Error> {
     let tables = crate::identity::read_msi(path).map_err(|problem| Error::MsiUnreadable {
         file: expected.file.clone(),
-        problem,
+        problem: crate::error::one_line(&problem),
     })?;
     let differs = |field: &'static str, want: String, got: Option<String>| Error::MsiMismatch {
         file: expected.file.clone(),

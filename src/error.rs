@@ -4,6 +4,7 @@
 #[cfg(feature = "net")]
 use crate::{build, fetch};
 use crate::{install, listing, package, plan, runner, state, trust};
+use std::path::PathBuf;
 
 /// Process exit codes, as the command-line contract numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,72 @@ pub enum Error {
     /// stops writing and ends quietly, with the exit code of what it had done.
     #[error("standard output was closed")]
     StdoutClosed,
+    /// A file or folder the command reads or writes could not be; `action`
+    /// says what was tried on it (`read`, `write`, `create the folder`), the
+    /// source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Standard output could not be written for another reason than a closed pipe.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
+    /// A document could not be turned into JSON.
+    #[error("cannot write the JSON output: {0}")]
+    Json(#[source] serde_json::Error),
+    /// An answer could not be read from the terminal.
+    #[error("cannot read the answer from the terminal: {0}")]
+    Terminal(#[source] std::io::Error),
+    /// A folder to write into has a file in its place.
+    #[error(
+        "cannot create the folder {}: a file of that name is in the way; move it, or name another folder",
+        path.display()
+    )]
+    InTheWay { path: PathBuf },
+    /// The products picked on a terminal do not make a selection (exit 2, as
+    /// the same ids given with `--select`).
+    #[error(transparent)]
+    Pick(#[from] plan::PickError),
+    /// What was checked is signed by a key, and no key is trusted at all.
+    #[error(
+        "{what} is signed by key {fingerprint}, and no trusted key was given: pass its public \
+         key with --trust PUB, or put it in {}",
+        folder.display()
+    )]
+    NoTrustedKey {
+        what: String,
+        fingerprint: String,
+        folder: PathBuf,
+    },
+}
+
+impl Error {
+    /// The texts of the causes under this error that its message does not
+    /// already hold, outermost first: the lines `main` prints under the
+    /// message. The rule every error here follows: a variant born of another
+    /// error keeps it as its `source` and ends its own message with the
+    /// source's text (`cannot read PATH: <why>`), so the message reads whole
+    /// wherever it is shown; only causes deeper than the message names are
+    /// left to print, and no text is printed twice.
+    pub fn causes(&self) -> Vec<String> {
+        causes(self)
+    }
+
+    /// `action` on `path` failed with `source`: for `map_err`.
+    pub fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            path,
+            action,
+            source,
+        }
+    }
 }
 
 impl Error {
@@ -97,7 +164,19 @@ impl Error {
             Error::Runner(e) if e.is_usage() => Exit::Usage,
             Error::Runner(_) => Exit::Failed,
             Error::Install(e) => match e {
-                install::Error::State(_) | install::Error::Refused(_) => Exit::Failed,
+                install::Error::State(_)
+                | install::Error::Answers(_)
+                | install::Error::Unanswered(_)
+                | install::Error::License { .. }
+                | install::Error::LicenseProduct { .. }
+                | install::Error::RunningProgram(_)
+                | install::Error::NotInstalled { .. }
+                | install::Error::NotRepairable { .. }
+                | install::Error::InstallerGone { .. }
+                | install::Error::VendorFolder(_)
+                | install::Error::Read { .. }
+                | install::Error::Remove(_)
+                | install::Error::NotConfirmed => Exit::Failed,
                 install::Error::Blocked(_) => Exit::ReadinessBlocked,
                 install::Error::StepFailed(_) => Exit::InstallerFailed,
                 install::Error::Critical(_) => Exit::CriticalPending,
@@ -110,8 +189,129 @@ impl Error {
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,
             Error::StdoutClosed => Exit::Done,
+            Error::Io { .. }
+            | Error::Stdout(_)
+            | Error::Json(_)
+            | Error::Terminal(_)
+            | Error::InTheWay { .. } => Exit::Failed,
+            Error::Pick(_) => Exit::Usage,
+            Error::NoTrustedKey { .. } => Exit::Verification,
         }
     }
 }
 
+/// The texts of the causes under `error`, outermost first, leaving out each
+/// one whose text the message above it already holds.
+pub fn causes(error: &dyn std::error::Error) -> Vec<String> {
+    let mut shown = error.to_string();
+    let mut causes = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            causes.push(text.clone());
+        }
+        shown = text;
+        source = cause.source();
+    }
+    causes
+}
+
+/// `error` and the causes its message does not hold, on one line
+/// (`what: why: why`), for a message that must carry them as text.
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    std::iter::once(error.to_string())
+        .chain(causes(error))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    fn not_found() -> io::Error {
+        io::Error::from_raw_os_error(2)
+    }
+
+    #[test]
+    fn typed_failures_keep_the_exit_codes_of_the_messages_they_replace() {
+        let io = Error::io("x.xml", "read")(not_found());
+        assert_eq!(io.exit(), Exit::Failed);
+        assert_eq!(Error::Stdout(not_found()).exit(), Exit::Failed);
+        assert_eq!(Error::Terminal(not_found()).exit(), Exit::Failed);
+        assert_eq!(Error::InTheWay { path: "d".into() }.exit(), Exit::Failed);
+        let pick = plan::parse_picks(&["@1".into()]).unwrap_err();
+        assert_eq!(Error::Pick(pick).exit(), Exit::Usage);
+        let untrusted = Error::NoTrustedKey {
+            what: "x.exe".into(),
+            fingerprint: "0011223344556677".into(),
+            folder: "keys".into(),
+        };
+        assert_eq!(untrusted.exit(), Exit::Verification);
+        let not_installed = install::Error::NotInstalled { id: "smp".into() };
+        assert_eq!(Error::from(not_installed).exit(), Exit::Failed);
+        assert_eq!(
+            Error::from(install::Error::NotConfirmed).exit(),
+            Exit::Failed
+        );
+        let no_root = state::Error::NoRoot { path: "r".into() };
+        assert_eq!(Error::from(no_root).exit(), Exit::Failed);
+    }
+
+    #[test]
+    fn a_message_names_what_failed_and_why_and_no_cause_is_printed_twice() {
+        let e = Error::io("C:/lic/a.xml", "read")(not_found());
+        let cause = not_found().to_string();
+        assert_eq!(e.to_string(), format!("cannot read C:/lic/a.xml: {cause}"));
+        assert!(e.causes().is_empty(), "{:?}", e.causes());
+        assert_eq!(one_line(&e), e.to_string());
+        // A cause deeper than the message names is printed, once.
+        let deep = io::Error::other(Error::io("a.xml", "read")(not_found()));
+        let outer = Error::io("b.xml", "write")(deep);
+        assert_eq!(outer.causes(), Vec::<String>::new());
+        let hidden = Error::Json(serde_json::from_str::<u8>("x").unwrap_err());
+        assert!(hidden.causes().is_empty(), "{:?}", hidden.causes());
+    }
+
+    #[test]
+    fn a_cause_the_message_does_not_hold_is_printed_below_it() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot use the listing")]
+        struct Outer(#[source] io::Error);
+        let e = Error::io("x.xml", "read")(io::Error::other(Outer(not_found())));
+        assert_eq!(e.causes(), vec![not_found().to_string()]);
+        assert_eq!(
+            one_line(&e),
+            format!("cannot read x.xml: cannot use the listing: {}", not_found())
+        );
+    }
+
+    #[test]
+    fn every_io_born_variant_keeps_its_source() {
+        let state = Error::from(state::Error::Io {
+            path: "record.json".into(),
+            action: "write",
+            source: not_found(),
+        });
+        let key = Error::from(bundle_format::keys::KeyError::Io {
+            path: "k.pub".into(),
+            action: "read",
+            source: not_found(),
+        });
+        let split = Error::from(bundle_format::split::SplitError::Io {
+            path: "B.exe.001".into(),
+            action: "read",
+            source: not_found(),
+        });
+        for e in [state, key, split] {
+            let source = std::error::Error::source(&e).expect("a source");
+            assert!(source.downcast_ref::<io::Error>().is_some(), "{e}");
+            assert!(e.to_string().ends_with(&not_found().to_string()), "{e}");
+            assert!(e.causes().is_empty(), "{e}");
+        }
+    }
+}

@@ -10,7 +10,42 @@
 
 use crate::package::{Action, Method, Step};
 use crate::state::record::Product;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why an MSI's tables could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MsiError {
+    #[error("{0}")]
+    Open(#[source] std::io::Error),
+    #[error("no Property table: {0}")]
+    NoPropertyTable(#[source] std::io::Error),
+}
+
+/// Why a product cannot be removed: no ProductCode is recorded for it, and
+/// none can be had.
+#[derive(Debug, thiserror::Error)]
+pub enum NoProductCode {
+    #[error(
+        "no ProductCode is recorded for it and its installer file {} is gone: extract bundle \
+         {} again with `airlock install BUNDLE --extract-only --extract-to {}`, or remove {id} \
+         with the system's own tools (Programs and Features) first",
+        file.display(),
+        crate::text::escaped(bundle),
+        file.parent().map(|d| d.display().to_string()).unwrap_or_default()
+    )]
+    FileGone {
+        id: String,
+        file: PathBuf,
+        bundle: String,
+    },
+    #[error("no ProductCode is recorded for it, and its installer file {} names none", file.display())]
+    NoneInFile { file: PathBuf },
+    #[error(
+        "no ProductCode is recorded for it, and it was installed by a {kind} file, which does \
+         not name one: remove {id} with the system's own tools (Programs and Features) first"
+    )]
+    NotMsi { id: String, kind: &'static str },
+}
 
 /// What an MSI's own tables say about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,11 +58,11 @@ pub struct MsiTables {
 }
 
 /// Reads the Property table and summary of the MSI at `path`.
-pub fn read_msi(path: &Path) -> Result<MsiTables, String> {
-    let mut msi = msi::open(path).map_err(|e| e.to_string())?;
+pub fn read_msi(path: &Path) -> Result<MsiTables, MsiError> {
+    let mut msi = msi::open(path).map_err(MsiError::Open)?;
     let rows = msi
         .select_rows(msi::Select::table("Property"))
-        .map_err(|e| format!("no Property table: {e}"))?;
+        .map_err(MsiError::NoPropertyTable)?;
     let mut tables = MsiTables::default();
     for row in rows {
         let value = || row["Value"].as_str().map(str::to_string);
@@ -80,38 +115,25 @@ pub fn installed(step: &Step, file: &Path, before: Option<&Product>) -> Identity
 }
 
 /// The ProductCode that removes `p` (`id`), or why there is none.
-pub fn removal_code(id: &str, p: &Product) -> Result<String, String> {
+pub fn removal_code(id: &str, p: &Product) -> Result<String, NoProductCode> {
     if let Some(code) = &p.product_code {
         return Ok(code.clone());
     }
-    let gone = || {
-        format!(
-            "no ProductCode is recorded for it and its installer file {} is gone: extract \
-             bundle {} again with `airlock install BUNDLE --extract-only --extract-to {}`, or \
-             remove {id} with the system's own tools (Programs and Features) first",
-            p.file.display(),
-            crate::text::escaped(&p.bundle),
-            p.file
-                .parent()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default()
-        )
-    };
     match p.method {
         Method::Msi if p.file.is_file() => read_msi(&p.file)
             .ok()
             .and_then(|t| t.product_code)
-            .ok_or_else(|| {
-                format!(
-                    "no ProductCode is recorded for it, and its installer file {} names none",
-                    p.file.display()
-                )
+            .ok_or_else(|| NoProductCode::NoneInFile {
+                file: p.file.clone(),
             }),
-        Method::Msi => Err(gone()),
-        _ => Err(format!(
-            "no ProductCode is recorded for it, and it was installed by a {} file, which does \
-             not name one: remove {id} with the system's own tools (Programs and Features) first",
-            p.method.file_kind()
-        )),
+        Method::Msi => Err(NoProductCode::FileGone {
+            id: id.into(),
+            file: p.file.clone(),
+            bundle: p.bundle.clone(),
+        }),
+        _ => Err(NoProductCode::NotMsi {
+            id: id.into(),
+            kind: p.method.file_kind(),
+        }),
     }
 }

@@ -30,9 +30,9 @@ fn pending() -> MutexGuard<'static, Vec<(u64, PathBuf)>> {
 
 /// Starts handling Ctrl-C, SIGTERM and SIGHUP (Ctrl-C and Ctrl-Break on
 /// Windows). Call once, at start-up.
-pub fn install() -> Result<(), String> {
+pub fn install() -> Result<(), ctrlc::Error> {
     terminal::save();
-    ctrlc::set_handler(stop).map_err(|e| format!("cannot handle interrupting signals: {e}"))
+    ctrlc::set_handler(stop)
 }
 
 /// Ends the run as a signal would: for a prompt that read Ctrl-C as a key.

@@ -55,7 +55,7 @@ struct Cli {
     /// No progress bars; results, warnings and errors still show
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// More detail on stderr: each retry of a download and why, every cause of an error
+    /// More detail on stderr: each retry of a download and why
     #[arg(short, long, global = true)]
     verbose: bool,
     #[command(subcommand)]
@@ -143,20 +143,13 @@ fn run(command: Command) -> airlock::Result<Exit> {
     }
 }
 
-/// Prints the error and each cause whose text the message before it does not
-/// already hold (with `-v`, every cause), escaped: messages quote listings,
-/// manifests and servers.
+/// Prints the error and, one a line, each cause under it that its message
+/// does not already hold, escaped: messages quote listings, manifests and
+/// servers.
 fn report(error: &Error) {
-    let mut shown = error.to_string();
-    airlock::say!("error: {}", escaped(&shown));
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if verbosity::verbose() || !shown.contains(&text) {
-            airlock::say!("  caused by: {}", escaped(&text));
-        }
-        shown = text;
-        source = cause.source();
+    airlock::say!("error: {}", escaped(&error.to_string()));
+    for cause in error.causes() {
+        airlock::say!("  caused by: {}", escaped(&cause));
     }
 }
 
@@ -218,7 +211,10 @@ fn parse_as_bundle(bundle: std::path::PathBuf) -> Result<Command, clap::Error> {
 fn main() -> ExitCode {
     airlock::runner::keep_marker();
     if let Err(problem) = airlock::interrupt::install() {
-        airlock::say!("warning: {problem}; an interrupted run may leave temporary files behind");
+        airlock::say!(
+            "warning: cannot handle interrupting signals ({problem}); an interrupted run may \
+             leave temporary files behind"
+        );
     }
     // A bundle that runs itself behaves as `airlock install <itself> <arguments>`.
     let parsed = match running_bundle() {

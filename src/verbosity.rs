@@ -1,6 +1,6 @@
 //! How much the program says on stderr, set once from the global `-q`/`-v`:
 //! quiet shows no progress, verbose adds detail (each retry of a download and
-//! why, every cause of an error). Results, warnings and errors show at every
+//! why). Results, warnings and errors (with every cause) show at every
 //! level; what `--json` prints on stdout never changes.
 
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -5,6 +5,7 @@
 //!     --key builder.key --out Bundle.exe [--runner PATH] FILE...
 
 use bundle_format::keys::SigningKey;
+use bundle_format::split::PartSizeError;
 use bundle_format::{FileEntry, Manifest, WriteOptions, write_bundle};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -34,7 +35,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--key" => key = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--runner" => runner = Some(PathBuf::from(value()?)),
-            "--split" => split = Some(value()?.parse()?),
+            "--split" => split = Some(value()?.parse().map_err(|e: PartSizeError| e.to_string())?),
             "--workers" => {
                 write.workers = value()?
                     .parse()

@@ -16,15 +16,48 @@ use std::path::{Path, PathBuf};
 /// Why a key could not be made, read or used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// A key file whose contents are not what they should be; the message
+    /// says what is wrong and what to do.
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// A key file that could not be read or written: `action` says which,
+    /// the source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// PEM text of the right kind whose key cannot be decoded.
+    #[error("{path}: {problem}")]
+    Malformed { path: PathBuf, problem: Malformed },
     #[error(
         "{}: names no file; give a base path such as keys/builder (writes keys/builder.key and keys/builder.pub)",
         path.display()
     )]
     BasePath { path: PathBuf },
     #[error("no randomness available from the operating system: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
+}
+
+/// Why text or bytes are not an Ed25519 key (the decoder's own error kept).
+#[derive(Debug, thiserror::Error)]
+pub enum Malformed {
+    #[error("not an Ed25519 PKCS#8 PEM private key ({0})")]
+    Secret(ed25519_dalek::pkcs8::Error),
+    #[error("not an Ed25519 PEM public key ({0})")]
+    Public(ed25519_dalek::pkcs8::spki::Error),
+    #[error("not a valid Ed25519 public key")]
+    Point(ed25519_dalek::SignatureError),
+}
+
+fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> KeyError {
+    KeyError::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    }
 }
 
 fn file_error(path: &Path, message: impl Into<String>) -> KeyError {
@@ -48,7 +81,7 @@ impl SigningKey {
     /// A new key from the operating system's randomness.
     pub fn generate() -> Result<SigningKey, KeyError> {
         let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| KeyError::Random(e.to_string()))?;
+        getrandom::fill(&mut secret).map_err(KeyError::Random)?;
         Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(&secret)))
     }
 
@@ -78,17 +111,20 @@ impl SigningKey {
         }
     }
 
-    pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
+    pub fn from_pem(pem: &str) -> Result<SigningKey, Malformed> {
         ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
             .map(SigningKey)
-            .map_err(|e| format!("not an Ed25519 PKCS#8 PEM private key ({e})"))
+            .map_err(Malformed::Secret)
     }
 
     /// Reads `path`, refusing a key file that others can read.
     pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
         let text = read_pem(path, SECRET)?;
         refuse_shared_secret(path)?;
-        SigningKey::from_pem(&text).map_err(|m| file_error(path, m))
+        SigningKey::from_pem(&text).map_err(|problem| KeyError::Malformed {
+            path: path.to_path_buf(),
+            problem,
+        })
     }
 
     /// Writes `BASE.key` (mode 0600, never overwriting) and `BASE.pub`; returns both paths.
@@ -121,10 +157,10 @@ impl SigningKey {
 }
 
 impl PublicKey {
-    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, String> {
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, Malformed> {
         ed25519_dalek::VerifyingKey::from_bytes(bytes)
             .map(PublicKey)
-            .map_err(|_| "not a valid Ed25519 public key".to_string())
+            .map_err(Malformed::Point)
     }
 
     pub fn to_bytes(&self) -> [u8; 32] {
@@ -139,15 +175,18 @@ impl PublicKey {
         }
     }
 
-    pub fn from_pem(pem: &str) -> Result<PublicKey, String> {
+    pub fn from_pem(pem: &str) -> Result<PublicKey, Malformed> {
         ed25519_dalek::VerifyingKey::from_public_key_pem(pem)
             .map(PublicKey)
-            .map_err(|e| format!("not an Ed25519 PEM public key ({e})"))
+            .map_err(Malformed::Public)
     }
 
     pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
         let text = read_pem(path, PUBLIC)?;
-        PublicKey::from_pem(&text).map_err(|m| file_error(path, m))
+        PublicKey::from_pem(&text).map_err(|problem| KeyError::Malformed {
+            path: path.to_path_buf(),
+            problem,
+        })
     }
 
     /// The short name of this key: the first 16 hex digits of the sha256 of its 32 bytes.
@@ -220,7 +259,7 @@ const SECRET: PemKind = PemKind {
 fn read_pem(path: &Path, kind: PemKind) -> Result<String, KeyError> {
     let what = kind.what;
     let bytes = crate::regular::read_bounded(path, MAX_KEY_FILE, &format!("a {what} file"))
-        .map_err(|e| file_error(path, e.to_string()))?;
+        .map_err(|e| io_error(path, "read", e))?;
     let text = String::from_utf8(bytes).ok().filter(|t| {
         !t.chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
@@ -286,17 +325,17 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
     let _ = mode;
     let mut file = options
         .open(path)
-        .map_err(|e| file_error(path, e.to_string()))?;
+        .map_err(|e| io_error(path, "create", e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| file_error(path, e.to_string()))
+        .map_err(|e| io_error(path, "write", e))
 }
 
 #[cfg(unix)]
 fn refuse_shared_secret(path: &Path) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path)
-        .map_err(|e| file_error(path, e.to_string()))?
+        .map_err(|e| io_error(path, "read the permissions of", e))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
@@ -356,6 +395,20 @@ mod tests {
             let err = SigningKey::load(&k).err().unwrap().to_string();
             assert!(err.contains("chmod 600"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_key_file_that_cannot_be_read_keeps_the_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gone.pub");
+        let err = PublicKey::load(&p).unwrap_err();
+        let KeyError::Io { path, source, .. } = &err else {
+            panic!("not an I/O failure: {err}");
+        };
+        assert_eq!(path, &p);
+        assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(err.to_string().ends_with(&source.to_string()), "{err}");
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl Manifest {
         }
         for (i, f) in self.files.iter().enumerate() {
             let at = format!("files[{i}]");
-            check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p))?;
+            check_name(&f.name).map_err(|p| field_error(format!("{at}.name"), p.to_string()))?;
             check_kind(&format!("{at}.kind"), &f.kind)?;
             check_hex(&format!("{at}.sha256"), &f.sha256, 64)?;
         }
@@ -335,15 +335,31 @@ pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize
     None
 }
 
+/// Why a text cannot be a plain file name; the message quotes the name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("file name {name:?} is {len} bytes, longer than {MAX_NAME_LEN}", len = name.len())]
+    TooLong { name: String },
+    #[error("file name is empty")]
+    Empty,
+    #[error("file name {name:?} contains {found:?}; only plain file names are allowed")]
+    Character { name: String, found: char },
+    #[error("file name {name:?} names no file; give a plain file name")]
+    NoFile { name: String },
+    #[error("file name {name:?} contains \"..\"")]
+    DotDot { name: String },
+    #[error("file name {name:?} ends with a dot or a space")]
+    Trailing { name: String },
+    #[error("file name {name:?} is a Windows device name")]
+    Device { name: String },
+}
+
 /// Checks that `name` can be a file of a bundle: a plain file name (see
 /// [`check_plain_name`]) of at most [`MAX_NAME_LEN`] bytes, so it fits a tar
-/// header. Returns the problem in words.
-pub fn check_name(name: &str) -> Result<(), String> {
+/// header.
+pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.len() > MAX_NAME_LEN {
-        return Err(format!(
-            "file name {name:?} is {} bytes, longer than {MAX_NAME_LEN}",
-            name.len()
-        ));
+        return Err(NameError::TooLong { name: name.into() });
     }
     check_plain_name(name)
 }
@@ -353,30 +369,29 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// empty; no `/`, `\`, `..`, NUL, control characters or invisible ones
 /// (zero-width, bidirectional controls, byte-order mark); none of
 /// `: * ? " < > |`; not ending in `.` or space; not a Windows device name
-/// (`CON`, `nul.txt`, `COM1`, ...). Returns the problem in words.
-pub fn check_plain_name(name: &str) -> Result<(), String> {
+/// (`CON`, `nul.txt`, `COM1`, ...).
+pub fn check_plain_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("file name is empty".into());
+        return Err(NameError::Empty);
     }
-    if let Some(c) = name.chars().find(|c| {
+    if let Some(found) = name.chars().find(|c| {
         c.is_control()
             || is_invisible(*c)
             || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
     }) {
-        return Err(format!(
-            "file name {name:?} contains {c:?}; only plain file names are allowed"
-        ));
+        return Err(NameError::Character {
+            name: name.into(),
+            found,
+        });
     }
     if name.chars().all(|c| c == '.') {
-        return Err(format!(
-            "file name {name:?} names no file; give a plain file name"
-        ));
+        return Err(NameError::NoFile { name: name.into() });
     }
     if name.contains("..") {
-        return Err(format!("file name {name:?} contains \"..\""));
+        return Err(NameError::DotDot { name: name.into() });
     }
     if name.ends_with('.') || name.ends_with(' ') {
-        return Err(format!("file name {name:?} ends with a dot or a space"));
+        return Err(NameError::Trailing { name: name.into() });
     }
     let stem = name
         .split('.')
@@ -385,7 +400,7 @@ pub fn check_plain_name(name: &str) -> Result<(), String> {
         .trim_end()
         .to_ascii_lowercase();
     if DEVICE_NAMES.contains(&stem.as_str()) {
-        return Err(format!("file name {name:?} is a Windows device name"));
+        return Err(NameError::Device { name: name.into() });
     }
     Ok(())
 }
@@ -446,7 +461,14 @@ mod tests {
         assert!(check_name(&"a".repeat(101)).is_err());
         for dots in [".", ".."] {
             let problem = check_name(dots).unwrap_err();
-            assert!(problem.contains("names no file"), "{dots}: {problem}");
+            assert!(
+                matches!(problem, NameError::NoFile { .. }),
+                "{dots}: {problem}"
+            );
+            assert!(
+                problem.to_string().contains("names no file"),
+                "{dots}: {problem}"
+            );
         }
         for bad in [
             "bidi\u{2067}.msi",

@@ -9,7 +9,6 @@ use crate::manifest::check_plain_name;
 use crate::{SignedBundle, atomic, regular};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::num::NonZeroU64;
@@ -33,8 +32,15 @@ const BUFFER_LEN: usize = 1 << 20;
 /// Why a bundle could not be split, or its parts checked or joined.
 #[derive(Debug, thiserror::Error)]
 pub enum SplitError {
-    #[error("{path}: {message}")]
-    Io { path: PathBuf, message: String },
+    /// A file could not be read or written: `action` says what was tried on
+    /// `path`, the source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
     #[error(
         "{path}: the index of the parts is missing; copy it along with the parts (it is written next to them)"
     )]
@@ -85,6 +91,12 @@ pub enum SplitError {
         expected: String,
         actual: String,
     },
+    #[error("{path}: the joined bundle has id {actual}, its index says {expected}")]
+    BundleId {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
     #[error("{path}: {message}")]
     Refused { path: PathBuf, message: String },
     /// The bundle to split does not open with the signing key given.
@@ -103,11 +115,27 @@ impl SplitError {
     }
 }
 
-fn io_error(path: &Path, e: impl fmt::Display) -> SplitError {
+/// `action` on `path` failed with `source`.
+fn io_error(path: &Path, action: &'static str, source: io::Error) -> SplitError {
     SplitError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        action,
+        source,
     }
+}
+
+/// Why a text is not a part size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartSizeError {
+    #[error(
+        "`{text}` is not a part size: give bytes or a number with K, M, G or T \
+         (powers of 1024; KB, MB, GB, TB for powers of 1000), e.g. 700M or 4G"
+    )]
+    Unreadable { text: String },
+    #[error("`{text}` is too large for a part size")]
+    TooLarge { text: String },
+    #[error("a part size must be above 0 (got `{text}`)")]
+    Zero { text: String },
 }
 
 /// The size of each part but the last: a positive number of bytes.
@@ -128,15 +156,10 @@ impl PartSize {
 }
 
 impl FromStr for PartSize {
-    type Err = String;
+    type Err = PartSizeError;
 
-    fn from_str(text: &str) -> Result<PartSize, String> {
-        let usage = || {
-            format!(
-                "`{text}` is not a part size: give bytes or a number with K, M, G or T \
-                 (powers of 1024; KB, MB, GB, TB for powers of 1000), e.g. 700M or 4G"
-            )
-        };
+    fn from_str(text: &str) -> Result<PartSize, PartSizeError> {
+        let usage = || PartSizeError::Unreadable { text: text.into() };
         let trimmed = text.trim();
         let digits_end = trimmed
             .find(|c: char| !c.is_ascii_digit())
@@ -157,8 +180,8 @@ impl FromStr for PartSize {
         };
         let bytes = number
             .checked_mul(multiplier)
-            .ok_or_else(|| format!("`{text}` is too large for a part size"))?;
-        PartSize::new(bytes).ok_or_else(|| format!("a part size must be above 0 (got `{text}`)"))
+            .ok_or_else(|| PartSizeError::TooLarge { text: text.into() })?;
+        PartSize::new(bytes).ok_or_else(|| PartSizeError::Zero { text: text.into() })
     }
 }
 
@@ -248,8 +271,11 @@ pub fn split(
         .ok_or_else(|| refused("the bundle's file name must be plain UTF-8 to be split".into()))?;
     check_plain_name(name).map_err(|problem| refused(format!("{problem}; rename the bundle")))?;
     let name = name.to_string();
-    let mut input = regular::open(bundle).map_err(|e| io_error(bundle, e))?;
-    let size = input.metadata().map_err(|e| io_error(bundle, e))?.len();
+    let mut input = regular::open(bundle).map_err(|e| io_error(bundle, "read", e))?;
+    let size = input
+        .metadata()
+        .map_err(|e| io_error(bundle, "read", e))?
+        .len();
     let count = size.div_ceil(part_size.bytes()).max(1);
     if count > MAX_PARTS {
         return Err(SplitError::Refused {
@@ -276,11 +302,11 @@ pub fn split(
                 let want = usize::try_from(left.min(BUFFER_LEN as u64)).unwrap_or(BUFFER_LEN);
                 input
                     .read_exact(&mut buffer[..want])
-                    .map_err(|e| io_error(bundle, e))?;
+                    .map_err(|e| io_error(bundle, "read", e))?;
                 hash.update(&buffer[..want]);
                 whole.update(&buffer[..want]);
                 out.write_all(&buffer[..want])
-                    .map_err(|e| io_error(&part_path, e))?;
+                    .map_err(|e| io_error(&part_path, "write", e))?;
                 on_bytes(want as u64);
                 left -= want as u64;
             }
@@ -303,13 +329,14 @@ pub fn split(
         parts,
     };
     let index_file = index_path(bundle);
-    let body = serde_json::to_vec(&index).map_err(|e| io_error(&index_file, e))?;
+    let body = serde_json::to_vec(&index)
+        .map_err(|e| io_error(&index_file, "write", io::Error::from(e)))?;
     let signature = key.sign(&signed_message(&body));
     write_atomically(&index_file, |out| {
         out.write_all(&body)
             .and_then(|()| writeln!(out))
             .and_then(|()| writeln!(out, "ed25519 {}", hex::encode(signature)))
-            .map_err(|e| io_error(&index_file, e))
+            .map_err(|e| io_error(&index_file, "write", e))
     })?;
     Ok(index)
 }
@@ -332,7 +359,7 @@ impl SignedIndex {
                         path: path.to_path_buf(),
                     },
                     io::ErrorKind::InvalidData => bad(e.to_string()),
-                    _ => io_error(path, e),
+                    _ => io_error(path, "read", e),
                 }
             })?;
         let text = String::from_utf8(text).map_err(|_| bad("not UTF-8 text".into()))?;
@@ -379,7 +406,7 @@ impl SignedIndex {
             )));
         }
         for name in std::iter::once(&index.bundle).chain(index.parts.iter().map(|p| &p.name)) {
-            check_plain_name(name).map_err(bad)?;
+            check_plain_name(name).map_err(|problem| bad(problem.to_string()))?;
         }
         Ok(SignedIndex {
             path: path.to_path_buf(),
@@ -428,7 +455,7 @@ impl SignedIndex {
                         count: parts.len(),
                     });
                 }
-                Err(e) => return Err(io_error(&path, e)),
+                Err(e) => return Err(io_error(&path, "read", e)),
             };
             if actual_size != entry.size {
                 return Err(SplitError::PartSize {
@@ -438,9 +465,9 @@ impl SignedIndex {
                     actual: actual_size,
                 });
             }
-            let mut file = regular::open(&path).map_err(|e| io_error(&path, e))?;
-            let actual =
-                sha256_of(&mut file, entry.size, on_bytes).map_err(|e| io_error(&path, e))?;
+            let mut file = regular::open(&path).map_err(|e| io_error(&path, "read", e))?;
+            let actual = sha256_of(&mut file, entry.size, on_bytes)
+                .map_err(|e| io_error(&path, "read", e))?;
             if actual != entry.sha256 {
                 if let Some(j) = parts.iter().position(|p| p.sha256 == actual) {
                     return Err(SplitError::SwappedPart {
@@ -482,15 +509,18 @@ impl SignedIndex {
         let temp = write_temp(out, BUNDLE_MODE, on_temp, |dest| {
             for (i, entry) in self.index.parts.iter().enumerate() {
                 let path = self.part_path(i);
-                let file = regular::open(&path).map_err(|e| io_error(&path, e))?;
+                let file = regular::open(&path).map_err(|e| io_error(&path, "read", e))?;
                 let mut limited = file.take(entry.size);
                 loop {
-                    let n = limited.read(&mut buffer).map_err(|e| io_error(&path, e))?;
+                    let n = limited
+                        .read(&mut buffer)
+                        .map_err(|e| io_error(&path, "read", e))?;
                     if n == 0 {
                         break;
                     }
                     whole.update(&buffer[..n]);
-                    dest.write_all(&buffer[..n]).map_err(|e| io_error(out, e))?;
+                    dest.write_all(&buffer[..n])
+                        .map_err(|e| io_error(out, "write", e))?;
                     on_bytes(n as u64);
                 }
             }
@@ -504,7 +534,7 @@ impl SignedIndex {
                 actual,
             });
         }
-        atomic::persist(temp, out, false).map_err(|e| io_error(out, e))
+        atomic::persist(temp, out, false).map_err(|e| io_error(out, "write", e))
     }
 }
 
@@ -540,7 +570,8 @@ fn write_temp(
     on_temp: &mut dyn FnMut(&Path),
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<tempfile::NamedTempFile, SplitError> {
-    let mut temp = atomic::temp_beside(path, mode).map_err(|e| io_error(path, e))?;
+    let mut temp = atomic::temp_beside(path, mode)
+        .map_err(|e| io_error(path, "make a temporary file beside", e))?;
     on_temp(temp.path());
     fill(temp.as_file_mut())?;
     Ok(temp)
@@ -552,7 +583,7 @@ fn write_atomically(
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<(), SplitError> {
     let temp = write_temp(path, PART_MODE, &mut |_| {}, fill)?;
-    atomic::persist(temp, path, true).map_err(|e| io_error(path, e))
+    atomic::persist(temp, path, true).map_err(|e| io_error(path, "write", e))
 }
 
 #[cfg(test)]
@@ -579,9 +610,11 @@ mod tests {
         }
         for bad in ["0", "0M", "", "M", "-5", "1.5G", "4X", "99999999999T"] {
             let err = bad.parse::<PartSize>().unwrap_err();
-            assert!(err.contains(bad.trim()), "{bad}: {err}");
+            assert!(err.to_string().contains(bad.trim()), "{bad}: {err}");
         }
-        assert!("0K".parse::<PartSize>().unwrap_err().contains("above 0"));
+        let zero = "0K".parse::<PartSize>().unwrap_err();
+        assert!(matches!(zero, PartSizeError::Zero { .. }), "{zero}");
+        assert!(zero.to_string().contains("above 0"), "{zero}");
     }
 
     /// A real bundle `B.exe` signed with a test key, in a folder of its own.
@@ -655,6 +688,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(again.contains("already exists"), "{again}");
+    }
+
+    #[test]
+    fn a_join_that_cannot_write_keeps_the_io_error() {
+        let (dir, bundle, _key, _index) = setup(2);
+        let signed = SignedIndex::load(&index_path(&bundle)).unwrap();
+        let out = dir.path().join("no such folder").join("joined.exe");
+        let e = signed.join(&out, &mut |_| {}, &mut |_| {}).unwrap_err();
+        let SplitError::Io { path, source, .. } = &e else {
+            panic!("not an I/O failure: {e}");
+        };
+        assert_eq!(path, &out);
+        assert_eq!(source.kind(), io::ErrorKind::NotFound);
+        assert!(!e.is_verification());
+        assert!(std::error::Error::source(&e).is_some());
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let record = root.existing()?.record()?;
     let bytes = record.history(now()).to_xml();
     super::output::create_parent(&out)?;
-    crate::state::write_file(&out, &bytes)
-        .map_err(|e| Error::Other(format!("{}: {e}", out.display())))?;
+    crate::state::write_file(&out, &bytes).map_err(Error::io(&out, "write"))?;
     crate::say!(
         "wrote {} ({} products, sha256 {})",
         out.display(),

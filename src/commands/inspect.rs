@@ -34,8 +34,7 @@ pub fn run(args: Args) -> Result<Exit> {
     // read is shown as it is, with the reason, rather than refused.
     let package = Package::of(&manifest);
     if args.json {
-        let mut value = serde_json::to_value(&manifest)
-            .map_err(|e| Error::Other(format!("cannot show the manifest as JSON: {e}")))?;
+        let mut value = serde_json::to_value(&manifest).map_err(Error::Json)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("verified".into(), serde_json::Value::Bool(false));
             object.insert("runnerIdentity".into(), serde_json::json!(runner));
@@ -310,7 +309,7 @@ fn render_step(out: &mut String, n: usize, s: &Step) {
     for c in &s.checks {
         let detail = match c.to_listing() {
             Ok(kind) => check_text(&kind),
-            Err(problem) => problem,
+            Err(problem) => problem.to_string(),
         };
         let _ = writeln!(out, "         check {} ({})", e(&detail), word(&c.severity));
     }

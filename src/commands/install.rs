@@ -102,7 +102,7 @@ pub fn run(args: Args) -> Result<Exit> {
         return Ok(Exit::Done);
     }
     crate::trust::serial_guard(&record, &package, args.allow_older)?;
-    let answers = Answers::load(args.answers.as_deref()).map_err(Error::Other)?;
+    let answers = Answers::load(args.answers.as_deref()).map_err(install::Error::Answers)?;
     let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
     let manifest = signed.manifest().clone();
     let context = checks::Context {
@@ -152,7 +152,7 @@ pub fn run(args: Args) -> Result<Exit> {
         return Ok(Exit::Done);
     };
     if let Some(refusal) = &plan.unanswered {
-        return Err(install::Error::Refused(refusal.clone()).into());
+        return Err(install::Error::Unanswered(refusal.clone()).into());
     }
     confirm("install these steps?", args.yes)?;
     extract(signed, &destination, &key)?;
@@ -187,11 +187,11 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
-        .map_err(|e| Error::Other(format!("reading the answer: {e}")))?;
+        .map_err(Error::Terminal)?;
     if matches!(line.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(Error::Other("not confirmed: nothing was changed".into()))
+        Err(install::Error::NotConfirmed.into())
     }
 }
 
@@ -286,11 +286,7 @@ fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
 
 /// `<folder of the bundle>/<Vendor>/Components`, the vendor name checked as a plain name.
 fn default_destination(bundle: &Path, vendor: &str) -> Result<PathBuf> {
-    check_name(vendor).map_err(|problem| {
-        Error::Other(format!(
-            "the vendor name cannot be used as a folder ({problem}); give --extract-to DIR"
-        ))
-    })?;
+    check_name(vendor).map_err(install::Error::VendorFolder)?;
     let folder = match bundle.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -7,7 +7,7 @@ use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
 use crate::text::escaped;
-use bundle_format::split::{SignedIndex, index_path_for_part};
+use bundle_format::split::{SignedIndex, SplitError, index_path_for_part};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -101,12 +101,12 @@ pub fn run(args: Args) -> Result<Exit> {
             if v.manifest.bundle_id == index.bundle_id {
                 Ok(v.key)
             } else {
-                Err(Error::Verification(format!(
-                    "{}: the joined bundle has id {}, its index says {}",
-                    escaped(&out.display().to_string()),
-                    v.manifest.bundle_id,
-                    index.bundle_id
-                )))
+                Err(SplitError::BundleId {
+                    path: out.clone(),
+                    expected: index.bundle_id.clone(),
+                    actual: v.manifest.bundle_id.clone(),
+                }
+                .into())
             }
         });
         match checked {

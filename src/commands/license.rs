@@ -27,8 +27,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let mut read = Vec::new();
     for path in &files {
         let license = crate::license::License::load(path).map_err(Error::Other)?;
-        let bytes = crate::license::read_bytes(path)
-            .map_err(|e| Error::Other(format!("{}: cannot read: {e}", path.display())))?;
+        let bytes = crate::license::read_bytes(path).map_err(Error::io(path, "read"))?;
         read.push((license, bytes));
     }
     let locked = root.state().lock("airlock license add")?;

@@ -2,7 +2,7 @@
 //! the same definitions as `--help`, so the two never disagree: airlock's own
 //! page, or one command's (`airlock-build(1)`).
 
-use super::output::print;
+use super::output::write;
 use crate::error::{Error, Exit, Result};
 use crate::text::escaped;
 
@@ -38,10 +38,6 @@ pub fn run(args: Args, mut cli: clap::Command) -> Result<Exit> {
             }
         },
     };
-    let mut roff = Vec::new();
-    clap_mangen::Man::new(page)
-        .render(&mut roff)
-        .map_err(|e| Error::Other(format!("cannot make the manual page: {e}")))?;
-    print(&String::from_utf8_lossy(&roff))?;
+    write(|out| clap_mangen::Man::new(page).render(out))?;
     Ok(Exit::Done)
 }

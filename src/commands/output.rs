@@ -10,19 +10,23 @@ use std::path::Path;
 /// pipe, as with `| head`) is `Error::StdoutClosed`, which ends the program
 /// quietly; any other failure is an error that says stdout could not be written.
 pub fn print(text: &str) -> Result<()> {
+    write(|out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `fill` write to stdout, then flushes it; failures as [`print`] has them.
+pub fn write(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())
+    fill(&mut out)
         .and_then(|()| out.flush())
         .map_err(|e| match e.kind() {
             io::ErrorKind::BrokenPipe => Error::StdoutClosed,
-            _ => Error::Other(format!("cannot write to standard output: {e}")),
+            _ => Error::Stdout(e),
         })
 }
 
 /// Prints `value` as one pretty JSON document on stdout (the contract's `--json`).
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Other(format!("cannot write the JSON output: {e}")))?;
+    let mut text = serde_json::to_string_pretty(value).map_err(Error::Json)?;
     text.push('\n');
     print(&text)
 }
@@ -66,13 +70,11 @@ pub fn create_folder(dir: &Path) -> Result<()> {
         return Ok(());
     }
     if dir.exists() {
-        return Err(Error::Other(format!(
-            "cannot create the folder {}: a file of that name is in the way; move it, or name another folder",
-            dir.display()
-        )));
+        return Err(Error::InTheWay {
+            path: dir.to_path_buf(),
+        });
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Other(format!("cannot create the folder {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir, "create the folder"))?;
     crate::say!("created the folder {}", dir.display());
     Ok(())
 }

@@ -39,7 +39,7 @@ fn failed(e: dialoguer::Error) -> Error {
         dialoguer::Error::IO(e) if e.kind() == io::ErrorKind::Interrupted => {
             crate::interrupt::interrupted()
         }
-        e => Error::Other(format!("cannot read the selection from the terminal: {e}")),
+        dialoguer::Error::IO(e) => Error::Terminal(e),
     }
 }
 
@@ -69,7 +69,7 @@ pub fn pick(catalog: &Catalog, base: &Selection) -> Result<Selection> {
     }
     let ids: Vec<String> = ticked.iter().map(|&i| choices[i].id.clone()).collect();
     let mut selection = Selection {
-        picks: plan::parse_picks(&ids).map_err(|e| Error::Usage(e.to_string()))?,
+        picks: plan::parse_picks(&ids)?,
         ..base.clone()
     };
     let full = plan::resolve(catalog, &selection, &Installed::new())?;

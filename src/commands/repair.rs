@@ -2,7 +2,8 @@
 //! its extracted installer file (`msiexec /i FILE REINSTALL=ALL REINSTALLMODE=amus`).
 
 use crate::commands::root::{MsiexecArgs, RootArgs};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
+use crate::install;
 use crate::install::backend::Operation;
 use crate::install::run_logged;
 use crate::package::Method;
@@ -28,27 +29,21 @@ pub fn run(args: Args) -> Result<Exit> {
     let (locked, mut record) = args.root.lock_installed("repair", &args.id)?;
     let p = &record.products[&args.id];
     if p.method != Method::Msi {
-        return Err(Error::Other(format!(
-            "{} {} was installed by a {} file, which cannot repair it: install its release \
-             again from a bundle",
-            args.id,
-            p.version,
-            p.method.file_kind()
-        )));
+        return Err(install::Error::NotRepairable {
+            id: args.id,
+            version: p.version.to_string(),
+            kind: p.method.file_kind(),
+        }
+        .into());
     }
     if !p.file.is_file() {
-        return Err(Error::Other(format!(
-            "the installer file of {} {} is gone ({}): extract the bundle {} again with \
-             `airlock install BUNDLE --extract-only --extract-to {}`, then repair",
-            args.id,
-            p.version,
-            p.file.display(),
-            crate::text::escaped(&p.bundle),
-            p.file
-                .parent()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default()
-        )));
+        return Err(install::Error::InstallerGone {
+            id: args.id,
+            version: p.version.to_string(),
+            file: p.file.clone(),
+            bundle: p.bundle.clone(),
+        }
+        .into());
     }
     let what = format!("repair {} {}", args.id, p.version);
     crate::say!("{what}");

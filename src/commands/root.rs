@@ -28,11 +28,10 @@ impl RootArgs {
         let root = self.state();
         root.check_folder()?;
         if !root.dir().is_dir() {
-            return Err(Error::Other(format!(
-                "{}: no such state root (nothing was ever installed with it as --root); give \
-                 the right one with --root DIR (or AIRLOCK_ROOT)",
-                root.dir().display()
-            )));
+            return Err(crate::state::Error::NoRoot {
+                path: root.dir().to_path_buf(),
+            }
+            .into());
         }
         Ok(root)
     }
@@ -43,10 +42,7 @@ impl RootArgs {
         let locked = self.existing()?.lock(&format!("airlock {verb} {id}"))?;
         let record = locked.root.record()?;
         if !record.products.contains_key(id) {
-            return Err(Error::Other(format!(
-                "{} is not installed here (see airlock status)",
-                crate::text::escaped(id)
-            )));
+            return Err(crate::install::Error::NotInstalled { id: id.into() }.into());
         }
         critical_guard(&record, &[], |_| false)?;
         Ok((locked, record))

@@ -39,12 +39,8 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     );
     super::output::create_folder(&args.out)?;
-    let path = crate::support::write(&root, &args.out, &settings).map_err(|e| {
-        Error::Other(format!(
-            "writing the support package in {}: {e}",
-            args.out.display()
-        ))
-    })?;
+    let path = crate::support::write(&root, &args.out, &settings)
+        .map_err(Error::io(&args.out, "write the support package in"))?;
     crate::commands::output::print(&format!("{}\n", path.display()))?;
     Ok(Exit::Done)
 }

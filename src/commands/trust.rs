@@ -82,11 +82,11 @@ impl TrustArgs {
 
     /// The error for "no key trusted", naming the key that signed what was checked.
     pub fn none_trusted(&self, what: &str, fingerprint: &str) -> Error {
-        Error::Verification(format!(
-            "{what} is signed by key {fingerprint}, and no trusted key was given: \
-             pass its public key with --trust PUB, or put it in {}",
-            self.state().trusted_keys_dir().display()
-        ))
+        Error::NoTrustedKey {
+            what: what.into(),
+            fingerprint: fingerprint.into(),
+            folder: self.state().trusted_keys_dir(),
+        }
     }
 }
 

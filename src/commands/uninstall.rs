@@ -5,7 +5,7 @@
 
 use crate::commands::install::confirm;
 use crate::commands::root::{MsiexecArgs, RootArgs};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::install::backend::Operation;
 use crate::install::remove::{Removal, cascade, check};
 use crate::install::run_logged;
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<Exit> {
         let p = &record.products[id];
         crate::say!("  {id} {} ({})", p.version, crate::text::escaped(&p.name));
     }
-    let removals = check(&record, &remove, &backend).map_err(Error::Other)?;
+    let removals = check(&record, &remove, &backend).map_err(crate::install::Error::from)?;
     confirm("uninstall these products?", args.yes)?;
     let logs = locked.root.logs_dir().join(format!("uninstall-{}", now()));
     for Removal { id, product_code } in &removals {

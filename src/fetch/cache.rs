@@ -62,12 +62,7 @@ impl Cache {
         let dir = match dir {
             Some(dir) => dir.to_path_buf(),
             None => dirs::cache_dir()
-                .ok_or_else(|| {
-                    Error::Setup(
-                        "this user has no cache folder (HOME is not set?); give one with --cache DIR"
-                            .into(),
-                    )
-                })?
+                .ok_or(Error::NoCacheFolder)?
                 .join("airlock"),
         };
         let mut read_only = false;
@@ -76,10 +71,7 @@ impl Cache {
             match crate::nofollow::create_dir_below(&dir, &path) {
                 Ok(()) => {}
                 Err(e) if is_read_only(&e) => read_only = true,
-                Err(e) => {
-                    let message = format!("cannot create the cache folder: {e}");
-                    return Err(Error::local(&path, message));
-                }
+                Err(e) => return Err(Error::local(&path, "create the cache folder", e)),
             }
         }
         Ok(Cache { dir, read_only })
@@ -93,8 +85,7 @@ impl Cache {
     pub(crate) fn lock(&self, sha256: &[u8; 32]) -> Result<EntryLock<'_>, Error> {
         let (path, file) = self.lock_file(sha256)?;
         if let Some(file) = file.opened() {
-            file.lock()
-                .map_err(|e| Error::local(&path, format!("cannot lock: {e}")))?;
+            file.lock().map_err(|e| Error::local(&path, "lock", e))?;
         }
         Ok(self.held(sha256, file))
     }
@@ -108,9 +99,7 @@ impl Cache {
         match opened.try_lock() {
             Ok(()) => Ok(Some(self.held(sha256, file))),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
-            Err(fs::TryLockError::Error(e)) => {
-                Err(Error::local(&path, format!("cannot lock: {e}")))
-            }
+            Err(fs::TryLockError::Error(e)) => Err(Error::local(&path, "lock", e)),
         }
     }
 
@@ -127,7 +116,7 @@ impl Cache {
             Err(e) if is_read_only(&e) || (self.read_only && e.kind() == ErrorKind::NotFound) => {
                 LockFile::ReadOnly(crate::nofollow::open(File::options().read(true), &path).ok())
             }
-            Err(e) => return Err(Error::local(&path, e)),
+            Err(e) => return Err(Error::local(&path, "open", e)),
         };
         Ok((path, file))
     }
@@ -150,10 +139,10 @@ impl Cache {
     /// Every cached file, most recently used first.
     pub fn list(&self) -> Result<Vec<Entry>, Error> {
         let folder = self.dir.join(ENTRIES);
-        let read = fs::read_dir(&folder).map_err(|e| Error::local(&folder, e))?;
+        let read = fs::read_dir(&folder).map_err(|e| Error::local(&folder, "read", e))?;
         let mut entries = Vec::new();
         for item in read {
-            let item = item.map_err(|e| Error::local(&folder, e))?;
+            let item = item.map_err(|e| Error::local(&folder, "read", e))?;
             let name = item.file_name().to_string_lossy().into_owned();
             if !is_hex_digest(&name) {
                 continue;
@@ -207,7 +196,7 @@ impl Cache {
             return Ok(pruned);
         }
         let partial = self.dir.join(PARTIAL);
-        let read = fs::read_dir(&partial).map_err(|e| Error::local(&partial, e))?;
+        let read = fs::read_dir(&partial).map_err(|e| Error::local(&partial, "read", e))?;
         for item in read.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
             let Some(hex) = name.strip_suffix(".part") else {
@@ -302,7 +291,7 @@ impl EntryLock<'_> {
         let meta = match fs::symlink_metadata(&entry) {
             Ok(meta) => meta,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::local(&entry, e)),
+            Err(e) => return Err(Error::local(&entry, "read", e)),
         };
         if !meta.is_file() || meta.len() != wanted.size {
             self.evict()?;
@@ -322,7 +311,7 @@ impl EntryLock<'_> {
     /// Moves the verified `.part` into place (one atomic rename).
     pub(crate) fn commit(&self, wanted: &Wanted) -> Result<PathBuf, Error> {
         let entry = self.entry();
-        fs::rename(&self.part, &entry).map_err(|e| Error::local(&entry, e))?;
+        fs::rename(&self.part, &entry).map_err(|e| Error::local(&entry, "write", e))?;
         remove_if_there(&self.validator_path())?;
         self.record_name(&wanted.name)?;
         Ok(entry)
@@ -333,7 +322,7 @@ impl EntryLock<'_> {
     pub(crate) fn evict(&self) -> Result<(), Error> {
         let entry = self.entry();
         if fs::symlink_metadata(&entry).is_ok_and(|m| m.is_dir()) {
-            fs::remove_dir_all(&entry).map_err(|e| Error::local(&entry, e))?;
+            fs::remove_dir_all(&entry).map_err(|e| Error::local(&entry, "remove", e))?;
         }
         remove_if_there(&entry)?;
         remove_if_there(&self.cache.dir.join(NAMES).join(&self.hex))
@@ -349,8 +338,9 @@ impl EntryLock<'_> {
         let path = self.cache.dir.join(NAMES).join(&self.hex);
         let temp = path.with_extension("tmp");
         let text: String = names.iter().map(|n| format!("{n}\n")).collect();
-        crate::nofollow::write(&temp, text.as_bytes()).map_err(|e| Error::local(&temp, e))?;
-        fs::rename(&temp, &path).map_err(|e| Error::local(&path, e))
+        crate::nofollow::write(&temp, text.as_bytes())
+            .map_err(|e| Error::local(&temp, "write", e))?;
+        fs::rename(&temp, &path).map_err(|e| Error::local(&path, "write", e))
     }
 }
 
@@ -374,7 +364,7 @@ fn read_text(path: &Path, limit: u64) -> Option<String> {
 /// Removes a file that may not exist.
 fn remove_if_there(path: &Path) -> Result<(), Error> {
     match fs::remove_file(path) {
-        Err(e) if e.kind() != ErrorKind::NotFound => Err(Error::local(path, e)),
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(Error::local(path, "remove", e)),
         _ => Ok(()),
     }
 }

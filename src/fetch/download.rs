@@ -27,7 +27,9 @@ struct Progress {
 
 impl Progress {
     fn restart(&mut self, part: &Path) -> Result<(), Error> {
-        self.file.set_len(0).map_err(|e| Error::local(part, e))?;
+        self.file
+            .set_len(0)
+            .map_err(|e| Error::local(part, "write", e))?;
         self.hasher = Sha256::new();
         self.have = 0;
         self.inherited = 0;
@@ -83,7 +85,8 @@ pub(crate) fn download(
 fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
     let mut options = OpenOptions::new();
     options.create(true).read(true).append(true);
-    let file = crate::nofollow::open(&mut options, part).map_err(|e| Error::local(part, e))?;
+    let file =
+        crate::nofollow::open(&mut options, part).map_err(|e| Error::local(part, "write", e))?;
     let mut progress = Progress {
         file,
         hasher: Sha256::new(),
@@ -93,18 +96,18 @@ fn resume(part: &Path, size: u64) -> Result<Progress, Error> {
     let len = progress
         .file
         .metadata()
-        .map_err(|e| Error::local(part, e))?
+        .map_err(|e| Error::local(part, "read", e))?
         .len();
     if len > size {
         progress.restart(part)?;
     } else if len > 0 {
         let have = hash_reader(
             crate::nofollow::open(File::options().read(true), part)
-                .map_err(|e| Error::local(part, e))?
+                .map_err(|e| Error::local(part, "read", e))?
                 .take(len),
             &mut progress.hasher,
         )
-        .map_err(|e| Error::local(part, e))?;
+        .map_err(|e| Error::local(part, "read", e))?;
         progress.have = have;
         progress.inherited = have;
     }
@@ -131,7 +134,7 @@ fn attempt(
     let response = match request.send() {
         Ok(response) => response,
         Err(e) if retry::transient(&e) => return Err(Attempt::retry(retry::describe(e))),
-        Err(e) => return Err(fail(retry::describe(e))),
+        Err(e) => return Err(Attempt::Fail(Error::request(wanted, e))),
     };
     let status = response.status();
     match status {
@@ -215,7 +218,7 @@ fn stream(
     );
     match read {
         Ok(_) => Ok(()),
-        Err(Stop::Sink(e)) => Err(Attempt::Fail(Error::local(part, e))),
+        Err(Stop::Sink(e)) => Err(Attempt::Fail(Error::local(part, "write", e))),
         Err(Stop::Cut(cut)) => Err(Attempt::retry(
             cut.after(&format!("{} of {} bytes", progress.have, wanted.size)),
         )),

@@ -94,12 +94,31 @@ pub struct Local {
 /// Why a file could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Not to be had: refused by the server (404, 403), or still failing after the retries.
-    #[error("{name}: cannot download {url}: {message}")]
+    /// Not to be had: refused by the server (404, 403), or still failing
+    /// after the retries; `why` says which, in words.
+    #[error("{name}: cannot download {url}: {why}")]
     Download {
         name: String,
         url: String,
-        message: String,
+        why: String,
+    },
+    /// A request that cannot be made at all (a URL the client refuses, a
+    /// redirect loop): not tried again. The source has no URL in it (the
+    /// URL is named here, its password hidden).
+    #[error("{name}: cannot download {url}: {source}")]
+    Request {
+        name: String,
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The `file://` payload of a local listing cannot be read.
+    #[error("{name}: cannot read {}: {source}", path.display())]
+    LocalPayload {
+        name: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     /// The bytes are not the ones the listing names: `sizes` says expected and actual size and hash.
     #[error(
@@ -113,32 +132,70 @@ pub enum Error {
     /// The listing's URL is not one to download from.
     #[error("{name}: {message}")]
     Refused { name: String, message: String },
-    /// The download cache or a local file could not be read or written.
-    #[error("{path}: {message}")]
-    Local { path: String, message: String },
-    /// The HTTP client could not be set up (a bad `--ca-cert`).
-    #[error("{0}")]
-    Setup(String),
+    /// The download cache or a local file could not be used: `action` says
+    /// what was tried on `path`, the source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Local {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--ca-cert` file cannot be read.
+    #[error("--ca-cert {}: cannot read: {source}", path.display())]
+    CaCert {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--ca-cert` file holds no certificate.
+    #[error("--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display())]
+    NoCertificate { path: PathBuf },
+    /// The HTTP client could not be set up.
+    #[error("cannot start the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// No `--cache` and no cache folder for this user.
+    #[error("this user has no cache folder (HOME is not set?); give one with --cache DIR")]
+    NoCacheFolder,
+    /// A download worker ended without a result (it panicked).
+    #[error("a download worker stopped unexpectedly")]
+    WorkerStopped,
 }
 
 impl Error {
     /// A download that failed or brought wrong bytes (exit 6), not a local problem.
     pub fn is_download(&self) -> bool {
-        matches!(self, Error::Download { .. } | Error::Mismatch { .. })
+        matches!(
+            self,
+            Error::Download { .. }
+                | Error::Request { .. }
+                | Error::LocalPayload { .. }
+                | Error::Mismatch { .. }
+        )
     }
 
-    fn download(wanted: &Wanted, message: impl Into<String>) -> Error {
+    fn download(wanted: &Wanted, why: impl Into<String>) -> Error {
         Error::Download {
             name: escaped(&wanted.name),
             url: redact(wanted.url.as_str()),
-            message: message.into(),
+            why: why.into(),
         }
     }
 
-    fn local(path: &Path, message: impl std::fmt::Display) -> Error {
+    /// A request that failed for good, its source without the URL.
+    fn request(wanted: &Wanted, source: reqwest::Error) -> Error {
+        Error::Request {
+            name: escaped(&wanted.name),
+            url: redact(wanted.url.as_str()),
+            source: source.without_url(),
+        }
+    }
+
+    fn local(path: &Path, action: &'static str, source: std::io::Error) -> Error {
         Error::Local {
-            path: path.display().to_string(),
-            message: message.to_string(),
+            path: path.to_path_buf(),
+            action,
+            source,
         }
     }
 }
@@ -168,23 +225,17 @@ impl Fetcher {
             .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &options.ca_cert {
             let pem = bundle_format::regular::read_bounded(path, MAX_CA_CERT_BYTES, "a PEM file")
-                .map_err(|e| {
-                Error::Setup(format!("--ca-cert {}: cannot read: {e}", path.display()))
+                .map_err(|source| Error::CaCert {
+                path: path.clone(),
+                source,
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .ok()
                 .filter(|c| !c.is_empty())
-                .ok_or_else(|| {
-                    Error::Setup(format!(
-                        "--ca-cert {}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                        path.display()
-                    ))
-                })?;
+                .ok_or_else(|| Error::NoCertificate { path: path.clone() })?;
             builder = builder.tls_certs_merge(certs);
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::Setup(format!("cannot start the HTTP client: {e}")))?;
+        let client = builder.build().map_err(Error::Client)?;
         Ok(Fetcher { client, options })
     }
 
@@ -238,9 +289,7 @@ impl Fetcher {
             }
         }
         if skipped {
-            return Err(Error::Setup(
-                "a download worker stopped unexpectedly".into(),
-            ));
+            return Err(Error::WorkerStopped);
         }
         Ok(locals)
     }
@@ -311,8 +360,11 @@ fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
         .url
         .to_file_path()
         .map_err(|()| Error::download(wanted, "not a local file path"))?;
-    let meta = fs::metadata(&path)
-        .map_err(|e| Error::download(wanted, format!("cannot read {}: {e}", path.display())))?;
+    let meta = fs::metadata(&path).map_err(|source| Error::LocalPayload {
+        name: escaped(&wanted.name),
+        path: path.clone(),
+        source,
+    })?;
     if !meta.is_file() {
         return Err(Error::download(
             wanted,
@@ -323,9 +375,10 @@ fn local_file(wanted: &Wanted, hash: bool) -> Result<Local, Error> {
     let mut actual_size = meta.len();
     if hash {
         // One byte past the listed size is enough to tell a file that grew.
-        let file = bundle_format::regular::open(&path).map_err(|e| Error::local(&path, e))?;
+        let file =
+            bundle_format::regular::open(&path).map_err(|e| Error::local(&path, "read", e))?;
         actual_size = hash_reader(file.take(wanted.size.saturating_add(1)), &mut actual)
-            .map_err(|e| Error::local(&path, e))?;
+            .map_err(|e| Error::local(&path, "read", e))?;
     }
     if actual_size != wanted.size || (hash && actual.clone().finalize()[..] != wanted.sha256) {
         return Err(mismatch(
@@ -369,5 +422,62 @@ fn mismatch(wanted: &Wanted, actual_size: String, actual_sha256: String) -> Erro
             wanted.size,
             hex::encode(wanted.sha256)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_payload_that_cannot_be_read_keeps_its_cause_and_stays_a_download_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.msi");
+        let wanted = Wanted {
+            name: "gone.msi".into(),
+            url: Url::from_file_path(&path).unwrap(),
+            size: 1,
+            sha256: [0; 32],
+        };
+        let e = local_file(&wanted, false).unwrap_err();
+        assert!(e.is_download(), "{e}");
+        let source = std::error::Error::source(&e).expect("a source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    }
+
+    #[test]
+    fn a_cache_that_cannot_be_made_names_the_folder_with_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain.txt");
+        fs::write(&file, b"not a folder").unwrap();
+        let Err(e) = Cache::open(Some(&file)) else {
+            panic!("a cache was opened inside a file")
+        };
+        assert!(!e.is_download(), "{e}");
+        assert!(matches!(e, Error::Local { .. }), "{e}");
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.downcast_ref::<std::io::Error>().is_some(), "{e}");
+        assert!(
+            e.to_string().starts_with("cannot create the cache folder"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_cert_that_cannot_be_read_keeps_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options {
+            ca_cert: Some(dir.path().join("none.pem")),
+            ..Options::default()
+        };
+        let Err(e) = Fetcher::new(options) else {
+            panic!("a missing --ca-cert was accepted")
+        };
+        assert!(matches!(e, Error::CaCert { .. }), "{e}");
+        assert!(std::error::Error::source(&e).is_some(), "{e}");
     }
 }

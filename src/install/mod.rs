@@ -39,9 +39,71 @@ pub enum Error {
     /// another machine (exit 3).
     #[error("{0}")]
     Base(String),
-    /// Anything else that stops before a change; the message says what to do.
+    /// The answers file cannot be used, or a question asked on the terminal
+    /// was not answered; nothing was changed.
     #[error("{0}")]
-    Refused(String),
+    Answers(String),
+    /// Required installer properties have no value; the message names them
+    /// and says where to give them.
+    #[error("{0}")]
+    Unanswered(String),
+    /// A license file that cannot be applied to `product`.
+    #[error("license for {product}: {problem}")]
+    License { product: String, problem: String },
+    /// A license whose product id cannot name its file under the root.
+    #[error("license {license}: the product {product:?} cannot name a file ({problem})")]
+    LicenseProduct {
+        license: String,
+        product: String,
+        #[source]
+        problem: bundle_format::manifest::NameError,
+    },
+    /// The running program could not be found, to keep a copy of it.
+    #[error("cannot find the running program, to keep a copy of it in the root: {0}")]
+    RunningProgram(#[source] std::io::Error),
+    /// An operation on one installed product names one that is not.
+    #[error("{} is not installed here (see airlock status)", escaped(id))]
+    NotInstalled { id: String },
+    /// A product installed by a file that cannot repair it.
+    #[error(
+        "{id} {version} was installed by a {kind} file, which cannot repair it: install its \
+         release again from a bundle"
+    )]
+    NotRepairable {
+        id: String,
+        version: String,
+        kind: &'static str,
+    },
+    /// The extracted installer file a repair needs is gone.
+    #[error(
+        "the installer file of {id} {version} is gone ({}): extract the bundle {} again with \
+         `airlock install BUNDLE --extract-only --extract-to {}`, then repair",
+        file.display(),
+        escaped(bundle),
+        file.parent().map(|d| d.display().to_string()).unwrap_or_default()
+    )]
+    InstallerGone {
+        id: String,
+        version: String,
+        file: PathBuf,
+        bundle: String,
+    },
+    /// The bundle's vendor name cannot be the folder its files are extracted to.
+    #[error("the vendor name cannot be used as a folder ({0}); give --extract-to DIR")]
+    VendorFolder(#[source] bundle_format::manifest::NameError),
+    /// A file the install reads (one the bundle carries, the running program) could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Products that cannot be uninstalled, each with why.
+    #[error(transparent)]
+    Remove(#[from] remove::Refusal),
+    /// The question before a change was answered no.
+    #[error("not confirmed: nothing was changed")]
+    NotConfirmed,
 }
 
 /// Whether a step runs, or why it does not.
@@ -287,7 +349,7 @@ pub fn prepare<'a>(
         .collect();
     let resolved = answers
         .resolve(&package.steps, &running, !options.no_questions)
-        .map_err(Error::Refused)?;
+        .map_err(Error::Answers)?;
     let unanswered = answers.refusal(&resolved.missing);
     let mut wanted = resolved.properties.into_iter();
     let properties = steps
@@ -348,7 +410,7 @@ pub fn execute(
     plan: &Plan,
 ) -> Result<bool, Error> {
     if let Some(refusal) = &plan.unanswered {
-        return Err(Error::Refused(refusal.clone()));
+        return Err(Error::Unanswered(refusal.clone()));
     }
     let bundle_id = &target.manifest.bundle_id;
     let logs = locked.root.logs_dir().join(folder_name(bundle_id));
@@ -562,11 +624,9 @@ fn folder_name(id: &str) -> String {
 /// manifest, and `limit` (for `what` it is) keeps one replaced since from
 /// filling the memory.
 fn read(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Error> {
-    bundle_format::regular::read_bounded(path, limit, what).map_err(|source| {
-        Error::State(state::Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+    bundle_format::regular::read_bounded(path, limit, what).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -610,14 +670,14 @@ pub fn apply_license(
     bytes: &[u8],
     product: &str,
 ) -> Result<crate::license::License, Error> {
-    let license = crate::license::License::parse(bytes)
-        .map_err(|p| Error::Refused(format!("license for {product}: {p}")))?;
-    bundle_format::manifest::check_name(product).map_err(|p| {
-        Error::Refused(format!(
-            "license {}: the product {:?} cannot name a file ({p})",
-            escaped(&license.id),
-            escaped(product)
-        ))
+    let license = crate::license::License::parse(bytes).map_err(|problem| Error::License {
+        product: product.to_string(),
+        problem,
+    })?;
+    bundle_format::manifest::check_name(product).map_err(|problem| Error::LicenseProduct {
+        license: escaped(&license.id).into_owned(),
+        product: escaped(product).into_owned(),
+        problem,
     })?;
     let path = locked.root.licenses_dir().join(format!("{}.xml", product));
     locked.put(&path, bytes)?;
@@ -663,18 +723,15 @@ fn remove_replaced(
 /// Keeps a copy of the running program's runner (without a bundle appended)
 /// as `ROOT/runner/airlock`, so the offline commands work once the bundle is gone.
 fn keep_runner(locked: &Locked, manifest: &Manifest) -> Result<(), Error> {
-    let exe =
-        std::env::current_exe().map_err(|e| Error::Refused(format!("the running program: {e}")))?;
+    let exe = std::env::current_exe().map_err(Error::RunningProgram)?;
     // A bundle's runner is its first `runner.size` bytes; the rest is not read.
     let keep = match bundle_format::has_trailer(&exe).unwrap_or(false) {
         true => manifest.runner.size,
         false => u64::MAX,
     };
-    let io = |source| {
-        Error::State(state::Error::Io {
-            path: exe.clone(),
-            source,
-        })
+    let io = |source| Error::Read {
+        path: exe.clone(),
+        source,
     };
     let mut bytes = Vec::new();
     bundle_format::regular::open(&exe)

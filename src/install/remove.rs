@@ -6,6 +6,7 @@
 //! machine is never left with half a cascade gone.
 
 use super::backend::Backend;
+use crate::identity::NoProductCode;
 use crate::state::Record;
 use crate::text::escaped;
 use std::collections::BTreeSet;
@@ -40,20 +41,43 @@ pub struct Removal {
     pub product_code: String,
 }
 
+/// Why an uninstall does not start: every problem found. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[error("nothing was uninstalled: {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct Refusal {
+    pub problems: Vec<Problem>,
+}
+
+/// One reason an uninstall cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error(
+        "the installer command `{}` cannot run: {} is not found (give the right one with \
+         --msiexec CMD)",
+        escaped(command),
+        escaped(program)
+    )]
+    NoCommand { command: String, program: String },
+    #[error("{id} {version} cannot be removed: {why}")]
+    NoCode {
+        id: String,
+        version: String,
+        why: NoProductCode,
+    },
+}
+
 /// The removals of `ids` (in that order), once each is known to be
-/// removable with `backend`; otherwise the message naming every product
-/// that is not, and why. Nothing has been changed either way.
-pub fn check(record: &Record, ids: &[String], backend: &Backend) -> Result<Vec<Removal>, String> {
+/// removable with `backend`; otherwise every product that is not, and why.
+/// Nothing has been changed either way.
+pub fn check(record: &Record, ids: &[String], backend: &Backend) -> Result<Vec<Removal>, Refusal> {
     let mut problems = Vec::new();
     let command = backend.command();
     let program = command.split_whitespace().next().unwrap_or_default();
     if find_program(program).is_none() {
-        problems.push(format!(
-            "the installer command `{}` cannot run: {} is not found (give the right one with \
-             --msiexec CMD)",
-            escaped(&command),
-            escaped(program)
-        ));
+        problems.push(Problem::NoCommand {
+            program: program.to_string(),
+            command,
+        });
     }
     let mut removals = Vec::new();
     for id in ids {
@@ -65,13 +89,17 @@ pub fn check(record: &Record, ids: &[String], backend: &Backend) -> Result<Vec<R
                 id: id.clone(),
                 product_code: code,
             }),
-            Err(why) => problems.push(format!("{id} {} cannot be removed: {why}", p.version)),
+            Err(why) => problems.push(Problem::NoCode {
+                id: id.clone(),
+                version: p.version.to_string(),
+                why,
+            }),
         }
     }
     if problems.is_empty() {
         Ok(removals)
     } else {
-        Err(format!("nothing was uninstalled: {}", problems.join("; ")))
+        Err(Refusal { problems })
     }
 }
 

@@ -35,8 +35,15 @@ const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    /// A file or folder under the root could not be used: `action` says
+    /// what was tried on it, the source why.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
     #[error(
         "{path} is damaged ({problem}); it was left as it is. Its previous version is {backup}: \
          check it, then copy it over the damaged file"
@@ -58,11 +65,19 @@ pub enum Error {
          created when missing"
     )]
     NotAFolder { path: PathBuf, problem: String },
+    #[error(
+        "{}: no such state root (nothing was ever installed with it as --root); give the right \
+         one with --root DIR (or AIRLOCK_ROOT)",
+        path.display()
+    )]
+    NoRoot { path: PathBuf },
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+/// `action` on `path` failed: for `map_err`.
+fn io_at<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> Error + 'a {
     move |source| Error::Io {
         path: path.to_path_buf(),
+        action,
         source,
     }
 }
@@ -143,7 +158,7 @@ impl Root {
     /// it (shown to a second process). Leftovers of a killed write are removed.
     pub fn lock(self, holder: &str) -> Result<Locked, Error> {
         self.check_folder()?;
-        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir))?;
+        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir, "create the folder"))?;
         let path = self.dir.join("lock");
         let holder = format!(
             "process {} ({holder}), since {}",
@@ -178,7 +193,7 @@ impl Root {
                     holder
                 },
             }),
-            Err(lock::Refused::Io(e)) => Err(io_at(&path)(e)),
+            Err(lock::Refused::Io(e)) => Err(io_at(&path, "lock")(e)),
         }
     }
 
@@ -192,7 +207,7 @@ impl Root {
                 Ok(target) => format!("is a link to {}, which does not exist", target.display()),
                 Err(_) => return Ok(()),
             },
-            Err(e) => return Err(io_at(&self.dir)(e)),
+            Err(e) => return Err(io_at(&self.dir, "read")(e)),
         };
         Err(Error::NotAFolder {
             path: self.dir.clone(),
@@ -214,7 +229,7 @@ impl Root {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Record::new(new_machine_id(), machine_name()));
             }
-            Err(e) => return Err(io_at(&path)(e)),
+            Err(e) => return Err(io_at(&path, "read")(e)),
         };
         let damaged = |problem: String| {
             let bak = backup_of(&path);
@@ -259,11 +274,11 @@ impl Root {
         let entries = match fs::read_dir(folder) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_at(folder)(e)),
+            Err(e) => return Err(io_at(folder, "read")(e)),
         };
         let mut paths = Vec::new();
         for entry in entries {
-            let path = entry.map_err(io_at(folder))?.path();
+            let path = entry.map_err(io_at(folder, "read"))?.path();
             if path.extension().is_some_and(|x| x == "pub") {
                 paths.push(path);
             }
@@ -283,12 +298,10 @@ impl Locked {
     pub fn save(&self, record: &Record) -> Result<(), Error> {
         let path = self.root.record_path();
         self.inside(&path)?;
-        let mut bytes = serde_json::to_vec_pretty(record).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: io::Error::other(e),
-        })?;
+        let mut bytes = serde_json::to_vec_pretty(record)
+            .map_err(|e| io_at(&path, "write")(io::Error::from(e)))?;
         bytes.push(b'\n');
-        file::write(&path, &bytes, true).map_err(io_at(&path))
+        file::write(&path, &bytes, true).map_err(io_at(&path, "write"))
     }
 
     /// Writes `bytes` as `path` (under the root) atomically, creating its folder.
@@ -297,7 +310,7 @@ impl Locked {
             self.make_dir(dir)?;
         }
         self.inside(path)?;
-        file::write(path, bytes, false).map_err(io_at(path))
+        file::write(path, bytes, false).map_err(io_at(path, "write"))
     }
 
     /// As [`Locked::put`], keeping what `path` held before as `NAME.bak`.
@@ -306,25 +319,26 @@ impl Locked {
             self.make_dir(dir)?;
         }
         self.inside(path)?;
-        file::write(path, bytes, true).map_err(io_at(path))
+        file::write(path, bytes, true).map_err(io_at(path, "write"))
     }
 
     /// Removes the file `path` under the root, and syncs its folder.
     pub fn remove(&self, path: &Path) -> Result<(), Error> {
         self.inside(path)?;
-        fs::remove_file(path).map_err(io_at(path))?;
-        bundle_format::atomic::sync_parent(path).map_err(io_at(path))
+        fs::remove_file(path).map_err(io_at(path, "remove"))?;
+        bundle_format::atomic::sync_parent(path).map_err(io_at(path, "sync"))
     }
 
     /// Creates the folder `dir` under the root, and those between.
     pub fn make_dir(&self, dir: &Path) -> Result<(), Error> {
-        crate::nofollow::create_dir_below(&self.root.dir, dir).map_err(io_at(dir))
+        crate::nofollow::create_dir_below(&self.root.dir, dir)
+            .map_err(io_at(dir, "create the folder"))
     }
 
     /// Checks that `path`, and every folder between the root and it, is no
     /// symbolic link (nothing in the root is written through one).
     pub fn inside(&self, path: &Path) -> Result<(), Error> {
-        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path))
+        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path, "write"))
     }
 
     /// Appends one line to `logs/airlock.log`, time first.

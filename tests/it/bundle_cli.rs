@@ -200,3 +200,53 @@ fn every_command_has_help_with_an_example() {
             .stdout(contains("Example"));
     }
 }
+
+/// How many times `needle` occurs in `haystack`.
+fn occurrences(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn a_missing_key_file_is_named_with_its_cause_printed_once() {
+    let f = fixture();
+    let root = state_root(&f);
+    let missing = f.dir.path().join("nowhere.pub");
+    let out = on_bundle(&root, &["verify"], &f.bundle, &missing)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = common::stderr(&out);
+    // ENOENT's text, as the OS words it: once, after the file it is about.
+    let os = std::io::Error::from_raw_os_error(2).to_string();
+    assert_eq!(
+        stderr,
+        format!("error: cannot read {}: {os}\n", missing.display())
+    );
+    assert_eq!(occurrences(&stderr, &os), 1, "{stderr}");
+}
+
+#[test]
+fn a_history_that_cannot_be_written_is_named_with_its_cause_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("state");
+    fs::create_dir_all(&root).unwrap();
+    // A folder where the file should go: the rename onto it fails.
+    let out_path = dir.path().join("srv01.xml");
+    fs::create_dir_all(&out_path).unwrap();
+    let out = airlock(&root)
+        .args(["history", "export", "--out"])
+        .arg(&out_path)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = common::stderr(&out);
+    // EISDIR's text, as the OS words it: once, after the file it is about.
+    let os = std::io::Error::from_raw_os_error(21).to_string();
+    assert_eq!(
+        stderr,
+        format!("error: cannot write {}: {os}\n", out_path.display())
+    );
+    assert_eq!(occurrences(&stderr, &os), 1, "{stderr}");
+}
