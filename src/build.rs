@@ -80,6 +80,10 @@ pub fn contents(
     let mut listings = Vec::new();
     for listing in &catalog.listings {
         let file = out.listing_file(listing)?;
+        let signature = match &listing.signature {
+            Some(bytes) => Some(out.signature_file(&file, bytes)?),
+            None => None,
+        };
         listings.push(package::ListingRef {
             vendor: listing.vendor.clone(),
             name: listing.name.clone(),
@@ -87,6 +91,9 @@ pub fn contents(
             published: crate::text::rfc3339(listing.published),
             sha256: hex::encode(listing.sha256),
             file,
+            source: Some(crate::redact::redact(&listing.source)),
+            vendor_key: listing.vendor_key.clone().filter(|_| signature.is_some()),
+            signature,
         });
     }
 
@@ -238,6 +245,7 @@ pub fn contents(
         eulas,
         contact,
         critical_updates,
+        origins: Vec::new(),
         base: base.map(|b| package::Base {
             digest: b.sha256.clone(),
             machine_id: b.history.machine_id.clone(),
@@ -253,6 +261,22 @@ pub fn contents(
                 .collect(),
         }),
     };
+    let origins = out
+        .downloads
+        .iter()
+        .filter_map(|w| {
+            let listing = catalog
+                .listings
+                .iter()
+                .position(|l| l.payloads().any(|p| p.file == w.name))?;
+            Some(package::FileOrigin {
+                file: w.name.clone(),
+                url: crate::redact::redact(w.url.as_str()),
+                listing: listing as u64,
+            })
+        })
+        .collect();
+    let package = Package { origins, ..package };
     Ok(Contents {
         package,
         files: out.files,
@@ -363,6 +387,19 @@ impl Collector {
             "listing",
             &entry,
             Origin::Memory(listing.bytes.clone()),
+        )?;
+        Ok(name)
+    }
+
+    /// A listing's detached signature as the vendor published it, named
+    /// after the listing's file (`itms.pl.xml.sig`).
+    fn signature_file(&mut self, listing_file: &str, bytes: &Arc<[u8]>) -> Result<String, Error> {
+        let name = format!("{listing_file}.sig");
+        self.add(
+            &name,
+            "signature",
+            &bytes_entry(bytes),
+            Origin::Memory(bytes.clone()),
         )?;
         Ok(name)
     }

@@ -3,7 +3,7 @@
 
 #[cfg(feature = "net")]
 use crate::{build, fetch, registry};
-use crate::{install, license, listing, package, plan, runner, state};
+use crate::{install, license, listing, package, plan, runner, state, trust};
 use std::path::PathBuf;
 
 /// Process exit codes, as the command-line contract numbers them.
@@ -61,6 +61,9 @@ pub enum Error {
     /// A license file given on the command line that cannot be read or used.
     #[error(transparent)]
     License(#[from] license::Error),
+    /// A builder key revoked or expired, a revocation list refused.
+    #[error(transparent)]
+    Trust(#[from] trust::Error),
     /// Something is not to be trusted (no trusted key, a key that does not match).
     #[error("{0}")]
     Verification(String),
@@ -193,6 +196,9 @@ impl Error {
                 install::Error::Critical(_) => Exit::CriticalPending,
                 install::Error::Older(_) | install::Error::Base(_) => Exit::Verification,
             },
+            Error::Trust(e) if e.is_verification() => Exit::Verification,
+            Error::Trust(e) if e.is_usage() => Exit::Usage,
+            Error::Trust(_) => Exit::Failed,
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::Other(_) => Exit::Failed,

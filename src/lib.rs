@@ -26,6 +26,7 @@ pub mod state;
 pub mod suggest;
 pub mod support;
 pub mod text;
+pub mod trust;
 pub mod verbosity;
 mod xml;
 

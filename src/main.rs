@@ -105,6 +105,11 @@ enum Command {
     /// Keep named listings (a vendor's and third parties') with their source, refresh interval and last copy
     #[cfg(feature = "net")]
     Listing(commands::listing::Args),
+    /// The builder keys this machine trusts: add, list, remove, revoke; signed revocation lists
+    Trust {
+        #[command(subcommand)]
+        command: commands::trust::Command,
+    },
     /// Print a completion script for bash, zsh, fish or PowerShell
     Completions(commands::completions::Args),
     /// Print the manual page (roff): airlock's own, or one command's
@@ -132,6 +137,7 @@ fn run(command: Command) -> airlock::Result<Exit> {
         Command::Cache(a) => commands::cache::run(a),
         #[cfg(feature = "net")]
         Command::Listing(a) => commands::listing::run(a),
+        Command::Trust { command } => commands::trust::run(command),
         Command::Completions(a) => commands::completions::run(a, Cli::command()),
         Command::Man(a) => commands::man::run(a, Cli::command()),
     }

@@ -142,7 +142,7 @@ pub fn run(args: Args) -> Result<Exit> {
         },
         ..args.source.net.options()
     })?;
-    let catalog = args.source.load_with(&fetcher)?;
+    let catalog = args.source.load_signed(&fetcher)?;
     if pick {
         selection = super::picker::pick(&catalog, &selection, super::plan::render)?;
     }

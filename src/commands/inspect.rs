@@ -128,7 +128,21 @@ fn render_package(out: &mut String, p: &Package) {
             e(&l.published),
             e(&l.file)
         );
+        let vouched = match (&l.signature, &l.vendor_key) {
+            (Some(sig), Some(key)) => format!(
+                "{}, checked by the builder with vendor key {}",
+                e(sig),
+                e(key)
+            ),
+            (Some(sig), None) => format!("{}, not checked by the builder", e(sig)),
+            (None, _) => "none in the bundle".into(),
+        };
+        let _ = writeln!(out, "  vendor signature {vouched}");
     }
+    let _ = writeln!(
+        out,
+        "vendor check  the files were not checked against a vendor key here (inspect checks nothing)"
+    );
     let _ = writeln!(
         out,
         "contact       {}",

@@ -54,7 +54,7 @@ pub struct Args {
     pub yes: bool,
     #[command(flatten)]
     pub msiexec: MsiexecArgs,
-    /// Install a bundle older than one already installed from the same key
+    /// Install a bundle older than one already installed from the same key, or built from an older listing serial than one installed from
     #[arg(long)]
     pub allow_older: bool,
     /// Install an update bundle although this machine differs from the history it was built from
@@ -212,6 +212,7 @@ pub fn run(args: Args) -> Result<Exit> {
             .note(note)
             .print(args.json);
     }
+    crate::trust::serial_guard(&record, &package, args.allow_older)?;
     let answers = Answers::load(args.answers.as_deref()).map_err(install::Error::from)?;
     let backend_name = backend.as_ref().map(Backend::command).unwrap_or_default();
     let manifest = signed.manifest().clone();

@@ -41,6 +41,10 @@ pub fn run(args: Args) -> Result<Exit> {
     let keys = args.trust.keys()?;
     if !keys.is_empty() {
         signed.verify(&keys)?;
+        args.trust.admit(
+            &format!("the split index {}", index_path.display()),
+            &index.key_fingerprint,
+        )?;
     }
 
     let bar = progress::bytes(index.size, "checking parts");

@@ -73,6 +73,18 @@ impl ListingArgs {
     /// refreshed first when it is stale.
     #[cfg(feature = "net")]
     pub fn load_with(&self, fetcher: &Fetcher) -> Result<Catalog> {
+        self.read(fetcher, self.vendor_key.is_some())
+    }
+
+    /// As [`ListingArgs::load_with`], also reading each listing's signature
+    /// whenever the vendor publishes one, checked or not: a bundle carries it.
+    #[cfg(feature = "net")]
+    pub fn load_signed(&self, fetcher: &Fetcher) -> Result<Catalog> {
+        self.read(fetcher, true)
+    }
+
+    #[cfg(feature = "net")]
+    fn read(&self, fetcher: &Fetcher, with_signature: bool) -> Result<Catalog> {
         let key = self
             .vendor_key
             .as_deref()
@@ -83,6 +95,7 @@ impl ListingArgs {
             fetcher,
             &self.listings,
             key.as_ref(),
+            with_signature,
         )?;
         for warning in stale {
             crate::say!("warning: {warning}");

@@ -16,6 +16,10 @@ pub struct Listing {
     pub sha256: [u8; 32],
     /// The exact `.pl.xml` bytes, for the bundle.
     pub bytes: std::sync::Arc<[u8]>,
+    /// The exact bytes of its `NAME.pl.xml.sig`, when the vendor publishes one.
+    pub signature: Option<std::sync::Arc<[u8]>>,
+    /// The fingerprint of the vendor key that verified `signature`, when one was given.
+    pub vendor_key: Option<String>,
     pub vendor: String,
     pub name: String,
     pub serial: u64,
@@ -224,6 +228,24 @@ pub struct CriticalUpdate {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub listings: Vec<Listing>,
+}
+
+impl Listing {
+    /// Every file the listing publishes: the installer's, the EULAs', every
+    /// release's and every hot fix's.
+    pub fn payloads(&self) -> impl Iterator<Item = &Payload> {
+        self.installer
+            .iter()
+            .map(|i| &i.payload)
+            .chain(self.eulas.iter().map(|e| &e.payload))
+            .chain(
+                self.products
+                    .iter()
+                    .flat_map(|p| &p.releases)
+                    .filter_map(|r| r.payload.as_ref()),
+            )
+            .chain(self.hotfixes.iter().map(|h| &h.payload))
+    }
 }
 
 impl Catalog {

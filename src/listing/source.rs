@@ -128,6 +128,8 @@ pub fn parse_copies(copies: &[Copy], vendor_key: Option<&PublicKey>) -> Result<C
         };
         let (mut listing, marks) = parse::parse(doc, &copy.base)?;
         listing.bytes = Arc::clone(&copy.xml);
+        listing.signature = copy.signature.as_deref().map(Arc::from);
+        listing.vendor_key = vendor_key.map(|k| k.fingerprint().to_string());
         parsed.push(Parsed {
             doc,
             listing,

@@ -2,7 +2,8 @@
 //! Airlock bundle's manifest (content type `airlock-package-1`). It holds
 //! everything the offline runner acts on without the listing's help (steps and
 //! how to run each file, properties, checks, licenses, EULAs, critical updates,
-//! the base history of an incremental bundle). `build` writes it; everything
+//! the base history of an incremental bundle, and since `airlock-package-2`
+//! the vendor's listing signatures and where each file came from). `build` writes it; everything
 //! that reads a bundle parses it here, strictly: unknown keys are refused and
 //! every field is checked against the container's files. Specified in
 //! `bundle-format/PACKAGE.md`.
@@ -18,7 +19,11 @@ use bundle_format::Manifest;
 use serde::{Deserialize, Serialize};
 
 /// The manifest's `contentType` for this schema.
-pub const CONTENT_TYPE: &str = "airlock-package-1";
+pub const CONTENT_TYPE: &str = "airlock-package-2";
+/// The schema before the vendor's signature travelled with the bundle: the
+/// same object without `origins` and the listings' `source`, `signature`
+/// and `vendorKey`. Read, never written.
+pub const CONTENT_TYPE_1: &str = "airlock-package-1";
 
 /// The most entries in each list of a package.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -49,6 +54,21 @@ pub struct Package {
     /// For an incremental bundle: the history it was built against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<Base>,
+    /// Where each downloaded file came from (package-2; empty in package-1).
+    #[serde(default)]
+    pub origins: Vec<FileOrigin>,
+}
+
+/// A file downloaded from a listing's payload: the URL it came from and the
+/// listing that publishes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileOrigin {
+    pub file: String,
+    /// Absolute, its password removed.
+    pub url: String,
+    /// Index in `listings`.
+    pub listing: u64,
 }
 
 /// One listing used, and the file in the bundle holding its exact bytes.
@@ -62,6 +82,15 @@ pub struct ListingRef {
     pub published: String,
     pub sha256: String,
     pub file: String,
+    /// Where the builder read it, its password removed (package-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The file (kind `signature`) holding its `.pl.xml.sig` (package-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The vendor key that verified the signature when the bundle was built (package-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_key: Option<String>,
 }
 
 /// How a step's file is run.
@@ -309,8 +338,13 @@ pub enum Error {
 impl Package {
     /// The package a manifest describes, parsed strictly and checked against its files.
     pub fn of(manifest: &Manifest) -> Result<Package, Error> {
-        if manifest.content_type != CONTENT_TYPE {
-            return Err(Error::ContentType(manifest.content_type.clone()));
+        let first = match manifest.content_type.as_str() {
+            CONTENT_TYPE => false,
+            CONTENT_TYPE_1 => true,
+            other => return Err(Error::ContentType(other.to_string())),
+        };
+        if first {
+            validate::refuse_keys_of_2(&manifest.content)?;
         }
         let value = serde_json::Value::Object(manifest.content.clone());
         let package: Package =
@@ -364,5 +398,61 @@ impl Check {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(content_type: &str, content: serde_json::Value) -> Manifest {
+        let serde_json::Value::Object(map) = content else {
+            unreachable!()
+        };
+        let mut m = Manifest::new("tests", content_type, map);
+        m.files.push(bundle_format::FileEntry {
+            name: "l.pl.xml".into(),
+            kind: "listing".into(),
+            size: 1,
+            sha256: "0".repeat(64),
+        });
+        m
+    }
+
+    fn content(listing: serde_json::Value, origins: bool) -> serde_json::Value {
+        let mut c = serde_json::json!({
+            "vendor": "V", "listings": [listing], "suites": [], "steps": [],
+            "licenses": [], "eulas": [], "criticalUpdates": []
+        });
+        if origins {
+            c["origins"] = serde_json::json!([]);
+        }
+        c
+    }
+
+    #[test]
+    fn package_1_is_read_and_keys_of_package_2_in_it_are_refused() {
+        let listing = serde_json::json!({"vendor": "V", "name": "N", "serial": 1,
+            "published": "2026-01-01T00:00:00Z", "sha256": "0".repeat(64), "file": "l.pl.xml"});
+        assert!(Package::of(&manifest(CONTENT_TYPE_1, content(listing.clone(), false))).is_ok());
+        assert!(Package::of(&manifest(CONTENT_TYPE, content(listing.clone(), true))).is_ok());
+        let err = Package::of(&manifest(CONTENT_TYPE_1, content(listing.clone(), true)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("origins") && err.contains("is not a key of"),
+            "{err}"
+        );
+        let mut keyed = listing.clone();
+        keyed["vendorKey"] = "0123456789abcdef".into();
+        let err = Package::of(&manifest(CONTENT_TYPE_1, content(keyed.clone(), false)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listings[0].vendorKey"), "{err}");
+        // In package-2, a vendor key without a signature says nothing: refused.
+        let err = Package::of(&manifest(CONTENT_TYPE, content(keyed, true)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("without a signature"), "{err}");
     }
 }

@@ -90,6 +90,36 @@ impl Package {
             check_hex(&at("sha256"), &l.sha256, 64)
                 .map_err(|e| field(at("sha256"), e.to_string()))?;
             file(&at("file"), &l.file, "listing")?;
+            if let Some(source) = &l.source {
+                text(&at("source"), source)?;
+            }
+            if let Some(signature) = &l.signature {
+                file(&at("signature"), signature, "signature")?;
+            }
+            match (&l.vendor_key, &l.signature) {
+                (Some(key), Some(_)) => check_hex(&at("vendorKey"), key, 16)
+                    .map_err(|e| field(at("vendorKey"), e.to_string()))?,
+                (Some(_), None) => {
+                    return Err(field(at("vendorKey"), "is given without a signature"));
+                }
+                (None, _) => {}
+            }
+        }
+        if self.origins.len() > MAX_ENTRIES {
+            return Err(field("origins", format!("more than {MAX_ENTRIES} entries")));
+        }
+        for (i, o) in self.origins.iter().enumerate() {
+            let at = |f: &str| format!("origins[{i}].{f}");
+            text(&at("url"), &o.url)?;
+            if !files.contains_key(o.file.as_str()) {
+                return Err(field(
+                    at("file"),
+                    format!("{:?} is not one of the bundle's files", o.file),
+                ));
+            }
+            if usize::try_from(o.listing).map_or(true, |n| n >= self.listings.len()) {
+                return Err(field(at("listing"), "names no listing of the bundle"));
+            }
         }
         if let Some(installer) = &self.installer {
             text("installer.name", &installer.name)?;
@@ -336,4 +366,32 @@ impl Check {
             field: takes[0],
         })
     }
+}
+
+/// An `airlock-package-1` document holds none of the keys package-2 added.
+pub(super) fn refuse_keys_of_2(
+    content: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Error> {
+    let not_in_1 = |at: String| {
+        field(
+            at,
+            format!(
+                "is not a key of {} (it came with {})",
+                super::CONTENT_TYPE_1,
+                super::CONTENT_TYPE
+            ),
+        )
+    };
+    if content.contains_key("origins") {
+        return Err(not_in_1("origins".into()));
+    }
+    let listings = content.get("listings").and_then(|l| l.as_array());
+    for (i, l) in listings.into_iter().flatten().enumerate() {
+        for key in ["source", "signature", "vendorKey"] {
+            if l.get(key).is_some() {
+                return Err(not_in_1(format!("listings[{i}].{key}")));
+            }
+        }
+    }
+    Ok(())
 }

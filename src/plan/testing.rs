@@ -70,6 +70,8 @@ pub fn catalog() -> CatalogBuilder {
             base: Url::parse("https://vendor.test/").unwrap(),
             sha256: [0; 32],
             bytes: Default::default(),
+            signature: None,
+            vendor_key: None,
             vendor: "Test".into(),
             name: "Test listing".into(),
             serial: 1,

@@ -36,12 +36,14 @@ impl std::fmt::Display for Stale {
 /// stale) when SRC names one in the registry of `config`, else the path or
 /// URL SRC is. A registry that cannot be read is an error naming its file;
 /// only a SRC that cannot be a name, or a path that exists when there is no
-/// config folder at all, is read without it.
+/// config folder at all, is read without it. A path or URL's signature
+/// file is read too when `with_signature`.
 pub fn read_sources(
     config: Option<&Path>,
     fetcher: &Fetcher,
     sources: &[String],
     vendor_key: Option<&PublicKey>,
+    with_signature: bool,
 ) -> Result<(Vec<Copy>, Vec<Stale>), Error> {
     // Opened at the first SRC that can be a name.
     let mut registry: Option<Registry> = None;
@@ -66,7 +68,7 @@ pub fn read_sources(
                 copies.push(copy);
                 stale.extend(warning);
             }
-            None => copies.push(fetch::read_listing(fetcher, source, vendor_key.is_some())?),
+            None => copies.push(fetch::read_listing(fetcher, source, with_signature)?),
         }
     }
     Ok((copies, stale))

@@ -5,6 +5,8 @@
 //! ROOT/record.json (+ .bak)   installed products, licenses, listings, bundles, journal
 //! ROOT/lock                   held by the one process changing the root; names it
 //! ROOT/trusted-keys/*.pub     public keys whose bundles are trusted
+//! ROOT/trust.json (+ .bak)    their expiry and notes, and every revocation (crate::trust)
+//! ROOT/vendor-keys/VENDOR.pub pinned vendor keys (and `require-signature`)
 //! ROOT/licenses/PRODUCT.xml   purchased license files applied
 //! ROOT/listings/              every listing received, as its exact bytes
 //! ROOT/logs/airlock.log       what airlock did, one line per event
@@ -121,6 +123,14 @@ impl Root {
 
     pub fn trusted_keys_dir(&self) -> PathBuf {
         self.dir.join("trusted-keys")
+    }
+
+    pub fn trust_path(&self) -> PathBuf {
+        self.dir.join("trust.json")
+    }
+
+    pub fn vendor_keys_dir(&self) -> PathBuf {
+        self.dir.join("vendor-keys")
     }
 
     pub fn logs_dir(&self) -> PathBuf {
@@ -257,16 +267,29 @@ impl Root {
 
     /// Every `trusted-keys/*.pub`, in name order; a malformed one is an error naming it.
     pub fn trusted_keys(&self) -> Result<Vec<PublicKey>, Error> {
+        Ok(self
+            .trusted_key_files()?
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect())
+    }
+
+    /// Every `trusted-keys/*.pub` with its key, in name order.
+    pub fn trusted_key_files(&self) -> Result<Vec<(PathBuf, PublicKey)>, Error> {
+        self.keys_in(&self.trusted_keys_dir())
+    }
+
+    /// Every `*.pub` of `folder` with its key, in name order; none when it is missing.
+    pub fn keys_in(&self, folder: &Path) -> Result<Vec<(PathBuf, PublicKey)>, Error> {
         self.check_folder()?;
-        let folder = self.trusted_keys_dir();
-        let entries = match fs::read_dir(&folder) {
+        let entries = match fs::read_dir(folder) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_at(&folder, "read")(e)),
+            Err(e) => return Err(io_at(folder, "read")(e)),
         };
         let mut paths = Vec::new();
         for entry in entries {
-            let path = entry.map_err(io_at(&folder, "read"))?.path();
+            let path = entry.map_err(io_at(folder, "read"))?.path();
             if path.extension().is_some_and(|x| x == "pub") {
                 paths.push(path);
             }
@@ -274,7 +297,8 @@ impl Root {
         paths.sort();
         let mut keys = Vec::new();
         for path in paths {
-            keys.push(PublicKey::load(&path)?);
+            let key = PublicKey::load(&path)?;
+            keys.push((path, key));
         }
         Ok(keys)
     }
@@ -298,6 +322,22 @@ impl Locked {
         }
         self.inside(path)?;
         file::write(path, bytes, false).map_err(io_at(path, "write"))
+    }
+
+    /// As [`Locked::put`], keeping what `path` held before as `NAME.bak`.
+    pub fn put_kept(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+        if let Some(dir) = path.parent() {
+            self.make_dir(dir)?;
+        }
+        self.inside(path)?;
+        file::write(path, bytes, true).map_err(io_at(path, "write"))
+    }
+
+    /// Removes the file `path` under the root, and syncs its folder.
+    pub fn remove(&self, path: &Path) -> Result<(), Error> {
+        self.inside(path)?;
+        fs::remove_file(path).map_err(io_at(path, "remove"))?;
+        bundle_format::atomic::sync_parent(path).map_err(io_at(path, "sync"))
     }
 
     /// Creates the folder `dir` under the root, and those between.

@@ -289,7 +289,7 @@ fn downloaded_paths(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["kind"] != "listing")
+        .filter(|f| f["kind"] != "listing" && f["kind"] != "signature")
         .map(|f| f["name"].as_str().unwrap())
         .collect();
     let paths: Vec<String> = site

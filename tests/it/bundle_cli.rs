@@ -92,7 +92,7 @@ fn inspect_shows_the_manifest_unverified() {
     let json = json_of(airlock(&root).arg("inspect").arg(&f.bundle));
     assert_eq!(json["verified"], false);
     assert_eq!(json["bundleId"], f.written.manifest.bundle_id.as_str());
-    assert_eq!(json["contentType"], "airlock-package-1");
+    assert_eq!(json["contentType"], "airlock-package-2");
     assert_eq!(json["content"]["vendor"], "Symantec");
     assert_eq!(json["files"].as_array().unwrap().len(), f.files.len());
 }

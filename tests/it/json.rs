@@ -17,8 +17,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// The fields that hold a time, in any document.
-const TIMES: [&str; 7] = [
+const TIMES: [&str; 9] = [
     "created",
+    "added",
+    "revoked",
     "installed",
     "published",
     "fetched",
@@ -42,6 +44,11 @@ fn parsed(what: &str, stdout: &[u8]) -> Value {
     assert!(
         text.starts_with("{\n  \"schema\": 1,\n"),
         "{what}: schema is not the first field: {text}"
+    );
+    assert_eq!(
+        text.matches("\"schema\":").count(),
+        1,
+        "{what}: schema is given more than once: {text}"
     );
     serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{what}: stdout is not one JSON document ({e}): {text}"))
@@ -161,6 +168,19 @@ fn every_json_document_parses_carries_schema_and_rfc3339_times() {
             "{keygen}"
         );
     }
+
+    let trust_root = builder.path("trust-root");
+    airlock(&trust_root)
+        .args(["trust", "add", "--expires", "2999-01-01"])
+        .arg(keygen["publicKey"].as_str().unwrap())
+        .assert()
+        .success();
+    let trusted = document(
+        "trust list",
+        airlock(&trust_root).args(["trust", "list", "--json"]),
+    );
+    assert!(checked("trust list", &trusted) > 0, "added and expires are times");
+    assert_eq!(trusted["keys"][0]["fingerprint"], fingerprint, "{trusted}");
 
     let verified = document(
         "verify",

@@ -32,4 +32,5 @@ mod prompts;
 mod runner_state;
 mod runner_wine;
 mod stdout;
+mod trust;
 mod windows_runner;

@@ -42,6 +42,8 @@ impl<'a> Cursor<'a> {
             base: self.base.clone(),
             sha256: [0; 32],
             bytes: Default::default(),
+            signature: None,
+            vendor_key: None,
             vendor,
             name,
             serial,

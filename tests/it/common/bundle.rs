@@ -106,6 +106,7 @@ fn package(files: &[(String, u64, String)]) -> Package {
         contact: Some("ops@example.com".into()),
         critical_updates: Vec::new(),
         base: None,
+        origins: Vec::new(),
     };
     for (name, _, sha256) in files {
         let method = match kind_of(name) {
@@ -129,6 +130,9 @@ fn package(files: &[(String, u64, String)]) -> Package {
                     published: "2026-11-20T10:00:00Z".into(),
                     sha256: sha256.clone(),
                     file: name.clone(),
+                    source: None,
+                    signature: None,
+                    vendor_key: None,
                 });
                 continue;
             }

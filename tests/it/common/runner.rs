@@ -107,6 +107,9 @@ pub fn package(steps: Vec<(Step, File)>, critical: Vec<CriticalUpdate>) -> (Pack
             published: "2026-11-05T08:30:00Z".into(),
             sha256: hex::encode(Sha256::digest(&listing)),
             file: "northwind.pl.xml".into(),
+            source: None,
+            signature: None,
+            vendor_key: None,
         }],
         installer: None,
         suites: Vec::new(),
@@ -116,6 +119,7 @@ pub fn package(steps: Vec<(Step, File)>, critical: Vec<CriticalUpdate>) -> (Pack
         contact: None,
         critical_updates: critical,
         base: None,
+        origins: Vec::new(),
     };
     for (step, file) in steps {
         package.steps.push(step);
