@@ -30,14 +30,14 @@ pub enum Error {
     Plan(#[from] plan::Error),
     /// Machines' histories that cannot be planned from (`--history`).
     #[error(transparent)]
-    Machines(#[from] plan::MachineError),
+    Machines(Box<plan::MachineError>),
     #[cfg(feature = "net")]
     #[error(transparent)]
     Fetch(#[from] fetch::Error),
     /// A registered listing that cannot be read, kept or refreshed.
     #[cfg(feature = "net")]
     #[error(transparent)]
-    Registry(#[from] registry::Error),
+    Registry(Box<registry::Error>),
     /// The plan cannot become a bundle (a license, an MSI that disagrees with its listing).
     #[cfg(feature = "net")]
     #[error(transparent)]
@@ -119,6 +119,21 @@ pub enum Error {
     },
 }
 
+// The two largest causes are boxed, so every `Result` of the crate stays
+// small (a Windows path is wider than a Unix one).
+impl From<plan::MachineError> for Error {
+    fn from(e: plan::MachineError) -> Error {
+        Error::Machines(Box::new(e))
+    }
+}
+
+#[cfg(feature = "net")]
+impl From<registry::Error> for Error {
+    fn from(e: registry::Error) -> Error {
+        Error::Registry(Box::new(e))
+    }
+}
+
 impl Error {
     /// The texts of the causes under this error that its message does not
     /// already hold, outermost first: the lines `main` prints under the
@@ -150,22 +165,24 @@ impl Error {
         match self {
             Error::Listing(e) => listing_exit(e),
             #[cfg(feature = "net")]
-            Error::Registry(registry::Error::Listing(e)) => listing_exit(e),
-            #[cfg(feature = "net")]
-            Error::Registry(e) if e.is_usage() => Exit::Usage,
-            #[cfg(feature = "net")]
-            Error::Registry(e) if e.is_verification() => Exit::Verification,
-            #[cfg(feature = "net")]
-            Error::Registry(_) => Exit::Failed,
+            Error::Registry(e) => match &**e {
+                registry::Error::Listing(e) => listing_exit(e),
+                e if e.is_usage() => Exit::Usage,
+                e if e.is_verification() => Exit::Verification,
+                _ => Exit::Failed,
+            },
             #[cfg(feature = "net")]
             Error::Fetch(e) if e.is_download() => Exit::Download,
             #[cfg(feature = "net")]
             Error::Build(e) if e.is_usage() => Exit::Usage,
             #[cfg(feature = "net")]
             Error::Fetch(_) | Error::Build(_) => Exit::Failed,
-            Error::Plan(_) | Error::Machines(plan::MachineError::Plan(_)) => Exit::Unresolvable,
-            Error::Machines(e) if e.is_usage() => Exit::Usage,
-            Error::Machines(_) => Exit::Failed,
+            Error::Plan(_) => Exit::Unresolvable,
+            Error::Machines(e) => match &**e {
+                plan::MachineError::Plan(_) => Exit::Unresolvable,
+                e if e.is_usage() => Exit::Usage,
+                _ => Exit::Failed,
+            },
             Error::Bundle(e) if e.is_verification() => Exit::Verification,
             Error::Bundle(_) => Exit::Failed,
             Error::Package(_) => Exit::Verification,
