@@ -179,7 +179,10 @@ fn every_json_document_parses_carries_schema_and_rfc3339_times() {
         "trust list",
         airlock(&trust_root).args(["trust", "list", "--json"]),
     );
-    assert!(checked("trust list", &trusted) > 0, "added and expires are times");
+    assert!(
+        checked("trust list", &trusted) > 0,
+        "added and expires are times"
+    );
     assert_eq!(trusted["keys"][0]["fingerprint"], fingerprint, "{trusted}");
 
     let verified = document(
