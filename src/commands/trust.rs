@@ -316,8 +316,7 @@ pub fn run(command: Command) -> Result<Exit> {
                 )));
             }
             super::output::create_parent(&out)?;
-            bundle_format::write_file(&out, &bytes, 0o644)
-                .map_err(|e| Error::Other(format!("{}: {e}", out.display())))?;
+            bundle_format::write_file(&out, &bytes, 0o644).map_err(Error::io(&out, "write"))?;
             crate::say!(
                 "wrote {}: {} revocations signed by key {}; run `airlock trust import` with it on each server",
                 out.display(),

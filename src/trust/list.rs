@@ -30,7 +30,11 @@ pub enum Error {
         source: io::Error,
     },
     #[error("{}: not an airlock revocation list: {problem}", path.display())]
-    Malformed { path: PathBuf, problem: String },
+    Malformed {
+        path: PathBuf,
+        #[source]
+        problem: Problem,
+    },
     /// Signed by a key this machine does not trust (exit 3).
     #[error(
         "{}: the revocation list is signed by key {fingerprint}, which this machine does not \
@@ -47,10 +51,40 @@ pub enum Error {
     )]
     Signature { path: PathBuf, fingerprint: String },
     /// What the command line asked for cannot make a list (exit 2).
-    #[error("{0}")]
-    Usage(String),
+    #[error("a revocation list revokes 1 to {MAX_ENTRIES} keys, not {0}; --revoke FP names each")]
+    Entries(usize),
+    /// What the command line asked for breaks a rule of the list (exit 2).
+    #[error("cannot make a revocation list: {0}")]
+    Refused(#[source] Problem),
     #[error(transparent)]
     State(#[from] state::Error),
+}
+
+/// What is wrong with a list's bytes, or with the list asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("it is not UTF-8")]
+    NotUtf8,
+    #[error("it has {0} lines, not the two of a list (the body, then its signature)")]
+    Lines(usize),
+    #[error("its last line does not end with a line break")]
+    NoFinalBreak,
+    #[error("line 1: {0}")]
+    Json(#[source] serde_json::Error),
+    #[error("format {format:?} version {version} is not {FORMAT:?} version 1")]
+    Format { format: String, version: u32 },
+    #[error("it revokes {0} keys, not 1 to {MAX_ENTRIES}")]
+    Entries(usize),
+    #[error("keyFingerprint {0:?} is not 16 hex digits")]
+    KeyFingerprint(String),
+    #[error("revoked[{index}].fingerprint {value:?} is not 16 lowercase hex digits")]
+    Fingerprint { index: usize, value: String },
+    #[error("key {0} is revoked twice")]
+    Twice(String),
+    #[error("{0}")]
+    Reason(#[source] bundle_format::manifest::ManifestError),
+    #[error("line 2 is not `ed25519 ` and 128 lowercase hex digits")]
+    SignatureLine,
 }
 
 impl Error {
@@ -59,7 +93,7 @@ impl Error {
     }
 
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Usage(_))
+        matches!(self, Error::Entries(_) | Error::Refused(_))
     }
 }
 
@@ -89,9 +123,7 @@ fn signed(line: &[u8]) -> Vec<u8> {
 /// The bytes of a list revoking `entries`, signed with `key` at `now` (unix seconds).
 pub fn write(key: &SigningKey, entries: Vec<Entry>, now: u64) -> Result<Vec<u8>, Error> {
     if entries.is_empty() || entries.len() > MAX_ENTRIES {
-        return Err(Error::Usage(format!(
-            "a revocation list revokes 1 to {MAX_ENTRIES} keys; --revoke FP names each"
-        )));
+        return Err(Error::Entries(entries.len()));
     }
     let body = Body {
         format: FORMAT.into(),
@@ -100,8 +132,8 @@ pub fn write(key: &SigningKey, entries: Vec<Entry>, now: u64) -> Result<Vec<u8>,
         key_fingerprint: key.public().fingerprint().to_string(),
         revoked: entries,
     };
-    check_body(&body).map_err(Error::Usage)?;
-    let line = serde_json::to_vec(&body).map_err(|e| Error::Usage(e.to_string()))?;
+    check_body(&body).map_err(Error::Refused)?;
+    let line = serde_json::to_vec(&body).map_err(|e| Error::Refused(Problem::Json(e)))?;
     let signature = key.sign(&signed(&line));
     let mut out = line;
     out.extend_from_slice(format!("\ned25519 {}\n", hex::encode(signature)).as_bytes());
@@ -109,37 +141,30 @@ pub fn write(key: &SigningKey, entries: Vec<Entry>, now: u64) -> Result<Vec<u8>,
 }
 
 /// The rules of line 1 beyond its shape; the problem when one is broken.
-fn check_body(body: &Body) -> Result<(), String> {
+fn check_body(body: &Body) -> Result<(), Problem> {
     if body.format != FORMAT || body.version != 1 {
-        return Err(format!(
-            "format {:?} version {} is not {FORMAT:?} version 1",
-            body.format, body.version
-        ));
+        return Err(Problem::Format {
+            format: body.format.clone(),
+            version: body.version,
+        });
     }
     if body.revoked.is_empty() || body.revoked.len() > MAX_ENTRIES {
-        return Err(format!(
-            "it revokes {} keys, not 1 to {MAX_ENTRIES}",
-            body.revoked.len()
-        ));
+        return Err(Problem::Entries(body.revoked.len()));
     }
-    parse_fingerprint(&body.key_fingerprint).map_err(|_| {
-        format!(
-            "keyFingerprint {:?} is not 16 hex digits",
-            body.key_fingerprint
-        )
-    })?;
+    parse_fingerprint(&body.key_fingerprint)
+        .map_err(|_| Problem::KeyFingerprint(body.key_fingerprint.clone()))?;
     let mut seen = std::collections::HashSet::new();
-    for (i, e) in body.revoked.iter().enumerate() {
+    for (index, e) in body.revoked.iter().enumerate() {
         if parse_fingerprint(&e.fingerprint).ok().as_deref() != Some(e.fingerprint.as_str()) {
-            return Err(format!(
-                "revoked[{i}].fingerprint {:?} is not 16 lowercase hex digits",
-                e.fingerprint
-            ));
+            return Err(Problem::Fingerprint {
+                index,
+                value: e.fingerprint.clone(),
+            });
         }
         if !seen.insert(&e.fingerprint) {
-            return Err(format!("key {} is revoked twice", e.fingerprint));
+            return Err(Problem::Twice(e.fingerprint.clone()));
         }
-        check_text(&format!("revoked[{i}].reason"), &e.reason).map_err(|e| e.to_string())?;
+        check_text(&format!("revoked[{index}].reason"), &e.reason).map_err(Problem::Reason)?;
     }
     Ok(())
 }
@@ -185,30 +210,25 @@ pub fn import(
 
 /// Line 1 of the list in `bytes`, once its shape and signature by one of `trusted` hold.
 fn parse(path: &Path, bytes: &[u8], trusted: &[PublicKey]) -> Result<Body, Error> {
-    let malformed = |problem: String| Error::Malformed {
+    let malformed = |problem: Problem| Error::Malformed {
         path: path.to_path_buf(),
         problem,
     };
-    let text = std::str::from_utf8(bytes).map_err(|_| malformed("it is not UTF-8".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| malformed(Problem::NotUtf8))?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let [line, sig] = lines.as_slice() else {
-        return Err(malformed(format!(
-            "it has {} lines, not the two of a list (the body, then its signature)",
-            lines.len()
-        )));
+        return Err(malformed(Problem::Lines(lines.len())));
     };
     let (Some(line), Some(sig)) = (line.strip_suffix('\n'), sig.strip_suffix('\n')) else {
-        return Err(malformed(
-            "its last line does not end with a line break".into(),
-        ));
+        return Err(malformed(Problem::NoFinalBreak));
     };
-    let body: Body = serde_json::from_str(line).map_err(|e| malformed(e.to_string()))?;
+    let body: Body = serde_json::from_str(line).map_err(|e| malformed(Problem::Json(e)))?;
     check_body(&body).map_err(malformed)?;
     let signature = sig
         .strip_prefix("ed25519 ")
         .and_then(|h| hex::decode(h).ok())
         .filter(|s| s.len() == SIGNATURE_LEN && sig.len() == 8 + 2 * SIGNATURE_LEN)
-        .ok_or_else(|| malformed("line 2 is not `ed25519 ` and 128 lowercase hex digits".into()))?;
+        .ok_or_else(|| malformed(Problem::SignatureLine))?;
     let Some(key) = trusted
         .iter()
         .find(|k| k.fingerprint().to_string() == body.key_fingerprint)
