@@ -289,4 +289,34 @@ mod tests {
         let twice = vec![entry("00000000000000aa"), entry("00000000000000aa")];
         assert!(write(&key, twice, 0).unwrap_err().is_usage());
     }
+
+    #[test]
+    fn each_malformed_list_is_named_with_what_is_wrong() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let good =
+            String::from_utf8(write(&key, vec![entry("00000000000000aa")], 0).unwrap()).unwrap();
+        let (line, sig) = good.split_once('\n').unwrap();
+        let cases: [(Vec<u8>, &str); 6] = [
+            (b"\xff\n".to_vec(), "not UTF-8"),
+            (format!("{line}\n").into_bytes(), "has 1 lines"),
+            (
+                good.trim_end().as_bytes().to_vec(),
+                "does not end with a line break",
+            ),
+            (format!("{{}}\n{sig}").into_bytes(), "line 1: missing field"),
+            (
+                format!("{}\n{sig}", line.replace("airlock-revocations", "other")).into_bytes(),
+                "format \"other\" version 1",
+            ),
+            (
+                format!("{line}\ned25519 zz\n").into_bytes(),
+                "line 2 is not",
+            ),
+        ];
+        for (bytes, says) in cases {
+            let err = parse(Path::new("list.txt"), &bytes, &[key.public()]).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{says}: {err}");
+            assert!(err.to_string().contains(says), "{says}: {err}");
+        }
+    }
 }
