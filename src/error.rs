@@ -70,9 +70,6 @@ pub enum Error {
     /// The command line is well formed but its values are not usable.
     #[error("{0}")]
     Usage(String),
-    /// Any other failure; the message says what and where.
-    #[error("{0}")]
-    Other(String),
     /// Whoever read standard output has gone (a closed pipe): the program
     /// stops writing and ends quietly, with the exit code of what it had done.
     #[error("standard output was closed")]
@@ -218,7 +215,6 @@ impl Error {
             Error::Trust(_) => Exit::Failed,
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
-            Error::Other(_) => Exit::Failed,
             Error::StdoutClosed => Exit::Done,
             Error::Io { .. }
             | Error::Stdout(_)
