@@ -147,7 +147,7 @@ fn every_json_document_parses_carries_schema_and_rfc3339_times() {
             .arg("--json"),
     );
     checked("build", &built);
-    assert!(built["runnerIdentity"].is_object(), "{built}");
+    assert!(built["bundles"][0]["runnerIdentity"].is_object(), "{built}");
 
     let keys = builder.path("keys/other");
     let keygen = document(

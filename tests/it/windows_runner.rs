@@ -420,6 +420,7 @@ fn the_windows_build_with_default_features_builds_a_bundle_that_linux_verifies()
         names,
         [
             "northwind.pl.xml",
+            "northwind.pl.xml.sig",
             "nw-backup-agent-3.2.0.410.msi",
             "nw-console-3.2.0.410.msi"
         ]
