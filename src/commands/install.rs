@@ -9,7 +9,7 @@ use report::Report;
 
 use crate::commands::progress;
 use crate::commands::root::MsiexecArgs;
-use crate::commands::trust::BundleArgs;
+use crate::commands::signed::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
 use crate::install::backend::{Backend, Property};

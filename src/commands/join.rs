@@ -2,7 +2,7 @@
 //! every part against the signed index before writing anything.
 
 use crate::commands::progress;
-use crate::commands::trust::{BundleArgs, TrustArgs};
+use crate::commands::signed::{BundleArgs, TrustArgs};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;

@@ -23,6 +23,7 @@ pub mod products;
 pub mod progress;
 pub mod repair;
 pub mod root;
+pub mod signed;
 pub mod status;
 pub mod support;
 pub mod trust;

@@ -1,94 +1,16 @@
-//! Which public keys this machine trusts: `--trust PUB` (repeatable) plus the
-//! state root's trusted keys, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
-//! platform default; and opening a bundle with them, refusing one whose key
-//! is revoked or expired. Shared by every command that checks a signature.
-//! Also `airlock trust ...`, which manages those keys' life (`crate::trust`).
+//! `airlock trust ...`: the life of the builder keys this machine trusts
+//! (added with an expiry and a note, removed, revoked, and revocations carried
+//! across the air gap in signed lists), kept by `crate::trust`.
 
 use super::output::{print, print_json};
+use super::signed::TrustArgs;
 use crate::commands::root::RootArgs;
 use crate::error::{Error, Exit, Result};
-use crate::state::{Root, now};
+use crate::state::now;
 use crate::text::escaped;
-use crate::trust::{self, Ledger, list};
+use crate::trust::{self, list};
 use bundle_format::keys::{PublicKey, SigningKey};
-use bundle_format::{SignedBundle, inspect};
-use std::path::PathBuf;
-
-/// A bundle and the keys to check it with.
-#[derive(Debug, Clone, clap::Args)]
-pub struct BundleArgs {
-    /// The bundle file
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
-
-impl BundleArgs {
-    /// Opens the bundle with the trusted keys: trailer, signature, manifest and
-    /// runner are checked, not yet the payload. With no trusted key at all,
-    /// refuses and names the key that signed the bundle.
-    pub fn open(&self) -> Result<SignedBundle> {
-        let keys = self.trust.keys()?;
-        if keys.is_empty() {
-            let claimed = inspect(&self.bundle)?;
-            return Err(self.trust.none_trusted(
-                &self.bundle.display().to_string(),
-                &claimed.manifest.key_fingerprint,
-            ));
-        }
-        let signed = SignedBundle::open(&self.bundle, &keys)?;
-        self.trust.admit(
-            &format!("bundle {}", self.bundle.display()),
-            &signed.key().fingerprint().to_string(),
-        )?;
-        Ok(signed)
-    }
-}
-
-/// The flags that name trusted keys.
-#[derive(Debug, Clone, clap::Args)]
-pub struct TrustArgs {
-    /// A trusted public key file (`.pub`, written by `airlock keygen`); repeatable
-    #[arg(long = "trust", value_name = "PUB")]
-    pub trust: Vec<PathBuf>,
-    /// Its `trusted-keys/*.pub` are trusted too
-    #[command(flatten)]
-    pub root: RootArgs,
-}
-
-impl TrustArgs {
-    /// The state root these flags name.
-    pub fn state(&self) -> Root {
-        self.root.state()
-    }
-
-    /// Every trusted key; an unreadable or malformed key file is an error naming it.
-    pub fn keys(&self) -> Result<Vec<PublicKey>> {
-        let mut keys = Vec::new();
-        for path in &self.trust {
-            keys.push(PublicKey::load(path)?);
-        }
-        keys.extend(self.state().trusted_keys()?);
-        Ok(keys)
-    }
-
-    /// Refuses `what`, signed by `fingerprint`, when the root's ledger says
-    /// that key is revoked or past its expiry.
-    pub fn admit(&self, what: &str, fingerprint: &str) -> Result<()> {
-        Ledger::load(&self.state())?.admit(what, fingerprint, now())?;
-        Ok(())
-    }
-
-    /// The error for "no key trusted", naming the key that signed what was checked.
-    pub fn none_trusted(&self, what: &str, fingerprint: &str) -> Error {
-        Error::NoTrustedKey {
-            what: what.into(),
-            fingerprint: fingerprint.into(),
-            folder: self.state().trusted_keys_dir(),
-        }
-    }
-}
+use std::path::{Path, PathBuf};
 
 /// `airlock trust ...`.
 #[derive(Debug, clap::Subcommand)]
@@ -193,154 +115,172 @@ pub fn run(command: Command) -> Result<Exit> {
             expires,
             note,
             root,
-        } => {
-            let public = PublicKey::load(&key)?;
-            let expires = expires
-                .map(|d| trust::parse_date("--expires", &d))
-                .transpose()?;
-            if let Some(n) = &note {
-                bundle_format::manifest::check_text("--note", n)
-                    .map_err(|e| Error::Usage(e.to_string()))?;
-            }
-            let locked = root.state().lock("airlock trust add")?;
-            let path = trust::add(&locked, &public, expires.clone(), note)?;
-            locked.log(&format!(
-                "trust add {}: {}",
-                public.fingerprint(),
-                path.display()
-            ));
-            crate::say!(
-                "trusted key {} ({}){}",
-                public.fingerprint(),
-                path.display(),
-                expires.map(|e| format!(", until {e}")).unwrap_or_default()
-            );
-            Ok(Exit::Done)
-        }
-        Command::List { json, root } => {
-            let keys = trust::listed(&root.state(), now())?;
-            if json {
-                print_json(&Listing { keys })?;
-                return Ok(Exit::Done);
-            }
-            let mut out = String::new();
-            for k in &keys {
-                let mut facts = vec![k.state.to_string()];
-                if let Some(e) = &k.expires {
-                    facts.push(format!("expires {e}"));
-                }
-                if let Some(r) = &k.revocation {
-                    facts.push(format!(
-                        "revoked {} {}: {}",
-                        r.revoked,
-                        r.origin(),
-                        escaped(&r.reason)
-                    ));
-                }
-                if let Some(n) = &k.note {
-                    facts.push(format!("note: {}", escaped(n)));
-                }
-                if let Some(f) = &k.file {
-                    facts.push(f.display().to_string());
-                }
-                out.push_str(&format!("{}  {}\n", k.fingerprint, facts.join("; ")));
-            }
-            if keys.is_empty() {
-                crate::say!(
-                    "no trusted key in {} (add one with `airlock trust add PUB`)",
-                    root.state().trusted_keys_dir().display()
-                );
-            }
-            print(&out)?;
-            Ok(Exit::Done)
-        }
-        Command::Remove { fingerprint, root } => {
-            let fingerprint = trust::parse_fingerprint(&fingerprint)?;
-            let locked = root.state().lock("airlock trust remove")?;
-            let removed = trust::remove(&locked, &fingerprint)?;
-            locked.log(&format!("trust remove {fingerprint}"));
-            for path in &removed {
-                crate::say!("removed {}", path.display());
-            }
-            crate::say!("key {fingerprint} is no longer trusted here");
-            Ok(Exit::Done)
-        }
+        } => add(&key, expires, note, &root),
+        Command::List { json, root } => list_keys(json, &root),
+        Command::Remove { fingerprint, root } => remove(&fingerprint, &root),
         Command::Revoke {
             fingerprint,
             reason,
             root,
-        } => {
-            let fingerprint = trust::parse_fingerprint(&fingerprint)?;
-            bundle_format::manifest::check_text("--reason", &reason)
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            let locked = root.state().lock("airlock trust revoke")?;
-            if trust::revoke(&locked, &fingerprint, &reason)? {
-                locked.log(&format!("trust revoke {fingerprint}"));
-                crate::say!(
-                    "revoked key {fingerprint}: bundles and lists signed by it are refused from now on"
-                );
-            } else {
-                crate::say!("key {fingerprint} was already revoked; its first revocation stays");
-            }
-            Ok(Exit::Done)
-        }
+        } => revoke(&fingerprint, &reason, &root),
         Command::Revocations {
             sign_key,
             revoke,
             reason,
             out,
-        } => {
-            if reason.len() != 1 && reason.len() != revoke.len() {
-                return Err(Error::Usage(format!(
-                    "{} --reason for {} --revoke: give one reason for all, or one per key",
-                    reason.len(),
-                    revoke.len()
-                )));
-            }
-            let entries = revoke
-                .iter()
-                .enumerate()
-                .map(|(i, fp)| {
-                    Ok(list::Entry {
-                        fingerprint: trust::parse_fingerprint(fp)?,
-                        reason: reason[i.min(reason.len() - 1)].clone(),
-                    })
-                })
-                .collect::<std::result::Result<Vec<_>, trust::Error>>()?;
-            let key = SigningKey::load(&sign_key)?;
-            let bytes = list::write(&key, entries, now()).map_err(trust::Error::from)?;
-            if out.exists() {
-                return Err(Error::Usage(format!(
-                    "{} already exists; choose another --out (a list is never overwritten)",
-                    out.display()
-                )));
-            }
-            super::output::create_parent(&out)?;
-            bundle_format::write_file(&out, &bytes, 0o644).map_err(Error::io(&out, "write"))?;
-            crate::say!(
-                "wrote {}: {} revocations signed by key {}; run `airlock trust import` with it on each server",
-                out.display(),
-                revoke.len(),
-                key.public().fingerprint()
-            );
-            Ok(Exit::Done)
-        }
-        Command::Import { file, trust: args } => {
-            let keys = args.keys()?;
-            let locked = args.state().lock("airlock trust import")?;
-            let added = list::import(&locked, &file, &keys, now())?;
-            locked.log(&format!(
-                "trust import {}: {} revocations added",
-                file.display(),
-                added.len()
-            ));
-            if added.is_empty() {
-                crate::say!("every key of the list was already revoked here: nothing changed");
-            }
-            for fp in &added {
-                crate::say!("revoked key {fp}");
-            }
-            Ok(Exit::Done)
-        }
+        } => revocations(&sign_key, &revoke, &reason, &out),
+        Command::Import { file, trust } => import(&file, &trust),
     }
+}
+
+/// `trust add`: the key copied into the root, with its expiry and note.
+fn add(key: &Path, expires: Option<String>, note: Option<String>, root: &RootArgs) -> Result<Exit> {
+    let public = PublicKey::load(key)?;
+    let expires = expires
+        .map(|d| trust::parse_date("--expires", &d))
+        .transpose()?;
+    if let Some(n) = &note {
+        bundle_format::manifest::check_text("--note", n)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+    }
+    let locked = root.state().lock("airlock trust add")?;
+    let path = trust::add(&locked, &public, expires.clone(), note)?;
+    locked.log(&format!(
+        "trust add {}: {}",
+        public.fingerprint(),
+        path.display()
+    ));
+    crate::say!(
+        "trusted key {} ({}){}",
+        public.fingerprint(),
+        path.display(),
+        expires.map(|e| format!(", until {e}")).unwrap_or_default()
+    );
+    Ok(Exit::Done)
+}
+
+/// `trust list`: every key known here, trusted, expired or revoked.
+fn list_keys(json: bool, root: &RootArgs) -> Result<Exit> {
+    let keys = trust::listed(&root.state(), now())?;
+    if json {
+        print_json(&Listing { keys })?;
+        return Ok(Exit::Done);
+    }
+    let mut out = String::new();
+    for k in &keys {
+        let mut facts = vec![k.state.to_string()];
+        if let Some(e) = &k.expires {
+            facts.push(format!("expires {e}"));
+        }
+        if let Some(r) = &k.revocation {
+            facts.push(format!(
+                "revoked {} {}: {}",
+                r.revoked,
+                r.origin(),
+                escaped(&r.reason)
+            ));
+        }
+        if let Some(n) = &k.note {
+            facts.push(format!("note: {}", escaped(n)));
+        }
+        if let Some(f) = &k.file {
+            facts.push(f.display().to_string());
+        }
+        out.push_str(&format!("{}  {}\n", k.fingerprint, facts.join("; ")));
+    }
+    if keys.is_empty() {
+        crate::say!(
+            "no trusted key in {} (add one with `airlock trust add PUB`)",
+            root.state().trusted_keys_dir().display()
+        );
+    }
+    print(&out)?;
+    Ok(Exit::Done)
+}
+
+/// `trust remove`: the key's files removed (a revocation stays).
+fn remove(fingerprint: &str, root: &RootArgs) -> Result<Exit> {
+    let fingerprint = trust::parse_fingerprint(fingerprint)?;
+    let locked = root.state().lock("airlock trust remove")?;
+    let removed = trust::remove(&locked, &fingerprint)?;
+    locked.log(&format!("trust remove {fingerprint}"));
+    for path in &removed {
+        crate::say!("removed {}", path.display());
+    }
+    crate::say!("key {fingerprint} is no longer trusted here");
+    Ok(Exit::Done)
+}
+
+/// `trust revoke`: a revocation that holds even if the key file comes back.
+fn revoke(fingerprint: &str, reason: &str, root: &RootArgs) -> Result<Exit> {
+    let fingerprint = trust::parse_fingerprint(fingerprint)?;
+    bundle_format::manifest::check_text("--reason", reason)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let locked = root.state().lock("airlock trust revoke")?;
+    if trust::revoke(&locked, &fingerprint, reason)? {
+        locked.log(&format!("trust revoke {fingerprint}"));
+        crate::say!(
+            "revoked key {fingerprint}: bundles and lists signed by it are refused from now on"
+        );
+    } else {
+        crate::say!("key {fingerprint} was already revoked; its first revocation stays");
+    }
+    Ok(Exit::Done)
+}
+
+/// `trust revocations`: a signed list of revocations, for the servers.
+fn revocations(sign_key: &Path, revoke: &[String], reason: &[String], out: &Path) -> Result<Exit> {
+    if reason.len() != 1 && reason.len() != revoke.len() {
+        return Err(Error::Usage(format!(
+            "{} --reason for {} --revoke: give one reason for all, or one per key",
+            reason.len(),
+            revoke.len()
+        )));
+    }
+    let entries = revoke
+        .iter()
+        .enumerate()
+        .map(|(i, fp)| {
+            Ok(list::Entry {
+                fingerprint: trust::parse_fingerprint(fp)?,
+                reason: reason[i.min(reason.len() - 1)].clone(),
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, trust::Error>>()?;
+    let key = SigningKey::load(sign_key)?;
+    let bytes = list::write(&key, entries, now()).map_err(trust::Error::from)?;
+    if out.exists() {
+        return Err(Error::Usage(format!(
+            "{} already exists; choose another --out (a list is never overwritten)",
+            out.display()
+        )));
+    }
+    super::output::create_parent(out)?;
+    bundle_format::write_file(out, &bytes, 0o644).map_err(Error::io(&out, "write"))?;
+    crate::say!(
+        "wrote {}: {} revocations signed by key {}; run `airlock trust import` with it on each server",
+        out.display(),
+        revoke.len(),
+        key.public().fingerprint()
+    );
+    Ok(Exit::Done)
+}
+
+/// `trust import`: a signed list's revocations added here, offline.
+fn import(file: &Path, args: &TrustArgs) -> Result<Exit> {
+    let keys = args.keys()?;
+    let locked = args.state().lock("airlock trust import")?;
+    let added = list::import(&locked, file, &keys, now())?;
+    locked.log(&format!(
+        "trust import {}: {} revocations added",
+        file.display(),
+        added.len()
+    ));
+    if added.is_empty() {
+        crate::say!("every key of the list was already revoked here: nothing changed");
+    }
+    for fp in &added {
+        crate::say!("revoked key {fp}");
+    }
+    Ok(Exit::Done)
 }

@@ -3,7 +3,7 @@
 
 use super::output::{print, print_json};
 use crate::commands::progress;
-use crate::commands::trust::BundleArgs;
+use crate::commands::signed::BundleArgs;
 use crate::error::{Exit, Result};
 use crate::package::Package;
 use bundle_format::runner::Identity;

@@ -1,0 +1,88 @@
+//! Which public keys this machine trusts: `--trust PUB` (repeatable) plus the
+//! state root's trusted keys, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
+//! platform default; and opening a bundle with them, refusing one whose key
+//! is revoked or expired. Shared by every command that checks a signature.
+
+use crate::commands::root::RootArgs;
+use crate::error::{Error, Result};
+use crate::state::{Root, now};
+use crate::trust::Ledger;
+use bundle_format::keys::PublicKey;
+use bundle_format::{SignedBundle, inspect};
+use std::path::PathBuf;
+
+/// A bundle and the keys to check it with.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BundleArgs {
+    /// The bundle file
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+impl BundleArgs {
+    /// Opens the bundle with the trusted keys: trailer, signature, manifest and
+    /// runner are checked, not yet the payload. With no trusted key at all,
+    /// refuses and names the key that signed the bundle.
+    pub fn open(&self) -> Result<SignedBundle> {
+        let keys = self.trust.keys()?;
+        if keys.is_empty() {
+            let claimed = inspect(&self.bundle)?;
+            return Err(self.trust.none_trusted(
+                &self.bundle.display().to_string(),
+                &claimed.manifest.key_fingerprint,
+            ));
+        }
+        let signed = SignedBundle::open(&self.bundle, &keys)?;
+        self.trust.admit(
+            &format!("bundle {}", self.bundle.display()),
+            &signed.key().fingerprint().to_string(),
+        )?;
+        Ok(signed)
+    }
+}
+
+/// The flags that name trusted keys.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// A trusted public key file (`.pub`, written by `airlock keygen`); repeatable
+    #[arg(long = "trust", value_name = "PUB")]
+    pub trust: Vec<PathBuf>,
+    /// Its `trusted-keys/*.pub` are trusted too
+    #[command(flatten)]
+    pub root: RootArgs,
+}
+
+impl TrustArgs {
+    /// The state root these flags name.
+    pub fn state(&self) -> Root {
+        self.root.state()
+    }
+
+    /// Every trusted key; an unreadable or malformed key file is an error naming it.
+    pub fn keys(&self) -> Result<Vec<PublicKey>> {
+        let mut keys = Vec::new();
+        for path in &self.trust {
+            keys.push(PublicKey::load(path)?);
+        }
+        keys.extend(self.state().trusted_keys()?);
+        Ok(keys)
+    }
+
+    /// Refuses `what`, signed by `fingerprint`, when the root's ledger says
+    /// that key is revoked or past its expiry.
+    pub fn admit(&self, what: &str, fingerprint: &str) -> Result<()> {
+        Ledger::load(&self.state())?.admit(what, fingerprint, now())?;
+        Ok(())
+    }
+
+    /// The error for "no key trusted", naming the key that signed what was checked.
+    pub fn none_trusted(&self, what: &str, fingerprint: &str) -> Error {
+        Error::NoTrustedKey {
+            what: what.into(),
+            fingerprint: fingerprint.into(),
+            folder: self.state().trusted_keys_dir(),
+        }
+    }
+}
