@@ -3,24 +3,23 @@
 //! recording each step; or only verifies and extracts (`--extract-only`), or
 //! only shows the checks and the plan (`--dry-run`).
 
+mod extract;
 mod report;
+mod text;
 
+use extract::extract;
 use report::Report;
+use text::show;
 
-use crate::commands::progress;
 use crate::commands::root::MsiexecArgs;
 use crate::commands::signed::BundleArgs;
 use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
-use crate::install::backend::{Backend, Property};
-use crate::install::{self, Plan, Target, Todo, checks};
-use crate::interrupt;
+use crate::install::backend::Backend;
+use crate::install::{self, Target, Todo, checks};
 use crate::package::Package;
 use crate::text::escaped;
 use bundle_format::manifest::check_name;
-use bundle_format::{
-    Destination, DestinationLock, Manifest, SignedBundle, Staging, Stale, sweep_stale,
-};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -212,95 +211,6 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
         Ok(())
     } else {
         Err(install::Error::NotConfirmed.into())
-    }
-}
-
-/// Extracts `signed` into `destination`, one extraction per destination at a
-/// time (waiting for another one, named), after removing what interrupted runs
-/// left there; an interrupting signal removes the staging folder.
-fn extract(signed: SignedBundle, destination: &Path, key: &str) -> Result<Manifest> {
-    let dest = Destination::resolve(destination)?;
-    let lock = DestinationLock::acquire(&dest, &mut |holder| {
-        crate::say!(
-            "waiting: {holder} is extracting into {}; this extraction starts when it ends",
-            destination.display()
-        );
-    })?;
-    let _lock_removed = interrupt::remove_on_interrupt(lock.path());
-    for stale in sweep_stale(&dest)? {
-        match stale {
-            Stale::Removed(dir) => crate::say!(
-                "removed {}: an extraction into {} was stopped (killed or crashed) before it finished",
-                dir.display(),
-                destination.display()
-            ),
-            Stale::Kept(dir) => crate::say!(
-                "kept {}: an extraction into {} was stopped while replacing files; the files it \
-                 replaced are in its ..replaced folder: move back what you need, then remove it",
-                dir.display(),
-                destination.display()
-            ),
-        }
-    }
-    let staging = Staging::create(&dest)?;
-    let _staging_removed = interrupt::remove_on_interrupt(staging.path());
-    let bar = progress::files(signed.manifest(), "verifying and extracting");
-    let staged = signed.stage(&dest, staging, &mut |n| bar.set_position(n))?;
-    bar.finish_and_clear();
-    let manifest = interrupt::uninterrupted(|| staged.commit())?;
-    crate::say!(
-        "extracted {} files to {} (signed by trusted key {key}, every hash checked)",
-        manifest.files.len(),
-        escaped(&destination.display().to_string())
-    );
-    Ok(manifest)
-}
-
-/// The readiness checks and the plan, on stderr.
-fn show(plan: &Plan, package: &Package, manifest: &Manifest) {
-    crate::say!(
-        "bundle {} from {} (made {})",
-        escaped(&manifest.bundle_id),
-        escaped(&package.vendor),
-        crate::text::rfc3339_unix(manifest.created)
-    );
-    crate::say!("readiness checks:");
-    for c in &plan.checks {
-        crate::say!("  [{}] {}: {}", c.outcome.word(), c.what, c.detail);
-    }
-    crate::say!("plan:");
-    if plan.installer_first
-        && let Some(i) = &package.installer
-    {
-        crate::say!("  0. installer {} {}", escaped(&i.name), i.version);
-    }
-    for (n, ((step, todo), props)) in plan.steps.iter().zip(&plan.properties).enumerate() {
-        let shown: Vec<String> = props.iter().map(Property::shown).collect();
-        let state = match todo {
-            Todo::Run => String::new(),
-            Todo::Skip(why) => format!("  (skipped: {why})"),
-        };
-        crate::say!(
-            "  {}. {} {} {} ({}) {}{}{}",
-            n + 1,
-            crate::commands::output::word(&step.action),
-            step.product,
-            step.version,
-            escaped(&step.name),
-            escaped(&step.file),
-            if shown.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", shown.join(" "))
-            },
-            state
-        );
-    }
-    if !plan.missing_answers.is_empty() {
-        crate::say!("answers:");
-        for missing in &plan.missing_answers {
-            crate::say!("  [MISSING] {missing}: required, and no value is given");
-        }
     }
 }
 
