@@ -39,15 +39,31 @@ struct Document<'a, T: ?Sized> {
 
 /// Prints `value` (a struct or a map: its fields become the document's) as
 /// one pretty JSON document on stdout, with the `schema` version: the one
-/// way every command answers `--json`.
+/// way every command answers `--json`. The document is streamed through a
+/// buffer, not built whole first: a large listing's is tens of megabytes.
+/// A value that cannot be serialized (not an object) fails before the
+/// buffer's first write, so nothing of it reaches stdout.
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let document = Document {
         schema: JSON_SCHEMA,
         body: value,
     };
-    let mut text = serde_json::to_string_pretty(&document).map_err(Error::Json)?;
-    text.push('\n');
-    print(&text)
+    let mut refused = None;
+    write(|out| {
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+        if let Err(e) = serde_json::to_writer_pretty(&mut buffered, &document) {
+            if e.is_io() {
+                return Err(e.into());
+            }
+            // Drop what was buffered: a half document is never printed.
+            let _ = buffered.into_parts();
+            refused = Some(e);
+            return Ok(());
+        }
+        buffered.write_all(b"\n")?;
+        buffered.flush()
+    })?;
+    refused.map_or(Ok(()), |e| Err(Error::Json(e)))
 }
 
 /// Prints the `--json` document of a failure: `{"schema", "error": {"exit",
