@@ -227,10 +227,7 @@ impl Answers {
 
     /// ` in FILE`, or nothing without an answers file.
     fn from(&self) -> String {
-        match &self.file {
-            Some(f) => format!(" in {}", f.display()),
-            None => String::new(),
-        }
+        in_file(self.file.as_deref())
     }
 
     /// Answers that no step of `all` (every step of the bundle) takes: a
@@ -358,13 +355,19 @@ impl Answers {
     "required installer properties have no value{}: {}. Nothing was changed: \
      give them in an answers file (--answers FILE, TOML: [product] NAME = 'value') \
      and run the install again",
-    file.as_ref().map(|f| format!(" in {}", f.display())).unwrap_or_default(),
+    in_file(file.as_deref()),
     missing.join(", ")
 )]
 pub struct Unanswered {
     /// The answers file read, if any.
     pub file: Option<std::path::PathBuf>,
     pub missing: Vec<String>,
+}
+
+/// ` in FILE` for the answers file read, or nothing without one.
+fn in_file(file: Option<&std::path::Path>) -> String {
+    file.map(|f| format!(" in {}", f.display()))
+        .unwrap_or_default()
 }
 
 /// ` (did you mean X?)` when a known name is close to `wanted`, else nothing.
