@@ -419,3 +419,25 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Arc<[u8]>, Error> {
         MAX_LISTING_BYTES,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_whose_length_changed_since_it_was_announced_is_read_as_it_is_now() {
+        let text = b"<productListing/>";
+        for announced in [0, 5, text.len(), text.len() + 7] {
+            let read = read_bounded("l.pl.xml", &text[..], announced as u64, 64).unwrap();
+            assert_eq!(&read[..], text, "announced {announced}");
+        }
+    }
+
+    #[test]
+    fn a_listing_that_grew_past_the_limit_while_read_is_refused() {
+        let error = read_bounded("l.pl.xml", &[b'x'; 65][..], 10, 64).unwrap_err();
+        assert!(error.to_string().contains("rule 5"), "{error}");
+        let exact = read_bounded("l.pl.xml", &[b'x'; 64][..], 10, 64).unwrap();
+        assert_eq!(exact.len(), 64);
+    }
+}
