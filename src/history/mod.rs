@@ -5,6 +5,7 @@
 //! the same file, because an incremental bundle is bound to its digest.
 //! Specified in `bundle-format/HISTORY.md`.
 
+mod canonical;
 mod read;
 
 pub use read::{Imported, MAX_BYTES, ReadError};
@@ -79,6 +80,18 @@ impl LicenseState {
             LicenseState::Expired => "expired",
             LicenseState::Free => "free",
         }
+    }
+
+    /// The state `word` names, as [`LicenseState::word`] writes it.
+    pub fn from_word(word: &str) -> Option<LicenseState> {
+        [
+            LicenseState::Licensed,
+            LicenseState::Trial,
+            LicenseState::Expired,
+            LicenseState::Free,
+        ]
+        .into_iter()
+        .find(|state| state.word() == word)
     }
 }
 
