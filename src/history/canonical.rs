@@ -100,11 +100,33 @@ impl<'a> Cursor<'a> {
         else {
             return Some(None);
         };
-        let end = after.find('"')?;
-        let (raw, rest) = after.split_at(end);
-        self.rest = &rest[1..];
+        // One look at each byte: where the value ends, that it holds none
+        // of the characters the writer escapes but `&`, and whether it is
+        // printable ASCII with no reference (the usual case), borrowed as is.
+        let mut plain = true;
+        let mut end = 0;
+        loop {
+            match *after.as_bytes().get(end)? {
+                b'"' => break,
+                b'<' | b'>' | b'\'' => return None,
+                b'&' => plain = false,
+                b' '..=b'~' => {}
+                _ => plain = false,
+            }
+            end += 1;
+        }
+        let raw = &after[..end];
+        self.rest = &after[end + 1..];
+        if raw.is_empty() {
+            return None;
+        }
+        if plain {
+            return Some(Some(Cow::Borrowed(raw)));
+        }
         let value = unescape(raw)?;
-        (!value.is_empty() && refused_char(&value, Kind::Plain).is_none()).then_some(Some(value))
+        refused_char(&value, Kind::Plain)
+            .is_none()
+            .then_some(Some(value))
     }
 
     /// ` NAME="VALUE"` next, as [`Cursor::optional`] reads it.
@@ -166,8 +188,7 @@ fn product(at: &mut Cursor<'_>) -> Option<Product> {
     if product_code.as_deref().is_some_and(|c| !is_guid(c)) {
         return None;
     }
-    let installed = at.attribute("installed")?;
-    unix_seconds(&installed)?;
+    let installed = at.date("installed")?;
     let state = LicenseState::from_word(&at.attribute("license")?)?;
     let expires = at.optional("licenseExpires")?;
     if expires
@@ -181,7 +202,7 @@ fn product(at: &mut Cursor<'_>) -> Option<Product> {
         version,
         hotfix: hotfix.map(Cow::into_owned),
         product_code: product_code.map(Cow::into_owned),
-        installed: installed.into_owned(),
+        installed,
         license: License {
             state,
             expires: expires.map(Cow::into_owned),
@@ -210,12 +231,9 @@ fn bundle(at: &mut Cursor<'_>) -> Option<Bundle> {
 }
 
 /// A value as the writer escapes it (`&amp; &lt; &gt; &quot; &apos;` for
-/// those five characters, nothing else), unescaped; borrowed when it holds
-/// no reference (the usual case).
+/// those five characters, nothing else; the caller saw no `<`, `>` or `'`),
+/// unescaped; borrowed when it holds no reference.
 fn unescape(raw: &str) -> Option<Cow<'_, str>> {
-    if raw.contains(['<', '>', '\'']) {
-        return None;
-    }
     let Some(first) = raw.find('&') else {
         return Some(Cow::Borrowed(raw));
     };

@@ -624,7 +624,7 @@ fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
         return Err(doc.bad(e, "productCode", code, "a GUID in braces"));
     }
     let installed = doc.required(e, "installed", installed)?;
-    doc.date(e, "installed", &installed)?;
+    let installed = doc.date(e, "installed", &installed)?;
     let license = doc.required(e, "license", license)?;
     let Some(state) = LicenseState::from_word(&license) else {
         return Err(doc.bad(e, "license", &license, "licensed, trial, expired or free"));
@@ -637,7 +637,7 @@ fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
         id: id.into_owned(),
         hotfix: hotfix.map(Cow::into_owned),
         product_code: code.map(Cow::into_owned),
-        installed: installed.into_owned(),
+        installed,
         license: License {
             state,
             expires: expires.map(Cow::into_owned),
@@ -889,7 +889,7 @@ mod tests {
             version: "8.0".parse().unwrap(),
             hotfix: None,
             product_code: None,
-            installed: crate::text::rfc3339_unix(1_795_000_000),
+            installed: 1_795_000_000,
             license: License {
                 state: LicenseState::Free,
                 expires: None,

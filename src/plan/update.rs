@@ -460,7 +460,7 @@ mod tests {
                     version: version.parse().unwrap(),
                     hotfix: None,
                     product_code: None,
-                    installed: "2026-11-18T11:06:40Z".into(),
+                    installed: 1_795_000_000,
                     license: history::License {
                         state: LicenseState::Free,
                         expires: None,
