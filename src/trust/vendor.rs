@@ -17,7 +17,7 @@ use crate::text::escaped;
 use bundle_format::keys::PublicKey;
 use bundle_format::{FileEntry, SignedBundle};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -113,8 +113,8 @@ struct Key {
 /// vendor, given on the command line, and whether a signature is required.
 #[derive(Debug, Clone, Default)]
 pub struct VendorKeys {
-    /// By vendor: the stem of `ROOT/vendor-keys/VENDOR.pub`, exactly.
-    pinned: BTreeMap<String, Key>,
+    /// Each with its vendor: the stem of `ROOT/vendor-keys/VENDOR.pub`, exactly.
+    pinned: Vec<(String, Key)>,
     /// `--vendor-key`: every listing must be signed by one of them.
     given: Vec<Key>,
     /// Why every listing must be signed by a key here, when it must.
@@ -160,7 +160,7 @@ impl VendorKeys {
             } else if path.extension().is_some_and(|e| e == "pub")
                 && let Some(vendor) = path.file_stem().and_then(|s| s.to_str())
             {
-                keys.pinned.insert(vendor.to_string(), read(&path)?);
+                keys.pinned.push((vendor.to_string(), read(&path)?));
             }
         }
         keys.required = match (require, require_file) {
@@ -181,7 +181,7 @@ impl VendorKeys {
     fn for_vendors<'k>(&'k self, vendors: &[&str]) -> Vec<(&'k Key, String)> {
         let mut keys: Vec<(&Key, String)> = Vec::new();
         for vendor in vendors {
-            if let Some(key) = self.pinned.get(*vendor)
+            if let Some((_, key)) = self.pinned.iter().find(|(v, _)| v == vendor)
                 && !keys.iter().any(|(k, _)| k.key == key.key)
             {
                 let why = format!(
