@@ -118,7 +118,7 @@ pub fn create_folder(dir: &Path) -> Result<()> {
             path: dir.to_path_buf(),
         });
     }
-    std::fs::create_dir_all(dir).map_err(Error::io(dir, "create the folder"))?;
+    std::fs::create_dir_all(dir).map_err(bundle_format::IoError::at(dir, "create the folder"))?;
     crate::say!("created the folder {}", dir.display());
     Ok(())
 }
