@@ -15,7 +15,7 @@ use crate::package::{ListingRef, Package};
 use crate::state::Root;
 use crate::text::escaped;
 use bundle_format::keys::PublicKey;
-use bundle_format::{FileEntry, SignedBundle};
+use bundle_format::{FileEntry, IoError, SignedBundle};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -30,12 +30,9 @@ pub enum Error {
     /// A vendor key file cannot be read or is not a key.
     #[error(transparent)]
     Key(listing::Error),
-    #[error("{}: cannot read the pinned vendor keys", path.display())]
-    Folder {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    /// The folder of pinned vendor keys cannot be read.
+    #[error(transparent)]
+    Folder(#[from] IoError),
     /// Reading the packed listings out of the bundle failed.
     #[error(transparent)]
     Bundle(Box<bundle_format::Error>),
@@ -95,7 +92,7 @@ impl Error {
     /// True when the bundle is not to be trusted (exit 3).
     pub fn is_verification(&self) -> bool {
         match self {
-            Error::Key(_) | Error::Folder { .. } => false,
+            Error::Key(_) | Error::Folder(_) => false,
             Error::Bundle(e) => e.is_verification(),
             _ => true,
         }
@@ -140,20 +137,12 @@ impl VendorKeys {
                 keys.required = require.then(|| "--require-vendor-signature was given".into());
                 return Ok(keys);
             }
-            Err(source) => {
-                return Err(Error::Folder {
-                    path: folder,
-                    source,
-                });
-            }
+            Err(e) => return Err(IoError::at(&folder, "read the vendor keys folder")(e).into()),
         };
         let mut require_file = None;
         for entry in entries {
             let path = entry
-                .map_err(|source| Error::Folder {
-                    path: folder.clone(),
-                    source,
-                })?
+                .map_err(IoError::at(&folder, "read the vendor keys folder"))?
                 .path();
             if path.file_name().is_some_and(|n| n == REQUIRE_FILE) {
                 require_file = Some(path);
