@@ -280,15 +280,15 @@ pub fn check(
 }
 
 /// The bytes of one packed listing and of its signature file, if it has one.
-pub struct Packed {
-    pub xml: Vec<u8>,
-    pub signature: Option<Vec<u8>>,
+struct Packed {
+    xml: Vec<u8>,
+    signature: Option<Vec<u8>>,
 }
 
 /// The check itself, on bytes at hand: `packed` holds, for each listing of
 /// `package` in order, its file's bytes and its signature's; `files` are
 /// the manifest's (whose sizes and hashes the payload pass enforces).
-pub fn check_listings(
+fn check_listings(
     package: &Package,
     files: &[FileEntry],
     packed: &[Packed],
