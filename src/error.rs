@@ -325,7 +325,13 @@ mod tests {
             "B.exe.001",
             "read",
         )(not_found())));
-        for e in [state, key, split] {
+        let vendor_keys = Error::from(trust::Error::from(trust::vendor::Error::from(IoError::at(
+            "vendor-keys",
+            "read the vendor keys folder",
+        )(
+            not_found(),
+        ))));
+        for e in [state, key, split, vendor_keys] {
             let source = std::error::Error::source(&e).expect("a source");
             assert!(source.downcast_ref::<io::Error>().is_some(), "{e}");
             assert!(e.to_string().ends_with(&not_found().to_string()), "{e}");

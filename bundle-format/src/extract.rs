@@ -23,6 +23,42 @@ impl<R: Read + Seek + Send> SignedBundle<R> {
         Ok(self.into_manifest())
     }
 
+    /// Reads the files named `names` into memory, in that order, checking
+    /// each (and every file before it in the payload) as the full pass does,
+    /// and stops after the last of them: for the few small files a reader
+    /// must see before it extracts anything, such as a listing and its
+    /// signature. A name that is not a file of the manifest, or a file of
+    /// more than `limit` bytes, is refused before the payload is read. The
+    /// payload can be read again after (to verify or extract it all).
+    pub fn read_files(&mut self, names: &[&str], limit: u64) -> Result<Vec<Vec<u8>>, Error> {
+        for name in names {
+            let problem = match self.manifest().files.iter().find(|f| f.name == *name) {
+                None => "is not a file of the bundle".to_string(),
+                Some(f) if f.size > limit => {
+                    format!("holds {} bytes, more than the {limit} read here", f.size)
+                }
+                Some(_) => continue,
+            };
+            return Err(self.fail(crate::Failure::File {
+                name: name.to_string(),
+                problem,
+            }));
+        }
+        let mut keep = Keep {
+            names,
+            kept: vec![None; names.len()],
+            current: None,
+        };
+        if !names.is_empty() {
+            payload::pass(self, &mut keep, &mut |_| {})?;
+        }
+        Ok(keep
+            .kept
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
+    }
+
     /// Checks the payload as [`SignedBundle::verify_payload`] does while
     /// writing the files into `staging`; returns them staged, to be moved
     /// into place by [`Staged::commit`]. On failure the staging folder is removed.
@@ -66,6 +102,43 @@ pub fn verify(path: &Path, trusted: &[PublicKey]) -> Result<Manifest, Error> {
 /// Verifies `path` against `trusted` and extracts its files into `dest`.
 pub fn extract(path: &Path, trusted: &[PublicKey], dest: &Path) -> Result<Manifest, Error> {
     SignedBundle::open(path, trusted)?.extract(dest, &mut |_| {})
+}
+
+/// Keeps the bytes of the files [`SignedBundle::read_files`] wants.
+struct Keep<'a> {
+    names: &'a [&'a str],
+    kept: Vec<Option<Vec<u8>>>,
+    /// The bytes so far of the wanted file being read.
+    current: Option<Vec<u8>>,
+}
+
+impl Sink for Keep<'_> {
+    fn begin(&mut self, entry: &FileEntry) -> Result<(), Error> {
+        self.current = self
+            .names
+            .contains(&entry.name.as_str())
+            .then(|| Vec::with_capacity(entry.size as usize));
+        Ok(())
+    }
+    fn data(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if let Some(kept) = &mut self.current {
+            kept.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+    fn end(&mut self, entry: &FileEntry) -> Result<(), Error> {
+        if let Some(bytes) = self.current.take() {
+            for (name, kept) in self.names.iter().zip(&mut self.kept) {
+                if *name == entry.name {
+                    *kept = Some(bytes.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+    fn complete(&self) -> bool {
+        self.kept.iter().all(Option::is_some)
+    }
 }
 
 /// Every file of a bundle checked and written into a staging folder, not yet in place.

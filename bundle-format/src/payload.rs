@@ -26,6 +26,11 @@ pub(crate) trait Sink {
     fn data(&mut self, bytes: &[u8]) -> Result<(), Error>;
     /// Called once the file's size and sha256 matched.
     fn end(&mut self, entry: &FileEntry) -> Result<(), Error>;
+    /// True once the sink has all it wants: the pass stops after this file,
+    /// the rest of the payload unread (and unchecked).
+    fn complete(&self) -> bool {
+        false
+    }
 }
 
 /// Discards the bytes: for `verify`.
@@ -317,6 +322,9 @@ fn check<'a>(
             ));
         }
         sink.end(entry)?;
+        if sink.complete() {
+            return Ok(());
+        }
     }
     chunks.reading = None;
     let mut end = [0u8; ustar::END_LEN];

@@ -368,3 +368,46 @@ fn extract_leaves_nothing_when_it_panics_midway() {
     assert!(outcome.is_err());
     assert_eq!(common::listing(dir.path()), vec!["b.exe"]);
 }
+
+#[test]
+fn read_files_returns_the_named_small_files_and_stops_after_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = noise(2 << 20, 9);
+    let files: Vec<(&str, &[u8])> = vec![
+        ("a.pl.xml", b"<listing/>"),
+        ("a.pl.xml.sig", b"signature\n"),
+        ("big.msi", &big),
+    ];
+    let path = dir.path().join("Bundle.exe");
+    write(&path, b"runner", &files, &key(), &WriteOptions::default());
+    // Damage the last file: a whole pass fails, reading the first two does not.
+    let payload = inspect(&path).unwrap().layout.payload;
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[(payload.offset + payload.len / 2) as usize] ^= 1;
+    fs::write(&path, bytes).unwrap();
+
+    let mut opened = SignedBundle::open(&path, &[key().public()]).unwrap();
+    let read = opened
+        .read_files(&["a.pl.xml.sig", "a.pl.xml"], 4096)
+        .unwrap();
+    assert_eq!(read, [b"signature\n".to_vec(), b"<listing/>".to_vec()]);
+    // Again, from the start: the payload is read anew.
+    let again = opened.read_files(&["a.pl.xml"], 4096).unwrap();
+    assert_eq!(again, [b"<listing/>".to_vec()]);
+    for (name, limit, problem) in [
+        ("nope.xml", 4096, "is not a file of the bundle"),
+        ("big.msi", 4096, "more than the 4096 read here"),
+    ] {
+        let err = opened.read_files(&[name], limit).unwrap_err();
+        assert!(
+            matches!(err.failure(), Some(Failure::File { name: n, problem: p }) if n == name && p.contains(problem)),
+            "{err}"
+        );
+    }
+    let err = opened.read_files(&["big.msi"], 4 << 20).unwrap_err();
+    assert!(
+        matches!(err.failure(), Some(Failure::File { name, .. }) if name == "big.msi"),
+        "{err}"
+    );
+    assert!(opened.verify_payload(&mut |_| {}).is_err());
+}

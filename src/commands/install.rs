@@ -12,12 +12,11 @@ use report::Report;
 use text::show;
 
 use crate::commands::root::MsiexecArgs;
-use crate::commands::signed::BundleArgs;
+use crate::commands::signed::{BundleArgs, vendor_text};
 use crate::error::{Error, Exit, Result};
 use crate::install::answers::Answers;
 use crate::install::backend::Backend;
 use crate::install::{self, Target, Todo, checks};
-use crate::package::Package;
 use crate::text::escaped;
 use bundle_format::manifest::check_name;
 use std::io::IsTerminal;
@@ -28,7 +27,8 @@ use std::path::{Path, PathBuf};
     airlock install Vendor_Install_Package_20260101_120000.exe --trust builder.pub --answers answers.toml --yes\n  \
     ./Bundle.exe --msiexec \"wine msiexec\" --root /var/lib/airlock --yes\n  \
     ./Bundle.exe --dry-run\n  \
-    ./Bundle.exe --extract-only --extract-to /srv/components\n\n\
+    ./Bundle.exe --extract-only --extract-to /srv/components\n  \
+    ./Bundle.exe --vendor-key symantec-listing.pub --yes\n\n\
     The bundle is verified (signature by a trusted key, every hash) while it is extracted;\n\
     nothing is installed unless everything holds (exit code 3 otherwise). Readiness checks\n\
     run before anything changes (exit 4 when one blocks). An installer that fails stops the\n\
@@ -36,7 +36,13 @@ use std::path::{Path, PathBuf};
     Default extraction folder: <folder of the bundle>/<Vendor>/Components.\n\
     Answers file (TOML), one per machine, kept across bundles: [smp]\\n  INSTALLDIR = 'D:\\\\Altiris'\n\
     An answer no step of the bundle takes is a warning; a required property with no value\n\
-    stops the install before any change (--dry-run lists them), unless a terminal can ask.")]
+    stops the install before any change (--dry-run lists them), unless a terminal can ask.\n\
+    With a vendor key (--vendor-key PUB, or pinned as ROOT/vendor-keys/<Vendor>.pub, <Vendor>\n\
+    as the listing names it), the vendor's signature of the listing packed in the bundle and\n\
+    every file it runs (name, size, sha256) are checked against that signed listing before\n\
+    anything is extracted: exit 3 on any difference, even with a valid builder signature.\n\
+    --require-vendor-signature (or the file ROOT/vendor-keys/require-signature) refuses a\n\
+    bundle with a listing no such key signed.")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
@@ -69,8 +75,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let signed = args.target.open()?;
-    let package = Package::of(signed.manifest())?;
+    let (signed, package, vendor) = args.target.open_checked()?;
+    if vendor.any() {
+        crate::say!("{}", vendor_text(&vendor));
+    }
     let destination = match &args.extract_to {
         Some(dir) => dir.clone(),
         None => default_destination(&args.target.bundle, &package.vendor)?,

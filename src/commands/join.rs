@@ -96,6 +96,7 @@ pub fn run(args: Args) -> Result<Exit> {
         let joined = BundleArgs {
             bundle: out.clone(),
             trust: args.trust.clone(),
+            vendor: Default::default(),
         };
         let checked = verify(&joined).and_then(|v| {
             if v.manifest.bundle_id == index.bundle_id {

@@ -1,12 +1,17 @@
 //! Which public keys this machine trusts: `--trust PUB` (repeatable) plus the
 //! state root's trusted keys, where ROOT is `--root`, env `AIRLOCK_ROOT`, or the
 //! platform default; and opening a bundle with them, refusing one whose key
-//! is revoked or expired. Shared by every command that checks a signature.
+//! is revoked or expired, then checking its files against the vendor keys
+//! that apply (`--vendor-key`, `ROOT/vendor-keys/`). Shared by every command
+//! that checks a signature.
 
 use crate::commands::root::RootArgs;
 use crate::error::{Error, Result};
+use crate::package::Package;
 use crate::state::{Root, now};
+use crate::text::escaped;
 use crate::trust::Ledger;
+use crate::trust::vendor::{self, Checked, VendorKeys};
 use bundle_format::keys::PublicKey;
 use bundle_format::{SignedBundle, inspect};
 use std::path::PathBuf;
@@ -19,9 +24,28 @@ pub struct BundleArgs {
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub vendor: VendorArgs,
 }
 
 impl BundleArgs {
+    /// Opens the bundle as [`BundleArgs::open`] does, reads its package
+    /// description, and checks its files against the vendor keys that apply,
+    /// reading only the packed listings: nothing is extracted yet.
+    pub fn open_checked(&self) -> Result<(SignedBundle, Package, Checked)> {
+        let mut signed = self.open()?;
+        let package = Package::of(signed.manifest())?;
+        let keys = VendorKeys::load(
+            &self.trust.state(),
+            &self.vendor.vendor_key,
+            self.vendor.require_vendor_signature,
+        )
+        .map_err(crate::trust::Error::from)?;
+        let checked =
+            vendor::check(&mut signed, &package, &keys).map_err(crate::trust::Error::from)?;
+        Ok((signed, package, checked))
+    }
+
     /// Opens the bundle with the trusted keys: trailer, signature, manifest and
     /// runner are checked, not yet the payload. With no trusted key at all,
     /// refuses and names the key that signed the bundle.
@@ -85,4 +109,46 @@ impl TrustArgs {
             folder: self.state().trusted_keys_dir(),
         }
     }
+}
+
+/// The flags that pin vendor keys for one run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VendorArgs {
+    /// A vendor's public key (`.pub`): every listing of the bundle must be signed by one of the keys given, and every file it runs be one a signed listing publishes; repeatable. Keys kept as ROOT/vendor-keys/<Vendor>.pub do the same for that vendor's listings
+    #[arg(long = "vendor-key", value_name = "PUB")]
+    pub vendor_key: Vec<PathBuf>,
+    /// Refuse a bundle with a listing that no pinned or given vendor key signed (the file ROOT/vendor-keys/require-signature asks for this on every run)
+    #[arg(long)]
+    pub require_vendor_signature: bool,
+}
+
+/// What was checked against a vendor key, in a sentence.
+pub fn vendor_text(checked: &Checked) -> String {
+    if !checked.any() {
+        return "files not checked against a vendor key (pin one as ROOT/vendor-keys/<Vendor>.pub \
+                or pass --vendor-key PUB)"
+            .into();
+    }
+    let listings: Vec<String> = checked
+        .listings
+        .iter()
+        .map(|l| {
+            let listing = format!(
+                "{} ({}, serial {})",
+                escaped(&l.name),
+                escaped(&l.vendor),
+                l.serial
+            );
+            match &l.vendor_key {
+                Some(key) => format!("{listing} signed with vendor key {key}"),
+                None => format!("{listing} not checked against a vendor key"),
+            }
+        })
+        .collect();
+    format!(
+        "{} {} checked against the vendor: listing {}",
+        checked.files,
+        if checked.files == 1 { "file" } else { "files" },
+        listings.join("; listing ")
+    )
 }

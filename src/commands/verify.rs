@@ -3,9 +3,10 @@
 
 use super::output::{print, print_json};
 use crate::commands::progress;
-use crate::commands::signed::BundleArgs;
+use crate::commands::signed::{BundleArgs, vendor_text};
 use crate::error::{Exit, Result};
 use crate::package::Package;
+use crate::trust::vendor::Checked;
 use bundle_format::runner::Identity;
 use bundle_format::{FileEntry, Manifest};
 use serde::Serialize;
@@ -13,14 +14,19 @@ use serde::Serialize;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     airlock verify Vendor_Install_Package_20260101_120000.exe --trust builder.pub\n  \
-    airlock verify Bundle.exe --root /var/lib/airlock --json\n\n\
+    airlock verify Bundle.exe --root /var/lib/airlock --json\n  \
+    airlock verify Bundle.exe --trust builder.pub --vendor-key symantec-listing.pub\n  \
+    airlock verify Bundle.exe --require-vendor-signature\n\n\
     Exit code 0 only when the signature is by a trusted key and every hash holds;\n\
-    3 when anything does not (the message names what). With --json, one JSON document\n\
+    3 when anything does not (the message names what). With a vendor key (--vendor-key,\n\
+    or pinned as ROOT/vendor-keys/<Vendor>.pub), also the vendor's signature of each listing\n\
+    packed in the bundle, and that every file it runs is, by name, size and sha256, one\n\
+    that signed listing publishes for that product and release, hot fix, installer or EULA. With --json, one JSON document\n\
     is printed either way: the report, or {\"schema\", \"error\": {\"exit\", \"message\"}}.")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
-    /// Print one JSON document: valid, keyFingerprint, bundleId, serial, files
+    /// Print one JSON document: valid, keyFingerprint, bundleId, serial, files, runnerIdentity, vendorCheck
     #[arg(long)]
     pub json: bool,
 }
@@ -36,6 +42,9 @@ struct Report<'a> {
     files: &'a [FileEntry],
     /// What the runner is (platform, program, version, bundle format).
     runner_identity: &'a Identity,
+    /// Each listing and the vendor key it was checked with (`null`: none),
+    /// and how many files were found to be what a signed listing publishes.
+    vendor_check: &'a Checked,
 }
 
 /// A bundle fully verified (signature, runner, every file's size and hash).
@@ -46,12 +55,14 @@ pub struct Verified {
     pub key: String,
     /// What its (checked) runner is.
     pub runner: Identity,
+    /// What was checked against a vendor key.
+    pub vendor: Checked,
 }
 
-/// Fully verifies a bundle (signature, runner, every file's size and hash).
+/// Fully verifies a bundle (signature, runner, the files against the vendor
+/// keys that apply, every file's size and hash).
 pub fn verify(target: &BundleArgs) -> Result<Verified> {
-    let mut signed = target.open()?;
-    let package = Package::of(signed.manifest())?;
+    let (mut signed, package, vendor) = target.open_checked()?;
     let key = signed.key().fingerprint().to_string();
     let runner = signed.runner_identity()?;
     let bar = progress::files(signed.manifest(), "verifying");
@@ -62,6 +73,7 @@ pub fn verify(target: &BundleArgs) -> Result<Verified> {
         package,
         key,
         runner,
+        vendor,
     })
 }
 
@@ -72,6 +84,7 @@ pub fn run(args: Args) -> Result<Exit> {
         package,
         key,
         runner,
+        vendor,
     } = verify(&args.target)?;
     if args.json {
         let serial = package.listings.first().map(|l| l.serial);
@@ -82,19 +95,21 @@ pub fn run(args: Args) -> Result<Exit> {
             serial,
             files: &manifest.files,
             runner_identity: &runner,
+            vendor_check: &vendor,
         })?;
     } else {
         let total = manifest.total_size();
         print(&format!(
             "valid: {} is signed by trusted key {key}; bundle {} of {}, {} steps, \
-             {} files ({} bytes), every hash checked; runner {}\n",
+             {} files ({} bytes), every hash checked; runner {}; {}\n",
             args.target.bundle.display(),
             manifest.bundle_id,
             package.vendor,
             package.steps.len(),
             manifest.files.len(),
             total,
-            crate::text::escaped(&runner.to_string())
+            crate::text::escaped(&runner.to_string()),
+            vendor_text(&vendor)
         ))?;
     }
     Ok(Exit::Done)

@@ -13,6 +13,7 @@ mod xml;
 
 pub use model::*;
 pub(crate) use parse::{is_guid, is_product_id};
+pub(crate) use signature::verify as verify_signature;
 pub use source::{
     Copy, GetRemote, MAX_LISTING_BYTES, MAX_SIGNATURE_BYTES, Remote, load, load_with, local_path,
     parse_copies, read, read_vendor_key, too_big,

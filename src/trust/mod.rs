@@ -8,6 +8,7 @@
 
 pub mod list;
 mod rollback;
+pub mod vendor;
 
 pub use rollback::serial_guard;
 
@@ -103,6 +104,9 @@ pub enum Error {
     NotTrusted { fingerprint: String, dir: PathBuf },
     #[error(transparent)]
     List(#[from] list::Error),
+    /// The bundle's files checked against the vendor's signed listing.
+    #[error(transparent)]
+    Vendor(#[from] vendor::Error),
 }
 
 impl Error {
@@ -114,6 +118,7 @@ impl Error {
             | Error::AddRevoked { .. }
             | Error::OlderListing { .. } => true,
             Error::List(e) => e.is_verification(),
+            Error::Vendor(e) => e.is_verification(),
             _ => false,
         }
     }

@@ -200,6 +200,15 @@ fn every_json_document_parses_carries_schema_and_rfc3339_times() {
     );
     checked("verify", &verified);
     assert_eq!(verified["valid"], true);
+    // No vendor key on this root: each listing is reported as not checked.
+    let vendor_check = &verified["vendorCheck"];
+    assert_eq!(vendor_check["files"], 0, "{verified}");
+    assert!(
+        vendor_check["listings"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty() && l.iter().all(|l| l["vendorKey"].is_null())),
+        "{verified}"
+    );
 
     let inspected = document(
         "inspect",

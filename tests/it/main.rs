@@ -34,4 +34,5 @@ mod runner_state;
 mod runner_wine;
 mod stdout;
 mod trust;
+mod vendor;
 mod windows_runner;
