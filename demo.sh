@@ -3,10 +3,12 @@
 # 127.0.0.1, read its signed listing over HTTP, resolve a suite into a plan,
 # build a signed bundle for Windows servers (downloads cached and verified,
 # each MSI checked against the listing) around the Windows runner cross-built
-# here, then verify and inspect it, and run `wine Bundle.exe`: it installs
-# itself through Wine's own msiexec into a fresh Wine prefix, keeping its state
-# in C:\ProgramData\Airlock, whose kept runner then shows the machine's status
-# and exports its history for the next, incremental plan.
+# here, then verify and inspect it, pin the vendor's key on the server and
+# run `wine Bundle.exe`: it checks every file against the vendor's signed
+# listing, then installs itself through Wine's own msiexec into a fresh Wine
+# prefix, keeping its state in C:\ProgramData\Airlock, whose kept runner then
+# shows the machine's status and exports its history for the next,
+# incremental plan.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -106,7 +108,7 @@ step "$airlock" build --listing "$listing" --vendor-key fixtures/keys/vendor-tes
     --accept-eula --license fixtures/licenses/patch.xml --contact "ops@example.com" \
     --sign-key "$work/builder/builder.key" --cache "$work/cache" --out "$bundle"
 step "$airlock" inspect "$bundle"
-step "$airlock" verify "$bundle" --trust "$work/builder/builder.pub"
+step "$airlock" verify "$bundle" --trust "$work/builder/builder.pub" --vendor-key fixtures/keys/vendor-test.pub
 
 # The offline side for real: the bundle runs itself under Wine, checks
 # readiness, and installs every step through Wine's own msiexec.
@@ -115,6 +117,10 @@ cat >"$work/usb/answers.toml" <<'TOML'
 INSTALLDIR = 'C:\Program Files\Altiris'
 NS_PASSWORD = 'demo-only-password'
 TOML
+# The server pins the vendor's key once: every bundle's files are then checked
+# against the listing the vendor signed, whoever built the bundle.
+mkdir -p "$WINEPREFIX/drive_c/ProgramData/Airlock/vendor-keys"
+step cp fixtures/keys/vendor-test.pub "$WINEPREFIX/drive_c/ProgramData/Airlock/vendor-keys/Symantec.pub"
 cd "$work/usb"
 step wine Symantec_Install_Package.exe --trust ../builder/builder.pub --answers answers.toml --yes </dev/null
 cd - >/dev/null
