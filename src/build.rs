@@ -76,70 +76,20 @@ pub fn contents(
         .first()
         .ok_or_else(|| Error::Contents("no listing was given".into()))?;
     let mut out = Collector::default();
-
-    let mut listings = Vec::new();
-    for listing in &catalog.listings {
-        let file = out.listing_file(listing)?;
-        let signature = match &listing.signature {
-            Some(bytes) => Some(out.signature_file(&file, bytes)?),
-            None => None,
-        };
-        listings.push(package::ListingRef {
-            vendor: listing.vendor.clone(),
-            name: listing.name.clone(),
-            serial: listing.serial,
-            published: crate::text::rfc3339(listing.published),
-            sha256: hex::encode(listing.sha256),
-            file,
-            source: Some(crate::redact::redact(&listing.source)),
-            vendor_key: listing.vendor_key.clone().filter(|_| signature.is_some()),
-            signature,
-        });
-    }
-
-    let has_installer = |i: &crate::listing::Installer| {
-        base.and_then(|b| b.history.installer.as_ref())
-            .is_some_and(|have| have.name == i.name && have.version >= i.version)
-    };
-    let installer = match first.installer.as_ref().filter(|i| !has_installer(i)) {
-        Some(i) => {
-            let method = Method::of(i.payload.kind).ok_or_else(|| {
-                Error::Contents(format!(
-                    "the installer {} is a text file, not a program",
-                    i.name
-                ))
-            })?;
-            out.download(&i.payload, method.file_kind())?;
-            if method == Method::Msi {
-                out.msi_checks.push(MsiExpected {
-                    file: i.payload.file.clone(),
-                    product_code: i.payload.product_code.clone(),
-                    version: i.version,
-                    platform: None,
-                });
-            }
-            Some(package::Installer {
-                name: i.name.clone(),
-                version: i.version,
-                file: i.payload.file.clone(),
-                method,
-                args: i.payload.args.clone(),
-                product_code: i.payload.product_code.clone(),
-            })
-        }
+    let listings = catalog
+        .listings
+        .iter()
+        .map(|listing| out.listing(listing))
+        .collect::<Result<_, _>>()?;
+    let installer = match first.installer.as_ref().filter(|i| !has_installer(base, i)) {
+        Some(i) => Some(out.installer(i)?),
         None => None,
     };
-
-    let mut eulas = Vec::new();
-    for e in &plan.eulas {
-        out.download(&e.payload, "text")?;
-        eulas.push(package::Eula {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            file: e.payload.file.clone(),
-            sha256: hex::encode(e.payload.sha256),
-        });
-    }
+    let eulas = plan
+        .eulas
+        .iter()
+        .map(|e| out.eula(e))
+        .collect::<Result<_, _>>()?;
 
     // Indexed once: a plan of thousands of steps must not scan the catalog per step.
     let index = Index {
@@ -151,11 +101,11 @@ pub fn contents(
             .map(|h| (h.id.as_str(), h))
             .collect(),
     };
-    let mut steps = Vec::with_capacity(plan.items.len());
-    for item in &plan.items {
-        steps.push(out.step(&index, item)?);
-    }
-
+    let steps = plan
+        .items
+        .iter()
+        .map(|item| out.step(&index, item))
+        .collect::<Result<_, _>>()?;
     let suites = plan
         .suites
         .iter()
@@ -169,71 +119,10 @@ pub fn contents(
             reason: s.reason.to_string(),
         })
         .collect();
-
-    let mut bundled = Vec::new();
-    for (path, license) in licenses {
-        let shown = path.display().to_string();
-        let problem = |problem: String| Error::License {
-            path: shown.clone(),
-            problem,
-        };
-        let on_machine =
-            base.is_some_and(|b| b.history.products.iter().any(|p| p.id == license.product));
-        if !on_machine && !plan.items.iter().any(|i| i.product == license.product) {
-            return Err(problem(format!(
-                "it is for product {:?}, which is not in this bundle's plan{}; leave it out or select the product",
-                license.product,
-                if base.is_some() {
-                    " nor on the machine"
-                } else {
-                    ""
-                }
-            )));
-        }
-        if license.expired_at(now) {
-            return Err(problem(format!(
-                "it expired on {}; ask the vendor for a current license",
-                license.expires_text().unwrap_or_default()
-            )));
-        }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| problem("its file name is not plain UTF-8".into()))?;
-        let bytes =
-            crate::license::read_bytes(path).map_err(|e| problem(format!("cannot read: {e}")))?;
-        out.add(
-            name,
-            "license",
-            &bytes_entry(&bytes),
-            Origin::Path(path.clone()),
-        )?;
-        bundled.push(package::License {
-            file: name.to_string(),
-            product: license.product.clone(),
-            id: license.id.clone(),
-            licensee: license.licensee.clone(),
-            expires: license.expires_text(),
-        });
-    }
-
-    let critical_updates = catalog
-        .critical_updates()
-        .map(|c| package::CriticalUpdate {
-            id: c.id.clone(),
-            product: c.product.clone(),
-            affects: c.affects.clone(),
-            resolved_by_hotfix: match &c.resolved_by {
-                crate::listing::Resolution::Hotfix(id) => Some(id.clone()),
-                crate::listing::Resolution::Release(_) => None,
-            },
-            resolved_by_release: match &c.resolved_by {
-                crate::listing::Resolution::Release(v) => Some(*v),
-                crate::listing::Resolution::Hotfix(_) => None,
-            },
-            message: c.message.clone(),
-        })
-        .collect();
+    let licenses = licenses
+        .iter()
+        .map(|(path, license)| out.license(path, license, plan, now, base))
+        .collect::<Result<_, _>>()?;
 
     let package = Package {
         vendor: first.vendor.clone(),
@@ -241,28 +130,68 @@ pub fn contents(
         installer,
         suites,
         steps,
-        licenses: bundled,
+        licenses,
         eulas,
         contact,
-        critical_updates,
-        origins: Vec::new(),
-        base: base.map(|b| package::Base {
-            digest: b.sha256.clone(),
-            machine_id: b.history.machine_id.clone(),
-            expected: b
-                .history
-                .products
-                .iter()
-                .map(|p| package::Expected {
-                    product: p.id.clone(),
-                    version: p.version,
-                    hotfix: p.hotfix.clone(),
-                })
-                .collect(),
-        }),
+        critical_updates: catalog.critical_updates().map(critical_update).collect(),
+        origins: origins(catalog, &out.downloads),
+        base: base.map(base_of),
     };
-    let origins = out
-        .downloads
+    Ok(Contents {
+        package,
+        files: out.files,
+        downloads: out.downloads,
+        msi_checks: out.msi_checks,
+    })
+}
+
+/// True when an incremental bundle's machine already has `installer`, or a newer one.
+fn has_installer(base: Option<&Imported>, installer: &crate::listing::Installer) -> bool {
+    base.and_then(|b| b.history.installer.as_ref())
+        .is_some_and(|have| have.name == installer.name && have.version >= installer.version)
+}
+
+/// A critical update as the package carries it to the runner.
+fn critical_update(c: &crate::listing::CriticalUpdate) -> package::CriticalUpdate {
+    package::CriticalUpdate {
+        id: c.id.clone(),
+        product: c.product.clone(),
+        affects: c.affects.clone(),
+        resolved_by_hotfix: match &c.resolved_by {
+            crate::listing::Resolution::Hotfix(id) => Some(id.clone()),
+            crate::listing::Resolution::Release(_) => None,
+        },
+        resolved_by_release: match &c.resolved_by {
+            crate::listing::Resolution::Release(v) => Some(*v),
+            crate::listing::Resolution::Hotfix(_) => None,
+        },
+        message: c.message.clone(),
+    }
+}
+
+/// What an incremental bundle expects of its machine: the history it was
+/// built against, by digest, and each product the history holds.
+fn base_of(b: &Imported) -> package::Base {
+    package::Base {
+        digest: b.sha256.clone(),
+        machine_id: b.history.machine_id.clone(),
+        expected: b
+            .history
+            .products
+            .iter()
+            .map(|p| package::Expected {
+                product: p.id.clone(),
+                version: p.version,
+                hotfix: p.hotfix.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Where each downloaded file came from (its URL without credentials) and
+/// the listing that publishes it.
+fn origins(catalog: &Catalog, downloads: &[Wanted]) -> Vec<package::FileOrigin> {
+    downloads
         .iter()
         .filter_map(|w| {
             let listing = catalog
@@ -275,14 +204,7 @@ pub fn contents(
                 listing: listing as u64,
             })
         })
-        .collect();
-    let package = Package { origins, ..package };
-    Ok(Contents {
-        package,
-        files: out.files,
-        downloads: out.downloads,
-        msi_checks: out.msi_checks,
-    })
+        .collect()
 }
 
 /// The size and sha256 a file entry declares for bytes at hand.
@@ -358,6 +280,118 @@ impl Collector {
             });
         }
         Ok(())
+    }
+
+    /// A listing's exact bytes and its signature, when it has one, and the
+    /// package's reference to them.
+    fn listing(&mut self, listing: &Listing) -> Result<package::ListingRef, Error> {
+        let file = self.listing_file(listing)?;
+        let signature = match &listing.signature {
+            Some(bytes) => Some(self.signature_file(&file, bytes)?),
+            None => None,
+        };
+        Ok(package::ListingRef {
+            vendor: listing.vendor.clone(),
+            name: listing.name.clone(),
+            serial: listing.serial,
+            published: crate::text::rfc3339(listing.published),
+            sha256: hex::encode(listing.sha256),
+            file,
+            source: Some(crate::redact::redact(&listing.source)),
+            vendor_key: listing.vendor_key.clone().filter(|_| signature.is_some()),
+            signature,
+        })
+    }
+
+    /// The vendor's installer, checked against its listing once here when it is an MSI.
+    fn installer(&mut self, i: &crate::listing::Installer) -> Result<package::Installer, Error> {
+        let method = Method::of(i.payload.kind).ok_or_else(|| {
+            Error::Contents(format!(
+                "the installer {} is a text file, not a program",
+                i.name
+            ))
+        })?;
+        self.download(&i.payload, method.file_kind())?;
+        if method == Method::Msi {
+            self.msi_checks.push(MsiExpected {
+                file: i.payload.file.clone(),
+                product_code: i.payload.product_code.clone(),
+                version: i.version,
+                platform: None,
+            });
+        }
+        Ok(package::Installer {
+            name: i.name.clone(),
+            version: i.version,
+            file: i.payload.file.clone(),
+            method,
+            args: i.payload.args.clone(),
+            product_code: i.payload.product_code.clone(),
+        })
+    }
+
+    fn eula(&mut self, e: &plan::EulaRef) -> Result<package::Eula, Error> {
+        self.download(&e.payload, "text")?;
+        Ok(package::Eula {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            file: e.payload.file.clone(),
+            sha256: hex::encode(e.payload.sha256),
+        })
+    }
+
+    /// A license file the user gave: for a product of the plan (or, for an
+    /// incremental bundle, of the machine) and unexpired at `now`.
+    fn license(
+        &mut self,
+        path: &Path,
+        license: &License,
+        plan: &Plan,
+        now: time::OffsetDateTime,
+        base: Option<&Imported>,
+    ) -> Result<package::License, Error> {
+        let problem = |problem: String| Error::License {
+            path: path.display().to_string(),
+            problem,
+        };
+        let on_machine =
+            base.is_some_and(|b| b.history.products.iter().any(|p| p.id == license.product));
+        if !on_machine && !plan.items.iter().any(|i| i.product == license.product) {
+            return Err(problem(format!(
+                "it is for product {:?}, which is not in this bundle's plan{}; leave it out or select the product",
+                license.product,
+                if base.is_some() {
+                    " nor on the machine"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if license.expired_at(now) {
+            return Err(problem(format!(
+                "it expired on {}; ask the vendor for a current license",
+                license.expires_text().unwrap_or_default()
+            )));
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| problem("its file name is not plain UTF-8".into()))?;
+        let bytes =
+            crate::license::read_bytes(path).map_err(|e| problem(format!("cannot read: {e}")))?;
+        self.add(
+            name,
+            "license",
+            &bytes_entry(&bytes),
+            Origin::Path(path.to_path_buf()),
+        )?;
+        Ok(package::License {
+            file: name.to_string(),
+            product: license.product.clone(),
+            id: license.id.clone(),
+            licensee: license.licensee.clone(),
+            expires: license.expires_text(),
+        })
     }
 
     /// The listing's exact bytes, named after where it was read

@@ -74,16 +74,8 @@ pub enum Error {
     /// stops writing and ends quietly, with the exit code of what it had done.
     #[error("standard output was closed")]
     StdoutClosed,
-    /// A file or folder the command reads or writes could not be; `action`
-    /// says what was tried on it (`read`, `write`, `create the folder`), the
-    /// source why.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] bundle_format::IoError),
     /// Standard output could not be written for another reason than a closed pipe.
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] std::io::Error),
@@ -141,19 +133,6 @@ impl Error {
     /// left to print, and no text is printed twice.
     pub fn causes(&self) -> Vec<String> {
         causes(self)
-    }
-
-    /// `action` on `path` failed with `source`: for `map_err`.
-    pub fn io(
-        path: impl Into<PathBuf>,
-        action: &'static str,
-    ) -> impl FnOnce(std::io::Error) -> Error {
-        let path = path.into();
-        move |source| Error::Io {
-            path,
-            action,
-            source,
-        }
     }
 }
 
@@ -216,7 +195,7 @@ impl Error {
             Error::Verification(_) => Exit::Verification,
             Error::Usage(_) => Exit::Usage,
             Error::StdoutClosed => Exit::Done,
-            Error::Io { .. }
+            Error::Io(_)
             | Error::Stdout(_)
             | Error::Json(_)
             | Error::Terminal(_)
@@ -268,15 +247,22 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bundle_format::IoError;
     use std::io;
 
     fn not_found() -> io::Error {
         io::Error::from_raw_os_error(2)
     }
 
+    /// `action` on `path` failed, as the command's error.
+    fn io_error(path: &str, action: &'static str) -> impl FnOnce(io::Error) -> Error {
+        let at = IoError::at(path, action);
+        move |source| Error::from(at(source))
+    }
+
     #[test]
     fn typed_failures_keep_the_exit_codes_of_the_messages_they_replace() {
-        let io = Error::io("x.xml", "read")(not_found());
+        let io = io_error("x.xml", "read")(not_found());
         assert_eq!(io.exit(), Exit::Failed);
         assert_eq!(Error::Stdout(not_found()).exit(), Exit::Failed);
         assert_eq!(Error::Terminal(not_found()).exit(), Exit::Failed);
@@ -301,14 +287,14 @@ mod tests {
 
     #[test]
     fn a_message_names_what_failed_and_why_and_no_cause_is_printed_twice() {
-        let e = Error::io("C:/lic/a.xml", "read")(not_found());
+        let e = io_error("C:/lic/a.xml", "read")(not_found());
         let cause = not_found().to_string();
         assert_eq!(e.to_string(), format!("cannot read C:/lic/a.xml: {cause}"));
         assert!(e.causes().is_empty(), "{:?}", e.causes());
         assert_eq!(one_line(&e), e.to_string());
         // A cause deeper than the message names is printed, once.
-        let deep = io::Error::other(Error::io("a.xml", "read")(not_found()));
-        let outer = Error::io("b.xml", "write")(deep);
+        let deep = io::Error::other(io_error("a.xml", "read")(not_found()));
+        let outer = io_error("b.xml", "write")(deep);
         assert_eq!(outer.causes(), Vec::<String>::new());
         let hidden = Error::Json(serde_json::from_str::<u8>("x").unwrap_err());
         assert!(hidden.causes().is_empty(), "{:?}", hidden.causes());
@@ -319,7 +305,7 @@ mod tests {
         #[derive(Debug, thiserror::Error)]
         #[error("cannot use the listing")]
         struct Outer(#[source] io::Error);
-        let e = Error::io("x.xml", "read")(io::Error::other(Outer(not_found())));
+        let e = io_error("x.xml", "read")(io::Error::other(Outer(not_found())));
         assert_eq!(e.causes(), vec![not_found().to_string()]);
         assert_eq!(
             one_line(&e),
@@ -329,21 +315,16 @@ mod tests {
 
     #[test]
     fn every_io_born_variant_keeps_its_source() {
-        let state = Error::from(state::Error::Io {
-            path: "record.json".into(),
-            action: "write",
-            source: not_found(),
-        });
-        let key = Error::from(bundle_format::keys::KeyError::Io {
-            path: "k.pub".into(),
-            action: "read",
-            source: not_found(),
-        });
-        let split = Error::from(bundle_format::split::SplitError::Io {
-            path: "B.exe.001".into(),
-            action: "read",
-            source: not_found(),
-        });
+        let state = Error::from(state::Error::Io(IoError::at("record.json", "write")(
+            not_found(),
+        )));
+        let key = Error::from(bundle_format::keys::KeyError::Io(IoError::at(
+            "k.pub", "read",
+        )(not_found())));
+        let split = Error::from(bundle_format::split::SplitError::Io(IoError::at(
+            "B.exe.001",
+            "read",
+        )(not_found())));
         for e in [state, key, split] {
             let source = std::error::Error::source(&e).expect("a source");
             assert!(source.downcast_ref::<io::Error>().is_some(), "{e}");

@@ -9,6 +9,7 @@
 
 use crate::fetch::{self, Fetcher};
 use crate::listing::{self, Copy};
+use bundle_format::IoError;
 use bundle_format::keys::PublicKey;
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -143,14 +144,6 @@ impl Registry {
         self.dir.join(format!("{name}.{ext}"))
     }
 
-    fn io_error(&self, path: &Path, action: &'static str, source: io::Error) -> Error {
-        Error::Io {
-            path: path.into(),
-            action,
-            source,
-        }
-    }
-
     /// The record kept under `name`, if any.
     pub fn get(&self, name: &str) -> Result<Option<Record>> {
         check_name(name)?;
@@ -160,7 +153,7 @@ impl Registry {
         let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io_error(&path, "read", e)),
+            Err(e) => return Err(IoError::at(&path, "read")(e).into()),
         };
         serde_json::from_slice(&bytes)
             .map(Some)
@@ -184,7 +177,7 @@ impl Registry {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.io_error(&self.dir, "read", e)),
+            Err(e) => return Err(IoError::at(&self.dir, "read")(e).into()),
         };
         let mut names: Vec<String> = entries
             .flatten()
@@ -283,7 +276,7 @@ impl Registry {
             listing::MAX_LISTING_BYTES,
             "a kept listing copy",
         )
-        .map_err(|e| self.io_error(&path, "read the kept copy", e))?;
+        .map_err(IoError::at(&path, "read the kept copy"))?;
         if hex::encode(Sha256::digest(&xml)) != record.sha256 {
             return Err(Error::CopyChanged {
                 path,
@@ -298,7 +291,7 @@ impl Registry {
                     listing::MAX_SIGNATURE_BYTES,
                     "a listing signature",
                 )
-                .map_err(|e| self.io_error(&sig_path, "read", e))?,
+                .map_err(IoError::at(&sig_path, "read"))?,
             ),
             false => None,
         };
@@ -402,10 +395,10 @@ impl Registry {
     /// Writes the copy, its signature, then the record, each atomically: the
     /// record names the copy's hash, so a copy without its record is noticed.
     fn store(&self, name: &str, record: &Record, copy: &Copy) -> Result<()> {
-        fs::create_dir_all(&self.dir).map_err(|e| self.io_error(&self.dir, "create", e))?;
+        fs::create_dir_all(&self.dir).map_err(IoError::at(&self.dir, "create"))?;
         let write = |path: PathBuf, bytes: &[u8]| {
             bundle_format::write_file(&path, bytes, 0o600)
-                .map_err(|e| self.io_error(&path, "write", e))
+                .map_err(|e| IoError::at(&path, "write")(e).into())
         };
         write(self.path(name, "pl.xml"), &copy.xml)?;
         match &copy.signature {
@@ -424,7 +417,7 @@ impl Registry {
         match fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.io_error(path, "remove", e)),
+            Err(e) => Err(IoError::at(path, "remove")(e).into()),
         }
     }
 

@@ -424,14 +424,14 @@ impl<'a> Reader<'a> {
                 },
                 Event::Text(text) => {
                     let at = end.saturating_sub(text.len());
-                    let raw = &self.text[at..end];
-                    let content = raw.trim_start_matches([' ', '\t', '\r', '\n']);
-                    if content.is_empty() {
+                    let blank = self.text.as_bytes()[at..end]
+                        .iter()
+                        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                        .count();
+                    if at + blank == end {
                         Token::Blank
                     } else {
-                        Token::Text {
-                            at: end - content.len(),
-                        }
+                        Token::Text { at: at + blank }
                     }
                 }
                 Event::CData(cdata) => Token::Text {
@@ -532,13 +532,24 @@ impl<'a> Reader<'a> {
             if values[slot].is_some() {
                 return Err(AttrError::Twice(local.to_string()));
             }
-            let value = checked(&attr, local)?;
-            if let Some(c) = refused_char(&value, kind(names[slot])) {
-                return Err(AttrError::Char {
-                    name: local.to_string(),
-                    c,
-                });
-            }
+            // The usual case, printable ASCII with nothing to replace, in
+            // one look at each byte; anything else is checked in full.
+            let plain = attr
+                .value
+                .bytes()
+                .all(|b| matches!(b, 0x20..=0x7e) && b != b'<' && b != b'&');
+            let value = if plain {
+                attr.value.clone()
+            } else {
+                let value = checked(&attr, local)?;
+                if let Some(c) = refused_char(&value, kind(names[slot])) {
+                    return Err(AttrError::Char {
+                        name: local.to_string(),
+                        c,
+                    });
+                }
+                value
+            };
             values[slot] = Some(value);
         }
         Ok(values)

@@ -5,6 +5,34 @@
 use crate::manifest::ManifestError;
 use std::path::PathBuf;
 
+/// A file or folder that could not be used: `action` says what was tried on
+/// `path` (`read`, `write`, `create the folder`), the source why. One type for
+/// every error of this crate and of its users that names the file it failed on.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {}: {source}", path.display())]
+pub struct IoError {
+    pub path: PathBuf,
+    pub action: &'static str,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    /// `action` on `path` failed: for `map_err`, whose `?` converts it into
+    /// the caller's error.
+    pub fn at(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> IoError {
+        let path = path.into();
+        move |source| IoError {
+            path,
+            action,
+            source,
+        }
+    }
+}
+
 /// What made a bundle untrustworthy. Each message names the part that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {

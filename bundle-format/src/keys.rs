@@ -2,6 +2,7 @@
 //! `.pub` SubjectPublicKeyInfo, both readable by `openssl pkey`), the
 //! fingerprint shown wherever a key matters, and raw sign/verify.
 
+use crate::IoError;
 use ed25519_dalek::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
     spki::der::pem::LineEnding,
@@ -20,15 +21,8 @@ pub enum KeyError {
     /// says what is wrong and what to do.
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
-    /// A key file that could not be read or written: `action` says which,
-    /// the source why.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::IoError),
     /// PEM text of the right kind whose key cannot be decoded.
     #[error("{path}: {problem}")]
     Malformed { path: PathBuf, problem: Malformed },
@@ -50,14 +44,6 @@ pub enum Malformed {
     Public(ed25519_dalek::pkcs8::spki::Error),
     #[error("not a valid Ed25519 public key")]
     Point(ed25519_dalek::SignatureError),
-}
-
-fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> KeyError {
-    KeyError::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    }
 }
 
 fn file_error(path: &Path, message: impl Into<String>) -> KeyError {
@@ -259,7 +245,7 @@ const SECRET: PemKind = PemKind {
 fn read_pem(path: &Path, kind: PemKind) -> Result<String, KeyError> {
     let what = kind.what;
     let bytes = crate::regular::read_bounded(path, MAX_KEY_FILE, &format!("a {what} file"))
-        .map_err(|e| io_error(path, "read", e))?;
+        .map_err(IoError::at(path, "read"))?;
     let text = String::from_utf8(bytes).ok().filter(|t| {
         !t.chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
@@ -323,19 +309,17 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
     #[cfg(not(unix))]
     let _ = mode;
-    let mut file = options
-        .open(path)
-        .map_err(|e| io_error(path, "create", e))?;
+    let mut file = options.open(path).map_err(IoError::at(path, "create"))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| io_error(path, "write", e))
+        .map_err(|e| IoError::at(path, "write")(e).into())
 }
 
 #[cfg(unix)]
 fn refuse_shared_secret(path: &Path) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path)
-        .map_err(|e| io_error(path, "read the permissions of", e))?
+        .map_err(IoError::at(path, "read the permissions of"))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
@@ -402,7 +386,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("gone.pub");
         let err = PublicKey::load(&p).unwrap_err();
-        let KeyError::Io { path, source, .. } = &err else {
+        let KeyError::Io(IoError { path, source, .. }) = &err else {
             panic!("not an I/O failure: {err}");
         };
         assert_eq!(path, &p);

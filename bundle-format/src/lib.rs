@@ -30,7 +30,7 @@ mod ustar;
 mod write;
 
 pub use atomic::write_file;
-pub use error::{Error, Failure};
+pub use error::{Error, Failure, IoError};
 pub use extract::{Staged, extract, verify};
 pub use keys::{Fingerprint, KeyError, PublicKey, SigningKey};
 pub use manifest::{FileEntry, Manifest, ManifestError, RunnerRef};

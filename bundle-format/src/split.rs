@@ -4,6 +4,7 @@
 //! is named before anything is joined. The layout is specified in README.md,
 //! section "Split parts".
 
+use crate::IoError;
 use crate::keys::{Fingerprint, PublicKey, SigningKey};
 use crate::manifest::check_plain_name;
 use crate::{SignedBundle, atomic, regular};
@@ -32,15 +33,8 @@ const BUFFER_LEN: usize = 1 << 20;
 /// Why a bundle could not be split, or its parts checked or joined.
 #[derive(Debug, thiserror::Error)]
 pub enum SplitError {
-    /// A file could not be read or written: `action` says what was tried on
-    /// `path`, the source why.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::IoError),
     #[error(
         "{path}: the index of the parts is missing; copy it along with the parts (it is written next to them)"
     )]
@@ -108,19 +102,10 @@ impl SplitError {
     /// True when the parts or their index are not to be trusted (as opposed to an I/O failure).
     pub fn is_verification(&self) -> bool {
         match self {
-            SplitError::Io { .. } | SplitError::Refused { .. } => false,
+            SplitError::Io(_) | SplitError::Refused { .. } => false,
             SplitError::Bundle(e) => e.is_verification(),
             _ => true,
         }
-    }
-}
-
-/// `action` on `path` failed with `source`.
-fn io_error(path: &Path, action: &'static str, source: io::Error) -> SplitError {
-    SplitError::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
     }
 }
 
@@ -271,11 +256,8 @@ pub fn split(
         .ok_or_else(|| refused("the bundle's file name must be plain UTF-8 to be split".into()))?;
     check_plain_name(name).map_err(|problem| refused(format!("{problem}; rename the bundle")))?;
     let name = name.to_string();
-    let mut input = regular::open(bundle).map_err(|e| io_error(bundle, "read", e))?;
-    let size = input
-        .metadata()
-        .map_err(|e| io_error(bundle, "read", e))?
-        .len();
+    let mut input = regular::open(bundle).map_err(IoError::at(bundle, "read"))?;
+    let size = input.metadata().map_err(IoError::at(bundle, "read"))?.len();
     let count = size.div_ceil(part_size.bytes()).max(1);
     if count > MAX_PARTS {
         return Err(SplitError::Refused {
@@ -302,11 +284,11 @@ pub fn split(
                 let want = usize::try_from(left.min(BUFFER_LEN as u64)).unwrap_or(BUFFER_LEN);
                 input
                     .read_exact(&mut buffer[..want])
-                    .map_err(|e| io_error(bundle, "read", e))?;
+                    .map_err(IoError::at(bundle, "read"))?;
                 hash.update(&buffer[..want]);
                 whole.update(&buffer[..want]);
                 out.write_all(&buffer[..want])
-                    .map_err(|e| io_error(&part_path, "write", e))?;
+                    .map_err(IoError::at(&part_path, "write"))?;
                 on_bytes(want as u64);
                 left -= want as u64;
             }
@@ -330,13 +312,13 @@ pub fn split(
     };
     let index_file = index_path(bundle);
     let body = serde_json::to_vec(&index)
-        .map_err(|e| io_error(&index_file, "write", io::Error::from(e)))?;
+        .map_err(|e| IoError::at(&index_file, "write")(io::Error::from(e)))?;
     let signature = key.sign(&signed_message(&body));
     write_atomically(&index_file, |out| {
         out.write_all(&body)
             .and_then(|()| writeln!(out))
             .and_then(|()| writeln!(out, "ed25519 {}", hex::encode(signature)))
-            .map_err(|e| io_error(&index_file, "write", e))
+            .map_err(|e| IoError::at(&index_file, "write")(e).into())
     })?;
     Ok(index)
 }
@@ -359,7 +341,7 @@ impl SignedIndex {
                         path: path.to_path_buf(),
                     },
                     io::ErrorKind::InvalidData => bad(e.to_string()),
-                    _ => io_error(path, "read", e),
+                    _ => IoError::at(path, "read")(e).into(),
                 }
             })?;
         let text = String::from_utf8(text).map_err(|_| bad("not UTF-8 text".into()))?;
@@ -455,7 +437,7 @@ impl SignedIndex {
                         count: parts.len(),
                     });
                 }
-                Err(e) => return Err(io_error(&path, "read", e)),
+                Err(e) => return Err(IoError::at(&path, "read")(e).into()),
             };
             if actual_size != entry.size {
                 return Err(SplitError::PartSize {
@@ -465,9 +447,9 @@ impl SignedIndex {
                     actual: actual_size,
                 });
             }
-            let mut file = regular::open(&path).map_err(|e| io_error(&path, "read", e))?;
-            let actual = sha256_of(&mut file, entry.size, on_bytes)
-                .map_err(|e| io_error(&path, "read", e))?;
+            let mut file = regular::open(&path).map_err(IoError::at(&path, "read"))?;
+            let actual =
+                sha256_of(&mut file, entry.size, on_bytes).map_err(IoError::at(&path, "read"))?;
             if actual != entry.sha256 {
                 if let Some(j) = parts.iter().position(|p| p.sha256 == actual) {
                     return Err(SplitError::SwappedPart {
@@ -509,18 +491,18 @@ impl SignedIndex {
         let temp = write_temp(out, BUNDLE_MODE, on_temp, |dest| {
             for (i, entry) in self.index.parts.iter().enumerate() {
                 let path = self.part_path(i);
-                let file = regular::open(&path).map_err(|e| io_error(&path, "read", e))?;
+                let file = regular::open(&path).map_err(IoError::at(&path, "read"))?;
                 let mut limited = file.take(entry.size);
                 loop {
                     let n = limited
                         .read(&mut buffer)
-                        .map_err(|e| io_error(&path, "read", e))?;
+                        .map_err(IoError::at(&path, "read"))?;
                     if n == 0 {
                         break;
                     }
                     whole.update(&buffer[..n]);
                     dest.write_all(&buffer[..n])
-                        .map_err(|e| io_error(out, "write", e))?;
+                        .map_err(IoError::at(out, "write"))?;
                     on_bytes(n as u64);
                 }
             }
@@ -534,7 +516,7 @@ impl SignedIndex {
                 actual,
             });
         }
-        atomic::persist(temp, out, false).map_err(|e| io_error(out, "write", e))
+        atomic::persist(temp, out, false).map_err(|e| IoError::at(out, "write")(e).into())
     }
 }
 
@@ -571,7 +553,7 @@ fn write_temp(
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<tempfile::NamedTempFile, SplitError> {
     let mut temp = atomic::temp_beside(path, mode)
-        .map_err(|e| io_error(path, "make a temporary file beside", e))?;
+        .map_err(IoError::at(path, "make a temporary file beside"))?;
     on_temp(temp.path());
     fill(temp.as_file_mut())?;
     Ok(temp)
@@ -583,7 +565,7 @@ fn write_atomically(
     fill: impl FnOnce(&mut File) -> Result<(), SplitError>,
 ) -> Result<(), SplitError> {
     let temp = write_temp(path, PART_MODE, &mut |_| {}, fill)?;
-    atomic::persist(temp, path, true).map_err(|e| io_error(path, "write", e))
+    atomic::persist(temp, path, true).map_err(|e| IoError::at(path, "write")(e).into())
 }
 
 #[cfg(test)]
@@ -696,7 +678,7 @@ mod tests {
         let signed = SignedIndex::load(&index_path(&bundle)).unwrap();
         let out = dir.path().join("no such folder").join("joined.exe");
         let e = signed.join(&out, &mut |_| {}, &mut |_| {}).unwrap_err();
-        let SplitError::Io { path, source, .. } = &e else {
+        let SplitError::Io(IoError { path, source, .. }) = &e else {
             panic!("not an I/O failure: {e}");
         };
         assert_eq!(path, &out);

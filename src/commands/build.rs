@@ -147,8 +147,8 @@ pub fn run(args: Args) -> Result<Exit> {
         selection = super::picker::pick(&catalog, &selection, super::plan::render)?;
     }
     let targets: Vec<Target> = if incremental {
-        let (machines, warnings) = plan::machines(&catalog, &selection, &args.histories)?;
-        incremental::warn(&warnings);
+        let machines = plan::machines(&catalog, &selection, &args.histories)?;
+        incremental::warn(&machines);
         machines
             .into_iter()
             .map(|m| Target::Machine(Box::new(m)))

@@ -2,7 +2,7 @@
 //! `bundle-format/HISTORY.md`) for the online side.
 
 use crate::commands::root::RootArgs;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::state::now;
 use std::path::PathBuf;
 
@@ -37,7 +37,7 @@ pub fn run(command: Command) -> Result<Exit> {
     let record = root.existing()?.record()?;
     let bytes = record.history(now()).to_xml();
     super::output::create_parent(&out)?;
-    crate::state::write_file(&out, &bytes).map_err(Error::io(&out, "write"))?;
+    crate::state::write_file(&out, &bytes).map_err(bundle_format::IoError::at(&out, "write"))?;
     let report = Report {
         path: out.display().to_string(),
         products: record.products.len(),

@@ -1,7 +1,7 @@
 //! `--history` for `plan` and `build`: showing what planning the machines
 //! warned about, and what each product of a machine has and will have.
 
-use crate::plan::{Change, Machine, MachineRef, Plan, Warning};
+use crate::plan::{Change, Machine, MachineRef, Plan};
 use crate::text::escaped;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 /// How many unknown products are named one by one on stderr.
 const SHOWN: usize = 20;
 
-/// Says on stderr what planning the machines warned about: the first
-/// [`SHOWN`] unknown products of each history by name, then how many more.
-pub fn warn(warnings: &[Warning]) {
-    for warning in warnings {
-        let Warning::Unknown { history, products } = warning;
+/// Says on stderr which installed products the listings do not know: the
+/// first [`SHOWN`] of each history by name, then how many more.
+pub fn warn(machines: &[Machine]) {
+    for machine in machines {
+        let (history, products) = (&machine.path, &machine.update.unknown);
         for id in products.iter().take(SHOWN) {
             crate::say!(
                 "warning: history {}: installed product {id:?} is not in the listings; it is left alone",

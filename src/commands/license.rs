@@ -2,7 +2,7 @@
 //! machine (kept under the root, recorded per product).
 
 use crate::commands::root::RootArgs;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::install::apply_license;
 use crate::text::escaped;
 use std::path::PathBuf;
@@ -27,7 +27,8 @@ pub fn run(command: Command) -> Result<Exit> {
     let mut read = Vec::new();
     for path in &files {
         let license = crate::license::License::load(path)?;
-        let bytes = crate::license::read_bytes(path).map_err(Error::io(path, "read"))?;
+        let bytes =
+            crate::license::read_bytes(path).map_err(bundle_format::IoError::at(path, "read"))?;
         read.push((license, bytes));
     }
     let locked = root.state().lock("airlock license add")?;

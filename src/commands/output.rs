@@ -39,19 +39,26 @@ struct Document<'a, T: ?Sized> {
 
 /// Prints `value` (a struct or a map: its fields become the document's) as
 /// one pretty JSON document on stdout, with the `schema` version: the one
-/// way every command answers `--json`. The document is streamed through a
-/// buffer, not built whole first: a large listing's is tens of megabytes.
-/// A value that cannot be serialized (not an object) fails before the
-/// buffer's first write, so nothing of it reaches stdout.
+/// way every command answers `--json`.
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
-    let document = Document {
+    print_standard_json(&Document {
         schema: JSON_SCHEMA,
         body: value,
-    };
+    })
+}
+
+/// Prints `value` as one pretty JSON document on stdout, exactly as it
+/// serializes: for a document whose shape another standard fixes (an in-toto
+/// statement has no `schema` field: docs/json.md). The document is streamed
+/// through a buffer, not built whole first: a large listing's is tens of
+/// megabytes. A value that cannot be serialized (for [`print_json`], one
+/// that is not an object) fails before the buffer's first write, so nothing
+/// of it reaches stdout.
+pub fn print_standard_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut refused = None;
     write(|out| {
         let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-        if let Err(e) = serde_json::to_writer_pretty(&mut buffered, &document) {
+        if let Err(e) = serde_json::to_writer_pretty(&mut buffered, value) {
             if e.is_io() {
                 return Err(e.into());
             }
@@ -118,7 +125,7 @@ pub fn create_folder(dir: &Path) -> Result<()> {
             path: dir.to_path_buf(),
         });
     }
-    std::fs::create_dir_all(dir).map_err(Error::io(dir, "create the folder"))?;
+    std::fs::create_dir_all(dir).map_err(bundle_format::IoError::at(dir, "create the folder"))?;
     crate::say!("created the folder {}", dir.display());
     Ok(())
 }

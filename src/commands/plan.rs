@@ -86,8 +86,8 @@ pub fn run(args: Args) -> Result<Exit> {
     let mut selection = args.selection.selection()?;
     if let Some(history) = args.history {
         let catalog = args.source.load()?;
-        let (machines, warnings) = plan::machines(&catalog, &selection, &[history])?;
-        super::incremental::warn(&warnings);
+        let machines = plan::machines(&catalog, &selection, &[history])?;
+        super::incremental::warn(&machines);
         for machine in machines {
             if args.json {
                 print_json(&super::incremental::report(&machine))?;

@@ -6,7 +6,7 @@ use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Product, ProductKind, Release, Resolution,
 };
 use crate::plan::PayloadFields;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<Exit> {
 #[serde(rename_all = "camelCase")]
 struct Shown<'c> {
     listings: Vec<ListingInfo<'c>>,
-    products: Vec<ProductInfo<'c>>,
+    products: Products<'c>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hotfixes: Option<Vec<HotfixInfo<'c>>>,
     /// Mandatory fixes: always shown, they block other operations.
@@ -165,19 +165,41 @@ fn listing_info(l: &Listing) -> ListingInfo<'_> {
     }
 }
 
-impl<'c> Shown<'c> {
-    fn of(catalog: &'c Catalog, args: &Args) -> Shown<'c> {
-        let mut products = Vec::new();
-        for l in &catalog.listings {
-            for p in &l.products {
-                let releases: Vec<&Release> = if args.all_versions {
+/// Every product of the catalog, each shown as it is written out rather
+/// than all built first: a large listing has tens of thousands.
+struct Products<'c> {
+    catalog: &'c Catalog,
+    all_versions: bool,
+}
+
+impl<'c> Products<'c> {
+    fn iter(&self) -> impl Iterator<Item = ProductInfo<'c>> + use<'c> {
+        let all_versions = self.all_versions;
+        self.catalog.listings.iter().flat_map(move |l| {
+            l.products.iter().map(move |p| {
+                let releases: Vec<&Release> = if all_versions {
                     p.releases.iter().rev().collect()
                 } else {
                     p.latest().into_iter().collect()
                 };
-                products.push(product(p, l, releases));
-            }
-        }
+                product(p, l, releases)
+            })
+        })
+    }
+}
+
+impl Serialize for Products<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'c> Shown<'c> {
+    fn of(catalog: &'c Catalog, args: &Args) -> Shown<'c> {
+        let products = Products {
+            catalog,
+            all_versions: args.all_versions,
+        };
         let hotfixes = args.hotfixes.then(|| {
             catalog
                 .listings

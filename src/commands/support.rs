@@ -1,7 +1,7 @@
 //! `airlock support-package`: writes the support package (see `crate::support`).
 
 use crate::commands::root::RootArgs;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -39,8 +39,9 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     );
     super::output::create_folder(&args.out)?;
-    let path = crate::support::write(&root, &args.out, &settings)
-        .map_err(Error::io(&args.out, "write the support package in"))?;
+    let path = crate::support::write(&root, &args.out, &settings).map_err(
+        bundle_format::IoError::at(&args.out, "write the support package in"),
+    )?;
     crate::commands::output::print(&format!("{}\n", path.display()))?;
     Ok(Exit::Done)
 }

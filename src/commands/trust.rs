@@ -256,7 +256,8 @@ fn revocations(sign_key: &Path, revoke: &[String], reason: &[String], out: &Path
         )));
     }
     super::output::create_parent(out)?;
-    bundle_format::write_file(out, &bytes, 0o644).map_err(Error::io(&out, "write"))?;
+    bundle_format::write_file(out, &bytes, 0o644)
+        .map_err(bundle_format::IoError::at(&out, "write"))?;
     crate::say!(
         "wrote {}: {} revocations signed by key {}; run `airlock trust import` with it on each server",
         out.display(),

@@ -94,8 +94,16 @@ pub fn run(args: Args) -> Result<Exit> {
         });
     }
     crate::say!("uninstalled {}", remove.join(", "));
+    let exit = match report.restart_needed {
+        true => {
+            crate::say!("the machine must restart to finish");
+            Exit::RestartNeeded
+        }
+        false => Exit::Done,
+    };
+    report.exit = exit as u8;
     if args.json {
         crate::commands::output::print_json(&report)?;
     }
-    Ok(Exit::Done)
+    Ok(exit)
 }

@@ -124,7 +124,8 @@ fn attempt(
 ) -> Result<(), Attempt<Error>> {
     let part = lock.part();
     let fail = |message: String| Attempt::Fail(Error::download(wanted, message));
-    let mut request = fetcher.client.get(wanted.url.clone());
+    let client = fetcher.client().map_err(Attempt::Fail)?;
+    let mut request = client.get(wanted.url.clone());
     if progress.have > 0 {
         request = request.header(RANGE, format!("bytes={}-", progress.have));
         if let Some(validator) = lock.validator() {

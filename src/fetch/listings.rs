@@ -33,11 +33,12 @@ impl Fetcher {
             source_name: name.to_string(),
             message,
         };
+        let client = self.client().map_err(|e| failed(e.to_string()))?;
         with_retries(
             &self.options,
             name,
             || {
-                let response = match self.client.get(url.clone()).send() {
+                let response = match client.get(url.clone()).send() {
                     Ok(response) => response,
                     Err(e) => {
                         let why = format!("cannot download: {}", retry::describe(e));

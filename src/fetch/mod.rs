@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use url::Url;
 
@@ -210,19 +210,19 @@ const MAX_CA_CERT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The one HTTP client of a run and how it downloads.
 pub struct Fetcher {
-    client: reqwest::blocking::Client,
+    /// Started at the first request: a run that reads only local files
+    /// never pays for its thread and the system's trusted certificates.
+    client: OnceLock<reqwest::blocking::Client>,
+    /// The `--ca-cert` certificates, read (and refused) before anything else.
+    extra_certs: Vec<reqwest::Certificate>,
     options: Options,
 }
 
 impl Fetcher {
-    /// Builds the client: timeouts, the extra trusted certificates, proxies from
-    /// the usual environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`),
-    /// no content decoding (hashes cover the bytes as sent).
+    /// Reads the extra trusted certificates; the client is started when
+    /// first used (see [`Fetcher::client`]).
     pub fn new(options: Options) -> Result<Fetcher, Error> {
-        let mut builder = reqwest::blocking::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.idle_timeout)
-            .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
+        let mut extra_certs = Vec::new();
         if let Some(path) = &options.ca_cert {
             let pem = bundle_format::regular::read_bounded(path, MAX_CA_CERT_BYTES, "a PEM file")
                 .map_err(|source| Error::CaCert {
@@ -233,10 +233,33 @@ impl Fetcher {
                 .ok()
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| Error::NoCertificate { path: path.clone() })?;
-            builder = builder.tls_certs_merge(certs);
+            extra_certs = certs;
+        }
+        Ok(Fetcher {
+            client: OnceLock::new(),
+            extra_certs,
+            options,
+        })
+    }
+
+    /// The client, started at the first call: timeouts, the extra trusted
+    /// certificates, proxies from the usual environment variables
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), no content decoding (hashes
+    /// cover the bytes as sent).
+    fn client(&self) -> Result<&reqwest::blocking::Client, Error> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let mut builder = reqwest::blocking::Client::builder()
+            .connect_timeout(self.options.connect_timeout)
+            .timeout(self.options.idle_timeout)
+            .user_agent(concat!("airlock/", env!("CARGO_PKG_VERSION")));
+        if !self.extra_certs.is_empty() {
+            builder = builder.tls_certs_merge(self.extra_certs.iter().cloned());
         }
         let client = builder.build().map_err(Error::Client)?;
-        Ok(Fetcher { client, options })
+        // Two downloads that start it at once keep the first.
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// Every wanted file, in order, `jobs` at a time, each from the cache or

@@ -5,6 +5,7 @@
 //! the same file, because an incremental bundle is bound to its digest.
 //! Specified in `bundle-format/HISTORY.md`.
 
+mod canonical;
 mod read;
 
 pub use read::{Imported, MAX_BYTES, ReadError};
@@ -48,8 +49,8 @@ pub struct Product {
     pub version: Version,
     pub hotfix: Option<String>,
     pub product_code: Option<String>,
-    /// RFC 3339, UTC, of the first install.
-    pub installed: String,
+    /// Unix seconds of the first install (written as RFC 3339, UTC).
+    pub installed: u64,
     pub license: License,
 }
 
@@ -79,6 +80,18 @@ impl LicenseState {
             LicenseState::Expired => "expired",
             LicenseState::Free => "free",
         }
+    }
+
+    /// The state `word` names, as [`LicenseState::word`] writes it.
+    pub fn from_word(word: &str) -> Option<LicenseState> {
+        [
+            LicenseState::Licensed,
+            LicenseState::Trial,
+            LicenseState::Expired,
+            LicenseState::Free,
+        ]
+        .into_iter()
+        .find(|state| state.word() == word)
     }
 }
 
@@ -170,7 +183,7 @@ fn product_element(p: &Product) -> BytesStart<'_> {
     if let Some(c) = &p.product_code {
         e.push_attribute(("productCode", c.as_str()));
     }
-    e.push_attribute(("installed", p.installed.as_str()));
+    e.push_attribute(("installed", crate::text::rfc3339_unix(p.installed).as_str()));
     e.push_attribute(("license", p.license.state.word()));
     if let Some(x) = &p.license.expires {
         e.push_attribute(("licenseExpires", x.as_str()));
@@ -233,7 +246,7 @@ mod tests {
                 version: "8.0.2298.1".parse().unwrap(),
                 hotfix: Some("smp-8.0-hf1".into()),
                 product_code: Some("{00000000-0000-0000-0000-000000000001}".into()),
-                installed: crate::text::rfc3339_unix(1_795_000_000),
+                installed: 1_795_000_000,
                 license: License {
                     state: LicenseState::Trial,
                     expires: Some(crate::text::rfc3339_unix(1_795_604_800)),

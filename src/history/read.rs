@@ -1,10 +1,12 @@
 //! Reading a history file on the online side (`--history`): strictly, because
 //! an incremental bundle is only as right as what it was built from. A file
 //! that is not a history, is from a newer format, was cut short, damaged or
-//! edited is refused with a message saying which, and what to do. One pass
-//! of the strict XML reader reads the model and, line by line, proves the
-//! file is what the writer makes of it; one pass of the hasher checks the
-//! digest and names the file's sha256.
+//! edited is refused with a message saying which, and what to do. A file
+//! the writer wrote is read in one pass as it writes it (`canonical.rs`);
+//! any other is read here by the strict XML reader, which checks in the
+//! order of the format's rules and names the first thing wrong: one pass
+//! that reads the model and, line by line, compares the file with what the
+//! writer makes of it, after one pass of the hasher over the digest.
 
 use super::{
     Bundle, DECLARATION, History, Installer, License, LicenseState, Listing, NAMESPACE, Product,
@@ -16,8 +18,7 @@ use quick_xml::events::BytesStart;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::path::Path;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, Time};
 
 /// The largest history file read (one line per product, listing and bundle).
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
@@ -80,42 +81,52 @@ impl Imported {
     pub fn parse(bytes: &[u8]) -> Result<Imported, ReadError> {
         let text = crate::xml::decode(bytes)
             .map_err(|_| ReadError::Foreign("it is not UTF-8 text".into()))?;
-        let reader = Reader::new(text, NAMESPACE).map_err(|e| {
-            let (line, _) = line_column(text, e.at);
-            ReadError::Foreign(format!("not XML: line {line}: {}", e.problem))
-        })?;
-        let mut doc = Doc {
-            text,
-            reader,
-            depth: 0,
-            checked_to: 0,
-            edited: None,
-        };
-        doc.root()?;
-        let sealed = check_digest(text)?;
-        let history = doc.body()?;
-        // Between the end of the bundles and the digest line: one line end.
-        let end = doc.checked_to;
-        doc.differs(end, text.get(end..sealed.body).unwrap_or_default(), "\n");
-        if let Some(at) = doc.edited {
-            return Err(ReadError::Edited { line: doc.line(at) });
+        match super::canonical::read(text) {
+            Some((history, sha256)) => Ok(Imported { history, sha256 }),
+            None => strict(text),
         }
-        Ok(Imported {
-            history,
-            sha256: sealed.sha256,
-        })
     }
+}
+
+/// Reads `text` with the strict XML reader, checking as it goes in the
+/// order `bundle-format/HISTORY.md` gives: what a file that is not as the
+/// writer writes it gets, so the first thing wrong in it is named.
+fn strict(text: &str) -> Result<Imported, ReadError> {
+    let reader = Reader::new(text, NAMESPACE).map_err(|e| {
+        let (line, _) = line_column(text, e.at);
+        ReadError::Foreign(format!("not XML: line {line}: {}", e.problem))
+    })?;
+    let mut doc = Doc {
+        text,
+        reader,
+        depth: 0,
+        checked_to: 0,
+        edited: None,
+    };
+    doc.root()?;
+    let sealed = check_digest(text)?;
+    let history = doc.body()?;
+    // Between the end of the bundles and the digest line: one line end.
+    let end = doc.checked_to;
+    doc.differs(end, text.get(end..sealed.body).unwrap_or_default(), "\n");
+    if let Some(at) = doc.edited {
+        return Err(ReadError::Edited { line: doc.line(at) });
+    }
+    Ok(Imported {
+        history,
+        sha256: sealed.sha256,
+    })
 }
 
 /// What [`check_digest`] found: where the digest line starts, and the
 /// sha256 of the whole file (one pass of the hasher over the bytes).
-struct Sealed {
-    body: usize,
-    sha256: String,
+pub(super) struct Sealed {
+    pub(super) body: usize,
+    pub(super) sha256: String,
 }
 
 /// The digest line and the end: everything before `  <digest` hashes to it.
-fn check_digest(text: &str) -> Result<Sealed, ReadError> {
+pub(super) fn check_digest(text: &str) -> Result<Sealed, ReadError> {
     const OPEN: &str = "\n  <digest algorithm=\"sha256\">";
     const CLOSE: &str = "</digest>\n</history>\n";
     let Some(body) = text.strip_suffix(CLOSE) else {
@@ -416,11 +427,7 @@ impl<'a> Doc<'a> {
         let machine = self.expect("machine")?;
         let [id, name] = self.take(&machine, ["id", "name"])?;
         let machine_id = self.required(&machine, "id", id)?.into_owned();
-        if machine_id.len() != 32
-            || !machine_id
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if !is_machine_id(&machine_id) {
             return Err(self.bad(&machine, "id", &machine_id, "32 lowercase hex digits"));
         }
         let machine_name = self.required(&machine, "name", name)?.into_owned();
@@ -546,19 +553,53 @@ impl<'a> Doc<'a> {
 
     /// A date-time as the writer gives it (RFC 3339, UTC, to the second), in unix seconds.
     fn date(&self, e: &Element<'_>, name: &str, value: &str) -> Result<u64, ReadError> {
-        OffsetDateTime::parse(value, &Rfc3339)
-            .ok()
-            .and_then(|at| u64::try_from(at.unix_timestamp()).ok())
-            .filter(|&seconds| crate::text::rfc3339_unix(seconds) == value)
-            .ok_or_else(|| {
-                self.bad(
-                    e,
-                    name,
-                    value,
-                    "an RFC 3339 date-time in UTC to the second (2026-12-02T12:10:49Z)",
-                )
-            })
+        unix_seconds(value).ok_or_else(|| {
+            self.bad(
+                e,
+                name,
+                value,
+                "an RFC 3339 date-time in UTC to the second (2026-12-02T12:10:49Z)",
+            )
+        })
     }
+}
+
+/// A machine's id as the writer writes it: 32 lowercase hex digits.
+pub(super) fn is_machine_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A date-time as the writer writes it (`2026-12-02T12:10:49Z`: RFC 3339,
+/// UTC, to the second, from 1970 on), in unix seconds; `None` for any
+/// other text. Read field by field: each of a history's lines holds one.
+pub(super) fn unix_seconds(value: &str) -> Option<u64> {
+    let b = value.as_bytes();
+    let shape = b"0000-00-00T00:00:00Z";
+    let fits = b.len() == shape.len()
+        && b.iter().zip(shape).all(|(&c, &s)| match s {
+            b'0' => c.is_ascii_digit(),
+            _ => c == s,
+        });
+    if !fits {
+        return None;
+    }
+    let number = |at: usize, len: usize| {
+        b[at..at + len]
+            .iter()
+            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))
+    };
+    let month = Month::try_from(u8::try_from(number(5, 2)).ok()?).ok()?;
+    let date = Date::from_calendar_date(i32::from(number(0, 4)), month, number(8, 2) as u8).ok()?;
+    let time = Time::from_hms(
+        number(11, 2) as u8,
+        number(14, 2) as u8,
+        number(17, 2) as u8,
+    )
+    .ok()?;
+    u64::try_from(date.with_time(time).assume_utc().unix_timestamp()).ok()
 }
 
 fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
@@ -583,14 +624,10 @@ fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
         return Err(doc.bad(e, "productCode", code, "a GUID in braces"));
     }
     let installed = doc.required(e, "installed", installed)?;
-    doc.date(e, "installed", &installed)?;
+    let installed = doc.date(e, "installed", &installed)?;
     let license = doc.required(e, "license", license)?;
-    let state = match license.as_ref() {
-        "licensed" => LicenseState::Licensed,
-        "trial" => LicenseState::Trial,
-        "expired" => LicenseState::Expired,
-        "free" => LicenseState::Free,
-        other => return Err(doc.bad(e, "license", other, "licensed, trial, expired or free")),
+    let Some(state) = LicenseState::from_word(&license) else {
+        return Err(doc.bad(e, "license", &license, "licensed, trial, expired or free"));
     };
     if let Some(x) = &expires {
         doc.date(e, "licenseExpires", x)?;
@@ -600,7 +637,7 @@ fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
         id: id.into_owned(),
         hotfix: hotfix.map(Cow::into_owned),
         product_code: code.map(Cow::into_owned),
-        installed: installed.into_owned(),
+        installed,
         license: License {
             state,
             expires: expires.map(Cow::into_owned),
@@ -650,6 +687,22 @@ mod tests {
   </bundles>
 "#;
 
+    /// What the reader makes of `bytes`, once it is checked that the reading
+    /// as the writer writes reads exactly the files the strict reader
+    /// accepts, and the same from them.
+    fn parse(bytes: &[u8]) -> Result<Imported, ReadError> {
+        let read = Imported::parse(bytes);
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let written = super::super::canonical::read(text)
+                .map(|(history, sha256)| Imported { history, sha256 });
+            assert_eq!(
+                written.as_ref().ok_or(()),
+                strict(text).as_ref().map_err(|_| ())
+            );
+        }
+        read
+    }
+
     /// `body` closed with its own digest, as the writer closes it.
     fn sealed(body: &str) -> Vec<u8> {
         format!(
@@ -662,7 +715,7 @@ mod tests {
     #[test]
     fn reads_what_the_writer_writes_and_names_its_sha256() {
         let bytes = sealed(BODY);
-        let read = Imported::parse(&bytes).unwrap();
+        let read = parse(&bytes).unwrap();
         assert_eq!(read.history.to_xml(), bytes);
         assert_eq!(read.sha256, super::super::digest(&bytes));
         assert_eq!(read.history.products[1].version.to_string(), "7.6.1655.0");
@@ -679,7 +732,7 @@ mod tests {
             b"<history xmlns=\"urn:other\" version=\"1\"/>",
             b"",
         ] {
-            let e = Imported::parse(bytes).unwrap_err();
+            let e = parse(bytes).unwrap_err();
             assert!(matches!(e, ReadError::Foreign(_)), "{e:?}");
             assert!(e.to_string().contains("airlock history export"), "{e}");
         }
@@ -688,7 +741,7 @@ mod tests {
     #[test]
     fn a_newer_format_says_so_before_anything_else() {
         let bytes = sealed(&BODY.replace("version=\"1\">", "version=\"2\">"));
-        let e = Imported::parse(&bytes).unwrap_err();
+        let e = parse(&bytes).unwrap_err();
         assert_eq!(e, ReadError::Newer("2".into()));
         assert!(e.to_string().contains("newer Airlock"), "{e}");
     }
@@ -697,13 +750,13 @@ mod tests {
     fn a_file_cut_short_or_damaged_is_refused() {
         let whole = sealed(BODY);
         for end in [whole.len() - 1, whole.len() - 20, BODY.len(), 200] {
-            let e = Imported::parse(&whole[..end]).unwrap_err();
+            let e = parse(&whole[..end]).unwrap_err();
             assert_eq!(e, ReadError::CutShort, "cut at {end}");
         }
         let edited = String::from_utf8(whole.clone())
             .unwrap()
             .replace("7.6.1655.0", "7.6.1656.0");
-        let e = Imported::parse(edited.as_bytes()).unwrap_err();
+        let e = parse(edited.as_bytes()).unwrap_err();
         assert!(matches!(e, ReadError::Damaged { .. }), "{e:?}");
         assert!(e.to_string().contains("export it again"), "{e}");
     }
@@ -750,7 +803,7 @@ mod tests {
             ),
         ];
         for (from, to, line, says) in cases {
-            let e = Imported::parse(&sealed(&BODY.replace(from, to))).unwrap_err();
+            let e = parse(&sealed(&BODY.replace(from, to))).unwrap_err();
             let ReadError::Field { line: at, problem } = &e else {
                 panic!("{to}: {e:?}");
             };
@@ -764,13 +817,10 @@ mod tests {
         let crlf = String::from_utf8(sealed(BODY))
             .unwrap()
             .replace('\n', "\r\n");
-        assert_eq!(
-            Imported::parse(crlf.as_bytes()).unwrap_err(),
-            ReadError::LineEnds
-        );
+        assert_eq!(parse(crlf.as_bytes()).unwrap_err(), ReadError::LineEnds);
         let mut extra = sealed(BODY);
         extra.extend_from_slice(b"\n\n");
-        assert_eq!(Imported::parse(&extra).unwrap_err(), ReadError::Trailing(2));
+        assert_eq!(parse(&extra).unwrap_err(), ReadError::Trailing(2));
     }
 
     #[test]
@@ -801,11 +851,11 @@ mod tests {
             ),
         ];
         for (from, to, says) in cases {
-            let e = Imported::parse(&sealed(&BODY.replace(from, to))).unwrap_err();
+            let e = parse(&sealed(&BODY.replace(from, to))).unwrap_err();
             assert!(e.to_string().contains(says), "{to}: {e}");
         }
         let later = BODY.replace("<history ", "\n<history ");
-        let e = Imported::parse(&sealed(
+        let e = parse(&sealed(
             &later.replace("version=\"1\">", "version=\"1.0\">"),
         ))
         .unwrap_err();
@@ -818,17 +868,116 @@ mod tests {
         let swapped = BODY
             .replace(p, "")
             .replace("  </products>", &format!("{p}  </products>"));
-        let e = Imported::parse(&sealed(&swapped)).unwrap_err();
+        let e = parse(&sealed(&swapped)).unwrap_err();
         assert!(e.to_string().contains("sorted by id"), "{e}");
     }
 
     #[test]
     fn bytes_the_writer_would_not_write_name_the_first_line() {
         let reindented = BODY.replace("  <listings>", "    <listings>");
-        let e = Imported::parse(&sealed(&reindented)).unwrap_err();
+        let e = parse(&sealed(&reindented)).unwrap_err();
         assert_eq!(e, ReadError::Edited { line: 9 });
         let entity = BODY.replace("name=\"srv01\"", "name=\"srv&#48;1\"");
-        let e = Imported::parse(&sealed(&entity)).unwrap_err();
+        let e = parse(&sealed(&entity)).unwrap_err();
         assert_eq!(e, ReadError::Edited { line: 3 });
+    }
+
+    #[test]
+    fn every_form_the_writer_writes_is_read_back() {
+        let product = |id: &str| Product {
+            id: id.into(),
+            version: "8.0".parse().unwrap(),
+            hotfix: None,
+            product_code: None,
+            installed: 1_795_000_000,
+            license: License {
+                state: LicenseState::Free,
+                expires: None,
+            },
+        };
+        let full = History {
+            machine_id: "0123456789abcdef0123456789abcdef".into(),
+            machine_name: "Büro \"<1>\" & 'two'".into(),
+            installer: Some(Installer {
+                name: "Installation Manager".into(),
+                version: "8.0.2298.0".parse().unwrap(),
+            }),
+            products: vec![
+                product("a"),
+                Product {
+                    hotfix: Some("b-hf&1".into()),
+                    product_code: Some("{00000000-0000-0000-0000-00000000000A}".into()),
+                    license: License {
+                        state: LicenseState::Trial,
+                        expires: Some(crate::text::rfc3339_unix(1_795_604_800)),
+                    },
+                    ..product("b")
+                },
+            ],
+            listings: vec![
+                Listing {
+                    vendor: "Symantec".into(),
+                    name: "ITMS & co".into(),
+                    serial: 0,
+                },
+                Listing {
+                    vendor: "Symantec".into(),
+                    name: "Ghost".into(),
+                    serial: u64::MAX,
+                },
+            ],
+            bundles: vec![Bundle {
+                id: "b1".into(),
+                key_fingerprint: "ab12".into(),
+                created: 0,
+            }],
+        };
+        let empty = History {
+            machine_name: "srv01".into(),
+            installer: None,
+            products: Vec::new(),
+            listings: Vec::new(),
+            bundles: Vec::new(),
+            ..full.clone()
+        };
+        for history in [full, empty] {
+            let bytes = history.to_xml();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            let (read, sha256) = super::super::canonical::read(text).expect("read as written");
+            assert_eq!(read, history);
+            assert_eq!(sha256, super::super::digest(&bytes));
+            assert_eq!(parse(&bytes).unwrap().history, history);
+        }
+    }
+
+    #[test]
+    fn dates_are_read_as_the_writer_writes_them() {
+        for seconds in [
+            0,
+            1,
+            951_782_400,
+            1_795_000_000,
+            4_107_542_400,
+            253_402_300_799,
+        ] {
+            let text = crate::text::rfc3339_unix(seconds);
+            assert_eq!(unix_seconds(&text), Some(seconds), "{text}");
+        }
+        for text in [
+            "2026-02-29T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2026-11-18T24:00:00Z",
+            "2026-11-18T23:59:60Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-11-00T00:00:00Z",
+            "2026-11-18T11:06:40z",
+            "2026-11-18 11:06:40Z",
+            "+2026-11-18T11:06:40Z",
+            "2026-11-18T11:06:40",
+        ] {
+            assert_eq!(unix_seconds(text), None, "{text}");
+        }
+        assert_eq!(unix_seconds("2024-02-29T00:00:00Z"), Some(1_709_164_800));
     }
 }

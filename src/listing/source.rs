@@ -102,9 +102,7 @@ pub fn read(source: &str, with_signature: bool, get: GetRemote<'_>) -> Result<Co
     Ok(Copy {
         signature_at,
         name,
-        // Moved into shared memory before anything else holds it: the
-        // listing is in memory once.
-        xml: listing.xml.into(),
+        xml: listing.xml,
         base: listing.base,
         signature,
     })
@@ -141,7 +139,7 @@ pub fn parse_copies(copies: &[Copy], vendor_key: Option<&PublicKey>) -> Result<C
 
 /// A listing's `.pl.xml` bytes and its base URL.
 pub(crate) struct Fetched {
-    pub xml: Vec<u8>,
+    pub xml: Arc<[u8]>,
     pub base: Url,
 }
 
@@ -234,7 +232,7 @@ impl Origin {
                         source_name: source.to_string(),
                         message: "not found (HTTP 404); check the URL".into(),
                     })?;
-                (remote.bytes, remote.url)
+                (Arc::from(remote.bytes), remote.url)
             }
         };
         let zipped = match self {
@@ -285,7 +283,8 @@ impl Origin {
         let shown = location.shown();
         match location {
             Location::Local(path) => {
-                read_local(&shown, path, MAX_SIGNATURE_BYTES, "a listing signature")
+                let bytes = read_local(&shown, path, MAX_SIGNATURE_BYTES, "a listing signature")?;
+                Ok(bytes.map(|b| b.to_vec()))
             }
             Location::Remote(url) => {
                 Ok(get(&shown, url, MAX_SIGNATURE_BYTES)?.map(|remote| remote.bytes))
@@ -296,7 +295,12 @@ impl Origin {
 
 /// A local regular file (`what` it should be) of at most `limit` bytes,
 /// refused before reading when larger; `None` when it does not exist.
-fn read_local(source: &str, path: &Path, limit: u64, what: &str) -> Result<Option<Vec<u8>>, Error> {
+fn read_local(
+    source: &str,
+    path: &Path,
+    limit: u64,
+    what: &str,
+) -> Result<Option<Arc<[u8]>>, Error> {
     let file = match bundle_format::regular::open_as(path, what) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -326,20 +330,39 @@ pub fn too_big(source: &str, len: u64, limit: u64) -> Error {
     )
 }
 
-/// Reads to the end, refusing more than `limit` bytes; `expected` is the
-/// announced length, so a listing is read without growing its buffer.
+/// Reads to the end, refusing more than `limit` bytes. `expected` is the
+/// announced length: that many bytes are read straight into the memory the
+/// parsed listing shares, so the listing is in memory once, never copied.
 fn read_bounded(
     source: &str,
-    reader: impl Read,
+    mut reader: impl Read,
     expected: u64,
     limit: u64,
-) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(limit)).unwrap_or(0));
+) -> Result<Arc<[u8]>, Error> {
+    let cannot = |e: io::Error| read_error(source, format!("cannot read: {e}"));
+    let len = usize::try_from(expected.min(limit)).unwrap_or(0);
+    let mut shared: Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+    let buffer = Arc::get_mut(&mut shared).expect("a new Arc has no other owner");
+    let mut filled = 0;
+    while filled < len {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    // A file that changed its length since it was announced: what it holds
+    // now, still bounded.
+    let mut rest = Vec::new();
     reader
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| read_error(source, format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > limit {
+        .take(limit + 1 - filled as u64)
+        .read_to_end(&mut rest)
+        .map_err(cannot)?;
+    if filled == len && rest.is_empty() {
+        return Ok(shared);
+    }
+    if (filled + rest.len()) as u64 > limit {
         return Err(read_error(
             source,
             format!(
@@ -348,11 +371,11 @@ fn read_bounded(
             ),
         ));
     }
-    Ok(bytes)
+    Ok([&shared[..filled], &rest].concat().into())
 }
 
 /// The one `.pl.xml` member of a zipped listing.
-fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
+fn unzip(source: &str, bytes: &[u8]) -> Result<Arc<[u8]>, Error> {
     let mut archive = zip::ZipArchive::new(io::Cursor::new(bytes))
         .map_err(|e| read_error(source, format!("not a readable zip archive: {e}")))?;
     if archive.len() != 1 {
@@ -395,4 +418,26 @@ fn unzip(source: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
         size,
         MAX_LISTING_BYTES,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_whose_length_changed_since_it_was_announced_is_read_as_it_is_now() {
+        let text = b"<productListing/>";
+        for announced in [0, 5, text.len(), text.len() + 7] {
+            let read = read_bounded("l.pl.xml", &text[..], announced as u64, 64).unwrap();
+            assert_eq!(&read[..], text, "announced {announced}");
+        }
+    }
+
+    #[test]
+    fn a_listing_that_grew_past_the_limit_while_read_is_refused() {
+        let error = read_bounded("l.pl.xml", &[b'x'; 65][..], 10, 64).unwrap_err();
+        assert!(error.to_string().contains("rule 5"), "{error}");
+        let exact = read_bounded("l.pl.xml", &[b'x'; 64][..], 10, 64).unwrap();
+        assert_eq!(exact.len(), 64);
+    }
 }

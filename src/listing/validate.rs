@@ -9,7 +9,7 @@ use super::parse::{FileMark, Marks};
 use super::position::Doc;
 use super::version::Version;
 use bundle_format::manifest::find_clash;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// One parsed listing with its text and element positions.
 pub(crate) struct Parsed<'t> {
@@ -79,12 +79,18 @@ impl<'p> Index<'p> {
     fn build(parsed: &'p [Parsed<'_>]) -> Result<Index<'p>, Error> {
         let count = |f: fn(&Listing) -> usize| parsed.iter().map(|p| f(&p.listing)).sum();
         let mut index = Index {
-            products: HashMap::with_capacity(count(|l| l.products.len())),
+            products: HashMap::with_capacity_and_hasher(
+                count(|l| l.products.len()),
+                Default::default(),
+            ),
             first_product: Vec::with_capacity(parsed.len()),
-            eulas: HashMap::with_capacity(count(|l| l.eulas.len())),
-            hotfixes: HashMap::with_capacity(count(|l| l.hotfixes.len())),
+            eulas: HashMap::with_capacity_and_hasher(count(|l| l.eulas.len()), Default::default()),
+            hotfixes: HashMap::with_capacity_and_hasher(
+                count(|l| l.hotfixes.len()),
+                Default::default(),
+            ),
         };
-        let mut critical_updates = HashMap::new();
+        let mut critical_updates = HashMap::default();
         let mut count = 0;
         for (li, p) in parsed.iter().enumerate() {
             index.first_product.push(count);

@@ -212,7 +212,7 @@ impl FromStr for Requirement {
         if text.trim().is_empty() {
             return Err(err("a requirement needs at least one comparator"));
         }
-        let comparators = text
+        let mut comparators = text
             .split(',')
             .map(|c| {
                 let c = c.trim();
@@ -241,6 +241,8 @@ impl FromStr for Requirement {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // A listing holds tens of thousands of requirements, most of one or two comparators.
+        comparators.shrink_to_fit();
         Ok(Requirement { comparators })
     }
 }

@@ -8,6 +8,7 @@
 //! every field is checked against the container's files. Specified in
 //! `bundle-format/PACKAGE.md`.
 
+pub mod provenance;
 mod validate;
 
 pub use validate::CheckError;

@@ -1,7 +1,7 @@
 //! Planning for machines that exported their history: each history read
 //! once, one history per machine, no listing older than one the machine
 //! already used, then each machine's update planned. Installed products the
-//! listings do not know come back as warnings for the caller to show.
+//! listings do not know are in each update (`unknown`) for the caller to show.
 
 use super::{Error, Selection, Update, update};
 use crate::history::{Imported, ReadError};
@@ -33,16 +33,6 @@ impl Machine {
             history: &self.imported.sha256,
         }
     }
-}
-
-/// Something a caller should tell the user about one machine's plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Warning {
-    /// Installed products no listing defines (left alone), in the history's order.
-    Unknown {
-        history: PathBuf,
-        products: Vec<String>,
-    },
 }
 
 /// Why the machines' updates cannot be planned.
@@ -96,9 +86,8 @@ pub fn machines(
     catalog: &Catalog,
     selection: &Selection,
     paths: &[PathBuf],
-) -> Result<(Vec<Machine>, Vec<Warning>), MachineError> {
+) -> Result<Vec<Machine>, MachineError> {
     let mut machines: Vec<Machine> = Vec::new();
-    let mut warnings = Vec::new();
     for path in paths {
         let imported = Imported::load(path).map_err(|source| MachineError::Read {
             path: path.clone(),
@@ -116,19 +105,13 @@ pub fn machines(
         }
         check_serials(catalog, path, &imported)?;
         let update = update(catalog, selection, &imported.history)?;
-        if !update.unknown.is_empty() {
-            warnings.push(Warning::Unknown {
-                history: path.clone(),
-                products: update.unknown.clone(),
-            });
-        }
         machines.push(Machine {
             path: path.clone(),
             imported,
             update,
         });
     }
-    Ok((machines, warnings))
+    Ok(machines)
 }
 
 /// A listing older than the one the machine last used would plan from

@@ -19,7 +19,7 @@ mod tests;
 
 pub use error::{Asked, Error};
 pub use item::{Action, EulaRef, ItemKind, PayloadFields, Plan, PlanItem, Reason, SuiteRef};
-pub use machines::{Machine, MachineError, MachineRef, Warning, machines};
+pub use machines::{Machine, MachineError, MachineRef, machines};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};
 pub use update::{Change, Point, Update, update};

@@ -379,49 +379,57 @@ fn critical_first(items: &mut Vec<PlanItem>, critical: &BTreeMap<String, Pending
     *items = moved;
 }
 
-/// Per product of the machine and of the plan: what it has and will have.
+/// Per product of the machine and of the plan: what it has and will have,
+/// by id.
 fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
     let label = |product: &str, hotfix: &Option<String>| {
         hotfix
             .as_ref()
             .and_then(|h| lookup.hotfix(product, h)?.label.clone())
     };
-    let mut all: BTreeMap<&str, Change> = machine
-        .products
-        .iter()
-        .map(|p| {
-            let has = Point {
-                version: p.version,
-                label: label(&p.id, &p.hotfix),
-                hotfix: p.hotfix.clone(),
-            };
-            let change = Change {
-                product: p.id.clone(),
-                will: Some(has.clone()),
-                has: Some(has),
-                path: Vec::new(),
-                offered: None,
-            };
-            (p.id.as_str(), change)
-        })
-        .collect();
+    // The plan's steps by product, in the plan's order.
+    let mut steps: BTreeMap<&str, Vec<Point>> = BTreeMap::new();
     for item in &plan.items {
-        let change = all.entry(item.product.as_str()).or_insert_with(|| Change {
-            product: item.product.clone(),
-            has: None,
-            will: None,
-            path: Vec::new(),
-            offered: None,
-        });
-        let point = Point {
+        steps.entry(item.product.as_str()).or_default().push(Point {
             version: item.version,
             label: item.hotfix.as_ref().and(item.label.clone()),
             hotfix: item.hotfix.clone(),
-        };
-        change.will = Some(point.clone());
-        change.path.push(point);
+        });
     }
-    for change in all.values_mut() {
+    let added = |(product, path): (&str, Vec<Point>)| Change {
+        product: product.to_string(),
+        has: None,
+        will: path.last().cloned(),
+        path,
+        offered: None,
+    };
+    // The machine's products by id (a history lists them so: one look at
+    // each), merged with the products the plan adds.
+    let mut installed: Vec<&crate::history::Product> = machine.products.iter().collect();
+    installed.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let mut all = Vec::with_capacity(installed.len() + steps.len());
+    let mut steps = steps.into_iter().peekable();
+    for p in installed {
+        let before = std::iter::from_fn(|| steps.next_if(|(id, _)| *id < p.id.as_str()));
+        all.extend(before.map(added));
+        let path = steps
+            .next_if(|(id, _)| *id == p.id)
+            .map_or_else(Vec::new, |(_, path)| path);
+        let has = Point {
+            version: p.version,
+            label: label(&p.id, &p.hotfix),
+            hotfix: p.hotfix.clone(),
+        };
+        all.push(Change {
+            product: p.id.clone(),
+            will: Some(path.last().unwrap_or(&has).clone()),
+            has: Some(has),
+            path,
+            offered: None,
+        });
+    }
+    all.extend(steps.map(added));
+    for change in &mut all {
         let latest = lookup.product(&change.product).and_then(Product::latest);
         if let (Some(latest), Some(will)) = (latest, &change.will) {
             let at = lookup
@@ -430,7 +438,7 @@ fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
             change.offered = (latest.version > at).then_some(latest.version);
         }
     }
-    all.into_values().collect()
+    all
 }
 
 #[cfg(test)]
@@ -452,7 +460,7 @@ mod tests {
                     version: version.parse().unwrap(),
                     hotfix: None,
                     product_code: None,
-                    installed: "2026-11-18T11:06:40Z".into(),
+                    installed: 1_795_000_000,
                     license: history::License {
                         state: LicenseState::Free,
                         expires: None,

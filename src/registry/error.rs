@@ -20,13 +20,8 @@ pub enum Error {
         "this system has no user config folder: give one with --config DIR (or AIRLOCK_CONFIG)"
     )]
     NoConfigFolder,
-    #[error("{}: cannot {action}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] bundle_format::IoError),
     #[error(
         "{}: not a listing record ({source}); remove it with `airlock listing remove {name}` and add the listing again",
         path.display()

@@ -25,6 +25,7 @@ pub mod record;
 pub use file::{PAUSE_ENV, backup_of};
 pub use record::Record;
 
+use bundle_format::IoError;
 use bundle_format::keys::PublicKey;
 use std::fs;
 use std::io::{self, Write};
@@ -35,15 +36,8 @@ const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file or folder under the root could not be used: `action` says
-    /// what was tried on it, the source why.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] bundle_format::IoError),
     #[error(
         "{path} is damaged ({problem}); it was left as it is. Its previous version is {backup}: \
          check it, then copy it over the damaged file"
@@ -71,15 +65,6 @@ pub enum Error {
         path.display()
     )]
     NoRoot { path: PathBuf },
-}
-
-/// `action` on `path` failed: for `map_err`.
-fn io_at<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> Error + 'a {
-    move |source| Error::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    }
 }
 
 /// A state root.
@@ -169,7 +154,7 @@ impl Root {
     /// it (shown to a second process). Leftovers of a killed write are removed.
     pub fn lock(self, holder: &str) -> Result<Locked, Error> {
         self.check_folder()?;
-        fs::create_dir_all(&self.dir).map_err(io_at(&self.dir, "create the folder"))?;
+        fs::create_dir_all(&self.dir).map_err(IoError::at(&self.dir, "create the folder"))?;
         let path = self.dir.join("lock");
         let holder = format!(
             "process {} ({holder}), since {}",
@@ -204,7 +189,7 @@ impl Root {
                     holder
                 },
             }),
-            Err(lock::Refused::Io(e)) => Err(io_at(&path, "lock")(e)),
+            Err(lock::Refused::Io(e)) => Err(IoError::at(&path, "lock")(e).into()),
         }
     }
 
@@ -218,7 +203,7 @@ impl Root {
                 Ok(target) => format!("is a link to {}, which does not exist", target.display()),
                 Err(_) => return Ok(()),
             },
-            Err(e) => return Err(io_at(&self.dir, "read")(e)),
+            Err(e) => return Err(IoError::at(&self.dir, "read")(e).into()),
         };
         Err(Error::NotAFolder {
             path: self.dir.clone(),
@@ -240,7 +225,7 @@ impl Root {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(Record::new(new_machine_id(), crate::host::machine_name()));
             }
-            Err(e) => return Err(io_at(&path, "read")(e)),
+            Err(e) => return Err(IoError::at(&path, "read")(e).into()),
         };
         let damaged = |problem: String| {
             let bak = backup_of(&path);
@@ -285,11 +270,11 @@ impl Root {
         let entries = match fs::read_dir(folder) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_at(folder, "read")(e)),
+            Err(e) => return Err(IoError::at(folder, "read")(e).into()),
         };
         let mut paths = Vec::new();
         for entry in entries {
-            let path = entry.map_err(io_at(folder, "read"))?.path();
+            let path = entry.map_err(IoError::at(folder, "read"))?.path();
             if path.extension().is_some_and(|x| x == "pub") {
                 paths.push(path);
             }
@@ -310,9 +295,9 @@ impl Locked {
         let path = self.root.record_path();
         self.inside(&path)?;
         let mut bytes = serde_json::to_vec_pretty(record)
-            .map_err(|e| io_at(&path, "write")(io::Error::from(e)))?;
+            .map_err(|e| IoError::at(&path, "write")(io::Error::from(e)))?;
         bytes.push(b'\n');
-        file::write(&path, &bytes, true).map_err(io_at(&path, "write"))
+        file::write(&path, &bytes, true).map_err(|e| IoError::at(&path, "write")(e).into())
     }
 
     /// Writes `bytes` as `path` (under the root) atomically, creating its folder.
@@ -321,7 +306,7 @@ impl Locked {
             self.make_dir(dir)?;
         }
         self.inside(path)?;
-        file::write(path, bytes, false).map_err(io_at(path, "write"))
+        file::write(path, bytes, false).map_err(|e| IoError::at(path, "write")(e).into())
     }
 
     /// As [`Locked::put`], keeping what `path` held before as `NAME.bak`.
@@ -330,26 +315,27 @@ impl Locked {
             self.make_dir(dir)?;
         }
         self.inside(path)?;
-        file::write(path, bytes, true).map_err(io_at(path, "write"))
+        file::write(path, bytes, true).map_err(|e| IoError::at(path, "write")(e).into())
     }
 
     /// Removes the file `path` under the root, and syncs its folder.
     pub fn remove(&self, path: &Path) -> Result<(), Error> {
         self.inside(path)?;
-        fs::remove_file(path).map_err(io_at(path, "remove"))?;
-        bundle_format::atomic::sync_parent(path).map_err(io_at(path, "sync"))
+        fs::remove_file(path).map_err(IoError::at(path, "remove"))?;
+        bundle_format::atomic::sync_parent(path).map_err(|e| IoError::at(path, "sync")(e).into())
     }
 
     /// Creates the folder `dir` under the root, and those between.
     pub fn make_dir(&self, dir: &Path) -> Result<(), Error> {
         crate::nofollow::create_dir_below(&self.root.dir, dir)
-            .map_err(io_at(dir, "create the folder"))
+            .map_err(|e| IoError::at(dir, "create the folder")(e).into())
     }
 
     /// Checks that `path`, and every folder between the root and it, is no
     /// symbolic link (nothing in the root is written through one).
     pub fn inside(&self, path: &Path) -> Result<(), Error> {
-        crate::nofollow::check_below(&self.root.dir, path).map_err(io_at(path, "write"))
+        crate::nofollow::check_below(&self.root.dir, path)
+            .map_err(|e| IoError::at(path, "write")(e).into())
     }
 
     /// Appends one line to `logs/airlock.log`, time first.

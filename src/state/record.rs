@@ -238,7 +238,7 @@ impl Record {
                     version: p.version,
                     hotfix: p.hotfix.clone(),
                     product_code: p.product_code.clone(),
-                    installed: crate::text::rfc3339_unix(p.installed),
+                    installed: p.installed,
                     license: self.license_of(id, now),
                 })
                 .collect(),

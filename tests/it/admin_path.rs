@@ -10,7 +10,7 @@
 use crate::common;
 
 use common::bundle::{airlock, json_of, on_bundle, step};
-use common::history::{Machine, V1, V2, build_full, render, vendor};
+use common::history::{V1, V2, on_wine, render, vendor};
 use common::online::Builder;
 use common::runner::{Wine, msi_step, package, product_code, requires, site};
 use std::path::{Path, PathBuf};
@@ -85,15 +85,7 @@ fn one_answers_file_carries_the_7_6_to_8_0_update_unattended_and_smp_stays_remov
         vec![],
     );
     let builder = Builder::new();
-    let full = build_full(&server, &builder, V1, "smp");
-    let wine = Wine::new();
-    let machine = Machine::new();
-    let out = machine
-        .install(&full, &builder.public, "wine msiexec")
-        .envs(wine.vars())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    let (wine, machine) = on_wine(&server, &builder, V1, "smp");
     assert_eq!(machine.status(), ["smp 7.6.1423.0"]);
     let history = machine.export(builder.path("history.xml"));
     let update = builder.path("update.exe");
@@ -144,8 +136,7 @@ fn one_answers_file_carries_the_7_6_to_8_0_update_unattended_and_smp_stays_remov
 
     let install = |args: &[&str]| {
         machine
-            .install(&update, &builder.public, "wine msiexec")
-            .envs(wine.vars())
+            .install_on(&wine, &update, &builder.public)
             .args(args)
             .output()
             .unwrap()

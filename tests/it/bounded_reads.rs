@@ -194,13 +194,13 @@ fn a_registered_listing_whose_files_are_fifos_is_refused_by_list_and_plan() {
         fs::rename(&path, &aside).unwrap();
         fifo(&kept, file);
         let expect = format!(
-            "{}: cannot read{}: is a FIFO (named pipe), not a regular file; {what} must be",
-            path.display(),
+            "cannot read{} {}: is a FIFO (named pipe), not a regular file; {what} must be",
             if file == "itms.json" {
                 ""
             } else {
                 " the kept copy"
-            }
+            },
+            path.display()
         );
         if file == "itms.json" {
             refused(&root, &["listing", "list"], 1, &[&expect]);

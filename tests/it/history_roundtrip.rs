@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::bundle::json_of;
-use common::history::{Machine, V1, build_full, build_incremental, vendor};
+use common::history::{Machine, V1, build_incremental, on_wine, vendor};
 use common::online::Builder;
 use common::runner::{Recorder, Wine, package};
 use sha2::{Digest, Sha256};
@@ -87,19 +87,7 @@ fn scenario(test: &str) -> Option<Scenario> {
     }
     let server = vendor();
     let builder = Builder::new();
-    let full = build_full(&server, &builder, V1, "patch,power-scheme");
-    let wine = Wine::new();
-    let machine = Machine::new();
-    let out = machine
-        .install(&full, &builder.public, "wine msiexec")
-        .envs(wine.vars())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (wine, machine) = on_wine(&server, &builder, V1, "patch,power-scheme");
     assert_eq!(drive(&wine), ON_V1);
     assert_eq!(
         machine.status(),
@@ -126,8 +114,7 @@ impl Scenario {
     /// Installs the incremental bundle through Wine, with more arguments.
     fn install(&self, args: &[&str]) -> std::process::Output {
         self.machine
-            .install(&self.incremental, &self.builder.public, "wine msiexec")
-            .envs(self.wine.vars())
+            .install_on(&self.wine, &self.incremental, &self.builder.public)
             .args(args)
             .output()
             .unwrap()
@@ -215,12 +202,7 @@ fn a_machine_changed_since_the_export_is_refused_then_forced() {
         return;
     };
     let (hf7, key) = hf7_bundle(s.builder.dir.path());
-    let out = s
-        .machine
-        .install(&hf7, &key, "wine msiexec")
-        .envs(s.wine.vars())
-        .output()
-        .unwrap();
+    let out = s.machine.install_on(&s.wine, &hf7, &key).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let changed = [
         "patch 7.6.1423.0",

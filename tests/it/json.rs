@@ -2,7 +2,10 @@
 //! site, a real built bundle and a real state root (installed through Wine's
 //! msiexec): each document parses, carries `"schema": 1`, and gives its times
 //! in RFC 3339; a failure under `--json` is the error document on stdout,
-//! with the exit code the process ends with, beside the text on stderr.
+//! with the exit code the process ends with, beside the text on stderr. The
+//! one JSON document whose shape another standard fixes, `inspect
+//! --provenance` (an in-toto statement), has no `schema` and is checked as
+//! what it is.
 
 use crate::common;
 
@@ -17,8 +20,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// The fields that hold a time, in any document.
-const TIMES: [&str; 9] = [
+const TIMES: [&str; 10] = [
     "created",
+    "finishedOn",
     "added",
     "revoked",
     "installed",
@@ -206,6 +210,23 @@ fn every_json_document_parses_carries_schema_and_rfc3339_times() {
     );
     assert!(checked("inspect", &inspected) > 0, "created is a time");
     assert!(inspected["created"].is_string(), "{inspected}");
+
+    // In-toto's statement has exactly its own fields: no `schema`.
+    let out = airlock(&builder.path("state"))
+        .args(["inspect", "--provenance"])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("{\n  \"_type\": \"https://in-toto.io/Statement/v1\",\n"),
+        "{text}"
+    );
+    let statement: Value = serde_json::from_str(&text).unwrap();
+    assert!(statement.get("schema").is_none(), "{text}");
+    // finishedOn, and each listing's published.
+    assert_eq!(times("inspect --provenance", &statement), 2, "{statement}");
 
     let cached = document(
         "cache list",

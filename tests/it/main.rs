@@ -29,6 +29,7 @@ mod plan_itms;
 mod plan_scale;
 mod plan_upgrade_itms;
 mod prompts;
+mod provenance;
 mod runner_state;
 mod runner_wine;
 mod stdout;

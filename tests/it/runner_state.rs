@@ -724,6 +724,31 @@ fn uninstall_lists_the_cascade_asks_and_keeps_what_is_retained() {
 }
 
 #[test]
+fn an_uninstall_that_asks_for_a_restart_ends_with_10_and_says_so() {
+    let s = setup();
+    s.install().assert().success();
+    // The script exits 3010 for the removal, which a Unix process reports as 194, as Wine does.
+    let out = airlock(s.root.path())
+        .args(["uninstall", "nw-gateway", "--yes", "--json", "--msiexec"])
+        .arg(s.rec.command())
+        .env("EXIT", "3010")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(10), "{err}");
+    assert!(err.contains("the machine must restart to finish"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["restartNeeded"], true);
+    assert_eq!(report["exit"], 10);
+    assert!(
+        !s.record()["products"]
+            .as_object()
+            .unwrap()
+            .contains_key("nw-gateway")
+    );
+}
+
+#[test]
 fn a_bad_answers_file_is_named_with_what_is_wrong_and_nothing_changes() {
     let s = setup();
     let answers = s.builder.dir.path().join("answers.toml");

@@ -6,6 +6,7 @@
 use crate::common;
 
 use common::bundle::{Fixture, airlock, fixture};
+use common::online::vendor_fingerprint;
 use common::stderr;
 use std::path::{Path, PathBuf};
 
@@ -292,14 +293,6 @@ fn a_bundle_from_an_older_listing_serial_is_refused_unless_allowed() {
 
 const SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
 const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
-
-/// The vendor key's fingerprint, as airlock prints fingerprints.
-fn vendor_fingerprint() -> String {
-    bundle_format::keys::PublicKey::load(Path::new(VENDOR_KEY))
-        .unwrap()
-        .fingerprint()
-        .to_string()
-}
 
 #[test]
 fn the_vendor_signature_travels_with_the_bundle_with_the_key_checked_at_build_time() {

@@ -45,7 +45,7 @@ impl Shown<'_> {
                         r.label.unwrap_or("").to_string(),
                         json_word(&r.license),
                         json_word(&r.arch),
-                        dependency_summary(p, r),
+                        dependency_summary(&p, r),
                     ]);
                 }
             }

@@ -15,6 +15,7 @@ use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
 use super::xml::{Elem, Events, NAMESPACE, Step};
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use time::OffsetDateTime;
@@ -62,6 +63,8 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
             files: Vec::with_capacity(doc.text.len() / 500),
             ..Marks::default()
         },
+        release_at: FxHashMap::default(),
+        property_at: FxHashMap::default(),
     };
     let root = match cursor.xml.next()? {
         Step::Child(root) => root,
@@ -93,6 +96,13 @@ struct Cursor<'a> {
     /// payload URLs must stay in it.
     base_dir: String,
     marks: Marks<'a>,
+    /// The current product's release versions so far, each with its index
+    /// among them (a product's releases stay linear to check, however many).
+    release_at: FxHashMap<Version, usize>,
+    /// The current release's property names so far, each with its offset.
+    /// Both maps are emptied, not dropped, between elements: one allocation
+    /// for the whole document.
+    property_at: FxHashMap<Cow<'a, str>, usize>,
 }
 
 impl<'a> Cursor<'a> {

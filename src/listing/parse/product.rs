@@ -5,10 +5,9 @@
 use super::Cursor;
 use crate::listing::Error;
 use crate::listing::model::*;
-use crate::listing::version::{Requirement, Version};
+use crate::listing::version::Requirement;
 use crate::listing::xml::{Elem, Tag};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 impl<'a> Cursor<'a> {
     pub(super) fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
@@ -41,8 +40,7 @@ impl<'a> Cursor<'a> {
         let applies_to = self.applies_to(&e, category, applies_to)?;
         let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
         let mut releases: Vec<Release> = Vec::new();
-        // Each version's position, so a product with many releases is not quadratic.
-        let mut seen: HashMap<Version, usize> = HashMap::new();
+        self.release_at.clear();
         let first_release = self.marks.releases.len();
         self.children(&e, |cur, child| {
             if child.tag != Tag::Release {
@@ -51,7 +49,7 @@ impl<'a> Cursor<'a> {
             let at = child.at;
             cur.marks.releases.push(at);
             let release = cur.release(child, kind)?;
-            if let Some(&i) = seen.get(&release.version) {
+            if let Some(&i) = cur.release_at.get(&release.version) {
                 return Err(cur.doc.invalid(
                     at,
                     "release",
@@ -62,7 +60,7 @@ impl<'a> Cursor<'a> {
                     ),
                 ));
             }
-            seen.insert(release.version, releases.len());
+            cur.release_at.insert(release.version, releases.len());
             releases.push(release);
             Ok(())
         })?;
@@ -72,6 +70,8 @@ impl<'a> Cursor<'a> {
                 "product releases: a product needs at least one <release>; add one",
             ));
         }
+        // Growth leaves room for more; the model is kept whole for the run.
+        releases.shrink_to_fit();
         Ok(Product {
             id,
             name,
@@ -122,9 +122,9 @@ impl<'a> Cursor<'a> {
             published,
             ..Release::new(version)
         };
-        let mut property_at: HashMap<String, usize> = HashMap::new();
+        self.property_at.clear();
         self.children(&e, |cur, child| {
-            cur.release_child(&mut release, kind, &mut property_at, child)
+            cur.release_child(&mut release, kind, child)
         })?;
         if kind != ProductKind::Suite && release.payload.is_none() {
             return Err(self.bad(
@@ -132,16 +132,15 @@ impl<'a> Cursor<'a> {
                 "one payload: a release of a solution or optional component needs one <payload>; add it",
             ));
         }
+        fit(&mut release);
         Ok(release)
     }
 
-    /// One child of a `<release>`, added to `release`; `property_at` is
-    /// where each property name was first given.
+    /// One child of a `<release>`, added to `release`.
     fn release_child(
         &mut self,
         release: &mut Release,
         kind: ProductKind,
-        property_at: &mut HashMap<String, usize>,
         child: Elem<'a>,
     ) -> Result<(), Error> {
         match child.tag {
@@ -177,12 +176,7 @@ impl<'a> Cursor<'a> {
                 self.marks.replaces.push(child.at);
                 release.replaces.push(self.replaces(child)?);
             }
-            Tag::Property => {
-                let at = child.at;
-                let property = self.property(child)?;
-                self.unique_property(property_at, &property.name, at)?;
-                release.properties.push(property);
-            }
+            Tag::Property => release.properties.push(self.property(child)?),
             Tag::Check => release.checks.push(self.check(child)?),
             _ => {
                 return Err(self.xml.misplaced(
@@ -212,14 +206,9 @@ impl<'a> Cursor<'a> {
     }
 
     /// A property's name once per release: msiexec takes one value per name.
-    /// `seen` holds the offset of each name declared so far.
-    fn unique_property(
-        &self,
-        seen: &mut HashMap<String, usize>,
-        name: &str,
-        at: usize,
-    ) -> Result<(), Error> {
-        if let Some(&first) = seen.get(name) {
+    fn unique_property(&mut self, name: &str, at: usize) -> Result<(), Error> {
+        let name = self.in_document(name);
+        if let Some(&first) = self.property_at.get(&name) {
             return Err(self.doc.invalid(
                 at,
                 "property",
@@ -229,7 +218,7 @@ impl<'a> Cursor<'a> {
                 ),
             ));
         }
-        seen.insert(name.to_string(), at);
+        self.property_at.insert(name, at);
         Ok(())
     }
 
@@ -249,7 +238,7 @@ impl<'a> Cursor<'a> {
         let [name, required, secret, default, description] = self
             .xml
             .attrs(&e, ["name", "required", "secret", "default", "description"])?;
-        let name = self.text(&e, "name", name)?;
+        let name = self.required(&e, "name", name)?;
         if name.contains(|c: char| c.is_whitespace() || c == '=') {
             return Err(self.bad(
                 &e,
@@ -259,8 +248,9 @@ impl<'a> Cursor<'a> {
         let required = self.flag(&e, "required", required.as_deref())?;
         let secret = self.flag(&e, "secret", secret.as_deref())?;
         self.leaf(&e)?;
+        self.unique_property(&name, e.at)?;
         Ok(Property {
-            name,
+            name: name.into_owned(),
             required,
             secret,
             default: default.map(Cow::into_owned),
@@ -419,4 +409,15 @@ impl<'a> Cursor<'a> {
             (_, None) => Ok(Vec::new()),
         }
     }
+}
+
+/// A release's lists without the room their growth left: the model is kept
+/// whole for the run, and most lists hold one or two entries.
+fn fit(release: &mut Release) {
+    release.requires.shrink_to_fit();
+    release.recommends.shrink_to_fit();
+    release.upgrades_from.shrink_to_fit();
+    release.replaces.shrink_to_fit();
+    release.properties.shrink_to_fit();
+    release.checks.shrink_to_fit();
 }

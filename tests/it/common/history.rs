@@ -6,7 +6,7 @@
 use super::bundle::airlock;
 use super::faults::FaultServer;
 use super::online::Builder;
-use super::runner::{product_code, site};
+use super::runner::{Wine, product_code, site};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -73,6 +73,29 @@ pub fn build_full(
     full
 }
 
+/// A machine with its own Wine prefix, installed through Wine's msiexec from
+/// the full bundle of `selection` from the served `listing` (which must succeed).
+pub fn on_wine(
+    server: &FaultServer,
+    builder: &Builder,
+    listing: &str,
+    selection: &str,
+) -> (Wine, Machine) {
+    let full = build_full(server, builder, listing, selection);
+    let wine = Wine::new();
+    let machine = Machine::new();
+    let out = machine
+        .install_on(&wine, &full, &builder.public)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (wine, machine)
+}
+
 /// Builds `out`, the incremental bundle of `history` from the served v2
 /// listing; returns the bundle's entry in the build's JSON report.
 pub fn build_incremental(
@@ -119,6 +142,13 @@ impl Machine {
     /// `airlock install --yes --msiexec MSIEXEC BUNDLE --trust PUBLIC` on this machine.
     pub fn install(&self, bundle: &Path, public: &Path, msiexec: &str) -> assert_cmd::Command {
         super::runner::install(self.root.path(), bundle, public, msiexec)
+    }
+
+    /// `airlock install` of `bundle` on this machine through `wine`'s msiexec.
+    pub fn install_on(&self, wine: &Wine, bundle: &Path, public: &Path) -> assert_cmd::Command {
+        let mut cmd = self.install(bundle, public, "wine msiexec");
+        cmd.envs(wine.vars());
+        cmd
     }
 
     /// `airlock ARGS...` on this machine.

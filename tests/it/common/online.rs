@@ -7,6 +7,18 @@ use super::faults::FaultServer;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The fixture vendor's public key, whose secret half signs the fixture
+/// site's listings (`NAME.pl.xml.sig`).
+pub const VENDOR_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/vendor-test.pub");
+
+/// [`VENDOR_KEY`]'s fingerprint, as airlock prints fingerprints.
+pub fn vendor_fingerprint() -> String {
+    bundle_format::keys::PublicKey::load(Path::new(VENDOR_KEY))
+        .unwrap()
+        .fingerprint()
+        .to_string()
+}
+
 /// Every file of `dir`, relative paths with `/`.
 pub fn files_under(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
     for entry in fs::read_dir(dir).unwrap().flatten() {
