@@ -16,10 +16,14 @@
 # (work folder, default a new one under $TMPDIR, removed at the end),
 # BENCH_NO_BUILD=1 (use the binaries already built; CARGO_TARGET_DIR is
 # honoured), BENCH_RUNNER (the airlock that verifies and extracts; default
-# target/runner/airlock, built here).
+# target/runner/airlock, built here), BENCH_BASELINE (another runner, say one
+# built from an older commit: its verify and extract run interleaved with
+# ours, on the same bundle, and each is compared with it).
 # Prints, per size, the median wall time and the peak RSS (MiB) of each command,
 # one line per goal (ratio = ours / reference), and, with more than one size,
 # whether peak memory grows with the size.
+#
+#   BENCH_RUNNER=new/airlock BENCH_BASELINE=old/airlock benches/bundle.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +41,7 @@ fi
 target=${CARGO_TARGET_DIR:-$root/target}
 airlock="$target/release/airlock"
 runner=${BENCH_RUNNER:-$target/runner/airlock}
+baseline=${BENCH_BASELINE:-}
 pack="$target/release/examples/pack"
 
 work=${BENCH_DIR:-$(mktemp -d)}
@@ -54,6 +59,8 @@ run_ref_write() { rm -f ref.tar.zst; measure ref-write sh -c 'tar -C src -c . | 
 run_verify() { measure verify "$runner" verify bench.exe --trust "$work/key.pub"; }
 run_ref_verify() { measure ref-verify openssl dgst -sha256 src/*.exe; }
 run_extract() { rm -rf out; measure extract "$runner" install bench.exe --extract-only --extract-to out --trust "$work/key.pub"; }
+run_base_verify() { measure base-verify "$baseline" verify bench.exe --trust "$work/key.pub"; }
+run_base_extract() { rm -rf out; measure base-extract "$baseline" install bench.exe --extract-only --extract-to out --trust "$work/key.pub"; }
 run_ref_extract() { rm -rf ref && mkdir ref; measure ref-extract sh -c 'zstd -q -dc ref.tar.zst | tar -C ref -x && openssl dgst -sha256 ref/*.exe'; }
 
 declare -A first_rss last_rss
@@ -76,18 +83,33 @@ run_size() {
     local run
     for run in $(seq 1 "$runs"); do
         pair "$run" run_pack run_ref_write
-        pair "$run" run_verify run_ref_verify
-        pair "$run" run_extract run_ref_extract
+        if [[ -n "$baseline" ]]; then
+            pair "$run" run_verify run_ref_verify run_base_verify
+            pair "$run" run_extract run_ref_extract run_base_extract
+        else
+            pair "$run" run_verify run_ref_verify
+            pair "$run" run_extract run_ref_extract
+        fi
     done
     cmp -s <(cd out && openssl dgst -sha256 -r -- *.exe) <(cd src && openssl dgst -sha256 -r -- *.exe) \
         || { echo "extracted files differ from the sources" >&2; exit 1; }
     echo "median of $runs runs, interleaved:"
     show pack ref-write verify ref-verify extract ref-extract
+    [[ -z "$baseline" ]] || show base-verify base-extract
 
     echo "ratios (ours / reference; goal):"
     goal verify ref-verify 1.1
     goal extract ref-extract 1.0
     goal pack ref-write 1.0
+    if [[ -n "$baseline" ]]; then
+        echo "against the baseline runner (ours / baseline; goal: no slower), wall then CPU:"
+        goal verify base-verify 1.0
+        goal extract base-extract 1.0
+        for name in verify extract; do
+            r=$(ratio "$(median "$name" cpu)" "$(median "base-$name" cpu)")
+            printf '  %-8s %s CPU (goal <= 1.0) %s\n' "$name" "$r" "$(verdict "$r" 1.0)"
+        done
+    fi
     echo "peak RSS (goal <= $rss_goal MiB each):"
     for name in pack verify extract; do
         printf '  %-8s %s MiB %s\n' "$name" "$(mib "${rss[$name]}")" \
