@@ -648,3 +648,70 @@ fn the_windows_runner_refuses_the_swapped_msi_under_wine() {
         );
     }
 }
+
+#[test]
+fn a_key_named_in_another_case_than_the_vendor_is_named_to_rename_and_an_upper_case_extension_pins()
+{
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    let honest = built(&b, &server, &["--select", "nw-backup-agent"], "honest");
+
+    // Windows Explorer shows the extension in upper case: it still pins.
+    let upper = b.path("upper");
+    std::fs::create_dir_all(upper.join("vendor-keys")).unwrap();
+    std::fs::copy(
+        VENDOR_KEY,
+        upper.join("vendor-keys").join("Northwind Systems.PUB"),
+    )
+    .unwrap();
+    let (code, out, err) = verify(&b, &upper, &honest, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "1 file checked against the vendor: listing Northwind Server Tools (Northwind \
+             Systems, serial 2026110501) signed with vendor key {}",
+            vendor_fingerprint()
+        )),
+        "{out}"
+    );
+
+    // The stem in another case: refused with the name to give the file,
+    // not a listing silently left unchecked; nothing recorded in the root.
+    let lower = b.path("lower");
+    std::fs::create_dir_all(lower.join("vendor-keys")).unwrap();
+    std::fs::copy(
+        VENDOR_KEY,
+        lower.join("vendor-keys").join("northwind systems.pub"),
+    )
+    .unwrap();
+    for command in ["verify", "install"] {
+        let out = airlock(&lower)
+            .arg(command)
+            .arg(&honest)
+            .arg("--trust")
+            .arg(&b.public)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{command}: {err}");
+        assert!(
+            err.contains("northwind systems.pub")
+                && err.contains("is pinned for vendor \"northwind systems\"")
+                && err.contains("the listing's vendor is \"Northwind Systems\"")
+                && err.contains(&format!(
+                    "rename the file to {}",
+                    lower
+                        .join("vendor-keys")
+                        .join("Northwind Systems.pub")
+                        .display()
+                )),
+            "{command}: {err}"
+        );
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&lower)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["vendor-keys"]);
+}
