@@ -715,3 +715,48 @@ fn a_key_named_in_another_case_than_the_vendor_is_named_to_rename_and_an_upper_c
     left.sort();
     assert_eq!(left, ["vendor-keys"]);
 }
+
+#[test]
+fn join_checks_the_parts_of_a_split_bundle_against_the_pinned_vendor_key_and_says_so() {
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    let honest = built(&b, &server, &["--select", "nw-backup-agent"], "honest");
+    let swapped = resign(&b, &honest, "swapped", swap_agent);
+    let root = pinned_root(&b, "root");
+    for (bundle, code) in [(&honest, 0), (&swapped, 3)] {
+        let bytes = std::fs::read(bundle).unwrap();
+        let folder = bundle.parent().unwrap().join("split");
+        std::fs::create_dir_all(&folder).unwrap();
+        let whole = folder.join("Bundle");
+        std::fs::write(&whole, &bytes).unwrap();
+        let key = SigningKey::load(&b.key).unwrap();
+        let half = bundle_format::split::PartSize::new(bytes.len() as u64 / 2 + 1).unwrap();
+        bundle_format::split::split(&whole, half, &key, &mut |_| {}).unwrap();
+        std::fs::remove_file(&whole).unwrap();
+        let out = airlock(&root)
+            .arg("join")
+            .arg(folder.join("Bundle.001"))
+            .arg("--out")
+            .arg(&whole)
+            .arg("--trust")
+            .arg(&b.public)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        if code == 0 {
+            assert!(
+                err.contains(&format!(
+                    "1 file checked against the vendor: listing {NORTHWIND} signed with \
+                     vendor key {}",
+                    vendor_fingerprint()
+                )),
+                "{err}"
+            );
+            assert_eq!(std::fs::read(&whole).unwrap(), bytes);
+        } else {
+            assert!(err.contains(AGENT), "{err}");
+            assert!(!whole.exists(), "no refused bundle left behind");
+        }
+    }
+}
