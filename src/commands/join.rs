@@ -2,7 +2,7 @@
 //! every part against the signed index before writing anything.
 
 use crate::commands::progress;
-use crate::commands::signed::{BundleArgs, TrustArgs};
+use crate::commands::signed::{BundleArgs, TrustArgs, vendor_text};
 use crate::commands::verify::verify;
 use crate::error::{Error, Exit, Result};
 use crate::interrupt;
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<Exit> {
         };
         let checked = verify(&joined).and_then(|v| {
             if v.manifest.bundle_id == index.bundle_id {
-                Ok(v.key)
+                Ok((v.key, v.vendor))
             } else {
                 Err(SplitError::BundleId {
                     path: out.clone(),
@@ -111,10 +111,12 @@ pub fn run(args: Args) -> Result<Exit> {
             }
         });
         match checked {
-            Ok(key) => crate::say!(
-                "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash checked",
+            Ok((key, vendor)) => crate::say!(
+                "joined {} ({} bytes) and verified it: signed by trusted key {key}, every hash \
+                 checked; {}",
                 escaped(&out.display().to_string()),
-                index.size
+                index.size,
+                vendor_text(&vendor)
             ),
             Err(e) => {
                 // Never leave an unverifiable bundle behind under the expected name.

@@ -80,6 +80,19 @@ pub enum Error {
         described: String,
         signed: String,
     },
+    /// No key is pinned for a listing's vendor, but one is pinned for the
+    /// same name in another case: the admin meant it, so nothing goes unchecked (exit 1).
+    #[error(
+        "listing {}: vendor key {} is pinned for vendor {:?}, but the listing's vendor is {:?}, \
+         and a pinned key's file name must be the vendor exactly (case too): refused, so that \
+         the listing does not go unchecked; rename the file to {}",
+        .0.listing,
+        .0.file.display(),
+        .0.pinned,
+        .0.vendor,
+        .0.rename.display()
+    )]
+    Misnamed(Box<Misnamed>),
     /// A file the bundle would run is not what the signed listing publishes (exit 3).
     #[error(
         "{file}: {problem}; the bundle was changed after the vendor published it: do not \
@@ -92,11 +105,21 @@ impl Error {
     /// True when the bundle is not to be trusted (exit 3).
     pub fn is_verification(&self) -> bool {
         match self {
-            Error::Key(_) | Error::Folder(_) => false,
+            Error::Key(_) | Error::Folder(_) | Error::Misnamed(_) => false,
             Error::Bundle(e) => e.is_verification(),
             _ => true,
         }
     }
+}
+
+/// A pinned key whose file name is a listing's vendor in another case.
+#[derive(Debug)]
+pub struct Misnamed {
+    listing: String,
+    pinned: String,
+    vendor: String,
+    file: PathBuf,
+    rename: PathBuf,
 }
 
 /// A vendor key and the file it was read from.
@@ -146,7 +169,9 @@ impl VendorKeys {
                 .path();
             if path.file_name().is_some_and(|n| n == REQUIRE_FILE) {
                 require_file = Some(path);
-            } else if path.extension().is_some_and(|e| e == "pub")
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pub"))
                 && let Some(vendor) = path.file_stem().and_then(|s| s.to_str())
             {
                 keys.pinned.push((vendor.to_string(), read(&path)?));
@@ -329,6 +354,20 @@ fn check_listings(
         );
         let applying = keys.for_vendors(&[&l.vendor, &signed.vendor]);
         if applying.is_empty() {
+            let vendors = [l.vendor.as_str(), signed.vendor.as_str()];
+            if let Some((pinned, key)) = keys.pinned.iter().find(|(v, _)| {
+                vendors
+                    .iter()
+                    .any(|vendor| v.to_lowercase() == vendor.to_lowercase())
+            }) {
+                return Err(Error::Misnamed(Box::new(Misnamed {
+                    listing: shown,
+                    pinned: escaped(pinned).into_owned(),
+                    vendor: escaped(&signed.vendor).into_owned(),
+                    file: key.path.clone(),
+                    rename: keys.folder.join(format!("{}.pub", escaped(&signed.vendor))),
+                })));
+            }
             if let Some(why) = &keys.required {
                 return Err(Error::NotPinned {
                     listing: shown,

@@ -648,3 +648,115 @@ fn the_windows_runner_refuses_the_swapped_msi_under_wine() {
         );
     }
 }
+
+#[test]
+fn a_key_named_in_another_case_than_the_vendor_is_named_to_rename_and_an_upper_case_extension_pins()
+{
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    let honest = built(&b, &server, &["--select", "nw-backup-agent"], "honest");
+
+    // Windows Explorer shows the extension in upper case: it still pins.
+    let upper = b.path("upper");
+    std::fs::create_dir_all(upper.join("vendor-keys")).unwrap();
+    std::fs::copy(
+        VENDOR_KEY,
+        upper.join("vendor-keys").join("Northwind Systems.PUB"),
+    )
+    .unwrap();
+    let (code, out, err) = verify(&b, &upper, &honest, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "1 file checked against the vendor: listing Northwind Server Tools (Northwind \
+             Systems, serial 2026110501) signed with vendor key {}",
+            vendor_fingerprint()
+        )),
+        "{out}"
+    );
+
+    // The stem in another case: refused with the name to give the file,
+    // not a listing silently left unchecked; nothing recorded in the root.
+    let lower = b.path("lower");
+    std::fs::create_dir_all(lower.join("vendor-keys")).unwrap();
+    std::fs::copy(
+        VENDOR_KEY,
+        lower.join("vendor-keys").join("northwind systems.pub"),
+    )
+    .unwrap();
+    for command in ["verify", "install"] {
+        let out = airlock(&lower)
+            .arg(command)
+            .arg(&honest)
+            .arg("--trust")
+            .arg(&b.public)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{command}: {err}");
+        assert!(
+            err.contains("northwind systems.pub")
+                && err.contains("is pinned for vendor \"northwind systems\"")
+                && err.contains("the listing's vendor is \"Northwind Systems\"")
+                && err.contains(&format!(
+                    "rename the file to {}",
+                    lower
+                        .join("vendor-keys")
+                        .join("Northwind Systems.pub")
+                        .display()
+                )),
+            "{command}: {err}"
+        );
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&lower)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["vendor-keys"]);
+}
+
+#[test]
+fn join_checks_the_parts_of_a_split_bundle_against_the_pinned_vendor_key_and_says_so() {
+    let server = serve(Path::new(SITE));
+    let b = Builder::new();
+    let honest = built(&b, &server, &["--select", "nw-backup-agent"], "honest");
+    let swapped = resign(&b, &honest, "swapped", swap_agent);
+    let root = pinned_root(&b, "root");
+    for (bundle, code) in [(&honest, 0), (&swapped, 3)] {
+        let bytes = std::fs::read(bundle).unwrap();
+        let folder = bundle.parent().unwrap().join("split");
+        std::fs::create_dir_all(&folder).unwrap();
+        let whole = folder.join("Bundle");
+        std::fs::write(&whole, &bytes).unwrap();
+        let key = SigningKey::load(&b.key).unwrap();
+        let half = bundle_format::split::PartSize::new(bytes.len() as u64 / 2 + 1).unwrap();
+        bundle_format::split::split(&whole, half, &key, &mut |_| {}).unwrap();
+        std::fs::remove_file(&whole).unwrap();
+        let out = airlock(&root)
+            .arg("join")
+            .arg(folder.join("Bundle.001"))
+            .arg("--out")
+            .arg(&whole)
+            .arg("--trust")
+            .arg(&b.public)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        if code == 0 {
+            assert!(
+                err.contains(&format!(
+                    "1 file checked against the vendor: listing {NORTHWIND} signed with \
+                     vendor key {}",
+                    vendor_fingerprint()
+                )),
+                "{err}"
+            );
+            assert_eq!(std::fs::read(&whole).unwrap(), bytes);
+        } else {
+            assert!(err.contains(AGENT), "{err}");
+            assert!(!whole.exists(), "no refused bundle left behind");
+        }
+    }
+}
