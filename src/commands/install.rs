@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let key = signed.key().fingerprint().to_string();
     if args.extract_only {
         let manifest = extract(signed, &destination, &key)?;
-        let mut report = Report::new(&manifest, "extract-only");
+        let mut report = Report::new(&manifest, "extract-only", &vendor);
         report.extracted_to = Some(destination.display().to_string());
         return report.print(args.json);
     }
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<Exit> {
             crate::text::rfc3339_unix(done.created)
         );
         crate::say!("{}", escaped(&note));
-        return Report::new(signed.manifest(), "install")
+        return Report::new(signed.manifest(), "install", &vendor)
             .note(note)
             .print(args.json);
     }
@@ -150,7 +150,7 @@ pub fn run(args: Args) -> Result<Exit> {
     if !plan.steps.iter().any(|(_, t)| *t == Todo::Run) && record.journal.is_none() {
         let note = "nothing to install: every step is done";
         crate::say!("{note}");
-        return Report::new(&manifest, "install")
+        return Report::new(&manifest, "install", &vendor)
             .with_steps(&plan, &package, false)
             .note(note.into())
             .print(args.json);
@@ -172,7 +172,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 if n == 1 { "it" } else { "them" }
             ),
         }
-        return Report::new(&manifest, "dry-run")
+        return Report::new(&manifest, "dry-run", &vendor)
             .with_steps(&plan, &package, false)
             .print(args.json);
     };
@@ -194,7 +194,7 @@ pub fn run(args: Args) -> Result<Exit> {
     } else {
         crate::say!("installed");
     }
-    let mut report = Report::new(&manifest, "install").with_steps(&plan, &package, true);
+    let mut report = Report::new(&manifest, "install", &vendor).with_steps(&plan, &package, true);
     report.extracted_to = Some(destination.display().to_string());
     report.restart_needed = restart;
     report.print(args.json)

@@ -574,6 +574,7 @@ fn the_honest_bundle_with_the_pinned_key_installs_and_verify_reports_the_key() {
 
     let wine = Wine::new();
     let out = common::runner::install(&root, &honest, &b.public, "wine msiexec")
+        .arg("--json")
         .envs(wine.vars())
         .output()
         .unwrap();
@@ -583,6 +584,9 @@ fn the_honest_bundle_with_the_pinned_key_installs_and_verify_reports_the_key() {
         "{}",
         stderr(&out)
     );
+    // The install's own record of it, for an audit, as verify says it.
+    let installed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(installed["vendorCheck"], doc["vendorCheck"]);
     assert!(
         wine.c("Program Files/Northwind/Northwind Backup Agent/nw-backup-agent.txt")
             .exists()

@@ -4,6 +4,7 @@
 use crate::error::{Exit, Result};
 use crate::install::{Plan, Todo};
 use crate::package::Package;
+use crate::trust::vendor::Checked;
 use bundle_format::Manifest;
 
 /// The `--json` document of an install: what each step did.
@@ -25,6 +26,9 @@ pub struct Report<'a> {
     /// Why nothing was done, when nothing was.
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    /// What was checked against a vendor key before anything was extracted,
+    /// as `verify --json` says it.
+    vendor_check: &'a Checked,
 }
 
 /// One step of an install: `result` is `installed`, `skipped` (with the
@@ -44,7 +48,7 @@ struct StepReport<'a> {
 }
 
 impl<'a> Report<'a> {
-    pub fn new(manifest: &'a Manifest, mode: &'static str) -> Report<'a> {
+    pub fn new(manifest: &'a Manifest, mode: &'static str, vendor: &'a Checked) -> Report<'a> {
         Report {
             bundle_id: &manifest.bundle_id,
             mode,
@@ -54,6 +58,7 @@ impl<'a> Report<'a> {
             restart_needed: false,
             exit: 0,
             note: None,
+            vendor_check: vendor,
         }
     }
 
