@@ -45,13 +45,21 @@ pub enum Error {
     /// The listing's signature does not verify with any key that applies (exit 3).
     #[error(
         "listing {listing}: the vendor's signature does not verify with vendor key {keys}: \
-         refused; the listing in the bundle is not the one the vendor signed"
+         refused; the listing in the bundle is not the one the vendor signed{}",
+        if *builder_key {
+            " (or the key given is not the vendor's: it is the builder key that signed this \
+             bundle; give the key the vendor publishes for its listings)"
+        } else {
+            ""
+        }
     )]
     Signature {
         listing: String,
         keys: String,
+        /// One of `keys` is the builder key that signed the bundle.
+        builder_key: bool,
         #[source]
-        source: listing::Error,
+        source: Box<listing::Error>,
     },
     /// A listing that must be signed carries no signature (exit 3).
     #[error(
@@ -301,7 +309,21 @@ pub fn check(
         let signature = l.signature.as_ref().and_then(|_| bytes.next());
         packed.push(Packed { xml, signature });
     }
-    check_listings(package, &bundle.manifest().files, &packed, keys)
+    let builder = bundle.key().fingerprint().to_string();
+    check_listings(package, &bundle.manifest().files, &packed, keys).map_err(|e| match e {
+        Error::Signature {
+            listing,
+            keys,
+            source,
+            ..
+        } if keys.split(" or ").any(|k| k == builder) => Error::Signature {
+            builder_key: true,
+            listing,
+            keys,
+            source,
+        },
+        e => e,
+    })
 }
 
 /// The bytes of one packed listing and of its signature file, if it has one.
@@ -413,7 +435,8 @@ fn check_listings(
                 return Err(Error::Signature {
                     listing: shown,
                     keys: fingerprints.join(" or "),
-                    source,
+                    builder_key: false,
+                    source: Box::new(source),
                 });
             }
             (None, None) => continue,

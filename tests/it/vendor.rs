@@ -246,6 +246,26 @@ fn a_listing_whose_vendor_signature_does_not_hold_is_refused() {
             "{name}: {err}"
         );
     }
+    // The builder's key given where the vendor's belongs: said so.
+    let builder = b.public.to_str().unwrap();
+    let (code, _, err) = verify(
+        &b,
+        &b.path("plain-root"),
+        &honest,
+        &["--vendor-key", builder],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(&format!(
+            "does not verify with vendor key {}: refused; the listing in the bundle is not the \
+             one the vendor signed (or the key given is not the vendor's: it is the builder key \
+             that signed this bundle; give the key the vendor publishes for its listings)",
+            bundle_format::keys::PublicKey::load(&b.public)
+                .unwrap()
+                .fingerprint()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
