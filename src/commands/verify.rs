@@ -21,8 +21,8 @@ use serde::Serialize;
     3 when anything does not (the message names what). With a vendor key (--vendor-key,\n\
     or pinned as ROOT/vendor-keys/<Vendor>.pub), also the vendor's signature of each listing\n\
     packed in the bundle, and that every file it runs is, by name, size and sha256, one\n\
-    that signed listing publishes for that product and release, hot fix, installer or EULA. With --json, one JSON document\n\
-    is printed either way: the report, or {\"schema\", \"error\": {\"exit\", \"message\"}}.")]
+    that signed listing publishes for that product and release, hot fix, installer or EULA.\n\
+    With --json, one JSON document is printed either way: the report, or {\"schema\", \"error\": {\"exit\", \"message\"}}.")]
 pub struct Args {
     #[command(flatten)]
     pub target: BundleArgs,
