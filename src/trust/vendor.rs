@@ -163,15 +163,12 @@ impl VendorKeys {
             ..VendorKeys::default()
         };
         let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                keys.required = require.then(|| "--require-vendor-signature was given".into());
-                return Ok(keys);
-            }
+            Ok(entries) => Some(entries),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(IoError::at(&folder, "read the vendor keys folder")(e).into()),
         };
         let mut require_file = None;
-        for entry in entries {
+        for entry in entries.into_iter().flatten() {
             let path = entry
                 .map_err(IoError::at(&folder, "read the vendor keys folder"))?
                 .path();
@@ -191,6 +188,11 @@ impl VendorKeys {
             (false, None) => None,
         };
         Ok(keys)
+    }
+
+    /// Where a key pinned for `vendor` is kept: `ROOT/vendor-keys/VENDOR.pub`.
+    fn pin_path(&self, vendor: &str) -> PathBuf {
+        self.folder.join(format!("{}.pub", escaped(vendor)))
     }
 
     /// True when nothing is pinned, given or required: nothing is checked.
@@ -309,21 +311,13 @@ pub fn check(
         let signature = l.signature.as_ref().and_then(|_| bytes.next());
         packed.push(Packed { xml, signature });
     }
-    let builder = bundle.key().fingerprint().to_string();
-    check_listings(package, &bundle.manifest().files, &packed, keys).map_err(|e| match e {
-        Error::Signature {
-            listing,
-            keys,
-            source,
-            ..
-        } if keys.split(" or ").any(|k| k == builder) => Error::Signature {
-            builder_key: true,
-            listing,
-            keys,
-            source,
-        },
-        e => e,
-    })
+    check_listings(
+        package,
+        &bundle.manifest().files,
+        &packed,
+        keys,
+        bundle.key(),
+    )
 }
 
 /// The bytes of one packed listing and of its signature file, if it has one.
@@ -334,12 +328,14 @@ struct Packed {
 
 /// The check itself, on bytes at hand: `packed` holds, for each listing of
 /// `package` in order, its file's bytes and its signature's; `files` are
-/// the manifest's (whose sizes and hashes the payload pass enforces).
+/// the manifest's (whose sizes and hashes the payload pass enforces);
+/// `builder` signed the bundle, named when it is given as a vendor key.
 fn check_listings(
     package: &Package,
     files: &[FileEntry],
     packed: &[Packed],
     keys: &VendorKeys,
+    builder: PublicKey,
 ) -> Result<Checked, Error> {
     // Any base does: only the payloads' names, sizes and hashes are compared,
     // and a web base refuses no relative URL the builder accepted.
@@ -387,14 +383,14 @@ fn check_listings(
                     pinned: escaped(pinned).into_owned(),
                     vendor: escaped(&signed.vendor).into_owned(),
                     file: key.path.clone(),
-                    rename: keys.folder.join(format!("{}.pub", escaped(&signed.vendor))),
+                    rename: keys.pin_path(&signed.vendor),
                 })));
             }
             if let Some(why) = &keys.required {
                 return Err(Error::NotPinned {
                     listing: shown,
                     why: why.clone(),
-                    pin: keys.folder.join(format!("{}.pub", escaped(&signed.vendor))),
+                    pin: keys.pin_path(&signed.vendor),
                 });
             }
             continue;
@@ -435,7 +431,7 @@ fn check_listings(
                 return Err(Error::Signature {
                     listing: shown,
                     keys: fingerprints.join(" or "),
-                    builder_key: false,
+                    builder_key: applying.iter().any(|(k, _)| k.key == builder),
                     source: Box::new(source),
                 });
             }
