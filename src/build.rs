@@ -114,7 +114,7 @@ pub fn contents(
             name: index
                 .products
                 .get(s.product.as_str())
-                .map_or_else(|| s.product.clone(), |p| p.name.clone()),
+                .map_or_else(|| s.product.clone(), |p| p.name.to_string()),
             version: s.version,
             reason: s.reason.to_string(),
         })
@@ -154,18 +154,18 @@ fn has_installer(base: Option<&Imported>, installer: &crate::listing::Installer)
 /// A critical update as the package carries it to the runner.
 fn critical_update(c: &crate::listing::CriticalUpdate) -> package::CriticalUpdate {
     package::CriticalUpdate {
-        id: c.id.clone(),
-        product: c.product.clone(),
+        id: c.id.to_string(),
+        product: c.product.to_string(),
         affects: c.affects.clone(),
         resolved_by_hotfix: match &c.resolved_by {
-            crate::listing::Resolution::Hotfix(id) => Some(id.clone()),
+            crate::listing::Resolution::Hotfix(id) => Some(id.to_string()),
             crate::listing::Resolution::Release(_) => None,
         },
         resolved_by_release: match &c.resolved_by {
             crate::listing::Resolution::Release(v) => Some(*v),
             crate::listing::Resolution::Hotfix(_) => None,
         },
-        message: c.message.clone(),
+        message: c.message.to_string(),
     }
 }
 
@@ -273,8 +273,8 @@ impl Collector {
         )?;
         if added {
             self.downloads.push(Wanted {
-                name: payload.file.clone(),
-                url: payload.url.clone(),
+                name: payload.file.to_string(),
+                url: payload.url.to_url(),
                 size: payload.size,
                 sha256: payload.sha256,
             });
@@ -314,19 +314,19 @@ impl Collector {
         self.download(&i.payload, method.file_kind())?;
         if method == Method::Msi {
             self.msi_checks.push(MsiExpected {
-                file: i.payload.file.clone(),
-                product_code: i.payload.product_code.clone(),
+                file: i.payload.file.to_string(),
+                product_code: i.payload.product_code.as_deref().map(String::from),
                 version: i.version,
                 platform: None,
             });
         }
         Ok(package::Installer {
-            name: i.name.clone(),
+            name: i.name.to_string(),
             version: i.version,
-            file: i.payload.file.clone(),
+            file: i.payload.file.to_string(),
             method,
-            args: i.payload.args.clone(),
-            product_code: i.payload.product_code.clone(),
+            args: i.payload.args.as_deref().map(String::from),
+            product_code: i.payload.product_code.as_deref().map(String::from),
         })
     }
 
@@ -335,7 +335,7 @@ impl Collector {
         Ok(package::Eula {
             id: e.id.clone(),
             title: e.title.clone(),
-            file: e.payload.file.clone(),
+            file: e.payload.file.to_string(),
             sha256: hex::encode(e.payload.sha256),
         })
     }
@@ -466,8 +466,8 @@ impl Collector {
         self.download(&item.payload, method.file_kind())?;
         if item.payload.kind == PayloadKind::Msi {
             self.msi_checks.push(MsiExpected {
-                file: item.payload.file.clone(),
-                product_code: item.payload.product_code.clone(),
+                file: item.payload.file.to_string(),
+                product_code: item.payload.product_code.as_deref().map(String::from),
                 version: item.version,
                 platform: Some(match release.arch {
                     crate::listing::Arch::X64 => "x64",
@@ -487,21 +487,21 @@ impl Collector {
         };
         Ok(package::Step {
             product: item.product.clone(),
-            name: product.name.clone(),
+            name: product.name.to_string(),
             kind,
             category: product.category,
-            applies_to: product.applies_to.clone(),
+            applies_to: product.applies_to.iter().map(|s| s.to_string()).collect(),
             version: item.version,
             label: item.label.clone(),
             from_version: item.from_version,
             action,
             method,
-            file: item.payload.file.clone(),
-            args: item.payload.args.clone(),
+            file: item.payload.file.to_string(),
+            args: item.payload.args.as_deref().map(String::from),
             hotfix: item.hotfix.clone(),
             hotfix_severity: hotfix.map(|h| h.severity),
             reason: item.reason.to_string(),
-            product_code: item.payload.product_code.clone(),
+            product_code: item.payload.product_code.as_deref().map(String::from),
             upgrade_code: None,
             arch: release.arch,
             license: release.license,
@@ -509,11 +509,11 @@ impl Collector {
                 .properties
                 .iter()
                 .map(|p| package::Property {
-                    name: p.name.clone(),
+                    name: p.name.to_string(),
                     required: p.required,
                     secret: p.secret,
-                    default: p.default.clone(),
-                    description: p.description.clone(),
+                    default: p.default.as_deref().map(String::from),
+                    description: p.description.as_deref().map(String::from),
                 })
                 .collect(),
             checks: release
@@ -525,7 +525,7 @@ impl Collector {
                 .requires
                 .iter()
                 .map(|d| package::Dependency {
-                    product: d.product.clone(),
+                    product: d.product.to_string(),
                     version: d.version.clone(),
                 })
                 .collect(),

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
 
 /// The format version this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -320,19 +321,64 @@ pub fn is_invisible(c: char) -> bool {
 /// The first pair of names that are one file on a case-insensitive file
 /// system, as indices (earlier, later). File systems fold case differently
 /// (Windows by upper case, so `ſ` is `s` there), so two names clash when
-/// either their lower or their upper case agrees.
+/// either their lower or their upper case agrees. No folded copy of a name
+/// is kept: each is hashed as it folds, and compared folded only with the
+/// earlier names of the same hash (a run's listings name tens of thousands).
 pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize, usize)> {
-    let names = names.into_iter();
-    let capacity = names.size_hint().0;
-    let mut lower = HashMap::with_capacity(capacity);
-    let mut upper = HashMap::with_capacity(capacity);
-    for (i, name) in names.enumerate() {
-        let first = lower.insert(name.to_lowercase(), i);
-        if let Some(first) = upper.insert(name.to_uppercase(), i).or(first) {
+    let names: Vec<&str> = names.into_iter().collect();
+    let hasher = std::hash::RandomState::new();
+    let mut lower = Folds::new(char::to_lowercase, names.len());
+    let mut upper = Folds::new(char::to_uppercase, names.len());
+    for i in 0..names.len() {
+        let first = lower.insert(&names, i, &hasher);
+        if let Some(first) = upper.insert(&names, i, &hasher).or(first) {
             return Some((first, i));
         }
     }
     None
+}
+
+/// The names seen so far under one case folding, by the hash of their folded
+/// text, each chained to the previous name of the same hash.
+struct Folds<F> {
+    fold: F,
+    latest: HashMap<u64, usize>,
+    /// For name n, the previous name of its hash (`usize::MAX`: none).
+    previous: Vec<usize>,
+}
+
+impl<F: Fn(char) -> I, I: Iterator<Item = char>> Folds<F> {
+    fn new(fold: F, capacity: usize) -> Folds<F> {
+        Folds {
+            fold,
+            latest: HashMap::with_capacity(capacity),
+            previous: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn folded<'s>(&'s self, name: &'s str) -> impl Iterator<Item = char> + 's
+    where
+        I: 's,
+    {
+        name.chars().flat_map(&self.fold)
+    }
+
+    /// Records `names[i]`; returns the latest earlier name that folds to the same text.
+    fn insert(&mut self, names: &[&str], i: usize, hasher: &impl BuildHasher) -> Option<usize> {
+        let mut state = hasher.build_hasher();
+        for c in self.folded(names[i]) {
+            state.write_u32(u32::from(c));
+        }
+        let mut earlier = self.latest.insert(state.finish(), i).unwrap_or(usize::MAX);
+        self.previous.push(earlier);
+        while earlier != usize::MAX {
+            if self.folded(names[earlier]).eq(self.folded(names[i])) {
+                return Some(earlier);
+            }
+            earlier = self.previous[earlier];
+        }
+        None
+    }
 }
 
 /// Why a text cannot be a plain file name; the message quotes the name.
@@ -417,6 +463,9 @@ mod tests {
         // U+212A (Kelvin sign) lower-cases to k.
         assert_eq!(find_clash(["\u{212A}.msi", "k.msi"]), Some((0, 1)));
         assert_eq!(find_clash(["a.msi", "b.msi", "ab.msi"]), None);
+        // Final sigma: its lower case depends on its place, its upper case does not.
+        assert_eq!(find_clash(["\u{3A3}.msi", "\u{3C2}.msi"]), Some((0, 1)));
+        assert_eq!(find_clash(["x", "y", "x", "X"]), Some((0, 2)));
     }
 
     #[test]

@@ -210,7 +210,7 @@ fn accept_eulas<'a>(eulas: impl Iterator<Item = &'a EulaRef>, accepted: bool) ->
                 "{}: {} <{}>",
                 e.id,
                 e.title,
-                crate::redact::redact(e.payload.url.as_str())
+                crate::redact::redact(&e.payload.url.to_string())
             )
         })
         .collect();

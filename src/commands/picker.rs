@@ -71,7 +71,7 @@ pub fn pick(
             "no product was chosen: nothing was done".into(),
         ));
     }
-    let ids: Vec<String> = ticked.iter().map(|&i| choices[i].id.clone()).collect();
+    let ids: Vec<String> = ticked.iter().map(|&i| choices[i].id.to_string()).collect();
     let mut selection = Selection {
         picks: plan::parse_picks(&ids)?,
         ..base.clone()

@@ -4,6 +4,7 @@
 use crate::error::{Exit, Result};
 use crate::listing::{
     self, Catalog, Dependency, HotfixSeverity, Listing, Product, ProductKind, Release, Resolution,
+    Text,
 };
 use crate::plan::PayloadFields;
 use serde::{Serialize, Serializer};
@@ -83,7 +84,7 @@ struct ProductInfo<'c> {
     #[serde(skip_serializing_if = "Option::is_none")]
     category: Option<listing::Category>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    applies_to: &'c [String],
+    applies_to: &'c [Text],
     retain_on_cascade: bool,
     listing: &'c str,
     /// Newest first.
@@ -102,7 +103,7 @@ struct ReleaseInfo<'c> {
     requires: Vec<DependencyInfo<'c>>,
     recommends: Vec<DependencyInfo<'c>>,
     upgrades_from: Vec<String>,
-    replaces: &'c [String],
+    replaces: &'c [Text],
     /// None for a suite, which ships no file.
     #[serde(flatten)]
     payload: Option<PayloadFields<'c>>,

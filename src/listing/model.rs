@@ -1,9 +1,20 @@
 //! The product listing as data: what the parser produces and the resolver reads.
 //! Field meanings are those of the listing contract (listing.md).
+//!
+//! A large listing is kept whole for the run beside its own bytes, so the
+//! model is compact: ids, names and file names are [`Text`] (inline up to 24
+//! bytes), a release's lists are boxed slices without spare room, and a
+//! payload's URL is its text, parsed where it is fetched.
 
 use super::version::{Requirement, Version};
+use std::fmt;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use url::Url;
+
+/// A short text of the listing: an id, a name, a label, a file name. Kept
+/// inline up to 24 bytes, on the heap beyond; reads as a `&str`.
+pub type Text = compact_str::CompactString;
 
 /// One parsed, validated listing document.
 #[derive(Debug, Clone)]
@@ -45,28 +56,77 @@ pub enum PayloadKind {
 pub struct Payload {
     pub kind: PayloadKind,
     /// Plain file name; its name inside a bundle.
-    pub file: String,
+    pub file: Text,
     /// Absolute, already resolved against the listing's base.
-    pub url: Url,
+    pub url: PayloadUrl,
     pub size: u64,
     pub sha256: [u8; 32],
     /// `{GUID}`, msi only.
-    pub product_code: Option<String>,
+    pub product_code: Option<Text>,
     /// Silent-install arguments, exe only.
-    pub args: Option<String>,
+    pub args: Option<Text>,
+}
+
+/// A payload's absolute URL as text, checked when the listing was read:
+/// the folder of the listing (shared by all its payloads) followed by the
+/// path written in the listing, or the whole URL when the listing wrote one
+/// that is not a plain path below its folder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PayloadUrl {
+    folder: Arc<str>,
+    rest: Text,
+}
+
+impl PayloadUrl {
+    /// `folder` (a URL ending in `/`) followed by `path`, both already checked
+    /// to make a URL as they are.
+    pub(crate) fn below(folder: Arc<str>, path: &str) -> PayloadUrl {
+        PayloadUrl {
+            folder,
+            rest: path.into(),
+        }
+    }
+
+    /// A URL whole.
+    pub fn new(url: &Url) -> PayloadUrl {
+        PayloadUrl {
+            folder: Arc::from(""),
+            rest: url.as_str().into(),
+        }
+    }
+
+    /// The URL, parsed.
+    pub fn to_url(&self) -> Url {
+        // Checked when the listing was read: a URL whose text is its own
+        // serialization, so parsing it again cannot fail or change it.
+        Url::parse(&self.to_string()).expect("a payload URL checked when its listing was read")
+    }
+}
+
+impl fmt::Display for PayloadUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.folder)?;
+        f.write_str(&self.rest)
+    }
+}
+
+impl fmt::Debug for PayloadUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Installer {
-    pub name: String,
+    pub name: Text,
     pub version: Version,
     pub payload: Payload,
 }
 
 #[derive(Debug, Clone)]
 pub struct Eula {
-    pub id: String,
-    pub title: String,
+    pub id: Text,
+    pub title: Text,
     pub payload: Payload,
 }
 
@@ -88,13 +148,13 @@ pub enum Category {
 
 #[derive(Debug, Clone)]
 pub struct Product {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
     pub kind: ProductKind,
     /// Optional components only.
     pub category: Option<Category>,
     /// Documentation and language components: the products they apply to.
-    pub applies_to: Vec<String>,
+    pub applies_to: Box<[Text]>,
     pub retain_on_cascade: bool,
     /// Sorted by version, oldest first.
     pub releases: Vec<Release>,
@@ -119,41 +179,47 @@ pub enum Arch {
 #[derive(Debug, Clone)]
 pub struct Release {
     pub version: Version,
-    pub label: Option<String>,
+    pub label: Option<Text>,
     /// An `eula` id.
-    pub eula: Option<String>,
+    pub eula: Option<Text>,
     pub license: LicenseKind,
     pub arch: Arch,
     pub published: Option<OffsetDateTime>,
     /// None for suites, one for solutions and optional components.
     pub payload: Option<Payload>,
-    pub requires: Vec<Dependency>,
-    pub recommends: Vec<Dependency>,
+    pub requires: List<Dependency>,
+    pub recommends: List<Dependency>,
     /// Installed versions of this product this release upgrades directly.
-    pub upgrades_from: Vec<Requirement>,
+    pub upgrades_from: List<Requirement>,
     /// Product ids merged into this release.
-    pub replaces: Vec<String>,
-    pub properties: Vec<Property>,
-    pub checks: Vec<Check>,
+    pub replaces: List<Text>,
+    pub properties: List<Property>,
+    pub checks: List<Check>,
 }
 
-#[derive(Debug, Clone)]
+/// A release's list of dependencies, properties or checks. Releases share
+/// a list they have alike (most releases of a product require the same, a
+/// vendor's releases declare the same properties and checks): it is kept
+/// once per listing.
+pub type List<T> = Arc<[T]>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dependency {
-    pub product: String,
+    pub product: Text,
     /// `Requirement::any()` when the attribute is absent.
     pub version: Requirement,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Property {
-    pub name: String,
+    pub name: Text,
     pub required: bool,
     pub secret: bool,
-    pub default: Option<String>,
-    pub description: Option<String>,
+    pub default: Option<Text>,
+    pub description: Option<Text>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Block,
@@ -161,7 +227,7 @@ pub enum Severity {
     Info,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CheckKind {
     DiskFree {
         min_bytes: u64,
@@ -170,18 +236,18 @@ pub enum CheckKind {
         min_bytes: u64,
     },
     Os {
-        family: String,
+        family: Text,
         min_version: Option<Version>,
     },
     FileExists {
-        path: String,
+        path: Text,
     },
     RegistryKey {
-        key: String,
+        key: Text,
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Check {
     pub kind: CheckKind,
     pub severity: Severity,
@@ -196,13 +262,13 @@ pub enum HotfixSeverity {
 
 #[derive(Debug, Clone)]
 pub struct Hotfix {
-    pub id: String,
-    pub product: String,
+    pub id: Text,
+    pub product: Text,
     /// The release version it applies to.
     pub base: Version,
     /// The product's version once applied.
     pub version: Version,
-    pub label: Option<String>,
+    pub label: Option<Text>,
     pub severity: HotfixSeverity,
     pub published: Option<OffsetDateTime>,
     pub payload: Payload,
@@ -210,17 +276,17 @@ pub struct Hotfix {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    Hotfix(String),
+    Hotfix(Text),
     Release(Version),
 }
 
 #[derive(Debug, Clone)]
 pub struct CriticalUpdate {
-    pub id: String,
-    pub product: String,
+    pub id: Text,
+    pub product: Text,
     pub affects: Requirement,
     pub resolved_by: Resolution,
-    pub message: String,
+    pub message: Text,
 }
 
 /// Every listing given for one run (a vendor's and third parties'), with
@@ -300,12 +366,12 @@ impl Release {
             arch: Arch::Any,
             published: None,
             payload: None,
-            requires: Vec::new(),
-            recommends: Vec::new(),
-            upgrades_from: Vec::new(),
-            replaces: Vec::new(),
-            properties: Vec::new(),
-            checks: Vec::new(),
+            requires: List::default(),
+            recommends: List::default(),
+            upgrades_from: List::default(),
+            replaces: List::default(),
+            properties: List::default(),
+            checks: List::default(),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Error;
 use super::model::*;
-use super::parse::{FileMark, Marks};
+use super::parse::Marks;
 use super::position::Doc;
 use super::version::Version;
 use bundle_format::manifest::find_clash;
@@ -338,12 +338,14 @@ fn unique<'p>(
 /// file on Windows (the bundle container's own rule, in every listing), and
 /// the sizes add up to what a bundle can hold, so no total is ever wrong.
 fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
-    let all: Vec<(Doc<'_>, &FileMark<'_>)> = parsed
-        .iter()
-        .flat_map(|p| p.marks.files.iter().map(move |f| (p.doc, f)))
-        .collect();
-    if let Some((first, again)) = find_clash(all.iter().map(|(_, f)| &*f.name)) {
-        let ((first_doc, first), (doc, again)) = (all[first], all[again]);
+    let all = || {
+        parsed
+            .iter()
+            .flat_map(|p| p.marks.files.iter().map(move |f| (p.doc, f)))
+    };
+    if let Some((first, again)) = find_clash(all().map(|(_, f)| &*f.name)) {
+        let (first_doc, first) = all().nth(first).expect("a payload find_clash counted");
+        let (doc, again) = all().nth(again).expect("a payload find_clash counted");
         return Err(doc.invalid(
             again.at,
             "payload",
@@ -356,7 +358,7 @@ fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
         ));
     }
     let mut total = 0u64;
-    for (doc, f) in all {
+    for (doc, f) in all() {
         total = total.checked_add(f.size).ok_or_else(|| {
             doc.invalid(
                 f.at,

@@ -156,53 +156,160 @@ impl<'de> serde::Deserialize<'de> for Version {
     }
 }
 
-/// One comparator of a requirement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Comparator {
-    Eq(Version),
-    Ge(Version),
-    Gt(Version),
-    Le(Version),
-    Lt(Version),
-    /// `8.0.*`: the leading parts are equal to these.
-    Wildcard(Vec<u32>),
+/// How a comparator compares a version with its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Op {
+    Eq,
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    /// `8.0.*`: the leading parts are equal to those written.
+    Wildcard,
+}
+
+/// One comparator of a requirement: `>=8.0`, `<9`, `=7.6.1655.0`, `8.0.*`.
+/// Plain data, 20 bytes: a requirement of one or two comparators (most of
+/// them) is held without allocation.
+#[derive(Clone, Copy, Debug)]
+pub struct Comparator {
+    /// The version compared with; for a wildcard, its leading parts.
+    parts: [u32; 4],
+    /// How many parts were written (1 to 4; for a wildcard 1 to 3).
+    written: u8,
+    op: Op,
 }
 
 impl Comparator {
+    fn new(op: Op, version: Version) -> Comparator {
+        Comparator {
+            parts: version.parts,
+            written: version.written,
+            op,
+        }
+    }
+
+    fn version(&self) -> Version {
+        Version {
+            parts: self.parts,
+            written: self.written,
+        }
+    }
+
     pub fn matches(&self, v: &Version) -> bool {
-        match self {
-            Comparator::Eq(w) => v == w,
-            Comparator::Ge(w) => v >= w,
-            Comparator::Gt(w) => v > w,
-            Comparator::Le(w) => v <= w,
-            Comparator::Lt(w) => v < w,
-            Comparator::Wildcard(prefix) => v.parts[..prefix.len()] == prefix[..],
+        let w = &self.parts;
+        match self.op {
+            Op::Eq => v.parts == *w,
+            Op::Ge => v.parts >= *w,
+            Op::Gt => v.parts > *w,
+            Op::Le => v.parts <= *w,
+            Op::Lt => v.parts < *w,
+            Op::Wildcard => {
+                let n = usize::from(self.written);
+                v.parts[..n] == w[..n]
+            }
+        }
+    }
+}
+
+/// Equal when they accept the same versions: `>=8.0` is `>=8.0.0.0`, but
+/// `8.*` is not `8.0.*`.
+impl PartialEq for Comparator {
+    fn eq(&self, other: &Self) -> bool {
+        self.op == other.op
+            && self.parts == other.parts
+            && (self.op != Op::Wildcard || self.written == other.written)
+    }
+}
+impl Eq for Comparator {}
+
+impl std::hash::Hash for Comparator {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.op.hash(state);
+        self.parts.hash(state);
+        if self.op == Op::Wildcard {
+            self.written.hash(state);
         }
     }
 }
 
 impl fmt::Display for Comparator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Comparator::Eq(v) => write!(f, "={v}"),
-            Comparator::Ge(v) => write!(f, ">={v}"),
-            Comparator::Gt(v) => write!(f, ">{v}"),
-            Comparator::Le(v) => write!(f, "<={v}"),
-            Comparator::Lt(v) => write!(f, "<{v}"),
-            Comparator::Wildcard(p) => {
-                for n in p {
+        let op = match self.op {
+            Op::Eq => "=",
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+            Op::Wildcard => {
+                for n in &self.parts[..usize::from(self.written)] {
                     write!(f, "{n}.")?;
                 }
-                f.write_str("*")
+                return f.write_str("*");
+            }
+        };
+        f.write_str(op)?;
+        f.write_str(Written::of(&self.version()).as_str())
+    }
+}
+
+/// A version requirement: every comparator must hold. Empty means any version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Requirement {
+    comparators: Comparators,
+}
+
+/// One or two comparators in place, more on the heap.
+#[derive(Clone, Debug)]
+enum Comparators {
+    Few { len: u8, items: [Comparator; 2] },
+    Many(Box<[Comparator]>),
+}
+
+impl Comparators {
+    fn as_slice(&self) -> &[Comparator] {
+        match self {
+            Comparators::Few { len, items } => &items[..usize::from(*len)],
+            Comparators::Many(items) => items,
+        }
+    }
+
+    fn push(&mut self, c: Comparator, more: &mut Vec<Comparator>) {
+        match self {
+            Comparators::Few { len, items } if usize::from(*len) < items.len() => {
+                items[usize::from(*len)] = c;
+                *len += 1;
+            }
+            _ => {
+                if more.is_empty() {
+                    more.extend_from_slice(self.as_slice());
+                }
+                more.push(c);
             }
         }
     }
 }
 
-/// A version requirement: every comparator must hold. Empty means any version.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Requirement {
-    comparators: Vec<Comparator>,
+impl Default for Comparators {
+    fn default() -> Self {
+        Comparators::Few {
+            len: 0,
+            items: [Comparator::new(Op::Eq, Version::ZERO); 2],
+        }
+    }
+}
+
+impl PartialEq for Comparators {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+impl Eq for Comparators {}
+
+impl std::hash::Hash for Comparators {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state)
+    }
 }
 
 impl Requirement {
@@ -212,22 +319,58 @@ impl Requirement {
     }
 
     pub fn exact(v: Version) -> Requirement {
-        Requirement {
-            comparators: vec![Comparator::Eq(v)],
-        }
+        let mut r = Requirement::default();
+        r.comparators
+            .push(Comparator::new(Op::Eq, v), &mut Vec::new());
+        r
     }
 
     pub fn is_any(&self) -> bool {
-        self.comparators.is_empty()
+        self.comparators.as_slice().is_empty()
     }
 
     pub fn comparators(&self) -> &[Comparator] {
-        &self.comparators
+        self.comparators.as_slice()
     }
 
     pub fn matches(&self, v: &Version) -> bool {
-        self.comparators.iter().all(|c| c.matches(v))
+        self.comparators().iter().all(|c| c.matches(v))
     }
+}
+
+/// One comparator's text, `>=8.0` or `8.0.*`; `err` words a refusal.
+fn comparator(
+    c: &str,
+    err: impl Fn(&'static str) -> VersionError,
+) -> Result<Comparator, VersionError> {
+    let c = c.trim();
+    let (op, rest) = [
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+        ("=", Op::Eq),
+    ]
+    .iter()
+    .find_map(|(text, op)| c.strip_prefix(text).map(|r| (Some(*op), r)))
+    .unwrap_or((None, c));
+    let rest = rest.trim();
+    if let Some(prefix) = rest.strip_suffix(".*") {
+        if !matches!(op, None | Some(Op::Eq)) {
+            return Err(err("a wildcard takes no comparison operator"));
+        }
+        let (parts, count) = Version::parse_parts(prefix).map_err(|e| err(e.reason))?;
+        if count > 3 {
+            return Err(err("a wildcard has at most 3 leading parts"));
+        }
+        return Ok(Comparator {
+            parts,
+            written: count as u8,
+            op: Op::Wildcard,
+        });
+    }
+    let v: Version = rest.parse().map_err(|e: VersionError| err(e.reason))?;
+    Ok(Comparator::new(op.unwrap_or(Op::Eq), v))
 }
 
 impl FromStr for Requirement {
@@ -240,47 +383,25 @@ impl FromStr for Requirement {
         if text.trim().is_empty() {
             return Err(err("a requirement needs at least one comparator"));
         }
-        let mut comparators = text
-            .split(',')
-            .map(|c| {
-                let c = c.trim();
-                let (op, rest) = [">=", "<=", ">", "<", "="]
-                    .iter()
-                    .find_map(|op| c.strip_prefix(op).map(|r| (*op, r)))
-                    .unwrap_or(("", c));
-                let rest = rest.trim();
-                if let Some(prefix) = rest.strip_suffix(".*") {
-                    if !op.is_empty() && op != "=" {
-                        return Err(err("a wildcard takes no comparison operator"));
-                    }
-                    let (parts, count) = Version::parse_parts(prefix).map_err(|e| err(e.reason))?;
-                    if count > 3 {
-                        return Err(err("a wildcard has at most 3 leading parts"));
-                    }
-                    return Ok(Comparator::Wildcard(parts[..count].to_vec()));
-                }
-                let v: Version = rest.parse().map_err(|e: VersionError| err(e.reason))?;
-                Ok(match op {
-                    ">=" => Comparator::Ge(v),
-                    "<=" => Comparator::Le(v),
-                    ">" => Comparator::Gt(v),
-                    "<" => Comparator::Lt(v),
-                    _ => Comparator::Eq(v),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        // A listing holds tens of thousands of requirements, most of one or two comparators.
-        comparators.shrink_to_fit();
+        let mut comparators = Comparators::default();
+        // Filled only past two comparators.
+        let mut more = Vec::new();
+        for c in text.split(',') {
+            comparators.push(comparator(c, err)?, &mut more);
+        }
+        if !more.is_empty() {
+            comparators = Comparators::Many(more.into_boxed_slice());
+        }
         Ok(Requirement { comparators })
     }
 }
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.comparators.is_empty() {
+        if self.is_any() {
             return f.write_str("*");
         }
-        for (i, c) in self.comparators.iter().enumerate() {
+        for (i, c) in self.comparators().iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }

@@ -386,16 +386,16 @@ impl Check {
                 min_version,
             } => {
                 out.kind = CheckName::Os;
-                out.family = Some(family.clone());
+                out.family = Some(family.to_string());
                 out.min_version = *min_version;
             }
             listing::CheckKind::FileExists { path } => {
                 out.kind = CheckName::FileExists;
-                out.path = Some(path.clone());
+                out.path = Some(path.to_string());
             }
             listing::CheckKind::RegistryKey { key } => {
                 out.kind = CheckName::RegistryKey;
-                out.key = Some(key.clone());
+                out.key = Some(key.to_string());
             }
         }
         out

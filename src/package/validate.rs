@@ -334,7 +334,7 @@ impl Check {
             ),
             CheckName::Os => (
                 self.family.clone().map(|family| listing::CheckKind::Os {
-                    family,
+                    family: family.into(),
                     min_version: self.min_version,
                 }),
                 &["family", "minVersion"],
@@ -342,13 +342,13 @@ impl Check {
             CheckName::FileExists => (
                 self.path
                     .clone()
-                    .map(|path| listing::CheckKind::FileExists { path }),
+                    .map(|path| listing::CheckKind::FileExists { path: path.into() }),
                 &["path"],
             ),
             CheckName::RegistryKey => (
                 self.key
                     .clone()
-                    .map(|key| listing::CheckKind::RegistryKey { key }),
+                    .map(|key| listing::CheckKind::RegistryKey { key: key.into() }),
                 &["key"],
             ),
         };

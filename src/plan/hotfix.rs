@@ -57,7 +57,7 @@ pub fn critical_fix<'a>(
             lookup
                 .hotfixes_for(product, base)
                 .iter()
-                .find(|h| &h.id == id && &h.version > reached)
+                .find(|h| h.id == id && &h.version > reached)
                 .map(|h| (*c, *h))
         })
 }

@@ -199,7 +199,7 @@ impl<'a> PayloadFields<'a> {
             file: &payload.file,
             size: payload.size,
             // A password in the listing's URL reaches its payloads' URLs: never shown.
-            url: crate::redact::redact(payload.url.as_str()),
+            url: crate::redact::redact(&payload.url.to_string()),
             sha256: hex::encode(payload.sha256),
             payload_kind: payload.kind,
             product_code: payload.product_code.as_deref(),

@@ -9,7 +9,7 @@ use super::lookup::{Lookup, PerProduct, Pid};
 use super::selection::{HotfixPolicy, Installed, Selection};
 use super::{hotfix, upgrade};
 use crate::listing::{
-    Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Version,
+    Catalog, Category, Hotfix, Payload, Product, ProductKind, Release, Requirement, Text, Version,
 };
 use crate::suggest;
 use rustc_hash::FxHashSet as HashSet;
@@ -231,7 +231,7 @@ fn settle<'c>(
             .reached
             .iter()
             .filter(|&&n| version(settled[n]) != version(walk.chosen[n]))
-            .map(|&n| catalog.at(n).id.clone())
+            .map(|&n| catalog.at(n).id.to_string())
             .collect();
         if unsettled.is_empty() {
             walk.chosen = settled;
@@ -335,7 +335,7 @@ fn choose<'a>(
         .iter()
         .any(|d| matches!(d.via, Via::Selected | Via::Optional));
     let kept = installed
-        .get(&product.id)
+        .get(product.id.as_str())
         .filter(|v| !asked_for && demands.iter().all(|d| d.requirement.matches(v)))
         .and_then(|v| {
             let base = catalog.base_of(&product.id, v).unwrap_or(*v);
@@ -345,7 +345,7 @@ fn choose<'a>(
         return Ok(release);
     }
     let available: Vec<Version> = product.releases.iter().map(|r| r.version).collect();
-    let name = product.id.clone();
+    let name = product.id.to_string();
     for d in demands {
         if latest_matching(product, std::iter::once(d)).is_none() {
             return Err(Error::NoMatchingRelease {
@@ -388,7 +388,7 @@ fn check_without(catalog: &Lookup, walk: &Walk, without: &BTreeSet<String>) -> R
                         .iter()
                         .all(|d| matches!(d.via, Via::Recommends(_)))
                 })
-                .map(|&n| catalog.at(n).id.clone())
+                .map(|&n| catalog.at(n).id.to_string())
                 .collect();
             return Err(Error::WithoutUnused {
                 product: id.clone(),
@@ -426,12 +426,13 @@ fn check_applies_to(catalog: &Lookup, walk: &Walk, installed: &Installed) -> Res
             Some(Category::Language) => "a language pack",
             Some(Category::Migration) | None => continue,
         };
-        let present = |t: &String| walk.chosen(catalog, t).is_some() || installed.contains_key(t);
+        let present =
+            |t: &Text| walk.chosen(catalog, t).is_some() || installed.contains_key(t.as_str());
         if !found.applies_to.iter().any(present) {
             return Err(Error::NothingToApplyTo {
-                product: found.id.clone(),
+                product: found.id.to_string(),
                 category,
-                applies_to: found.applies_to.clone(),
+                applies_to: found.applies_to.iter().map(|s| s.to_string()).collect(),
             });
         }
     }
@@ -514,7 +515,7 @@ fn assemble(
                 product: id.to_string(),
                 version: release.version,
                 reason,
-                eula: release.eula.clone(),
+                eula: release.eula.as_deref().map(String::from),
             });
             continue;
         };
@@ -548,7 +549,7 @@ fn assemble(
         product_items.extend(hotfixes.into_iter().map(|h| hotfix_item(h, reason.clone())));
         let reached = product_items.last().map_or(reached, |i| i.version);
         if let Some((update, fix)) = hotfix::critical_fix(catalog, id, &release.version, &reached) {
-            product_items.push(hotfix_item(fix, Reason::Critical(update.id.clone())));
+            product_items.push(hotfix_item(fix, Reason::Critical(update.id.to_string())));
         }
         link_from(start.copied(), &mut product_items);
         items.extend(product_items);
@@ -601,7 +602,7 @@ fn unmet_requires(
         let at = walk
             .chosen(catalog, &dep.product)
             .map(|r| &r.version)
-            .or_else(|| installed.get(&dep.product));
+            .or_else(|| installed.get(dep.product.as_str()));
         match at {
             Some(v) if dep.version.matches(v) => None,
             Some(v) => Some(format!(
@@ -633,30 +634,30 @@ fn release_item(
     reason: Reason,
 ) -> PlanItem {
     PlanItem {
-        product: product.id.clone(),
+        product: product.id.to_string(),
         version: release.version,
         kind: ItemKind::from(product.kind),
         action,
         reason,
         payload: payload.clone(),
-        label: release.label.clone(),
+        label: release.label.as_deref().map(String::from),
         hotfix: None,
         from_version: None,
-        eula: release.eula.clone(),
-        replaces: release.replaces.clone(),
+        eula: release.eula.as_deref().map(String::from),
+        replaces: release.replaces.iter().map(|s| s.to_string()).collect(),
     }
 }
 
 fn hotfix_item(hotfix: &Hotfix, reason: Reason) -> PlanItem {
     PlanItem {
-        product: hotfix.product.clone(),
+        product: hotfix.product.to_string(),
         version: hotfix.version,
         kind: ItemKind::Hotfix,
         action: Action::Hotfix,
         reason,
         payload: hotfix.payload.clone(),
-        label: hotfix.label.clone(),
-        hotfix: Some(hotfix.id.clone()),
+        label: hotfix.label.as_deref().map(String::from),
+        hotfix: Some(hotfix.id.to_string()),
         from_version: None,
         eula: None,
         replaces: Vec::new(),
@@ -681,8 +682,8 @@ fn eulas<'a>(
             eula: id.clone(),
         })?;
         eulas.push(EulaRef {
-            id: eula.id.clone(),
-            title: eula.title.clone(),
+            id: eula.id.to_string(),
+            title: eula.title.to_string(),
             payload: eula.payload.clone(),
         });
     }

@@ -11,11 +11,13 @@ pub fn v(text: &str) -> Version {
 fn payload(kind: PayloadKind, file: String, size: u64) -> Payload {
     Payload {
         kind,
-        url: Url::parse("https://vendor.test/files/")
-            .unwrap()
-            .join(&file)
-            .unwrap(),
-        file,
+        url: PayloadUrl::new(
+            &Url::parse("https://vendor.test/files/")
+                .unwrap()
+                .join(&file)
+                .unwrap(),
+        ),
+        file: file.into(),
         size,
         sha256: [7; 32],
         product_code: None,
@@ -25,7 +27,7 @@ fn payload(kind: PayloadKind, file: String, size: u64) -> Payload {
 
 fn dependency(product: &str, requirement: &str) -> Dependency {
     Dependency {
-        product: product.to_string(),
+        product: product.into(),
         version: match requirement {
             "*" => Requirement::any(),
             r => r.parse().unwrap(),
@@ -33,28 +35,35 @@ fn dependency(product: &str, requirement: &str) -> Dependency {
     }
 }
 
+/// `list` with `item` added at its end.
+fn push<T: Clone>(list: &mut List<T>, item: T) {
+    let mut grown = list.to_vec();
+    grown.push(item);
+    *list = grown.into();
+}
+
 /// Edits one release: `.requires("smp", ">=8.0")`, `"*"` for any version.
 pub struct ReleaseEdit<'a>(&'a mut Release);
 
 impl ReleaseEdit<'_> {
     pub fn requires(&mut self, product: &str, requirement: &str) -> &mut Self {
-        self.0.requires.push(dependency(product, requirement));
+        push(&mut self.0.requires, dependency(product, requirement));
         self
     }
     pub fn recommends(&mut self, product: &str, requirement: &str) -> &mut Self {
-        self.0.recommends.push(dependency(product, requirement));
+        push(&mut self.0.recommends, dependency(product, requirement));
         self
     }
     pub fn upgrades_from(&mut self, requirement: &str) -> &mut Self {
-        self.0.upgrades_from.push(requirement.parse().unwrap());
+        push(&mut self.0.upgrades_from, requirement.parse().unwrap());
         self
     }
     pub fn eula(&mut self, id: &str) -> &mut Self {
-        self.0.eula = Some(id.to_string());
+        self.0.eula = Some(id.into());
         self
     }
     pub fn replaces(&mut self, product: &str) -> &mut Self {
-        self.0.replaces.push(product.to_string());
+        push(&mut self.0.replaces, product.into());
         self
     }
 }
@@ -98,11 +107,11 @@ impl CatalogBuilder {
             })
             .collect();
         self.listing.products.push(Product {
-            id: id.to_string(),
-            name: id.to_uppercase(),
+            id: id.into(),
+            name: id.to_uppercase().into(),
             kind,
             category: None,
-            applies_to: Vec::new(),
+            applies_to: Box::default(),
             retain_on_cascade: false,
             releases,
         });
@@ -122,7 +131,7 @@ impl CatalogBuilder {
         self = self.product(id, ProductKind::Optional, &["8.0"]);
         if let Some(p) = self.listing.products.last_mut() {
             p.category = Some(category);
-            p.applies_to = applies_to.iter().map(|s| s.to_string()).collect();
+            p.applies_to = applies_to.iter().map(|&s| s.into()).collect();
         }
         self
     }
@@ -148,11 +157,11 @@ impl CatalogBuilder {
     /// A hot fix `ID` of `product` at `base` giving `version` (an msp of 100 bytes).
     pub fn hotfix(mut self, id: &str, product: &str, base: &str, version: &str) -> Self {
         self.listing.hotfixes.push(Hotfix {
-            id: id.to_string(),
-            product: product.to_string(),
+            id: id.into(),
+            product: product.into(),
             base: v(base),
             version: v(version),
-            label: Some(id.to_uppercase()),
+            label: Some(id.to_uppercase().into()),
             severity: HotfixSeverity::Recommended,
             published: None,
             payload: payload(PayloadKind::Msp, format!("{id}.msp"), 100),
@@ -163,19 +172,19 @@ impl CatalogBuilder {
     /// A critical update of `product` for versions `affects`, resolved by hot fix `hotfix`.
     pub fn critical(mut self, id: &str, product: &str, affects: &str, hotfix: &str) -> Self {
         self.listing.critical_updates.push(CriticalUpdate {
-            id: id.to_string(),
-            product: product.to_string(),
+            id: id.into(),
+            product: product.into(),
             affects: affects.parse().unwrap(),
-            resolved_by: Resolution::Hotfix(hotfix.to_string()),
-            message: format!("{id} must be applied"),
+            resolved_by: Resolution::Hotfix(hotfix.into()),
+            message: format!("{id} must be applied").into(),
         });
         self
     }
 
     pub fn eula(mut self, id: &str) -> Self {
         self.listing.eulas.push(Eula {
-            id: id.to_string(),
-            title: format!("{id} license agreement"),
+            id: id.into(),
+            title: format!("{id} license agreement").into(),
             payload: payload(PayloadKind::Text, format!("{id}.txt"), 10),
         });
         self

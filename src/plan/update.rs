@@ -195,7 +195,7 @@ fn pending_critical(lookup: &Lookup, installed: &Installed) -> BTreeMap<String, 
             };
             if let Some(release) = release {
                 pending.entry(id.clone()).or_insert(Pending {
-                    id: c.id.clone(),
+                    id: c.id.to_string(),
                     affects: c.affects.clone(),
                     release,
                 });
@@ -265,12 +265,12 @@ fn optional_for_new(
         .filter(|p| {
             p.kind == ProductKind::Optional
                 && p.category.is_some_and(|c| used.contains(&c))
-                && !installed.contains_key(&p.id)
-                && !without.contains(&p.id)
+                && !installed.contains_key(p.id.as_str())
+                && !without.contains(p.id.as_str())
                 && !planned.contains(p.id.as_str())
                 && p.applies_to.iter().any(|t| new.contains(t.as_str()))
         })
-        .map(|p| p.id.clone())
+        .map(|p| p.id.to_string())
         .collect()
 }
 
@@ -383,9 +383,13 @@ fn critical_first(items: &mut Vec<PlanItem>, critical: &BTreeMap<String, Pending
 /// by id.
 fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
     let label = |product: &str, hotfix: &Option<String>| {
-        hotfix
-            .as_ref()
-            .and_then(|h| lookup.hotfix(product, h)?.label.clone())
+        hotfix.as_ref().and_then(|h| {
+            lookup
+                .hotfix(product, h)?
+                .label
+                .as_deref()
+                .map(String::from)
+        })
     };
     // The plan's steps by product, in the plan's order.
     let mut steps: BTreeMap<&str, Vec<Point>> = BTreeMap::new();

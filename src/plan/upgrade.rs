@@ -62,7 +62,7 @@ pub fn chain<'a>(
         }
     }
     Err(Error::NoUpgradePath {
-        product: product.id.clone(),
+        product: product.id.to_string(),
         from: *from,
         to: target.version,
         why: why_not(product, from, target, &skipped),

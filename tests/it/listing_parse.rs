@@ -105,7 +105,7 @@ fn the_contract_example_parses_into_the_right_model() {
         .chain(std::iter::once(&installer.payload));
     let mut count = 0;
     for payload in payloads {
-        let path = payload.url.to_file_path().unwrap();
+        let path = payload.url.to_url().to_file_path().unwrap();
         assert!(path.starts_with(Path::new(&source).parent().unwrap()));
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(payload.size, bytes.len() as u64, "{}", payload.file);
@@ -129,7 +129,7 @@ fn the_contract_example_parses_into_the_right_model() {
 
     let docs = catalog.product("smp-docs").unwrap();
     assert_eq!(docs.category, Some(Category::Documentation));
-    assert_eq!(docs.applies_to, ["smp", "patch"]);
+    assert_eq!(&*docs.applies_to, ["smp", "patch"]);
 
     let fixes = catalog.hotfixes_for("smp", &v("7.6.1423.0"));
     assert_eq!(fixes.len(), 1);
@@ -195,7 +195,7 @@ fn the_minimal_listing_is_valid_and_resolves_relative_urls_against_its_own() {
     let l = parse(MINIMAL).unwrap();
     assert_eq!(l.serial, 7);
     assert_eq!(
-        l.hotfixes[0].payload.url.as_str(),
+        l.hotfixes[0].payload.url.to_string(),
         "https://vendor.example/listings/hf/hf1.msp"
     );
     assert_eq!(l.published.offset().whole_hours(), 1);

@@ -153,7 +153,7 @@ pub fn render(plan: &Plan) -> String {
     if !plan.eulas.is_empty() {
         out += "EULAs to accept before building:\n";
         for eula in &plan.eulas {
-            let url = redact(eula.payload.url.as_str());
+            let url = redact(&eula.payload.url.to_string());
             out += &format!(
                 "  {}: {} <{}>\n",
                 escaped(&eula.id),

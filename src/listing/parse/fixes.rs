@@ -4,7 +4,6 @@ use super::Cursor;
 use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::xml::Elem;
-use std::borrow::Cow;
 
 impl<'a> Cursor<'a> {
     pub(super) fn hotfix(&mut self, e: Elem<'a>) -> Result<Hotfix, Error> {
@@ -50,7 +49,7 @@ impl<'a> Cursor<'a> {
             Some(p) => Some(self.date(&e, "published", &p)?),
             None => None,
         };
-        let label = label.map(Cow::into_owned);
+        let label = label.map(|l| Text::from(&*l));
         let payload = self.single_payload(&e, &[PayloadKind::Msp, PayloadKind::Msi])?;
         Ok(Hotfix {
             id,

@@ -18,6 +18,7 @@ use super::xml::{Elem, Events, NAMESPACE, Step};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
@@ -57,7 +58,10 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
         xml: Events::new(doc)?,
         doc,
         base,
-        base_dir: base.join(".").map(String::from).unwrap_or_default(),
+        base_dir: base
+            .join(".")
+            .map(|dir| Arc::from(dir.as_str()))
+            .unwrap_or_else(|_| Arc::from("")),
         marks: Marks {
             // Roughly one payload per 500 bytes of a large listing: sized once.
             files: Vec::with_capacity(doc.text.len() / 500),
@@ -65,6 +69,7 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
         },
         release_at: FxHashMap::default(),
         property_at: FxHashMap::default(),
+        lists: product::Lists::default(),
     };
     let root = match cursor.xml.next()? {
         Step::Child(root) => root,
@@ -93,8 +98,8 @@ struct Cursor<'a> {
     doc: Doc<'a>,
     base: &'a Url,
     /// The folder URL of the listing (`…/`); a local listing's relative
-    /// payload URLs must stay in it.
-    base_dir: String,
+    /// payload URLs must stay in it. Shared by the payload URLs below it.
+    base_dir: Arc<str>,
     marks: Marks<'a>,
     /// The current product's release versions so far, each with its index
     /// among them (a product's releases stay linear to check, however many).
@@ -103,6 +108,8 @@ struct Cursor<'a> {
     /// Both maps are emptied, not dropped, between elements: one allocation
     /// for the whole document.
     property_at: FxHashMap<Cow<'a, str>, usize>,
+    /// The current release's lists so far.
+    lists: product::Lists,
 }
 
 impl<'a> Cursor<'a> {
@@ -174,8 +181,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn text(&self, e: &Elem<'_>, name: &str, value: Option<Cow<'_, str>>) -> Result<String, Error> {
-        self.required(e, name, value).map(Cow::into_owned)
+    fn text(&self, e: &Elem<'_>, name: &str, value: Option<Cow<'_, str>>) -> Result<Text, Error> {
+        self.required(e, name, value).map(|v| Text::from(&*v))
     }
 
     fn version(&self, e: &Elem<'_>, name: &str, value: &str) -> Result<Version, Error> {

@@ -10,6 +10,7 @@ use crate::listing::model::*;
 use crate::listing::xml::{Elem, Tag};
 use bundle_format::manifest::check_name;
 use std::borrow::Cow;
+use std::sync::Arc;
 use url::Url;
 
 impl<'a> Cursor<'a> {
@@ -113,7 +114,7 @@ impl<'a> Cursor<'a> {
         self.leaf(&e)?;
         Ok(Payload {
             kind,
-            file: file.into_owned(),
+            file: Text::from(&*file),
             url,
             size,
             sha256: digest,
@@ -129,7 +130,7 @@ impl<'a> Cursor<'a> {
         kind: PayloadKind,
         product_code: Option<Cow<'_, str>>,
         args: Option<Cow<'_, str>>,
-    ) -> Result<(Option<String>, Option<String>), Error> {
+    ) -> Result<(Option<Text>, Option<Text>), Error> {
         let product_code = match product_code {
             Some(_) if kind != PayloadKind::Msi => {
                 return Err(self.bad(
@@ -145,7 +146,7 @@ impl<'a> Cursor<'a> {
                     ),
                 ));
             }
-            code => code.map(Cow::into_owned),
+            code => code.map(|c| Text::from(&*c)),
         };
         let args = match args {
             Some(_) if kind != PayloadKind::Exe => {
@@ -154,7 +155,7 @@ impl<'a> Cursor<'a> {
                     "exe only: `args` belongs to exe payloads only; remove it",
                 ));
             }
-            args => args.map(Cow::into_owned),
+            args => args.map(|a| Text::from(&*a)),
         };
         Ok((product_code, args))
     }
@@ -174,7 +175,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A payload URL, absolute or resolved against the listing's own URL.
-    fn url(&self, e: &Elem<'_>, text: &str) -> Result<Url, Error> {
+    fn url(&self, e: &Elem<'_>, text: &str) -> Result<PayloadUrl, Error> {
         let not_url = |err: url::ParseError| {
             self.bad(
                 e,
@@ -182,11 +183,10 @@ impl<'a> Cursor<'a> {
             )
         };
         if is_plain_path(text) && !self.base_dir.is_empty() {
-            // The common case, a path below the listing's folder: one parse, no join.
-            let mut full = String::with_capacity(self.base_dir.len() + text.len());
-            full.push_str(&self.base_dir);
-            full.push_str(text);
-            return Url::parse(&full).map_err(not_url);
+            // The common case, a path below the listing's folder: the folder's
+            // URL followed by the path is the URL as it is (no character to
+            // escape, no segment to remove), so nothing is parsed or copied.
+            return Ok(PayloadUrl::below(Arc::clone(&self.base_dir), text));
         }
         let url = self.base.join(text).map_err(not_url)?;
         if !matches!(url.scheme(), "http" | "https" | "file") {
@@ -199,10 +199,7 @@ impl<'a> Cursor<'a> {
             ));
         }
         let relative = Url::parse(text) == Err(url::ParseError::RelativeUrlWithoutBase);
-        if self.base.scheme() == "file"
-            && relative
-            && !url.as_str().starts_with(self.base_dir.as_str())
-        {
+        if self.base.scheme() == "file" && relative && !url.as_str().starts_with(&*self.base_dir) {
             return Err(self.bad(
                 e,
                 format!(
@@ -210,7 +207,7 @@ impl<'a> Cursor<'a> {
                 ),
             ));
         }
-        Ok(url)
+        Ok(PayloadUrl::new(&url))
     }
 }
 
@@ -254,7 +251,10 @@ mod tests {
             prop_assume!(is_plain_path(&text));
             let base = Url::parse(base).unwrap();
             let dir = String::from(base.join(".").unwrap());
-            prop_assert_eq!(Url::parse(&format!("{dir}{text}")).unwrap(), base.join(&text).unwrap());
+            let below = PayloadUrl::below(Arc::from(dir.as_str()), &text);
+            let joined = base.join(&text).unwrap();
+            prop_assert_eq!(below.to_string(), joined.as_str());
+            prop_assert_eq!(below.to_url(), joined);
         }
     }
 

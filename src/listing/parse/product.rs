@@ -7,7 +7,10 @@ use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::version::Requirement;
 use crate::listing::xml::{Elem, Tag};
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
+use std::hash::Hash;
+use std::sync::Arc;
 
 impl<'a> Cursor<'a> {
     pub(super) fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
@@ -115,14 +118,15 @@ impl<'a> Cursor<'a> {
             None => None,
         };
         let mut release = Release {
-            label: label.map(Cow::into_owned),
-            eula: eula.map(Cow::into_owned),
+            label: label.map(|l| Text::from(&*l)),
+            eula: eula.map(|id| Text::from(&*id)),
             license,
             arch,
             published,
             ..Release::new(version)
         };
         self.property_at.clear();
+        self.lists.clear();
         self.children(&e, |cur, child| {
             cur.release_child(&mut release, kind, child)
         })?;
@@ -132,11 +136,12 @@ impl<'a> Cursor<'a> {
                 "one payload: a release of a solution or optional component needs one <payload>; add it",
             ));
         }
-        fit(&mut release);
+        self.lists.fill(&mut release);
         Ok(release)
     }
 
-    /// One child of a `<release>`, added to `release`.
+    /// One child of a `<release>`: its payload set on `release`, the others
+    /// added to the lists being gathered.
     fn release_child(
         &mut self,
         release: &mut Release,
@@ -165,19 +170,31 @@ impl<'a> Cursor<'a> {
             }
             Tag::Requires => {
                 self.marks.requires.push(child.at);
-                release.requires.push(self.dependency(child)?);
+                let dependency = self.dependency(child)?;
+                self.lists.requires.push(dependency);
             }
             Tag::Recommends => {
                 self.marks.recommends.push(child.at);
-                release.recommends.push(self.dependency(child)?);
+                let dependency = self.dependency(child)?;
+                self.lists.recommends.push(dependency);
             }
-            Tag::UpgradesFrom => release.upgrades_from.push(self.upgrades_from(child)?),
+            Tag::UpgradesFrom => {
+                let requirement = self.upgrades_from(child)?;
+                self.lists.upgrades_from.push(requirement);
+            }
             Tag::Replaces => {
                 self.marks.replaces.push(child.at);
-                release.replaces.push(self.replaces(child)?);
+                let id = self.replaces(child)?;
+                self.lists.replaces.push(id);
             }
-            Tag::Property => release.properties.push(self.property(child)?),
-            Tag::Check => release.checks.push(self.check(child)?),
+            Tag::Property => {
+                let property = self.property(child)?;
+                self.lists.properties.push(property);
+            }
+            Tag::Check => {
+                let check = self.check(child)?;
+                self.lists.checks.push(check);
+            }
             _ => {
                 return Err(self.xml.misplaced(
                     &child,
@@ -197,7 +214,7 @@ impl<'a> Cursor<'a> {
         Ok(requirement)
     }
 
-    fn replaces(&mut self, e: Elem<'a>) -> Result<String, Error> {
+    fn replaces(&mut self, e: Elem<'a>) -> Result<Text, Error> {
         let [product] = self.xml.attrs(&e, ["product"])?;
         let product = self.text(&e, "product", product)?;
         self.product_id(&e, "product", &product)?;
@@ -250,11 +267,11 @@ impl<'a> Cursor<'a> {
         self.leaf(&e)?;
         self.unique_property(&name, e.at)?;
         Ok(Property {
-            name: name.into_owned(),
+            name: Text::from(&*name),
             required,
             secret,
-            default: default.map(Cow::into_owned),
-            description: description.map(Cow::into_owned),
+            default: default.map(|d| Text::from(&*d)),
+            description: description.map(|d| Text::from(&*d)),
         })
     }
 
@@ -383,10 +400,10 @@ impl<'a> Cursor<'a> {
         e: &Elem<'_>,
         category: Option<Category>,
         applies_to: Option<Cow<'_, str>>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Box<[Text]>, Error> {
         match (category, applies_to) {
             (Some(Category::Documentation | Category::Language), Some(list)) => {
-                let ids: Vec<String> = list.split_ascii_whitespace().map(String::from).collect();
+                let ids: Box<[Text]> = list.split_ascii_whitespace().map(Text::from).collect();
                 for id in &ids {
                     self.product_id(e, "appliesTo", id)?;
                 }
@@ -406,18 +423,67 @@ impl<'a> Cursor<'a> {
                 e,
                 "optional component: `appliesTo` belongs to documentation and language components only; remove it",
             )),
-            (_, None) => Ok(Vec::new()),
+            (_, None) => Ok(Box::default()),
         }
     }
 }
 
-/// A release's lists without the room their growth left: the model is kept
-/// whole for the run, and most lists hold one or two entries.
-fn fit(release: &mut Release) {
-    release.requires.shrink_to_fit();
-    release.recommends.shrink_to_fit();
-    release.upgrades_from.shrink_to_fit();
-    release.replaces.shrink_to_fit();
-    release.properties.shrink_to_fit();
-    release.checks.shrink_to_fit();
+/// The lists of the release being read, gathered here and then handed to
+/// it as shared slices of their exact length: the model is kept whole for
+/// the run, and releases share the lists they have alike. Emptied, not
+/// dropped, between releases: their room is allocated once for the whole
+/// document.
+#[derive(Default)]
+pub(super) struct Lists {
+    requires: Vec<Dependency>,
+    recommends: Vec<Dependency>,
+    upgrades_from: Vec<Requirement>,
+    replaces: Vec<Text>,
+    properties: Vec<Property>,
+    checks: Vec<Check>,
+    /// Every list of the document so far, once each.
+    dependencies: Shared<Dependency>,
+    requirements: Shared<Requirement>,
+    ids: Shared<Text>,
+    declared: Shared<Property>,
+    checked: Shared<Check>,
+}
+
+/// The distinct lists of one kind seen so far.
+type Shared<T> = FxHashSet<List<T>>;
+
+/// `list` as a shared list, the one already seen when there is one; `list`
+/// is left empty.
+fn share<T: Eq + Hash>(seen: &mut Shared<T>, list: &mut Vec<T>) -> List<T> {
+    if list.is_empty() {
+        return List::default();
+    }
+    if let Some(found) = seen.get(list.as_slice()) {
+        list.clear();
+        return Arc::clone(found);
+    }
+    let new: List<T> = list.drain(..).collect();
+    seen.insert(Arc::clone(&new));
+    new
+}
+
+impl Lists {
+    fn clear(&mut self) {
+        self.requires.clear();
+        self.recommends.clear();
+        self.upgrades_from.clear();
+        self.replaces.clear();
+        self.properties.clear();
+        self.checks.clear();
+    }
+
+    /// Moves every list into `release`, leaving these empty.
+    fn fill(&mut self, release: &mut Release) {
+        release.requires = share(&mut self.dependencies, &mut self.requires);
+        release.recommends = share(&mut self.dependencies, &mut self.recommends);
+        release.upgrades_from = share(&mut self.requirements, &mut self.upgrades_from);
+        release.replaces = share(&mut self.ids, &mut self.replaces);
+        release.properties = share(&mut self.declared, &mut self.properties);
+        release.checks = share(&mut self.checked, &mut self.checks);
+    }
 }
