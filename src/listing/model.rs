@@ -62,9 +62,44 @@ pub struct Payload {
     pub size: u64,
     pub sha256: [u8; 32],
     /// `{GUID}`, msi only.
-    pub product_code: Option<Text>,
+    pub product_code: Option<ProductCode>,
     /// Silent-install arguments, exe only.
     pub args: Option<Text>,
+}
+
+/// An msi's product code, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, as the
+/// listing writes it (hex digits of either case), held in place; reads as a `&str`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProductCode([u8; 38]);
+
+impl ProductCode {
+    /// `text` when it is a GUID in braces.
+    pub fn parse(text: &str) -> Option<ProductCode> {
+        if !super::is_guid(text) {
+            return None;
+        }
+        text.as_bytes().try_into().ok().map(ProductCode)
+    }
+}
+
+impl std::ops::Deref for ProductCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // ASCII only, checked by `parse`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ProductCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for ProductCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A payload's absolute URL as text, checked when the listing was read:
@@ -73,16 +108,16 @@ pub struct Payload {
 /// that is not a plain path below its folder.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PayloadUrl {
-    folder: Arc<str>,
+    folder: Option<Arc<String>>,
     rest: Text,
 }
 
 impl PayloadUrl {
     /// `folder` (a URL ending in `/`) followed by `path`, both already checked
     /// to make a URL as they are.
-    pub(crate) fn below(folder: Arc<str>, path: &str) -> PayloadUrl {
+    pub(crate) fn below(folder: Arc<String>, path: &str) -> PayloadUrl {
         PayloadUrl {
-            folder,
+            folder: Some(folder),
             rest: path.into(),
         }
     }
@@ -90,7 +125,7 @@ impl PayloadUrl {
     /// A URL whole.
     pub fn new(url: &Url) -> PayloadUrl {
         PayloadUrl {
-            folder: Arc::from(""),
+            folder: None,
             rest: url.as_str().into(),
         }
     }
@@ -105,7 +140,7 @@ impl PayloadUrl {
 
 impl fmt::Display for PayloadUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.folder)?;
+        f.write_str(self.folder.as_deref().map_or("", String::as_str))?;
         f.write_str(&self.rest)
     }
 }
@@ -197,11 +232,77 @@ pub struct Release {
     pub checks: List<Check>,
 }
 
-/// A release's list of dependencies, properties or checks. Releases share
-/// a list they have alike (most releases of a product require the same, a
-/// vendor's releases declare the same properties and checks): it is kept
-/// once per listing.
-pub type List<T> = Arc<[T]>;
+/// A release's list of dependencies, properties or checks, read as a slice.
+/// Releases share a list they have alike (most releases of a product
+/// require the same, a vendor's releases declare the same properties and
+/// checks): it is kept once per listing. One pointer wide, none when empty.
+pub struct List<T>(Option<Arc<Box<[T]>>>);
+
+/// Another handle on the same items.
+impl<T> Clone for List<T> {
+    fn clone(&self) -> Self {
+        List(self.0.clone())
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(None)
+    }
+}
+
+impl<T> std::ops::Deref for List<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.0.as_deref().map_or(&[], |items| items)
+    }
+}
+
+impl<T> std::borrow::Borrow<[T]> for List<T> {
+    fn borrow(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(items: Vec<T>) -> Self {
+        List((!items.is_empty()).then(|| Arc::new(items.into_boxed_slice())))
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        items.into_iter().collect::<Vec<T>>().into()
+    }
+}
+
+impl<'l, T> IntoIterator for &'l List<T> {
+    type Item = &'l T;
+    type IntoIter = std::slice::Iter<'l, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: PartialEq> PartialEq for List<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl<T: Eq> Eq for List<T> {}
+
+/// As its slice, so that a list is found by its items.
+impl<T: std::hash::Hash> std::hash::Hash for List<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dependency {

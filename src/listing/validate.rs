@@ -29,15 +29,19 @@ struct Defined {
 /// `requires` edges between products numbered in catalog order.
 struct Edges {
     /// (required product, listing, byte offset of the `<requires>`), grouped by
-    /// requiring product in catalog order.
-    to: Vec<(usize, usize, usize)>,
+    /// requiring product in catalog order. As `u32` (a listing is at most
+    /// 64 MiB): a large listing has tens of thousands.
+    to: Vec<(u32, u32, u32)>,
     /// Product n's edges are `to[start[n]..start[n + 1]]`.
-    start: Vec<usize>,
+    start: Vec<u32>,
 }
 
 impl Edges {
-    fn of(&self, product: usize) -> &[(usize, usize, usize)] {
-        &self.to[self.start[product]..self.start[product + 1]]
+    /// Product `product`'s `n`-th edge: (required product, listing, byte offset).
+    fn get(&self, product: usize, n: usize) -> Option<(usize, usize, usize)> {
+        let edges = &self.to[self.start[product] as usize..self.start[product + 1] as usize];
+        let &(to, li, at) = edges.get(n)?;
+        Some((to as usize, li as usize, at as usize))
     }
 }
 
@@ -153,7 +157,7 @@ impl<'p> Index<'p> {
                 for id in &product.applies_to {
                     product_ref(at, "product", "appliesTo", id)?;
                 }
-                edges.start.push(edges.to.len());
+                edges.start.push(edges.to.len() as u32);
                 for (release, &release_at) in product.releases.iter().zip(releases.by_ref()) {
                     if let Some(eula) = &release.eula
                         && !self.eulas.contains_key(eula.as_str())
@@ -169,7 +173,7 @@ impl<'p> Index<'p> {
                     for (dep, &at) in release.requires.iter().zip(requires.by_ref()) {
                         let to = product_ref(at, "requires", "product", &dep.product)?;
                         let to = self.first_product[to.listing] + to.index;
-                        edges.to.push((to, li, at));
+                        edges.to.push((to as u32, li as u32, at as u32));
                     }
                     for (dep, &at) in release.recommends.iter().zip(recommends.by_ref()) {
                         product_ref(at, "recommends", "product", &dep.product)?;
@@ -196,7 +200,7 @@ impl<'p> Index<'p> {
                 }
             }
         }
-        edges.start.push(edges.to.len());
+        edges.start.push(edges.to.len() as u32);
         Ok(edges)
     }
 
@@ -270,7 +274,7 @@ impl<'p> Index<'p> {
             let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
             while let Some((node, next)) = stack.last_mut() {
                 let node = *node;
-                let Some(&(to, li, at)) = edges.of(node).get(*next) else {
+                let Some((to, li, at)) = edges.get(node, *next) else {
                     state[node] = DONE;
                     stack.pop();
                     continue;

@@ -58,10 +58,7 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
         xml: Events::new(doc)?,
         doc,
         base,
-        base_dir: base
-            .join(".")
-            .map(|dir| Arc::from(dir.as_str()))
-            .unwrap_or_else(|_| Arc::from("")),
+        base_dir: Arc::new(base.join(".").map(String::from).unwrap_or_default()),
         marks: Marks {
             // Roughly one payload per 500 bytes of a large listing: sized once.
             files: Vec::with_capacity(doc.text.len() / 500),
@@ -99,7 +96,7 @@ struct Cursor<'a> {
     base: &'a Url,
     /// The folder URL of the listing (`…/`); a local listing's relative
     /// payload URLs must stay in it. Shared by the payload URLs below it.
-    base_dir: Arc<str>,
+    base_dir: Arc<String>,
     marks: Marks<'a>,
     /// The current product's release versions so far, each with its index
     /// among them (a product's releases stay linear to check, however many).

@@ -4,7 +4,6 @@
 
 use super::Cursor;
 use super::FileMark;
-use super::is_guid;
 use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::xml::{Elem, Tag};
@@ -130,7 +129,7 @@ impl<'a> Cursor<'a> {
         kind: PayloadKind,
         product_code: Option<Cow<'_, str>>,
         args: Option<Cow<'_, str>>,
-    ) -> Result<(Option<Text>, Option<Text>), Error> {
+    ) -> Result<(Option<ProductCode>, Option<Text>), Error> {
         let product_code = match product_code {
             Some(_) if kind != PayloadKind::Msi => {
                 return Err(self.bad(
@@ -138,15 +137,15 @@ impl<'a> Cursor<'a> {
                     "msi only: `productCode` belongs to msi payloads only; remove it",
                 ));
             }
-            Some(code) if !is_guid(&code) => {
-                return Err(self.bad(
+            Some(code) => Some(ProductCode::parse(&code).ok_or_else(|| {
+                self.bad(
                     e,
                     format!(
                         "productCode syntax: `productCode` {code:?} is not a GUID in braces, like {{6C0B2B2E-1F3A-4D5E-9A7B-0C1D2E3F4A5B}}"
                     ),
-                ));
-            }
-            code => code.map(|c| Text::from(&*c)),
+                )
+            })?),
+            None => None,
         };
         let args = match args {
             Some(_) if kind != PayloadKind::Exe => {
@@ -199,7 +198,10 @@ impl<'a> Cursor<'a> {
             ));
         }
         let relative = Url::parse(text) == Err(url::ParseError::RelativeUrlWithoutBase);
-        if self.base.scheme() == "file" && relative && !url.as_str().starts_with(&*self.base_dir) {
+        if self.base.scheme() == "file"
+            && relative
+            && !url.as_str().starts_with(self.base_dir.as_str())
+        {
             return Err(self.bad(
                 e,
                 format!(
@@ -251,7 +253,7 @@ mod tests {
             prop_assume!(is_plain_path(&text));
             let base = Url::parse(base).unwrap();
             let dir = String::from(base.join(".").unwrap());
-            let below = PayloadUrl::below(Arc::from(dir.as_str()), &text);
+            let below = PayloadUrl::below(Arc::new(dir), &text);
             let joined = base.join(&text).unwrap();
             prop_assert_eq!(below.to_string(), joined.as_str());
             prop_assert_eq!(below.to_url(), joined);

@@ -10,7 +10,6 @@ use crate::listing::xml::{Elem, Tag};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::hash::Hash;
-use std::sync::Arc;
 
 impl<'a> Cursor<'a> {
     pub(super) fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
@@ -460,10 +459,10 @@ fn share<T: Eq + Hash>(seen: &mut Shared<T>, list: &mut Vec<T>) -> List<T> {
     }
     if let Some(found) = seen.get(list.as_slice()) {
         list.clear();
-        return Arc::clone(found);
+        return found.clone();
     }
     let new: List<T> = list.drain(..).collect();
-    seen.insert(Arc::clone(&new));
+    seen.insert(new.clone());
     new
 }
 
