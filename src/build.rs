@@ -315,7 +315,7 @@ impl Collector {
         if method == Method::Msi {
             self.msi_checks.push(MsiExpected {
                 file: i.payload.file.to_string(),
-                product_code: i.payload.product_code.as_deref().map(String::from),
+                product_code: i.payload.product_code().map(String::from),
                 version: i.version,
                 platform: None,
             });
@@ -325,8 +325,8 @@ impl Collector {
             version: i.version,
             file: i.payload.file.to_string(),
             method,
-            args: i.payload.args.as_deref().map(String::from),
-            product_code: i.payload.product_code.as_deref().map(String::from),
+            args: i.payload.args().map(String::from),
+            product_code: i.payload.product_code().map(String::from),
         })
     }
 
@@ -467,7 +467,7 @@ impl Collector {
         if item.payload.kind == PayloadKind::Msi {
             self.msi_checks.push(MsiExpected {
                 file: item.payload.file.to_string(),
-                product_code: item.payload.product_code.as_deref().map(String::from),
+                product_code: item.payload.product_code().map(String::from),
                 version: item.version,
                 platform: Some(match release.arch {
                     crate::listing::Arch::X64 => "x64",
@@ -497,11 +497,11 @@ impl Collector {
             action,
             method,
             file: item.payload.file.to_string(),
-            args: item.payload.args.as_deref().map(String::from),
+            args: item.payload.args().map(String::from),
             hotfix: item.hotfix.clone(),
             hotfix_severity: hotfix.map(|h| h.severity),
             reason: item.reason.to_string(),
-            product_code: item.payload.product_code.as_deref().map(String::from),
+            product_code: item.payload.product_code().map(String::from),
             upgrade_code: None,
             arch: release.arch,
             license: release.license,

@@ -322,63 +322,58 @@ pub fn is_invisible(c: char) -> bool {
 /// system, as indices (earlier, later). File systems fold case differently
 /// (Windows by upper case, so `ſ` is `s` there), so two names clash when
 /// either their lower or their upper case agrees. No folded copy of a name
-/// is kept: each is hashed as it folds, and compared folded only with the
-/// earlier names of the same hash (a run's listings name tens of thousands).
+/// is kept (a run's listings name tens of thousands of files): each name is
+/// hashed as it folds, the names are sorted by hash, and only names of the
+/// same hash are compared, folded as they are read.
 pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize, usize)> {
     let names: Vec<&str> = names.into_iter().collect();
     let hasher = std::hash::RandomState::new();
-    let mut lower = Folds::new(char::to_lowercase, names.len());
-    let mut upper = Folds::new(char::to_uppercase, names.len());
-    for i in 0..names.len() {
-        let first = lower.insert(&names, i, &hasher);
-        if let Some(first) = upper.insert(&names, i, &hasher).or(first) {
-            return Some((first, i));
-        }
-    }
-    None
+    let lower = earlier_twins(&names, char::to_lowercase, &hasher);
+    let upper = earlier_twins(&names, char::to_uppercase, &hasher);
+    // The first name with an earlier twin; its twin by upper case first.
+    (0..names.len()).find_map(|i| {
+        let twin = upper.get(&i).or_else(|| lower.get(&i))?;
+        Some((*twin, i))
+    })
 }
 
-/// The names seen so far under one case folding, by the hash of their folded
-/// text, each chained to the previous name of the same hash.
-struct Folds<F> {
+/// For each name that folds (by `fold`) to the same text as an earlier one,
+/// the latest such earlier name. Indices are `u32` while sorting: a run
+/// names far fewer than four billion files.
+fn earlier_twins<F: Fn(char) -> I, I: Iterator<Item = char>>(
+    names: &[&str],
     fold: F,
-    latest: HashMap<u64, usize>,
-    /// For name n, the previous name of its hash (`usize::MAX`: none).
-    previous: Vec<usize>,
-}
-
-impl<F: Fn(char) -> I, I: Iterator<Item = char>> Folds<F> {
-    fn new(fold: F, capacity: usize) -> Folds<F> {
-        Folds {
-            fold,
-            latest: HashMap::with_capacity(capacity),
-            previous: Vec::with_capacity(capacity),
-        }
-    }
-
-    fn folded<'s>(&'s self, name: &'s str) -> impl Iterator<Item = char> + 's
-    where
-        I: 's,
-    {
-        name.chars().flat_map(&self.fold)
-    }
-
-    /// Records `names[i]`; returns the latest earlier name that folds to the same text.
-    fn insert(&mut self, names: &[&str], i: usize, hasher: &impl BuildHasher) -> Option<usize> {
-        let mut state = hasher.build_hasher();
-        for c in self.folded(names[i]) {
-            state.write_u32(u32::from(c));
-        }
-        let mut earlier = self.latest.insert(state.finish(), i).unwrap_or(usize::MAX);
-        self.previous.push(earlier);
-        while earlier != usize::MAX {
-            if self.folded(names[earlier]).eq(self.folded(names[i])) {
-                return Some(earlier);
+    hasher: &impl BuildHasher,
+) -> HashMap<usize, usize> {
+    let same = |a: &str, b: &str| a.chars().flat_map(&fold).eq(b.chars().flat_map(&fold));
+    let mut by_hash: Vec<(u32, u32)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut state = hasher.build_hasher();
+            for c in name.chars().flat_map(&fold) {
+                state.write_u32(u32::from(c));
             }
-            earlier = self.previous[earlier];
+            (state.finish() as u32, i as u32)
+        })
+        .collect();
+    by_hash.sort_unstable();
+    let mut twins = HashMap::new();
+    for group in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // In index order: the latest earlier twin of each is found going back.
+        for (k, &(_, i)) in group.iter().enumerate() {
+            let i = i as usize;
+            let twin = group[..k]
+                .iter()
+                .rev()
+                .map(|&(_, j)| j as usize)
+                .find(|&j| same(names[j], names[i]));
+            if let Some(j) = twin {
+                twins.insert(i, j);
+            }
         }
-        None
     }
+    twins
 }
 
 /// Why a text cannot be a plain file name; the message quotes the name.
@@ -454,6 +449,24 @@ pub fn check_plain_name(name: &str) -> Result<(), NameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Hashing folded names finds the pair that keeping folded copies finds.
+        #[test]
+        fn clashes_are_those_of_folded_copies(names in proptest::collection::vec("[aAbB\u{17F}\u{212A}kKsS\u{3A3}\u{3C2}\u{3C3}]{1,3}", 0..12)) {
+            let mut lower = HashMap::new();
+            let mut upper = HashMap::new();
+            let mut expected = None;
+            for (i, name) in names.iter().enumerate() {
+                let first = lower.insert(name.to_lowercase(), i);
+                if let Some(first) = upper.insert(name.to_uppercase(), i).or(first) {
+                    expected = Some((first, i));
+                    break;
+                }
+            }
+            proptest::prop_assert_eq!(find_clash(names.iter().map(String::as_str)), expected);
+        }
+    }
 
     #[test]
     fn names_clash_when_either_case_agrees() {

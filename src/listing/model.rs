@@ -61,10 +61,36 @@ pub struct Payload {
     pub url: PayloadUrl,
     pub size: u64,
     pub sha256: [u8; 32],
+    /// What only an msi or an exe carries.
+    pub detail: PayloadDetail,
+}
+
+/// The one attribute only some kinds of payload carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadDetail {
+    None,
+    /// An msi's `{GUID}`.
+    ProductCode(ProductCode),
+    /// An exe's silent-install arguments.
+    Args(Text),
+}
+
+impl Payload {
     /// `{GUID}`, msi only.
-    pub product_code: Option<ProductCode>,
+    pub fn product_code(&self) -> Option<&str> {
+        match &self.detail {
+            PayloadDetail::ProductCode(code) => Some(code),
+            _ => None,
+        }
+    }
+
     /// Silent-install arguments, exe only.
-    pub args: Option<Text>,
+    pub fn args(&self) -> Option<&str> {
+        match &self.detail {
+            PayloadDetail::Args(args) => Some(args),
+            _ => None,
+        }
+    }
 }
 
 /// An msi's product code, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, as the

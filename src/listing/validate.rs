@@ -47,6 +47,11 @@ impl Edges {
 
 /// Checks the catalog-wide rules and returns the catalog.
 pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
+    // The payloads' marks were sized for the largest listings; what they
+    // hold is kept through the checks below, without the room to spare.
+    for p in &mut parsed {
+        p.marks.files.shrink_to_fit();
+    }
     let resolutions = {
         let index = Index::build(&parsed)?;
         let edges = index.references(&parsed)?;

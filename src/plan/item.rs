@@ -202,7 +202,7 @@ impl<'a> PayloadFields<'a> {
             url: crate::redact::redact(&payload.url.to_string()),
             sha256: hex::encode(payload.sha256),
             payload_kind: payload.kind,
-            product_code: payload.product_code.as_deref(),
+            product_code: payload.product_code(),
         }
     }
 }

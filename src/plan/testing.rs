@@ -20,8 +20,7 @@ fn payload(kind: PayloadKind, file: String, size: u64) -> Payload {
         file: file.into(),
         size,
         sha256: [7; 32],
-        product_code: None,
-        args: None,
+        detail: PayloadDetail::None,
     }
 }
 

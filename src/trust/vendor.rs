@@ -656,11 +656,11 @@ impl Files<'_> {
                 p.size
             )));
         }
-        if args != p.args.as_deref() {
+        if args != p.args() {
             return Err(refuse(format!(
                 "the bundle runs it with arguments {:?}, {signed} publishes {:?} for {what}",
                 escaped(args.unwrap_or_default()),
-                escaped(p.args.as_deref().unwrap_or_default())
+                escaped(p.args().unwrap_or_default())
             )));
         }
         Ok(true)

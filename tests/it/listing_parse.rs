@@ -39,7 +39,7 @@ fn the_contract_example_parses_into_the_right_model() {
     let installer = l.installer.as_ref().unwrap();
     assert_eq!(installer.version, v("8.0.2298.0"));
     assert_eq!(installer.payload.kind, PayloadKind::Exe);
-    assert_eq!(installer.payload.args.as_deref(), Some("/quiet"));
+    assert_eq!(installer.payload.args(), Some("/quiet"));
     assert_eq!(l.eulas[0].id, "itms");
     assert_eq!(l.eulas[0].payload.kind, PayloadKind::Text);
 
@@ -90,7 +90,7 @@ fn the_contract_example_parses_into_the_right_model() {
     let payload = latest.payload.as_ref().unwrap();
     assert_eq!(payload.file, "smp_8.0.msi");
     assert_eq!(
-        payload.product_code.as_deref(),
+        payload.product_code(),
         Some("{A1B2C3D4-0000-4000-8000-000000000080}")
     );
 

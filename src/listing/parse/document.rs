@@ -89,6 +89,11 @@ impl<'a> Cursor<'a> {
             }
             Ok(())
         })?;
+        // Growth leaves room for as many again; the model is kept whole for the run.
+        listing.eulas.shrink_to_fit();
+        listing.products.shrink_to_fit();
+        listing.hotfixes.shrink_to_fit();
+        listing.critical_updates.shrink_to_fit();
         Ok(listing)
     }
 

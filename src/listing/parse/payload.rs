@@ -109,7 +109,7 @@ impl<'a> Cursor<'a> {
         });
         let sha256 = self.required(&e, "sha256", sha256)?;
         let digest = self.sha256(&e, &sha256)?;
-        let (product_code, args) = self.kind_only(&e, kind, product_code, args)?;
+        let detail = self.kind_only(&e, kind, product_code, args)?;
         self.leaf(&e)?;
         Ok(Payload {
             kind,
@@ -117,8 +117,7 @@ impl<'a> Cursor<'a> {
             url,
             size,
             sha256: digest,
-            product_code,
-            args,
+            detail,
         })
     }
 
@@ -129,7 +128,7 @@ impl<'a> Cursor<'a> {
         kind: PayloadKind,
         product_code: Option<Cow<'_, str>>,
         args: Option<Cow<'_, str>>,
-    ) -> Result<(Option<ProductCode>, Option<Text>), Error> {
+    ) -> Result<PayloadDetail, Error> {
         let product_code = match product_code {
             Some(_) if kind != PayloadKind::Msi => {
                 return Err(self.bad(
@@ -154,9 +153,14 @@ impl<'a> Cursor<'a> {
                     "exe only: `args` belongs to exe payloads only; remove it",
                 ));
             }
-            args => args.map(|a| Text::from(&*a)),
+            args => args,
         };
-        Ok((product_code, args))
+        // Each belongs to a kind of its own: at most one is given by now.
+        Ok(match (product_code, args) {
+            (Some(code), _) => PayloadDetail::ProductCode(code),
+            (None, Some(args)) => PayloadDetail::Args(Text::from(&*args)),
+            (None, None) => PayloadDetail::None,
+        })
     }
 
     /// `sha256`: 64 hex digits.
