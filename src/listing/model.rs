@@ -3,8 +3,9 @@
 //!
 //! A large listing is kept whole for the run beside its own bytes, so the
 //! model is compact: ids, names and file names are [`Text`] (inline up to 24
-//! bytes), a release's lists are boxed slices without spare room, and a
-//! payload's URL is its text, parsed where it is fetched.
+//! bytes), a release's lists are [`List`]s its listing's releases share, a
+//! product code is held in place, and a payload's URL is its text, parsed
+//! where it is fetched.
 
 use super::version::{Requirement, Version};
 use std::fmt;
