@@ -321,15 +321,15 @@ pub fn is_invisible(c: char) -> bool {
 /// The first pair of names that are one file on a case-insensitive file
 /// system, as indices (earlier, later). File systems fold case differently
 /// (Windows by upper case, so `ſ` is `s` there), so two names clash when
-/// either their lower or their upper case agrees. No folded copy of a name
-/// is kept (a run's listings name tens of thousands of files): each name is
-/// hashed as it folds, the names are sorted by hash, and only names of the
-/// same hash are compared, folded as they are read.
+/// either their lower or their upper case agrees. No folded copy of every
+/// name is kept (a run's listings name tens of thousands of files): each
+/// name is hashed as it folds, the names are sorted by hash, and only names
+/// of one hash are folded whole and compared.
 pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize, usize)> {
     let names: Vec<&str> = names.into_iter().collect();
     let hasher = std::hash::RandomState::new();
-    let lower = earlier_twins(&names, char::to_lowercase, &hasher);
-    let upper = earlier_twins(&names, char::to_uppercase, &hasher);
+    let lower = earlier_twins(&names, Fold::Lower, &hasher);
+    let upper = earlier_twins(&names, Fold::Upper, &hasher);
     // The first name with an earlier twin; its twin by upper case first.
     (0..names.len()).find_map(|i| {
         let twin = upper.get(&i).or_else(|| lower.get(&i))?;
@@ -337,39 +337,57 @@ pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize
     })
 }
 
+/// A case folding of whole names, as `str::to_lowercase` and
+/// `str::to_uppercase` do it.
+#[derive(Clone, Copy)]
+enum Fold {
+    Lower,
+    Upper,
+}
+
+impl Fold {
+    fn whole(self, name: &str) -> String {
+        match self {
+            Fold::Lower => name.to_lowercase(),
+            Fold::Upper => name.to_uppercase(),
+        }
+    }
+
+    /// 32 bits of the hash of `name` folded, without folding it whole: one
+    /// character at a time, except for a capital sigma in lower case, which
+    /// depends on its place (final `ς` or `σ`).
+    fn hash(self, name: &str, hasher: &impl BuildHasher) -> u32 {
+        let mut state = hasher.build_hasher();
+        let mut add = |c: char| state.write_u32(u32::from(c));
+        match self {
+            Fold::Lower if name.contains('\u{3A3}') => name.to_lowercase().chars().for_each(add),
+            Fold::Lower => name.chars().flat_map(char::to_lowercase).for_each(&mut add),
+            Fold::Upper => name.chars().flat_map(char::to_uppercase).for_each(&mut add),
+        }
+        state.finish() as u32
+    }
+}
+
 /// For each name that folds (by `fold`) to the same text as an earlier one,
 /// the latest such earlier name. Indices are `u32` while sorting: a run
 /// names far fewer than four billion files.
-fn earlier_twins<F: Fn(char) -> I, I: Iterator<Item = char>>(
-    names: &[&str],
-    fold: F,
-    hasher: &impl BuildHasher,
-) -> HashMap<usize, usize> {
-    let same = |a: &str, b: &str| a.chars().flat_map(&fold).eq(b.chars().flat_map(&fold));
+fn earlier_twins(names: &[&str], fold: Fold, hasher: &impl BuildHasher) -> HashMap<usize, usize> {
     let mut by_hash: Vec<(u32, u32)> = names
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let mut state = hasher.build_hasher();
-            for c in name.chars().flat_map(&fold) {
-                state.write_u32(u32::from(c));
-            }
-            (state.finish() as u32, i as u32)
-        })
+        .map(|(i, name)| (fold.hash(name, hasher), i as u32))
         .collect();
     by_hash.sort_unstable();
     let mut twins = HashMap::new();
     for group in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
         // In index order: the latest earlier twin of each is found going back.
+        let folded: Vec<String> = group
+            .iter()
+            .map(|&(_, i)| fold.whole(names[i as usize]))
+            .collect();
         for (k, &(_, i)) in group.iter().enumerate() {
-            let i = i as usize;
-            let twin = group[..k]
-                .iter()
-                .rev()
-                .map(|&(_, j)| j as usize)
-                .find(|&j| same(names[j], names[i]));
-            if let Some(j) = twin {
-                twins.insert(i, j);
+            if let Some(j) = (0..k).rev().find(|&j| folded[j] == folded[k]) {
+                twins.insert(i as usize, group[j].1 as usize);
             }
         }
     }
@@ -434,13 +452,8 @@ pub fn check_plain_name(name: &str) -> Result<(), NameError> {
     if name.ends_with('.') || name.ends_with(' ') {
         return Err(NameError::Trailing { name: name.into() });
     }
-    let stem = name
-        .split('.')
-        .next()
-        .unwrap_or(name)
-        .trim_end()
-        .to_ascii_lowercase();
-    if DEVICE_NAMES.contains(&stem.as_str()) {
+    let stem = name.split('.').next().unwrap_or(name).trim_end();
+    if DEVICE_NAMES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
         return Err(NameError::Device { name: name.into() });
     }
     Ok(())
