@@ -18,6 +18,9 @@ use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::io::BufRead;
 
+/// The length of the shortest product line the writer writes, line end included.
+pub(super) const SHORTEST_PRODUCT_LINE: u64 = 82;
+
 /// The model and the file's sha256 when `input` (of `size` bytes) is, byte
 /// for byte, what the writer writes of a model whose every value is valid;
 /// `None` otherwise (an input that cannot be read included).
@@ -53,10 +56,9 @@ pub(super) fn read(input: impl BufRead, size: u64) -> Option<Imported> {
     };
 
     let open = at.list("products")?;
-    // Room for as many products as the size allows (a product's line is
-    // longer than 64 bytes), so that none is moved as the list grows: what
-    // is not filled takes no memory.
-    let room = usize::try_from(size / 64).ok()?;
+    // Room for as many products as the size allows, so that none is moved
+    // as the list grows: what is not filled takes no memory.
+    let room = usize::try_from(size / SHORTEST_PRODUCT_LINE).ok()?;
     let mut products: Vec<Product> = lines.items(open, room, "products", "product", product)?;
     if products.windows(2).any(|p| p[0].id >= p[1].id) {
         return None;

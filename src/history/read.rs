@@ -911,6 +911,18 @@ mod tests {
         }
     }
 
+    /// The history of a machine that has `products` and nothing else.
+    fn having(products: Vec<Product>) -> History {
+        History {
+            machine_id: "0123456789abcdef0123456789abcdef".into(),
+            machine_name: "srv01".into(),
+            installer: None,
+            products,
+            listings: Vec::new(),
+            bundles: Vec::new(),
+        }
+    }
+
     #[test]
     fn every_form_the_writer_writes_is_read_back() {
         let product = |id: &str| free(id, "8.0");
@@ -970,22 +982,34 @@ mod tests {
     }
 
     #[test]
-    fn a_file_is_read_up_to_the_size_limit_even_as_the_writer_writes_it() {
-        let machine = |products: usize| History {
-            machine_id: "0123456789abcdef0123456789abcdef".into(),
-            machine_name: "srv01".into(),
-            installer: None,
-            products: (0..products)
-                .map(|i| free(&format!("p{i:07}"), "7.6.1423.0"))
-                .collect(),
-            listings: Vec::new(),
-            bundles: Vec::new(),
+    fn the_shortest_product_line_is_as_long_as_the_reader_reckons() {
+        let shortest = Product {
+            installed: 0,
+            ..free("a", "0")
         };
+        let xml = having(vec![shortest]).to_xml();
+        let line = xml
+            .split_inclusive(|&b| b == b'\n')
+            .find(|line| line.starts_with(b"    <product "))
+            .unwrap();
+        assert_eq!(
+            line.len() as u64,
+            super::super::canonical::SHORTEST_PRODUCT_LINE
+        );
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_the_size_limit_even_as_the_writer_writes_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.xml");
         // 98 bytes a product.
         for (products, fits) in [(3, true), (170_000, true), (172_000, false)] {
-            let bytes = machine(products).to_xml();
+            let bytes = having(
+                (0..products)
+                    .map(|i| free(&format!("p{i:07}"), "7.6.1423.0"))
+                    .collect(),
+            )
+            .to_xml();
             assert_eq!(bytes.len() as u64 <= MAX_BYTES, fits, "{}", bytes.len());
             std::fs::write(&path, &bytes).unwrap();
             match Imported::load(&path) {
