@@ -483,6 +483,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn requirements_of_more_than_two_comparators_are_kept_whole() {
+        let r: Requirement = ">=7.0, <9 ,8.*,=8.0.2298.0".parse().unwrap();
+        assert_eq!(r.comparators().len(), 4);
+        assert_eq!(r.to_string(), ">=7.0,<9,8.*,=8.0.2298.0");
+        assert!(r.matches(&v("8.0.2298")));
+        assert!(!r.matches(&v("8.0.2298.1")));
+        assert_eq!(r, r.to_string().parse().unwrap());
+        assert_ne!(r, ">=7.0,<9,8.*".parse().unwrap());
+        // Equal when they accept the same versions, as written or not.
+        assert_eq!(">=8".parse::<Requirement>(), ">=8.0.0".parse());
+        assert_ne!("8.*".parse::<Requirement>(), "8.0.*".parse());
+        assert_eq!(Requirement::exact(v("7.6")).to_string(), "=7.6");
+    }
+
     fn arb_version() -> impl Strategy<Value = Version> {
         (prop::collection::vec(0u32..5, 1..=4)).prop_map(|p| {
             p.iter()
