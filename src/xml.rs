@@ -601,11 +601,11 @@ impl<'a> Reader<'a> {
                 return Err(AttrError::Twice(local.to_string()));
             }
             // The usual case, printable ASCII with nothing to replace, in
-            // one look at each byte; anything else is checked in full.
-            let plain = attr
-                .value
-                .bytes()
-                .all(|b| matches!(b, 0x20..=0x7e) && b != b'<' && b != b'&');
+            // one look at each byte (without stopping early, so that the
+            // compiler looks at many at once); anything else is checked in full.
+            let plain = attr.value.bytes().fold(true, |plain, b| {
+                plain & matches!(b, 0x20..=0x7e) & (b != b'<') & (b != b'&')
+            });
             let value = if plain {
                 attr.value.clone()
             } else {

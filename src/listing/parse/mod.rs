@@ -343,6 +343,33 @@ pub(crate) fn is_guid(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Checked beside the parse or before it, a character XML refuses is
+    /// the error, even after markup the parse refuses.
+    #[test]
+    fn a_refused_character_is_the_error_however_large_the_document() {
+        let base = Url::parse("https://vendor.example/l.pl.xml").unwrap();
+        for filler in [0, ALONGSIDE] {
+            let text = format!(
+                "<productListing xmlns=\"{NAMESPACE}\"><oops></productListing>{}\u{1}",
+                "<!-- -->".repeat(filler / 8)
+            );
+            let doc = Doc {
+                name: "l.pl.xml",
+                text: &text,
+            };
+            let Err(error) = parse(doc, &base) else {
+                panic!("a refused document");
+            };
+            let message = error.to_string();
+            assert!(message.contains("U+0001 is not allowed"), "{message}");
+            let line_end = text.len() - 1;
+            assert!(
+                message.starts_with(&format!("l.pl.xml:1:{}: ", line_end + 1)),
+                "{message}"
+            );
+        }
+    }
+
     #[test]
     fn guids_are_braced_8_4_4_4_12_hex() {
         assert!(is_guid("{6C0B2B2E-1F3A-4d5e-9A7B-0C1D2E3F4A5B}"));
