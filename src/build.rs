@@ -180,9 +180,9 @@ fn base_of(b: &Imported) -> package::Base {
             .products
             .iter()
             .map(|p| package::Expected {
-                product: p.id.clone(),
+                product: p.id.to_string(),
                 version: p.version,
-                hotfix: p.hotfix.clone(),
+                hotfix: p.hotfix.as_deref().map(String::from),
             })
             .collect(),
     }

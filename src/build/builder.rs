@@ -421,7 +421,7 @@ fn licenses_per_target(
         return Ok(vec![licenses.to_vec(); targets.len()]);
     }
     let fits = |target: &Target, product: &str| match target {
-        Target::Machine(m) => m.update.products.iter().any(|c| c.product == product),
+        Target::Machine(m) => m.products().any(|e| e.product() == product),
         Target::Fresh(plan) => plan.items.iter().any(|i| i.product == product),
     };
     if let Some((path, license)) = licenses

@@ -1,10 +1,9 @@
 //! `--history` for `plan` and `build`: showing what planning the machines
 //! warned about, and what each product of a machine has and will have.
 
-use crate::plan::{Change, Machine, MachineRef, Plan};
+use crate::plan::{Change, Entry, Kept, Machine, MachineRef, Plan};
 use crate::text::escaped;
-use serde::Serialize;
-use std::collections::HashSet;
+use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
 /// How many unknown products are named one by one on stderr.
@@ -14,14 +13,17 @@ const SHOWN: usize = 20;
 /// first [`SHOWN`] of each history by name, then how many more.
 pub fn warn(machines: &[Machine]) {
     for machine in machines {
-        let (history, products) = (&machine.path, &machine.update.unknown);
-        for id in products.iter().take(SHOWN) {
+        let history = &machine.path;
+        let mut unknown = machine.unknown();
+        for p in unknown.by_ref().take(SHOWN) {
             crate::say!(
-                "warning: history {}: installed product {id:?} is not in the listings; it is left alone",
-                history.display()
+                "warning: history {}: installed product {:?} is not in the listings; it is left alone",
+                history.display(),
+                p.id.as_str()
             );
         }
-        if let Some(more) = products.len().checked_sub(SHOWN).filter(|n| *n > 0) {
+        let more = unknown.count();
+        if more > 0 {
             crate::say!(
                 "warning: history {}: and {more} more installed products the listings do not know (all in --json's \"unknown\")",
                 history.display()
@@ -41,39 +43,46 @@ pub fn render(machine: &Machine) -> String {
         machine.imported.sha256
     );
     let width = machine
-        .update
-        .products
-        .iter()
-        .map(|c| c.product.len())
+        .products()
+        .map(|e| e.product().len())
         .max()
         .unwrap_or(0);
-    // Looked up once per product: a machine may have hundreds of thousands.
-    let unknown: HashSet<&str> = machine.update.unknown.iter().map(String::as_str).collect();
-    for change in &machine.update.products {
-        let has = change
-            .has
-            .as_ref()
-            .map_or_else(|| "(not installed)".to_string(), ToString::to_string);
-        let mut line = format!("{:width$}  {has}", change.product);
-        if unknown.contains(change.product.as_str()) {
-            line.push_str(" (not in the listings: left alone)");
-        } else if change.path.is_empty() {
-            match change.offered {
-                Some(v) => {
-                    let _ = write!(
-                        line,
-                        " (left as is: the listings offer {v}, not selected or no upgrade path reaches it)"
-                    );
-                }
-                None => line.push_str(" (up to date)"),
-            }
-        }
-        for point in &change.path {
-            let _ = write!(line, " -> {point}");
-        }
+    for entry in machine.products() {
+        let line = match entry {
+            Entry::Known(change) => line(change, width),
+            Entry::Unknown(p) => format!(
+                "{:width$}  {} (not in the listings: left alone)",
+                p.id.as_str(),
+                Kept::of(p)
+            ),
+        };
         let _ = writeln!(out, "  {}", escaped(&line));
     }
     out
+}
+
+/// The line of a product the listings define, or one the plan adds.
+fn line(change: &Change, width: usize) -> String {
+    let has = change
+        .has
+        .as_ref()
+        .map_or_else(|| "(not installed)".to_string(), ToString::to_string);
+    let mut line = format!("{:width$}  {has}", change.product);
+    if change.path.is_empty() {
+        match change.offered {
+            Some(v) => {
+                let _ = write!(
+                    line,
+                    " (left as is: the listings offer {v}, not selected or no upgrade path reaches it)"
+                );
+            }
+            None => line.push_str(" (up to date)"),
+        }
+    }
+    for point in &change.path {
+        let _ = write!(line, " -> {point}");
+    }
+    line
 }
 
 /// The `plan --json` document of an incremental plan: the contract's plan
@@ -81,10 +90,14 @@ pub fn render(machine: &Machine) -> String {
 #[derive(Serialize)]
 pub struct Report<'a> {
     #[serde(flatten)]
-    pub plan: &'a Plan,
-    pub machine: MachineRef<'a>,
-    pub products: &'a [Change],
-    pub unknown: &'a [String],
+    plan: &'a Plan,
+    machine: MachineRef<'a>,
+    /// Every product the machine has or the plan adds, as a [`Change`].
+    #[serde(serialize_with = "products")]
+    products: &'a Machine,
+    /// The installed products no listing defines, by id.
+    #[serde(serialize_with = "unknown")]
+    unknown: &'a Machine,
 }
 
 /// The `plan --json` document of one machine's update.
@@ -92,7 +105,18 @@ pub fn report(machine: &Machine) -> Report<'_> {
     Report {
         plan: &machine.update.plan,
         machine: machine.reference(),
-        products: &machine.update.products,
-        unknown: &machine.update.unknown,
+        products: machine,
+        unknown: machine,
     }
+}
+
+// The lists of a machine's products are written as they are read from its
+// history, never collected: it may have hundreds of thousands.
+
+fn products<S: Serializer>(machine: &&Machine, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(machine.products())
+}
+
+fn unknown<S: Serializer>(machine: &&Machine, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(machine.unknown().map(|p| p.id.as_str()))
 }

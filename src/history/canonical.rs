@@ -1,64 +1,86 @@
-//! A history read as the writer writes it: one pass over the text that
-//! matches each line with the writer's form and checks each value as it
-//! goes, after one pass of the hasher. Every history the writer writes is
-//! read here, at the speed of a scan and without a general XML reader; a
-//! file that differs from that form anywhere is left to the strict reader
-//! (`read.rs`), which says what is wrong and on which line.
+//! A history read as the writer writes it, as it streams in: line by line,
+//! each line matched with the writer's form and each value checked as it
+//! goes, each line hashed once the reading moves past it. Nothing of the
+//! file is kept but the model, so a history at its size limit is read in
+//! little more memory than its products take. Every history the writer
+//! writes is read here, at the speed of a scan and without a general XML
+//! reader; a file that differs from that form anywhere is left to the
+//! strict reader (`read.rs`), which says what is wrong and on which line.
 
-use super::read::{Sealed, check_digest, is_machine_id, unix_seconds};
+use super::read::{is_machine_id, unix_seconds};
 use super::{
-    Bundle, DECLARATION, History, Installer, License, LicenseState, Listing, NAMESPACE, Product,
-    VERSION,
+    Bundle, DECLARATION, History, Imported, Installer, License, LicenseState, Listing, NAMESPACE,
+    Product, VERSION,
 };
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::xml::{Kind, refused_char};
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::io::BufRead;
 
-/// The model and the file's sha256 when `text` is, byte for byte, what the
-/// writer writes of a model whose every value is valid; `None` otherwise.
-pub(super) fn read(text: &str) -> Option<(History, String)> {
-    let Sealed { body, sha256 } = check_digest(text).ok()?;
-    let mut at = Cursor {
-        rest: text.get(..body)?,
+/// The length of the shortest product line the writer writes, line end included.
+pub(super) const SHORTEST_PRODUCT_LINE: u64 = 82;
+
+/// The model and the file's sha256 when `input` (of `size` bytes) is, byte
+/// for byte, what the writer writes of a model whose every value is valid;
+/// `None` otherwise (an input that cannot be read included).
+pub(super) fn read(input: impl BufRead, size: u64) -> Option<Imported> {
+    let mut lines = Lines {
+        input,
+        line: Vec::new(),
+        hasher: Sha256::new(),
     };
-    at.line(&format!(
-        "{DECLARATION}\n<history xmlns=\"{NAMESPACE}\" version=\"{VERSION}\">"
+    lines.next()?.whole(DECLARATION)?;
+    lines.next()?.whole(&format!(
+        "<history xmlns=\"{NAMESPACE}\" version=\"{VERSION}\">"
     ))?;
-    // Each item is one line: the lines left bound how many a list holds.
-    let lines = at.rest.bytes().filter(|&b| b == b'\n').count();
 
+    let mut at = lines.next()?;
     at.text("  <machine")?;
     let machine_id = at.attribute("id")?.into_owned();
     let machine_name = at.attribute("name")?.into_owned();
-    at.line("/>")?;
+    at.whole("/>")?;
     if !is_machine_id(&machine_id) {
         return None;
     }
+    let mut at = lines.next()?;
     let installer = match at.text("  <installer") {
         Some(()) => {
             let name = at.attribute("name")?.into_owned();
             let version = at.version("version")?;
-            at.line("/>")?;
+            at.whole("/>")?;
+            at = lines.next()?;
             Some(Installer { name, version })
         }
         None => None,
     };
 
-    let mut products: Vec<Product> = at.list("products", "product", lines, product)?;
+    let open = at.list("products")?;
+    // Room for as many products as the size allows, so that none is moved
+    // as the list grows: what is not filled takes no memory.
+    let room = usize::try_from(size / SHORTEST_PRODUCT_LINE).ok()?;
+    let mut products: Vec<Product> = lines.items(open, room, "products", "product", product)?;
     if products.windows(2).any(|p| p[0].id >= p[1].id) {
         return None;
     }
     products.shrink_to_fit();
-    let listings = at.list("listings", "listing", 0, listing)?;
+    let open = lines.next()?.list("listings")?;
+    let listings = lines.items(open, 0, "listings", "listing", listing)?;
     let mut seen = rustc_hash::FxHashSet::default();
     if !listings.iter().all(|l| seen.insert((&l.vendor, &l.name))) {
         return None;
     }
-    let bundles = at.list("bundles", "bundle", 0, bundle)?;
-    // The digest line follows at once.
-    if !at.rest.is_empty() {
-        return None;
-    }
+    let open = lines.next()?.list("bundles")?;
+    let bundles = lines.items(open, 0, "bundles", "bundle", bundle)?;
+
+    // The digest of every line before its own, then the end.
+    let digest = lines.digest_so_far();
+    let mut at = lines.next()?;
+    at.text("  <digest algorithm=\"sha256\">")?;
+    at.text(&digest)?;
+    at.whole("</digest>")?;
+    lines.next()?.whole("</history>")?;
+    let sha256 = lines.finish()?;
     let history = History {
         machine_id,
         machine_name,
@@ -67,10 +89,77 @@ pub(super) fn read(text: &str) -> Option<(History, String)> {
         listings,
         bundles,
     };
-    Some((history, sha256))
+    Some(Imported { history, sha256 })
 }
 
-/// Where the reading is: the text not read yet.
+/// The input, one line at a time.
+struct Lines<R> {
+    input: R,
+    /// The line read last, with its line end.
+    line: Vec<u8>,
+    /// Every line before `line`.
+    hasher: Sha256,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next line, without its line end: `None` at the end of the input,
+    /// for a last line without one, or for one that is not UTF-8. The line
+    /// left is hashed.
+    fn next(&mut self) -> Option<Cursor<'_>> {
+        self.hasher.update(&self.line);
+        self.line.clear();
+        self.input.read_until(b'\n', &mut self.line).ok()?;
+        let text = self.line.strip_suffix(b"\n")?;
+        Some(Cursor {
+            rest: std::str::from_utf8(text).ok()?,
+        })
+    }
+
+    /// The sha256 (hex) of every line read so far.
+    fn digest_so_far(&self) -> String {
+        hex::encode(self.hasher.clone().chain_update(&self.line).finalize())
+    }
+
+    /// The sha256 (hex) of the whole input, when the last line read ends it.
+    fn finish(mut self) -> Option<String> {
+        self.hasher.update(&self.line);
+        let ended = self.input.fill_buf().ok()?.is_empty();
+        ended.then(|| hex::encode(self.hasher.finalize()))
+    }
+
+    /// After `  <NAME>` (`open`), its items one per line (`item` reads what
+    /// follows `    <ITEM`), then `  </NAME>`; nothing after `  <NAME/>`.
+    /// `room`: how many items to make room for.
+    fn items<T>(
+        &mut self,
+        open: bool,
+        room: usize,
+        name: &str,
+        item: &str,
+        read: fn(&mut Cursor<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        if !open {
+            return Some(Vec::new());
+        }
+        let mut items = Vec::with_capacity(room);
+        loop {
+            let mut at = self.next()?;
+            if at.text("  </").is_some() {
+                at.text(name)?;
+                at.whole(">")?;
+                break;
+            }
+            at.text("    <")?;
+            at.text(item)?;
+            items.push(read(&mut at)?);
+            at.whole("/>")?;
+        }
+        // An empty list is written `<NAME/>`.
+        (!items.is_empty()).then_some(items)
+    }
+}
+
+/// Where the reading of a line is: the text of it not read yet.
 struct Cursor<'a> {
     rest: &'a str,
 }
@@ -82,10 +171,21 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// `expected` and a line end, next.
-    fn line(&mut self, expected: &str) -> Option<()> {
+    /// `expected`, and the line ends there.
+    fn whole(mut self, expected: &str) -> Option<()> {
         self.text(expected)?;
-        self.text("\n")
+        self.rest.is_empty().then_some(())
+    }
+
+    /// `  <NAME>` (true: items follow) or `  <NAME/>` (false), the whole line.
+    fn list(mut self, name: &str) -> Option<bool> {
+        self.text("  <")?;
+        self.text(name)?;
+        match self.rest {
+            ">" => Some(true),
+            "/>" => Some(false),
+            _ => None,
+        }
     }
 
     /// ` NAME="VALUE"` next when it is there, its value as the writer
@@ -147,34 +247,6 @@ impl<'a> Cursor<'a> {
     fn date(&mut self, name: &str) -> Option<u64> {
         unix_seconds(&self.attribute(name)?)
     }
-
-    /// `  <NAME/>`, or `  <NAME>`, its items one per line (`item` reads
-    /// what follows `    <ITEM`), `  </NAME>`. `lines` bounds the count.
-    fn list<T>(
-        &mut self,
-        name: &str,
-        item: &str,
-        lines: usize,
-        read: fn(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        self.text("  <")?;
-        self.text(name)?;
-        if self.line("/>").is_some() {
-            return Some(Vec::new());
-        }
-        self.line(">")?;
-        let mut items = Vec::with_capacity(lines);
-        while self.text("  </").is_none() {
-            self.text("    <")?;
-            self.text(item)?;
-            items.push(read(self)?);
-            self.line("/>")?;
-        }
-        self.text(name)?;
-        self.line(">")?;
-        // An empty list is written `<NAME/>`.
-        (!items.is_empty()).then_some(items)
-    }
 }
 
 fn product(at: &mut Cursor<'_>) -> Option<Product> {
@@ -198,14 +270,14 @@ fn product(at: &mut Cursor<'_>) -> Option<Product> {
         return None;
     }
     Some(Product {
-        id: id.into_owned(),
+        id: id.as_ref().into(),
         version,
-        hotfix: hotfix.map(Cow::into_owned),
-        product_code: product_code.map(Cow::into_owned),
+        hotfix: hotfix.as_deref().map(Box::from),
+        product_code: product_code.as_deref().map(Box::from),
         installed,
         license: License {
             state,
-            expires: expires.map(Cow::into_owned),
+            expires: expires.as_deref().map(Box::from),
         },
     })
 }

@@ -11,6 +11,7 @@ mod read;
 pub use read::{Imported, MAX_BYTES, ReadError};
 
 use crate::listing::Version;
+use compact_str::CompactString;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 use serde::{Deserialize, Serialize};
@@ -42,13 +43,16 @@ pub struct Installer {
     pub version: Version,
 }
 
+/// One installed product. Kept small, as a machine may have hundreds of
+/// thousands: the id inline when it is short (most are), and the values
+/// many products lack boxed, which costs 16 bytes when they are absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Product {
-    pub id: String,
+    pub id: CompactString,
     /// The installed version: a hot fix's version once one is applied.
     pub version: Version,
-    pub hotfix: Option<String>,
-    pub product_code: Option<String>,
+    pub hotfix: Option<Box<str>>,
+    pub product_code: Option<Box<str>>,
     /// Unix seconds of the first install (written as RFC 3339, UTC).
     pub installed: u64,
     pub license: License,
@@ -60,7 +64,7 @@ pub struct License {
     pub state: LicenseState,
     /// RFC 3339; absent for a perpetual license or a free product.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
+    pub expires: Option<Box<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,15 +182,15 @@ fn product_element(p: &Product) -> BytesStart<'_> {
     e.push_attribute(("id", p.id.as_str()));
     e.push_attribute(("version", p.version.to_string().as_str()));
     if let Some(h) = &p.hotfix {
-        e.push_attribute(("hotfix", h.as_str()));
+        e.push_attribute(("hotfix", &**h));
     }
     if let Some(c) = &p.product_code {
-        e.push_attribute(("productCode", c.as_str()));
+        e.push_attribute(("productCode", &**c));
     }
     e.push_attribute(("installed", crate::text::rfc3339_unix(p.installed).as_str()));
     e.push_attribute(("license", p.license.state.word()));
     if let Some(x) = &p.license.expires {
-        e.push_attribute(("licenseExpires", x.as_str()));
+        e.push_attribute(("licenseExpires", &**x));
     }
     e
 }
@@ -249,7 +253,7 @@ mod tests {
                 installed: 1_795_000_000,
                 license: License {
                     state: LicenseState::Trial,
-                    expires: Some(crate::text::rfc3339_unix(1_795_604_800)),
+                    expires: Some(crate::text::rfc3339_unix(1_795_604_800).into()),
                 },
             }],
             listings: vec![Listing {

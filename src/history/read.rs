@@ -2,11 +2,12 @@
 //! an incremental bundle is only as right as what it was built from. A file
 //! that is not a history, is from a newer format, was cut short, damaged or
 //! edited is refused with a message saying which, and what to do. A file
-//! the writer wrote is read in one pass as it writes it (`canonical.rs`);
-//! any other is read here by the strict XML reader, which checks in the
-//! order of the format's rules and names the first thing wrong: one pass
-//! that reads the model and, line by line, compares the file with what the
-//! writer makes of it, after one pass of the hasher over the digest.
+//! the writer wrote is read as it streams in, as the writer writes it
+//! (`canonical.rs`); any other is read whole, here, by the strict XML
+//! reader, which checks in the order of the format's rules and names the
+//! first thing wrong: one pass that reads the model and, line by line,
+//! compares the file with what the writer makes of it, after one pass of
+//! the hasher over the digest.
 
 use super::{
     Bundle, DECLARATION, History, Installer, License, LicenseState, Listing, NAMESPACE, Product,
@@ -14,9 +15,11 @@ use super::{
 use crate::listing::{Version, is_guid, is_product_id};
 use crate::text::escaped;
 use crate::xml::{AttrError, Kind, Reader, Scope, Token, line_column};
+use bundle_format::regular;
 use quick_xml::events::BytesStart;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use time::{Date, Month, Time};
 
@@ -69,29 +72,44 @@ pub enum ReadError {
 }
 
 impl Imported {
-    /// Reads a history file (a regular file, bounded in size).
+    /// Reads a history file (a regular file, bounded in size): as it streams
+    /// in when it is as the writer writes it, else whole, so that what is
+    /// wrong with it is named (and a file that cannot be read says why).
     pub fn load(path: &Path) -> Result<Imported, ReadError> {
-        let bytes = bundle_format::regular::read_bounded(path, MAX_BYTES, "a history file")
+        const WHAT: &str = "a history file";
+        if let Ok(file) = regular::open_as(path, WHAT)
+            && let Ok(size) = file.metadata().map(|m| m.len())
+            && size <= MAX_BYTES
+        {
+            let mut input = BufReader::with_capacity(1 << 16, file.take(MAX_BYTES + 1));
+            // Past the limit, the file grew since its size was read.
+            if let Some(read) = super::canonical::read(&mut input, size)
+                && input.get_ref().limit() > 0
+            {
+                return Ok(read);
+            }
+        }
+        let bytes = regular::read_bounded(path, MAX_BYTES, WHAT)
             .map_err(|e| ReadError::Io(e.to_string()))?;
-        Imported::parse(&bytes)
+        strict(&bytes)
     }
 
     /// Checks and reads the bytes of a history file, in the order
     /// `bundle-format/HISTORY.md` gives.
     pub fn parse(bytes: &[u8]) -> Result<Imported, ReadError> {
-        let text = crate::xml::decode(bytes)
-            .map_err(|_| ReadError::Foreign("it is not UTF-8 text".into()))?;
-        match super::canonical::read(text) {
-            Some((history, sha256)) => Ok(Imported { history, sha256 }),
-            None => strict(text),
+        match super::canonical::read(bytes, bytes.len() as u64) {
+            Some(read) => Ok(read),
+            None => strict(bytes),
         }
     }
 }
 
-/// Reads `text` with the strict XML reader, checking as it goes in the
+/// Reads `bytes` with the strict XML reader, checking as it goes in the
 /// order `bundle-format/HISTORY.md` gives: what a file that is not as the
 /// writer writes it gets, so the first thing wrong in it is named.
-fn strict(text: &str) -> Result<Imported, ReadError> {
+fn strict(bytes: &[u8]) -> Result<Imported, ReadError> {
+    let text =
+        crate::xml::decode(bytes).map_err(|_| ReadError::Foreign("it is not UTF-8 text".into()))?;
     let reader = Reader::new(text, NAMESPACE).map_err(|e| {
         let (line, _) = line_column(text, e.at);
         ReadError::Foreign(format!("not XML: line {line}: {}", e.problem))
@@ -120,13 +138,13 @@ fn strict(text: &str) -> Result<Imported, ReadError> {
 
 /// What [`check_digest`] found: where the digest line starts, and the
 /// sha256 of the whole file (one pass of the hasher over the bytes).
-pub(super) struct Sealed {
-    pub(super) body: usize,
-    pub(super) sha256: String,
+struct Sealed {
+    body: usize,
+    sha256: String,
 }
 
 /// The digest line and the end: everything before `  <digest` hashes to it.
-pub(super) fn check_digest(text: &str) -> Result<Sealed, ReadError> {
+fn check_digest(text: &str) -> Result<Sealed, ReadError> {
     const OPEN: &str = "\n  <digest algorithm=\"sha256\">";
     const CLOSE: &str = "</digest>\n</history>\n";
     let Some(body) = text.strip_suffix(CLOSE) else {
@@ -634,13 +652,13 @@ fn product(doc: &Doc<'_>, e: &Element<'_>) -> Result<Product, ReadError> {
     }
     Ok(Product {
         version: doc.version(e, "version", &version)?,
-        id: id.into_owned(),
-        hotfix: hotfix.map(Cow::into_owned),
-        product_code: code.map(Cow::into_owned),
+        id: id.as_ref().into(),
+        hotfix: hotfix.as_deref().map(Box::from),
+        product_code: code.as_deref().map(Box::from),
         installed,
         license: License {
             state,
-            expires: expires.map(Cow::into_owned),
+            expires: expires.as_deref().map(Box::from),
         },
     })
 }
@@ -691,16 +709,12 @@ mod tests {
     /// as the writer writes reads exactly the files the strict reader
     /// accepts, and the same from them.
     fn parse(bytes: &[u8]) -> Result<Imported, ReadError> {
-        let read = Imported::parse(bytes);
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            let written = super::super::canonical::read(text)
-                .map(|(history, sha256)| Imported { history, sha256 });
-            assert_eq!(
-                written.as_ref().ok_or(()),
-                strict(text).as_ref().map_err(|_| ())
-            );
-        }
-        read
+        let written = super::super::canonical::read(bytes, bytes.len() as u64);
+        assert_eq!(
+            written.as_ref().ok_or(()),
+            strict(bytes).as_ref().map_err(|_| ())
+        );
+        Imported::parse(bytes)
     }
 
     /// `body` closed with its own digest, as the writer closes it.
@@ -882,11 +896,11 @@ mod tests {
         assert_eq!(e, ReadError::Edited { line: 3 });
     }
 
-    #[test]
-    fn every_form_the_writer_writes_is_read_back() {
-        let product = |id: &str| Product {
+    /// A free product, installed at one time.
+    fn free(id: &str, version: &str) -> Product {
+        Product {
             id: id.into(),
-            version: "8.0".parse().unwrap(),
+            version: version.parse().unwrap(),
             hotfix: None,
             product_code: None,
             installed: 1_795_000_000,
@@ -894,7 +908,24 @@ mod tests {
                 state: LicenseState::Free,
                 expires: None,
             },
-        };
+        }
+    }
+
+    /// The history of a machine that has `products` and nothing else.
+    fn having(products: Vec<Product>) -> History {
+        History {
+            machine_id: "0123456789abcdef0123456789abcdef".into(),
+            machine_name: "srv01".into(),
+            installer: None,
+            products,
+            listings: Vec::new(),
+            bundles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_form_the_writer_writes_is_read_back() {
+        let product = |id: &str| free(id, "8.0");
         let full = History {
             machine_id: "0123456789abcdef0123456789abcdef".into(),
             machine_name: "Büro \"<1>\" & 'two'".into(),
@@ -909,7 +940,7 @@ mod tests {
                     product_code: Some("{00000000-0000-0000-0000-00000000000A}".into()),
                     license: License {
                         state: LicenseState::Trial,
-                        expires: Some(crate::text::rfc3339_unix(1_795_604_800)),
+                        expires: Some(crate::text::rfc3339_unix(1_795_604_800).into()),
                     },
                     ..product("b")
                 },
@@ -942,11 +973,55 @@ mod tests {
         };
         for history in [full, empty] {
             let bytes = history.to_xml();
-            let text = std::str::from_utf8(&bytes).unwrap();
-            let (read, sha256) = super::super::canonical::read(text).expect("read as written");
-            assert_eq!(read, history);
-            assert_eq!(sha256, super::super::digest(&bytes));
+            let read = super::super::canonical::read(&bytes[..], bytes.len() as u64)
+                .expect("read as written");
+            assert_eq!(read.history, history);
+            assert_eq!(read.sha256, super::super::digest(&bytes));
             assert_eq!(parse(&bytes).unwrap().history, history);
+        }
+    }
+
+    #[test]
+    fn the_shortest_product_line_is_as_long_as_the_reader_reckons() {
+        let shortest = Product {
+            installed: 0,
+            ..free("a", "0")
+        };
+        let xml = having(vec![shortest]).to_xml();
+        let line = xml
+            .split_inclusive(|&b| b == b'\n')
+            .find(|line| line.starts_with(b"    <product "))
+            .unwrap();
+        assert_eq!(
+            line.len() as u64,
+            super::super::canonical::SHORTEST_PRODUCT_LINE
+        );
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_the_size_limit_even_as_the_writer_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.xml");
+        // 98 bytes a product.
+        for (products, fits) in [(3, true), (170_000, true), (172_000, false)] {
+            let bytes = having(
+                (0..products)
+                    .map(|i| free(&format!("p{i:07}"), "7.6.1423.0"))
+                    .collect(),
+            )
+            .to_xml();
+            assert_eq!(bytes.len() as u64 <= MAX_BYTES, fits, "{}", bytes.len());
+            std::fs::write(&path, &bytes).unwrap();
+            match Imported::load(&path) {
+                Ok(read) if fits => assert_eq!(Ok(read), Imported::parse(&bytes)),
+                Err(ReadError::Io(e)) if !fits => {
+                    assert!(e.contains("larger than 16 MiB"), "{e}")
+                }
+                other => panic!(
+                    "{products} products: {:?}",
+                    other.map(|read| read.history.products.len())
+                ),
+            }
         }
     }
 

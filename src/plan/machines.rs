@@ -1,9 +1,10 @@
 //! Planning for machines that exported their history: each history read
 //! once, one history per machine, no listing older than one the machine
 //! already used, then each machine's update planned. Installed products the
-//! listings do not know are in each update (`unknown`) for the caller to show.
+//! listings do not know are left in each history, listed (`unknown`) for the
+//! caller to show.
 
-use super::{Error, Selection, Update, update};
+use super::{Entry, Error, Selection, Update, update};
 use crate::history::{Imported, ReadError};
 use crate::listing::Catalog;
 use crate::text::escaped;
@@ -26,6 +27,16 @@ pub struct MachineRef<'a> {
 }
 
 impl Machine {
+    /// Every product the machine has or its update adds, by id.
+    pub fn products(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.update.products(&self.imported.history)
+    }
+
+    /// The machine's products no listing defines, by id.
+    pub fn unknown(&self) -> impl Iterator<Item = &crate::history::Product> {
+        self.update.unknown(&self.imported.history)
+    }
+
     pub fn reference(&self) -> MachineRef<'_> {
         MachineRef {
             id: &self.imported.history.machine_id,

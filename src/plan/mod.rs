@@ -22,4 +22,4 @@ pub use item::{Action, EulaRef, ItemKind, PayloadFields, Plan, PlanItem, Reason,
 pub use machines::{Machine, MachineError, MachineRef, machines};
 pub use resolve::resolve;
 pub use selection::{HotfixPolicy, Installed, Pick, PickError, Selection, parse_picks};
-pub use update::{Change, Point, Update, update};
+pub use update::{Change, Entry, Kept, Point, Update, update};

@@ -4,13 +4,16 @@
 //! dependencies and optional components of the categories the machine uses
 //! are added, and nothing it already has is planned again. The resolver does
 //! the walk; this module says what to ask of it and explains the result.
+//! What it does to each product is kept only for the products the listings
+//! define; the machine's others (it may have hundreds of thousands) are
+//! read from its history when shown.
 
 use super::error::Error;
 use super::item::{Action, ItemKind, Plan, PlanItem, Reason};
 use super::lookup::Lookup;
 use super::selection::{Installed, Pick, Selection};
 use super::{resolve, upgrade};
-use crate::history::History;
+use crate::history::{self, History};
 use crate::listing::{
     Catalog, Category, Product, ProductKind, Release, Requirement, Resolution, Version,
 };
@@ -22,10 +25,112 @@ use std::fmt;
 #[derive(Debug, Clone)]
 pub struct Update {
     pub plan: Plan,
-    /// Every product the machine has or the plan adds, by id.
-    pub products: Vec<Change>,
-    /// Installed products no listing defines: left alone.
-    pub unknown: Vec<String>,
+    /// Every product the listings define that the machine has, and every
+    /// product the plan adds, by id. The machine's other products are left
+    /// alone: [`Update::products`] lists them all.
+    pub known: Vec<Change>,
+}
+
+impl Update {
+    /// Every product `machine` (the history this update was planned for)
+    /// has or the plan adds, by id.
+    pub fn products<'a>(&'a self, machine: &'a History) -> impl Iterator<Item = Entry<'a>> {
+        // Both are sorted by id, and every installed product the listings
+        // define is in `known`: one look at each.
+        let mut known = self.known.iter().peekable();
+        let mut installed = machine.products.iter().peekable();
+        std::iter::from_fn(move || match (known.peek(), installed.peek()) {
+            (Some(c), Some(p)) if c.product.as_str() <= p.id.as_str() => {
+                installed.next_if(|p| p.id == c.product);
+                known.next().map(Entry::Known)
+            }
+            (_, Some(_)) => installed.next().map(Entry::Unknown),
+            (Some(_), None) => known.next().map(Entry::Known),
+            (None, None) => None,
+        })
+    }
+
+    /// The installed products of `machine` no listing defines, by id.
+    pub fn unknown<'a>(
+        &'a self,
+        machine: &'a History,
+    ) -> impl Iterator<Item = &'a history::Product> {
+        self.products(machine).filter_map(|entry| match entry {
+            Entry::Unknown(p) => Some(p),
+            Entry::Known(_) => None,
+        })
+    }
+}
+
+/// One product of a machine's update, shown (and serialized) as a [`Change`].
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    /// A product the listings define, or one the plan adds.
+    Known(&'a Change),
+    /// An installed product no listing defines: left alone.
+    Unknown(&'a history::Product),
+}
+
+impl Entry<'_> {
+    /// The product's id.
+    pub fn product(&self) -> &str {
+        match self {
+            Entry::Known(change) => &change.product,
+            Entry::Unknown(p) => &p.id,
+        }
+    }
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Known(change) => change.serialize(s),
+            Entry::Unknown(p) => {
+                let has = Kept::of(p);
+                Unchanged {
+                    product: &p.id,
+                    has,
+                    will: has,
+                    path: &[],
+                }
+                .serialize(s)
+            }
+        }
+    }
+}
+
+/// An installed product no listing defines, as the [`Change`] that leaves
+/// it as it is would serialize, borrowed from the history.
+#[derive(Serialize)]
+struct Unchanged<'a> {
+    product: &'a str,
+    has: Kept<'a>,
+    will: Kept<'a>,
+    path: &'a [String],
+}
+
+/// What a product no listing defines has, as its [`Point`] would show:
+/// with no label, which only a listing gives.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Kept<'a> {
+    version: Version,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hotfix: Option<&'a str>,
+}
+
+impl<'a> Kept<'a> {
+    pub fn of(product: &'a history::Product) -> Kept<'a> {
+        Kept {
+            version: product.version,
+            hotfix: product.hotfix.as_deref(),
+        }
+    }
+}
+
+impl fmt::Display for Kept<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        shown(f, &self.version, self.hotfix)
+    }
 }
 
 /// What a machine has of one product and what it will have.
@@ -57,11 +162,20 @@ pub struct Point {
 
 impl fmt::Display for Point {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.version)?;
-        match (&self.label, &self.hotfix) {
-            (Some(label), _) | (None, Some(label)) => write!(f, " ({label})"),
-            (None, None) => Ok(()),
-        }
+        shown(
+            f,
+            &self.version,
+            self.label.as_deref().or(self.hotfix.as_deref()),
+        )
+    }
+}
+
+/// A version, and the hot fix that reached it by label or id (`7.6.1655.0 (7.6 HF7)`).
+fn shown(f: &mut fmt::Formatter<'_>, version: &Version, hotfix: Option<&str>) -> fmt::Result {
+    write!(f, "{version}")?;
+    match hotfix {
+        Some(hotfix) => write!(f, " ({hotfix})"),
+        None => Ok(()),
     }
 }
 
@@ -78,20 +192,24 @@ pub fn update(
     machine: &History,
 ) -> Result<Update, Error> {
     let lookup = Lookup::new(catalog);
-    let (known, unknown): (Vec<_>, Vec<_>) = machine
+    let known: Vec<&history::Product> = machine
         .products
         .iter()
-        .partition(|p| lookup.product(&p.id).is_some());
-    let installed: Installed = known.iter().map(|p| (p.id.clone(), p.version)).collect();
+        .filter(|p| lookup.product(&p.id).is_some())
+        .collect();
+    let installed: Installed = known
+        .iter()
+        .map(|p| (p.id.to_string(), p.version))
+        .collect();
 
     let mut asked = selection.clone();
     if asked.picks.is_empty() {
         // `--without` an installed product: update everything but it.
         asked.picks = known
             .iter()
-            .filter(|p| !selection.without.contains(&p.id))
+            .filter(|p| !selection.without.contains(p.id.as_str()))
             .map(|p| Pick {
-                id: p.id.clone(),
+                id: p.id.to_string(),
                 pin: None,
                 by: Some(format!("the update of installed {} {}", p.id, p.version)),
             })
@@ -154,8 +272,7 @@ pub fn update(
     explain(&mut plan, selection, &installed, &critical);
     critical_first(&mut plan.items, &critical);
     Ok(Update {
-        products: changes(&lookup, machine, &plan),
-        unknown: unknown.into_iter().map(|p| p.id.clone()).collect(),
+        known: changes(&lookup, &known, &plan),
         plan,
     })
 }
@@ -379,14 +496,9 @@ fn critical_first(items: &mut Vec<PlanItem>, critical: &BTreeMap<String, Pending
     *items = moved;
 }
 
-/// Per product of the machine and of the plan: what it has and will have,
-/// by id.
-fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
-    let label = |product: &str, hotfix: &Option<String>| {
-        hotfix
-            .as_ref()
-            .and_then(|h| lookup.hotfix(product, h)?.label.clone())
-    };
+/// Per product of the machine the listings define (`known`, by id) and
+/// per product of the plan: what it has and will have, by id.
+fn changes(lookup: &Lookup, known: &[&history::Product], plan: &Plan) -> Vec<Change> {
     // The plan's steps by product, in the plan's order.
     let mut steps: BTreeMap<&str, Vec<Point>> = BTreeMap::new();
     for item in &plan.items {
@@ -403,25 +515,23 @@ fn changes(lookup: &Lookup, machine: &History, plan: &Plan) -> Vec<Change> {
         path,
         offered: None,
     };
-    // The machine's products by id (a history lists them so: one look at
-    // each), merged with the products the plan adds.
-    let mut installed: Vec<&crate::history::Product> = machine.products.iter().collect();
-    installed.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    let mut all = Vec::with_capacity(installed.len() + steps.len());
+    // The machine's products, merged with the products the plan adds.
+    let mut all = Vec::with_capacity(known.len() + steps.len());
     let mut steps = steps.into_iter().peekable();
-    for p in installed {
+    for p in known {
         let before = std::iter::from_fn(|| steps.next_if(|(id, _)| *id < p.id.as_str()));
         all.extend(before.map(added));
         let path = steps
             .next_if(|(id, _)| *id == p.id)
             .map_or_else(Vec::new, |(_, path)| path);
+        let hotfix = p.hotfix.as_deref();
         let has = Point {
             version: p.version,
-            label: label(&p.id, &p.hotfix),
-            hotfix: p.hotfix.clone(),
+            label: hotfix.and_then(|h| lookup.hotfix(&p.id, h)?.label.clone()),
+            hotfix: hotfix.map(String::from),
         };
         all.push(Change {
-            product: p.id.clone(),
+            product: p.id.to_string(),
             will: Some(path.last().unwrap_or(&has).clone()),
             has: Some(has),
             path,
@@ -448,7 +558,10 @@ mod tests {
     use crate::plan::parse_picks;
     use crate::plan::testing::{catalog, itms};
 
+    /// A machine's history with `products`, sorted by id as a history lists them.
     fn machine(products: &[(&str, &str)]) -> History {
+        let mut products = products.to_vec();
+        products.sort_unstable();
         History {
             machine_id: "0123456789abcdef0123456789abcdef".into(),
             machine_name: "srv01".into(),
@@ -456,7 +569,7 @@ mod tests {
             products: products
                 .iter()
                 .map(|(id, version)| history::Product {
-                    id: id.to_string(),
+                    id: (*id).into(),
                     version: version.parse().unwrap(),
                     hotfix: None,
                     product_code: None,
@@ -476,22 +589,27 @@ mod tests {
         catalog: &Catalog,
         select: &str,
         has: &[(&str, &str)],
-    ) -> (Vec<String>, Update) {
+    ) -> (Vec<String>, Update, History) {
         let selection = Selection {
             picks: parse_picks(&[select.to_string()]).unwrap(),
             ..Selection::default()
         };
-        let update = update(catalog, &selection, &machine(has)).unwrap();
+        let machine = machine(has);
+        let update = update(catalog, &selection, &machine).unwrap();
         let lines = update
             .plan
             .items
             .iter()
             .map(|i| format!("{} {} {} {}", i.action, i.product, i.version, i.reason))
             .collect();
-        (lines, update)
+        (lines, update, machine)
     }
 
-    fn shown(change: &Change) -> String {
+    fn shown(entry: Entry<'_>) -> String {
+        let change = match entry {
+            Entry::Known(change) => change,
+            Entry::Unknown(p) => return format!("{} {} (unknown)", p.id, Kept::of(p)),
+        };
         let mut text = change
             .has
             .as_ref()
@@ -504,13 +622,14 @@ mod tests {
 
     #[test]
     fn everything_installed_goes_to_the_newest_reachable_release() {
-        let (lines, update) = update_lines(
+        let (lines, update, machine) = update_lines(
             &itms(),
             "",
             &[
                 ("smp", "7.6.1423.0"),
                 ("patch", "7.6.1423.0"),
                 ("gone", "1.0"),
+                ("zz-gone", "2.0"),
             ],
         );
         assert_eq!(
@@ -522,29 +641,58 @@ mod tests {
                 "upgrade patch 8.0.2298.0 update",
             ]
         );
-        let changes: Vec<String> = update.products.iter().map(shown).collect();
+        let changes: Vec<String> = update.products(&machine).map(shown).collect();
         assert_eq!(
             changes,
             [
-                "gone 1.0",
+                "gone 1.0 (unknown)",
                 "patch 7.6.1423.0 -> 8.0.2298.0",
                 "smp 7.6.1423.0 -> 7.6.1655.0 (SMP-7.6-HF7) -> 8.0.2298.0 -> 8.0.2298.1 (SMP-8.0-HF1)",
+                "zz-gone 2.0 (unknown)",
             ]
         );
-        assert_eq!(update.unknown, ["gone"]);
+        let unknown: Vec<&str> = update.unknown(&machine).map(|p| p.id.as_str()).collect();
+        assert_eq!(unknown, ["gone", "zz-gone"]);
+        assert_eq!(update.known.len(), 2);
+    }
+
+    #[test]
+    fn a_product_no_listing_defines_is_shown_as_a_change_that_changes_nothing() {
+        let mut p = machine(&[("gone", "1.0.7")]).products.remove(0);
+        for hotfix in [None, Some("gone-hf1")] {
+            p.hotfix = hotfix.map(Box::from);
+            let has = Point {
+                version: p.version,
+                hotfix: hotfix.map(String::from),
+                label: None,
+            };
+            let change = Change {
+                product: "gone".into(),
+                has: Some(has.clone()),
+                will: Some(has.clone()),
+                path: Vec::new(),
+                offered: None,
+            };
+            assert_eq!(
+                serde_json::to_string(&Entry::Unknown(&p)).unwrap(),
+                serde_json::to_string(&change).unwrap()
+            );
+            assert_eq!(Kept::of(&p).to_string(), has.to_string());
+        }
     }
 
     #[test]
     fn a_machine_up_to_date_plans_nothing() {
-        let (lines, update) = update_lines(
+        let (lines, update, _) = update_lines(
             &itms(),
             "",
             &[("smp", "8.0.2298.1"), ("patch", "8.0.2298.0")],
         );
         assert!(lines.is_empty(), "{lines:?}");
+        assert_eq!(update.known.len(), 2);
         assert!(
             update
-                .products
+                .known
                 .iter()
                 .all(|c| c.path.is_empty() && c.has == c.will)
         );
@@ -553,10 +701,10 @@ mod tests {
     #[test]
     fn an_unreachable_release_is_passed_over_for_the_newest_reachable_one() {
         // 7.0 reaches nothing newer: it stays, and takes no hot fix it has none of.
-        let (lines, _) = update_lines(&itms(), "", &[("smp", "7.0.1200.0")]);
+        let (lines, ..) = update_lines(&itms(), "", &[("smp", "7.0.1200.0")]);
         assert!(lines.is_empty(), "{lines:?}");
         // 7.5 SP1 reaches 8.0 through HF5.
-        let (lines, _) = update_lines(&itms(), "", &[("smp", "7.5.3153.0")]);
+        let (lines, ..) = update_lines(&itms(), "", &[("smp", "7.5.3153.0")]);
         assert_eq!(
             lines,
             [
@@ -579,18 +727,18 @@ mod tests {
                 r.requires("smp", ">=8.0");
             })
             .build();
-        let (lines, _) = update_lines(&catalog, "ds", &[("smp", "8.0")]);
+        let (lines, ..) = update_lines(&catalog, "ds", &[("smp", "8.0")]);
         assert_eq!(
             lines,
             ["hotfix smp 8.0.2 critical:cu-1", "install ds 1.0 selected"]
         );
-        let (lines, _) = update_lines(&catalog, "", &[("smp", "8.0")]);
+        let (lines, ..) = update_lines(&catalog, "", &[("smp", "8.0")]);
         assert_eq!(lines, ["hotfix smp 8.0.2 critical:cu-1"]);
     }
 
     #[test]
     fn select_narrows_the_update_and_adds_new_products() {
-        let (lines, _) = update_lines(
+        let (lines, ..) = update_lines(
             &itms(),
             "patch,ds",
             &[
@@ -608,7 +756,7 @@ mod tests {
     #[test]
     fn an_installed_product_whose_requirement_an_update_breaks_is_updated_too() {
         // patch 7.6 requires smp 7.6.*: selecting smp alone takes patch along.
-        let (lines, _) = update_lines(
+        let (lines, ..) = update_lines(
             &itms(),
             "smp",
             &[("smp", "7.6.1423.0"), ("patch", "7.6.1423.0")],
@@ -626,7 +774,7 @@ mod tests {
 
     #[test]
     fn optional_components_of_the_categories_the_machine_uses_follow_new_solutions() {
-        let (lines, _) = update_lines(
+        let (lines, ..) = update_lines(
             &itms(),
             "ds",
             &[("smp", "8.0.2298.1"), ("docs", "8.0"), ("lang-de", "8.0")],
@@ -639,7 +787,7 @@ mod tests {
             .optional("ds-de", crate::listing::Category::Language, &["ds"])
             .optional("ds-docs", crate::listing::Category::Documentation, &["ds"])
             .build();
-        let (lines, _) = update_lines(&catalog, "ds", &[("smp", "8.0"), ("smp-de", "8.0")]);
+        let (lines, ..) = update_lines(&catalog, "ds", &[("smp", "8.0"), ("smp-de", "8.0")]);
         assert_eq!(
             lines,
             ["install ds 8.0 selected", "install ds-de 8.0 optional"]

@@ -166,7 +166,7 @@ impl Record {
                 } else {
                     LicenseState::Licensed
                 },
-                expires: l.expires.clone(),
+                expires: l.expires.as_deref().map(Box::from),
             };
         }
         match product {
@@ -178,7 +178,7 @@ impl Record {
                     } else {
                         LicenseState::Trial
                     },
-                    expires: Some(crate::text::rfc3339_unix(ends)),
+                    expires: Some(crate::text::rfc3339_unix(ends).into()),
                 }
             }
             _ => history::License {
@@ -234,10 +234,10 @@ impl Record {
                 .products
                 .iter()
                 .map(|(id, p)| history::Product {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     version: p.version,
-                    hotfix: p.hotfix.clone(),
-                    product_code: p.product_code.clone(),
+                    hotfix: p.hotfix.as_deref().map(Box::from),
+                    product_code: p.product_code.as_deref().map(Box::from),
                     installed: p.installed,
                     license: self.license_of(id, now),
                 })
