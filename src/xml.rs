@@ -13,8 +13,7 @@
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, NamespaceError, QName, ResolveResult};
-use quick_xml::reader::NsReader;
+use quick_xml::name::{Namespace, NamespaceError, NamespaceResolver, QName, ResolveResult};
 use std::borrow::Cow;
 
 /// Why an attribute's value is not one XML 1.0 allows.
@@ -341,10 +340,35 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Error> {
     })
 }
 
+/// Every character of `text` is one XML 1.0 allows anywhere; else the first
+/// that is not, and where.
+pub(crate) fn check_chars(text: &str) -> Result<(), Error> {
+    match not_xml_char(text.as_bytes()) {
+        None => Ok(()),
+        Some(at) => Err(Error {
+            at,
+            problem: Problem::NotXmlChar(text[at..].chars().next().unwrap_or_default()),
+        }),
+    }
+}
+
 /// The strict reader of one document whose own elements are in `namespace`.
+///
+/// Namespaces are resolved as XML Namespaces 1.0 says, but the declarations
+/// are looked for only in the start tags that hold `xmlns` at all: a
+/// listing declares its namespace once, on the root, and scanning the
+/// attributes of every other tag for declarations was a sixth of the time
+/// spent reading one.
 pub(crate) struct Reader<'a> {
     text: &'a str,
-    reader: NsReader<&'a [u8]>,
+    reader: quick_xml::Reader<&'a [u8]>,
+    /// The declarations in scope, each at the depth of the element that made it.
+    resolver: NamespaceResolver,
+    /// Elements now open.
+    depth: u16,
+    /// The scope of the last empty element or end tag is to be left before
+    /// the next token: its declarations still count for its attributes.
+    leave: bool,
     namespace: &'static str,
     /// quick-xml counts positions after a byte-order mark: its length, added back.
     bom: usize,
@@ -353,21 +377,54 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// The document `text`, once every character of it is one XML 1.0 allows.
     pub(crate) fn new(text: &'a str, namespace: &'static str) -> Result<Reader<'a>, Error> {
-        if let Some(at) = not_xml_char(text.as_bytes()) {
-            let c = text[at..].chars().next().unwrap_or_default();
-            return Err(Error {
-                at,
-                problem: Problem::NotXmlChar(c),
-            });
-        }
-        let mut reader = NsReader::from_str(text);
+        check_chars(text)?;
+        Ok(Reader::with_chars_checked_apart(text, namespace))
+    }
+
+    /// The reader of `text` whose characters [`check_chars`] checks apart (at
+    /// the same time, on another thread): what it reads means something only
+    /// once that check passed, and the check's error comes first.
+    pub(crate) fn with_chars_checked_apart(text: &'a str, namespace: &'static str) -> Reader<'a> {
+        let mut reader = quick_xml::Reader::from_str(text);
         reader.config_mut().check_comments = true;
-        Ok(Reader {
+        Reader {
             text,
             reader,
+            resolver: NamespaceResolver::default(),
+            depth: 0,
+            leave: false,
             namespace,
             bom: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
-        })
+        }
+    }
+
+    /// The reader, passing over white space between elements without a
+    /// [`Token::Blank`], for a document in which it means nothing: a large
+    /// listing has as much of it as it has tags.
+    pub(crate) fn without_blanks(mut self) -> Reader<'a> {
+        self.reader.config_mut().trim_text_start = true;
+        self
+    }
+
+    /// Enters the scope of a start tag (`open`, or an empty one): its own
+    /// declarations, if it makes any, and the namespace of its name.
+    fn enter(&mut self, start: &BytesStart<'_>, open: bool) -> Result<Scope, quick_xml::Error> {
+        let inner = self
+            .depth
+            .checked_add(1)
+            .ok_or(NamespaceError::TooDeeplyNested(usize::from(u16::MAX)))?;
+        // Only a tag that holds `xmlns` somewhere can declare a namespace.
+        if start.attributes_raw().contains("xmlns") {
+            self.resolver.set_level(self.depth);
+            self.resolver.push(start)?;
+        }
+        if open {
+            self.depth = inner;
+        } else {
+            self.leave = true;
+        }
+        let (ns, _) = self.resolver.resolve_element(start.name());
+        Ok(scope(self.namespace, ns))
     }
 
     /// Where the reader is: the byte offset just after the last token.
@@ -400,28 +457,36 @@ impl<'a> Reader<'a> {
     /// characters XML 1.0 allows.
     pub(crate) fn next(&mut self) -> Result<Token<'a>, Error> {
         loop {
-            let (ns, event) = match self.reader.read_resolved_event() {
-                Ok(read) => read,
+            if self.leave {
+                self.resolver.set_level(self.depth);
+                self.leave = false;
+            }
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
                 Err(e) => return Err(self.syntax(e)),
             };
-            let scope = scope(self.namespace, ns);
             let end = self.position();
             return Ok(match event {
                 Event::Start(start) => Token::Start {
                     at: end.saturating_sub(start.len() + 2),
+                    scope: self.enter(&start, true).map_err(|e| self.syntax(e))?,
                     start,
                     open: true,
-                    scope,
                 },
                 Event::Empty(start) => Token::Start {
                     at: end.saturating_sub(start.len() + 3),
+                    scope: self.enter(&start, false).map_err(|e| self.syntax(e))?,
                     start,
                     open: false,
-                    scope,
                 },
-                Event::End(end_tag) => Token::End {
-                    at: end.saturating_sub(end_tag.len() + 3),
-                },
+                Event::End(end_tag) => {
+                    // quick-xml has checked that it closes the open element.
+                    self.depth = self.depth.saturating_sub(1);
+                    self.leave = true;
+                    Token::End {
+                        at: end.saturating_sub(end_tag.len() + 3),
+                    }
+                }
                 Event::Text(text) => {
                     let at = end.saturating_sub(text.len());
                     let blank = self.text.as_bytes()[at..end]
@@ -509,35 +574,38 @@ impl<'a> Reader<'a> {
             let attr = attr.map_err(|e| AttrError::Malformed(e.to_string()))?;
             let key: QName<'_> = attr.key;
             let qname = key.into_inner();
-            if qname == "xmlns" || qname.starts_with("xmlns:") {
-                continue;
-            }
-            let local = if key.prefix().is_some() {
-                match self.reader.resolver().resolve_attribute(key) {
-                    (ResolveResult::Bound(Namespace(n)), local) if n == self.namespace => {
-                        local.into_inner()
-                    }
-                    _ if extensions => {
-                        checked(&attr, qname)?;
-                        continue;
-                    }
-                    _ => return Err(AttrError::Unknown(qname.to_string())),
+            // The usual case first: one of `names`, written without a prefix.
+            let slot = match names.iter().position(|n| *n == qname) {
+                Some(slot) => slot,
+                None if qname == "xmlns" || qname.starts_with("xmlns:") => continue,
+                None => {
+                    let local = match self.resolver.resolve_attribute(key) {
+                        (ResolveResult::Unbound, _) => qname,
+                        (ResolveResult::Bound(Namespace(n)), local) if n == self.namespace => {
+                            local.into_inner()
+                        }
+                        _ if extensions => {
+                            checked(&attr, qname)?;
+                            continue;
+                        }
+                        _ => return Err(AttrError::Unknown(qname.to_string())),
+                    };
+                    names
+                        .iter()
+                        .position(|n| *n == local)
+                        .ok_or_else(|| AttrError::Unknown(local.to_string()))?
                 }
-            } else {
-                qname
             };
-            let Some(slot) = names.iter().position(|n| *n == local) else {
-                return Err(AttrError::Unknown(local.to_string()));
-            };
+            let local = names[slot];
             if values[slot].is_some() {
                 return Err(AttrError::Twice(local.to_string()));
             }
             // The usual case, printable ASCII with nothing to replace, in
-            // one look at each byte; anything else is checked in full.
-            let plain = attr
-                .value
-                .bytes()
-                .all(|b| matches!(b, 0x20..=0x7e) && b != b'<' && b != b'&');
+            // one look at each byte (without stopping early, so that the
+            // compiler looks at many at once); anything else is checked in full.
+            let plain = attr.value.bytes().fold(true, |plain, b| {
+                plain & matches!(b, 0x20..=0x7e) & (b != b'<') & (b != b'&')
+            });
             let value = if plain {
                 attr.value.clone()
             } else {
@@ -710,6 +778,65 @@ mod tests {
                 reader.attributes(&start, ["id"], true, |_| Kind::Plain),
                 Err(expected)
             );
+        }
+    }
+
+    #[test]
+    fn a_declaration_holds_for_its_element_and_what_it_contains_only() {
+        let doc = r#"<a xmlns="urn:t"><b xmlns="urn:x"><c/></b><d/><e xmlns:p="urn:t" p:id="1"/><p:f/></a>"#;
+        for blanks in [true, false] {
+            let mut reader = Reader::new(doc, "urn:t").unwrap();
+            if !blanks {
+                reader = reader.without_blanks();
+            }
+            let mut seen = Vec::new();
+            loop {
+                match reader.next().unwrap() {
+                    Token::Start { start, scope, .. } => {
+                        let name = start.local_name().into_inner().to_string();
+                        if name == "e" {
+                            // Its own declaration counts for its attributes.
+                            let [id] = reader
+                                .attributes(&start, ["id"], false, |_| Kind::Plain)
+                                .unwrap();
+                            assert_eq!(id.as_deref(), Some("1"));
+                        }
+                        seen.push((name, scope));
+                    }
+                    Token::Eof => break,
+                    _ => {}
+                }
+            }
+            let other = || Scope::Other("urn:x".into());
+            assert_eq!(
+                seen,
+                [
+                    ("a".into(), Scope::Ours),
+                    ("b".into(), other()),
+                    ("c".into(), other()),
+                    ("d".into(), Scope::Ours),
+                    ("e".into(), Scope::Ours),
+                    ("f".into(), Scope::Unknown("p".into())),
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn text_after_white_space_is_where_it_is_with_or_without_blanks() {
+        for blanks in [true, false] {
+            let mut reader = Reader::new("<a>\n  x</a>", "urn:t").unwrap();
+            if !blanks {
+                reader = reader.without_blanks();
+            }
+            assert!(matches!(reader.next(), Ok(Token::Start { at: 0, .. })));
+            assert!(matches!(reader.next(), Ok(Token::Text { at: 6 })));
+            let mut reader = Reader::new("<a>\n  </a>", "urn:t").unwrap();
+            if !blanks {
+                reader = reader.without_blanks();
+            }
+            reader.next().unwrap();
+            assert_eq!(matches!(reader.next(), Ok(Token::Blank)), blanks);
         }
     }
 

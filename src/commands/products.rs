@@ -3,8 +3,8 @@
 
 use crate::error::{Exit, Result};
 use crate::listing::{
-    self, Catalog, Dependency, HotfixSeverity, Listing, Product, ProductKind, Release, Resolution,
-    Text,
+    self, Catalog, Dependency, HotfixSeverity, Listing, Product, ProductKind, Release, Requirement,
+    Resolution, Text, Version,
 };
 use crate::plan::PayloadFields;
 use serde::{Serialize, Serializer};
@@ -38,6 +38,11 @@ pub fn run(args: Args) -> Result<Exit> {
     } else {
         super::output::print(&shown.table(args.hotfixes))?;
     }
+    drop(shown);
+    // The command ends here and the process with it: freeing a large
+    // catalog's hundreds of thousands of allocations one by one is time
+    // spent for nothing, so the memory is left to the exit.
+    std::mem::forget(catalog);
     Ok(Exit::Done)
 }
 
@@ -91,29 +96,42 @@ struct ProductInfo<'c> {
     releases: Vec<ReleaseInfo<'c>>,
 }
 
+/// A release as shown: borrowed from the catalog, each version and
+/// requirement written as its text straight into the output (a large
+/// listing's JSON is tens of megabytes, made of small strings).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ReleaseInfo<'c> {
-    version: String,
+    version: &'c Version,
     label: Option<&'c str>,
     license: listing::LicenseKind,
     arch: listing::Arch,
     eula: Option<&'c str>,
     published: Option<String>,
-    requires: Vec<DependencyInfo<'c>>,
-    recommends: Vec<DependencyInfo<'c>>,
-    upgrades_from: Vec<String>,
+    requires: Dependencies<'c>,
+    recommends: Dependencies<'c>,
+    upgrades_from: &'c [Requirement],
     replaces: &'c [Text],
     /// None for a suite, which ships no file.
     #[serde(flatten)]
     payload: Option<PayloadFields<'c>>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DependencyInfo<'c> {
-    product: &'c str,
-    version: String,
+/// `requires` or `recommends` of a release, each as `{"product", "version"}`.
+struct Dependencies<'c>(&'c [Dependency]);
+
+impl Serialize for Dependencies<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct DependencyInfo<'c> {
+            product: &'c str,
+            version: &'c Requirement,
+        }
+        serializer.collect_seq(self.0.iter().map(|d| DependencyInfo {
+            product: &d.product,
+            version: &d.version,
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -130,26 +148,17 @@ struct HotfixInfo<'c> {
     payload: PayloadFields<'c>,
 }
 
-fn dependencies(deps: &[Dependency]) -> Vec<DependencyInfo<'_>> {
-    deps.iter()
-        .map(|d| DependencyInfo {
-            product: &d.product,
-            version: d.version.to_string(),
-        })
-        .collect()
-}
-
 fn release(r: &Release) -> ReleaseInfo<'_> {
     ReleaseInfo {
-        version: r.version.to_string(),
+        version: &r.version,
         label: r.label.as_deref(),
         license: r.license,
         arch: r.arch,
         eula: r.eula.as_deref(),
         published: r.published.as_ref().map(|d| crate::text::rfc3339(*d)),
-        requires: dependencies(&r.requires),
-        recommends: dependencies(&r.recommends),
-        upgrades_from: r.upgrades_from.iter().map(|q| q.to_string()).collect(),
+        requires: Dependencies(&r.requires),
+        recommends: Dependencies(&r.recommends),
+        upgrades_from: &r.upgrades_from,
         replaces: &r.replaces,
         payload: r.payload.as_ref().map(PayloadFields::of),
     }

@@ -144,15 +144,15 @@ pub(crate) struct Events<'a> {
 }
 
 impl<'a> Events<'a> {
-    /// The events of `doc`, once every character of it is one XML 1.0 allows (rule 6).
-    pub(crate) fn new(doc: Doc<'a>) -> Result<Events<'a>, Error> {
-        let reader = Reader::new(doc.text, NAMESPACE).map_err(|e| problem(&doc, e))?;
-        Ok(Events {
-            reader,
+    /// The events of `doc`, whose characters [`check_chars`] checks apart:
+    /// what they say counts only once that check passed.
+    pub(crate) fn new(doc: Doc<'a>) -> Events<'a> {
+        Events {
+            reader: Reader::with_chars_checked_apart(doc.text, NAMESPACE).without_blanks(),
             doc,
             depth: 0,
             root_done: false,
-        })
+        }
     }
 
     fn token(&mut self) -> Result<Token<'a>, Error> {
@@ -396,6 +396,11 @@ impl<'a> Events<'a> {
             .attributes(&e.start, names, true, kind)
             .map_err(|err| self.attribute(e.at, e.tag.name(), &names, err))
     }
+}
+
+/// Every character of `doc` is one XML 1.0 allows (rule 6).
+pub(crate) fn check_chars(doc: &Doc<'_>) -> Result<(), Error> {
+    crate::xml::check_chars(doc.text).map_err(|e| problem(doc, e))
 }
 
 /// A problem of the document as a rule of the contract.

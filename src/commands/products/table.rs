@@ -1,7 +1,7 @@
 //! `products` as text for a person: the listings, then a table per kind of
 //! product, the critical updates and the hot fixes; every cell escaped.
 
-use super::{DependencyInfo, ProductInfo, ReleaseInfo, Shown};
+use super::{Dependencies, ProductInfo, ReleaseInfo, Shown};
 use crate::listing::ProductKind;
 use crate::text::escaped;
 use serde::Serialize;
@@ -41,7 +41,7 @@ impl Shown<'_> {
                     rows.push(vec![
                         p.id.to_string(),
                         p.name.to_string(),
-                        r.version.clone(),
+                        r.version.to_string(),
                         r.label.unwrap_or("").to_string(),
                         json_word(&r.license),
                         json_word(&r.arch),
@@ -108,9 +108,10 @@ fn json_word(value: &impl Serialize) -> String {
 
 /// "requires a >=1; recommends b; for smp patch".
 fn dependency_summary(p: &ProductInfo<'_>, r: &ReleaseInfo<'_>) -> String {
-    let list = |deps: &[DependencyInfo<'_>]| {
-        deps.iter()
-            .map(|d| match d.version.as_str() {
+    let list = |deps: &Dependencies<'_>| {
+        deps.0
+            .iter()
+            .map(|d| match d.version.to_string().as_str() {
                 "*" => d.product.to_string(),
                 v => format!("{} {v}", d.product),
             })
@@ -118,10 +119,10 @@ fn dependency_summary(p: &ProductInfo<'_>, r: &ReleaseInfo<'_>) -> String {
             .join(", ")
     };
     let mut parts = Vec::new();
-    if !r.requires.is_empty() {
+    if !r.requires.0.is_empty() {
         parts.push(format!("requires {}", list(&r.requires)));
     }
-    if !r.recommends.is_empty() {
+    if !r.recommends.0.is_empty() {
         parts.push(format!("recommends {}", list(&r.recommends)));
     }
     if let Some(category) = p.category {

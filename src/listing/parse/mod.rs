@@ -14,7 +14,7 @@ use super::Error;
 use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
-use super::xml::{Elem, Events, NAMESPACE, Step};
+use super::xml::{Elem, Events, NAMESPACE, Step, check_chars};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -51,11 +51,47 @@ pub(crate) struct FileMark<'a> {
     pub at: usize,
 }
 
+/// Documents from this size on have their characters checked and their
+/// digest made on a second thread while this one parses; below it, starting
+/// a thread costs more than it saves.
+const ALONGSIDE: usize = 1 << 20;
+
 /// Parses one document. `base` is the URL relative payload URLs resolve against.
 /// The result keeps the element positions `validate` needs.
+///
+/// The two passes over every byte that do not need the parse, the character
+/// check (rule 6) and the SHA-256 of the listing, run beside it, on another
+/// core for a large document. The character check's error comes first, as
+/// though it had run before the parse: what the parse says of a document
+/// holding a character XML refuses does not count.
 pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
+    let whole = || -> Result<[u8; 32], Error> {
+        check_chars(&doc)?;
+        Ok(Sha256::digest(doc.text.as_bytes()).into())
+    };
+    let (sha256, parsed) = if doc.text.len() >= ALONGSIDE {
+        std::thread::scope(|s| {
+            let beside = s.spawn(whole);
+            let parsed = read(doc, base);
+            // The closure cannot panic on its own; a panic is passed on as is.
+            let sha256 = beside
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (sha256, parsed)
+        })
+    } else {
+        (whole(), read(doc, base))
+    };
+    let sha256 = sha256?;
+    let (mut listing, marks) = parsed?;
+    listing.sha256 = sha256;
+    Ok((listing, marks))
+}
+
+/// The parse of [`parse`], its characters checked apart.
+fn read<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
     let mut cursor = Cursor {
-        xml: Events::new(doc)?,
+        xml: Events::new(doc),
         doc,
         base,
         base_dir: Arc::new(base.join(".").map(String::from).unwrap_or_default()),
@@ -78,13 +114,12 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
             ));
         }
     };
-    let mut listing = cursor.listing(root)?;
+    let listing = cursor.listing(root)?;
     // After the root only the end of the document can come: `next` refuses a
     // second root element itself.
     if let Step::Child(e) = cursor.xml.next()? {
         return Err(cursor.xml.misplaced(&e, "the document", "nothing"));
     }
-    listing.sha256 = Sha256::digest(doc.text.as_bytes()).into();
     Ok((listing, cursor.marks))
 }
 
@@ -311,6 +346,33 @@ pub(crate) fn is_guid(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Checked beside the parse or before it, a character XML refuses is
+    /// the error, even after markup the parse refuses.
+    #[test]
+    fn a_refused_character_is_the_error_however_large_the_document() {
+        let base = Url::parse("https://vendor.example/l.pl.xml").unwrap();
+        for filler in [0, ALONGSIDE] {
+            let text = format!(
+                "<productListing xmlns=\"{NAMESPACE}\"><oops></productListing>{}\u{1}",
+                "<!-- -->".repeat(filler / 8)
+            );
+            let doc = Doc {
+                name: "l.pl.xml",
+                text: &text,
+            };
+            let Err(error) = parse(doc, &base) else {
+                panic!("a refused document");
+            };
+            let message = error.to_string();
+            assert!(message.contains("U+0001 is not allowed"), "{message}");
+            let line_end = text.len() - 1;
+            assert!(
+                message.starts_with(&format!("l.pl.xml:1:{}: ", line_end + 1)),
+                "{message}"
+            );
+        }
+    }
 
     #[test]
     fn guids_are_braced_8_4_4_4_12_hex() {
