@@ -372,6 +372,9 @@ pub(crate) struct Reader<'a> {
     namespace: &'static str,
     /// quick-xml counts positions after a byte-order mark: its length, added back.
     bom: usize,
+    /// Bytes of `text` before quick-xml's input that it has not counted:
+    /// those another reader read, added back too.
+    skipped: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -395,7 +398,38 @@ impl<'a> Reader<'a> {
             leave: false,
             namespace,
             bom: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
+            skipped: 0,
         }
+    }
+
+    /// A reader of the rest of the element now open from `from` on, as this
+    /// reader would read it if it got there with the same declarations in
+    /// scope: the end tag that closes that element is its last token. The
+    /// end tags of elements opened after `from` are checked as ever; that
+    /// last one is checked by this reader, see [`Reader::skip_to`].
+    pub(crate) fn part(&self, from: usize) -> Reader<'a> {
+        let mut reader = quick_xml::Reader::from_str(&self.text[from..]);
+        *reader.config_mut() = self.reader.config().clone();
+        reader.config_mut().allow_unmatched_ends = true;
+        Reader {
+            text: self.text,
+            reader,
+            resolver: self.resolver.clone(),
+            depth: self.depth,
+            leave: self.leave,
+            namespace: self.namespace,
+            bom: 0,
+            skipped: from,
+        }
+    }
+
+    /// Passes over the text up to `at`, which a [`Reader::part`] of this
+    /// reader has read from where this one is: the next token is the one there.
+    pub(crate) fn skip_to(&mut self, at: usize) {
+        let ahead = at.saturating_sub(self.position());
+        let rest = self.reader.get_mut();
+        *rest = &rest[ahead.min(rest.len())..];
+        self.skipped += ahead;
     }
 
     /// The reader, passing over white space between elements without a
@@ -429,7 +463,9 @@ impl<'a> Reader<'a> {
 
     /// Where the reader is: the byte offset just after the last token.
     pub(crate) fn position(&self) -> usize {
-        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX) + self.bom
+        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+            + self.bom
+            + self.skipped
     }
 
     fn error(at: usize, problem: Problem) -> Error {
@@ -446,7 +482,9 @@ impl<'a> Reader<'a> {
                 Reader::error(at, Problem::TooManyBindings(limit))
             }
             e => Reader::error(
-                usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX) + self.bom,
+                usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX)
+                    + self.bom
+                    + self.skipped,
                 Problem::Syntax(e.to_string()),
             ),
         }

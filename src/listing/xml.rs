@@ -155,6 +155,39 @@ impl<'a> Events<'a> {
         }
     }
 
+    /// The events of the rest of the element now open from `from` on, read
+    /// as these events would read them there: see [`Reader::part`].
+    pub(crate) fn part(&self, from: usize) -> Events<'a> {
+        Events {
+            reader: self.reader.part(from),
+            doc: self.doc,
+            depth: self.depth,
+            root_done: self.root_done,
+        }
+    }
+
+    /// Whether the next event starts at `at`, only white space before it.
+    /// `None` once `at` is passed.
+    pub(crate) fn next_at(&self, at: usize) -> Option<bool> {
+        let ahead = self.doc.text.as_bytes().get(self.reader.position()..at)?;
+        Some(
+            ahead
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
+        )
+    }
+
+    /// Where the events are: the byte offset just after the last one.
+    pub(crate) fn position(&self) -> usize {
+        self.reader.position()
+    }
+
+    /// Goes on at `at`, where the [`Events::part`] taken at the next event
+    /// ended: the end tag of the element it was taken in.
+    pub(crate) fn skip_to(&mut self, at: usize) {
+        self.reader.skip_to(at);
+    }
+
     fn token(&mut self) -> Result<Token<'a>, Error> {
         self.reader.next().map_err(|e| problem(&self.doc, e))
     }

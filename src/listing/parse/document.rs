@@ -1,14 +1,45 @@
 //! The root `<productListing>` and its own attributes, `<installer>` and
 //! `<eula>`: what a listing says about itself before its products.
 
-use super::Cursor;
+use super::{Cursor, Marks};
 use crate::listing::Error;
 use crate::listing::model::*;
-use crate::listing::xml::{Elem, Tag};
+use crate::listing::xml::{Elem, Step, Tag};
 use bundle_format::manifest::check_name;
+use std::thread::ScopedJoinHandle;
+
+const ONE_INSTALLER: &str =
+    "one installer: a listing has at most one <installer>; remove the others";
+
+/// What the root holds besides its attributes, read from its children or
+/// from a stretch of them.
+#[derive(Default)]
+struct Children {
+    installer: Option<Installer>,
+    /// Offset of the first `<installer>`, read whole or not.
+    installer_at: Option<usize>,
+    eulas: Vec<Eula>,
+    products: Vec<Product>,
+    hotfixes: Vec<Hotfix>,
+    critical_updates: Vec<CriticalUpdate>,
+}
+
+/// The root's children from some offset on, as another thread read them:
+/// what it read before its first error, and where the root's end tag is
+/// (the offset to go on from), or that error.
+pub(super) struct Rest<'a> {
+    children: Children,
+    marks: Marks<'a>,
+    end: Result<usize, Error>,
+}
 
 impl<'a> Cursor<'a> {
-    pub(super) fn listing(&mut self, root: Elem<'a>) -> Result<Listing, Error> {
+    /// The listing of `root`; `rest`: see [`Cursor::root_children`].
+    pub(super) fn listing(
+        &mut self,
+        root: Elem<'a>,
+        rest: Option<(usize, ScopedJoinHandle<'_, Rest<'a>>)>,
+    ) -> Result<Listing, Error> {
         let [vendor, name, serial, published] = self
             .xml
             .attrs(&root, ["vendor", "name", "serial", "published"])?;
@@ -37,7 +68,24 @@ impl<'a> Cursor<'a> {
         let serial = self.u64(&root, "serial", &serial, "serial")?;
         let published = self.required(&root, "published", published)?;
         let published = self.date(&root, "published", &published)?;
-        let mut listing = Listing {
+        let mut children = Children::default();
+        if root.open {
+            self.root_children(&root, &mut children, rest)?;
+        }
+        let Children {
+            installer,
+            installer_at: _,
+            mut eulas,
+            mut products,
+            mut hotfixes,
+            mut critical_updates,
+        } = children;
+        // Growth leaves room for as many again; the model is kept whole for the run.
+        eulas.shrink_to_fit();
+        products.shrink_to_fit();
+        hotfixes.shrink_to_fit();
+        critical_updates.shrink_to_fit();
+        Ok(Listing {
             source: self.doc.name.to_string(),
             base: self.base.clone(),
             sha256: [0; 32],
@@ -48,53 +96,132 @@ impl<'a> Cursor<'a> {
             name: name.into_string(),
             serial,
             published,
-            installer: None,
-            eulas: Vec::new(),
-            products: Vec::new(),
-            hotfixes: Vec::new(),
-            critical_updates: Vec::new(),
-        };
-        self.children(&root, |cur, child| {
-            match child.tag {
-                Tag::Installer if listing.installer.is_some() => {
-                    return Err(cur.bad(
-                        &child,
-                        "one installer: a listing has at most one <installer>; remove the others",
-                    ));
-                }
-                Tag::Installer => listing.installer = Some(cur.installer(child)?),
-                Tag::Eula => {
-                    cur.marks.eulas.push(child.at);
-                    listing.eulas.push(cur.eula(child)?);
-                }
-                Tag::Product => {
-                    cur.marks.products.push(child.at);
-                    listing.products.push(cur.product(child)?);
-                }
-                Tag::Hotfix => {
-                    cur.marks.hotfixes.push(child.at);
-                    listing.hotfixes.push(cur.hotfix(child)?);
-                }
-                Tag::CriticalUpdate => {
-                    cur.marks.critical_updates.push(child.at);
-                    listing.critical_updates.push(cur.critical_update(child)?);
-                }
-                _ => {
-                    return Err(cur.xml.misplaced(
-                        &child,
-                        "productListing",
-                        "installer, eula, product, hotfix or criticalUpdate",
-                    ));
+            installer,
+            eulas,
+            products,
+            hotfixes,
+            critical_updates,
+        })
+    }
+
+    /// The children of the open root until its end tag. When `rest` is
+    /// given, another thread reads the children from its offset on: if this
+    /// reader gets there between two children, what that thread read is
+    /// taken as read here (it read the same text in the same state) and
+    /// reading goes on after it; if not, its result is dropped.
+    fn root_children(
+        &mut self,
+        root: &Elem<'a>,
+        children: &mut Children,
+        mut rest: Option<(usize, ScopedJoinHandle<'_, Rest<'a>>)>,
+    ) -> Result<(), Error> {
+        loop {
+            match rest.as_ref().and_then(|(from, _)| self.xml.next_at(*from)) {
+                None => rest = None,
+                Some(false) => {}
+                Some(true) => {
+                    if let Some((_, half)) = rest.take() {
+                        // The thread cannot panic on its own; a panic is passed on as is.
+                        let half = half
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        self.join(children, half)?;
+                    }
                 }
             }
-            Ok(())
-        })?;
-        // Growth leaves room for as many again; the model is kept whole for the run.
-        listing.eulas.shrink_to_fit();
-        listing.products.shrink_to_fit();
-        listing.hotfixes.shrink_to_fit();
-        listing.critical_updates.shrink_to_fit();
-        Ok(listing)
+            match self.xml.next()? {
+                Step::Child(child) => self.root_child(children, child)?,
+                Step::Close => return Ok(()),
+                Step::End => return Err(self.ends_inside(root.at, root.tag.name())),
+            }
+        }
+    }
+
+    /// Reads the root's children from where the events are (on another
+    /// thread, from a [`super::Events::part`]) up to its end tag.
+    pub(super) fn rest_of_root(mut self, root_at: usize) -> Rest<'a> {
+        let mut children = Children::default();
+        let end = loop {
+            let before = self.xml.position();
+            match self.xml.next() {
+                Ok(Step::Child(child)) => match self.root_child(&mut children, child) {
+                    Ok(()) => {}
+                    Err(error) => break Err(error),
+                },
+                Ok(Step::Close) => break Ok(before),
+                Ok(Step::End) => break Err(self.ends_inside(root_at, Tag::ProductListing.name())),
+                Err(error) => break Err(error),
+            }
+        };
+        Rest {
+            children,
+            marks: self.marks,
+            end,
+        }
+    }
+
+    /// Takes what another thread read of the root's children after those
+    /// read here, as though read here: its first error counts, after a
+    /// second installer.
+    fn join(&mut self, children: &mut Children, rest: Rest<'a>) -> Result<(), Error> {
+        if children.installer_at.is_some()
+            && let Some(at) = rest.children.installer_at
+        {
+            return Err(self.doc.invalid(at, "installer", ONE_INSTALLER));
+        }
+        let Children {
+            installer,
+            installer_at,
+            eulas,
+            products,
+            hotfixes,
+            critical_updates,
+        } = rest.children;
+        children.installer = children.installer.take().or(installer);
+        children.installer_at = children.installer_at.or(installer_at);
+        children.eulas.extend(eulas);
+        children.products.extend(products);
+        children.hotfixes.extend(hotfixes);
+        children.critical_updates.extend(critical_updates);
+        self.marks.append(rest.marks);
+        self.xml.skip_to(rest.end?);
+        Ok(())
+    }
+
+    fn root_child(&mut self, children: &mut Children, child: Elem<'a>) -> Result<(), Error> {
+        match child.tag {
+            Tag::Installer if children.installer_at.is_some() => {
+                return Err(self.bad(&child, ONE_INSTALLER));
+            }
+            Tag::Installer => {
+                children.installer_at = Some(child.at);
+                children.installer = Some(self.installer(child)?);
+            }
+            Tag::Eula => {
+                self.marks.eulas.push(child.at);
+                children.eulas.push(self.eula(child)?);
+            }
+            Tag::Product => {
+                self.marks.products.push(child.at);
+                children.products.push(self.product(child)?);
+            }
+            Tag::Hotfix => {
+                self.marks.hotfixes.push(child.at);
+                children.hotfixes.push(self.hotfix(child)?);
+            }
+            Tag::CriticalUpdate => {
+                self.marks.critical_updates.push(child.at);
+                children.critical_updates.push(self.critical_update(child)?);
+            }
+            _ => {
+                return Err(self.xml.misplaced(
+                    &child,
+                    "productListing",
+                    "installer, eula, product, hotfix or criticalUpdate",
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn installer(&mut self, e: Elem<'a>) -> Result<Installer, Error> {

@@ -2,7 +2,9 @@
 //! contract, its attributes checked and converted, in one pass over the
 //! events of `xml`. This module holds the pass and the value rules every
 //! element shares; the elements are read by group in the modules below.
-//! Rules that span elements across the whole catalog (references, cycles,
+//! A large listing is read on two cores: the second half of its root's
+//! children on another thread, taken only where it reads exactly as this
+//! pass would have (see `Cursor::root_children`). Rules that span elements across the whole catalog (references, cycles,
 //! unique ids) are in `validate`.
 
 mod document;
@@ -15,6 +17,7 @@ use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
 use super::xml::{Elem, Events, NAMESPACE, Step, check_chars};
+use quick_xml::events::BytesStart;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -40,6 +43,32 @@ pub(crate) struct Marks<'a> {
     pub replaces: Vec<usize>,
     pub hotfixes: Vec<usize>,
     pub critical_updates: Vec<usize>,
+}
+
+impl<'a> Marks<'a> {
+    /// Adds the marks of the elements after those marked here.
+    fn append(&mut self, later: Marks<'a>) {
+        let Marks {
+            files,
+            eulas,
+            products,
+            releases,
+            requires,
+            recommends,
+            replaces,
+            hotfixes,
+            critical_updates,
+        } = later;
+        self.files.extend(files);
+        self.eulas.extend(eulas);
+        self.products.extend(products);
+        self.releases.extend(releases);
+        self.requires.extend(requires);
+        self.recommends.extend(recommends);
+        self.replaces.extend(replaces);
+        self.hotfixes.extend(hotfixes);
+        self.critical_updates.extend(critical_updates);
+    }
 }
 
 /// A payload as the run-wide file rules see it.
@@ -88,22 +117,25 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
     Ok((listing, marks))
 }
 
+/// Documents from this size on (a few thousand products) have the second
+/// half of their root's children read on another thread, see
+/// [`Cursor::root_children`]; parsing the half of a smaller one takes little
+/// more than starting the thread.
+const IN_TWO: usize = 4 << 20;
+
 /// The parse of [`parse`], its characters checked apart.
 fn read<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
-    let mut cursor = Cursor {
-        xml: Events::new(doc),
-        doc,
-        base,
-        base_dir: Arc::new(base.join(".").map(String::from).unwrap_or_default()),
-        marks: Marks {
-            // Roughly one payload per 500 bytes of a large listing: sized once.
-            files: Vec::with_capacity(doc.text.len() / 500),
-            ..Marks::default()
-        },
-        release_at: FxHashMap::default(),
-        property_at: FxHashMap::default(),
-        lists: product::Lists::default(),
-    };
+    read_split_from(doc, base, IN_TWO)
+}
+
+/// [`read`], the root's children read in two from documents of `in_two`
+/// bytes on.
+fn read_split_from<'a>(
+    doc: Doc<'a>,
+    base: &'a Url,
+    in_two: usize,
+) -> Result<(Listing, Marks<'a>), Error> {
+    let mut cursor = Cursor::new(Events::new(doc), doc, base, doc.text.len());
     let root = match cursor.xml.next()? {
         Step::Child(root) => root,
         Step::Close | Step::End => {
@@ -114,13 +146,41 @@ fn read<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> 
             ));
         }
     };
-    let listing = cursor.listing(root)?;
+    let split = if doc.text.len() >= in_two && root.open {
+        split_point(doc.text, &root.start)
+    } else {
+        None
+    };
+    let listing = match split {
+        Some(from) => std::thread::scope(|s| {
+            let rest = cursor.xml.part(from);
+            let root_at = root.at;
+            let half = s.spawn(move || {
+                Cursor::new(rest, doc, base, doc.text.len() - from).rest_of_root(root_at)
+            });
+            cursor.listing(root, Some((from, half)))
+        })?,
+        None => cursor.listing(root, None)?,
+    };
     // After the root only the end of the document can come: `next` refuses a
     // second root element itself.
     if let Step::Child(e) = cursor.xml.next()? {
         return Err(cursor.xml.misplaced(&e, "the document", "nothing"));
     }
     Ok((listing, cursor.marks))
+}
+
+/// Where the second half of the root's children likely starts: the first
+/// tag named like a `<product>` of the root's prefix from the middle of
+/// `text` on. Only a guess: comments, CDATA sections and foreign elements
+/// may hold the same text, which the parse finds out when it gets there.
+fn split_point(text: &str, root: &BytesStart<'_>) -> Option<usize> {
+    let name = root.name().into_inner();
+    let prefix = &name[..name.len() - root.local_name().into_inner().len()];
+    let tag = format!("<{prefix}product");
+    let middle = text.len() / 2;
+    let middle = (middle..text.len()).find(|&i| text.is_char_boundary(i))?;
+    text[middle..].find(&tag).map(|i| middle + i)
 }
 
 /// One document's parse in progress: its events, where its relative URLs
@@ -145,6 +205,24 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    /// The parse of `xml`, which has `size` bytes left to read.
+    fn new(xml: Events<'a>, doc: Doc<'a>, base: &'a Url, size: usize) -> Cursor<'a> {
+        Cursor {
+            xml,
+            doc,
+            base,
+            base_dir: Arc::new(base.join(".").map(String::from).unwrap_or_default()),
+            marks: Marks {
+                // Roughly one payload per 500 bytes of a large listing: sized once.
+                files: Vec::with_capacity(size / 500),
+                ..Marks::default()
+            },
+            release_at: FxHashMap::default(),
+            property_at: FxHashMap::default(),
+            lists: product::Lists::default(),
+        }
+    }
+
     /// Children of `parent` until its end tag, each handed to `f`.
     fn children(
         &mut self,
@@ -158,15 +236,15 @@ impl<'a> Cursor<'a> {
             match self.xml.next()? {
                 Step::Child(child) => f(self, child)?,
                 Step::Close => return Ok(()),
-                Step::End => {
-                    return Err(self.doc.invalid(
-                        parent.at,
-                        parent.tag.name(),
-                        "the document ends inside this element; close it",
-                    ));
-                }
+                Step::End => return Err(self.ends_inside(parent.at, parent.tag.name())),
             }
         }
+    }
+
+    /// The element at `at` named `name` is not closed.
+    fn ends_inside(&self, at: usize, name: &str) -> Error {
+        self.doc
+            .invalid(at, name, "the document ends inside this element; close it")
     }
 
     /// An element that takes no children.
@@ -372,6 +450,132 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    /// A listing of `count` products in the root `<{prefix}productListing>`,
+    /// `head` its first children, `middle` just before the product the split
+    /// is looked for from and `bad` the product given an unknown kind.
+    fn products(prefix: &str, head: &str, middle: &str, bad: &[usize]) -> String {
+        let count = 200;
+        let xmlns = match prefix {
+            "" => "xmlns".to_string(),
+            p => format!("xmlns:{}", &p[..p.len() - 1]),
+        };
+        let product = |i: usize| {
+            let kind = if bad.contains(&i) { "odd" } else { "suite" };
+            format!(
+                "  <{prefix}product id=\"p{i}\" name=\"P{i}\" kind=\"{kind}\">\
+                 <{prefix}release version=\"1.{i}\" license=\"free\"/>\
+                 <!-- a comment -->\
+                 <{prefix}release version=\"2.{i}\" license=\"free\"/>\
+                 </{prefix}product>\n"
+            )
+        };
+        let before: String = (0..count / 2).map(product).collect();
+        let after: String = (count / 2..count).map(product).collect();
+        // As many bytes before the products as the middle has, so that the
+        // middle of the text is where `middle` starts.
+        let pad = " ".repeat(middle.len() + after.len().saturating_sub(before.len()));
+        format!(
+            "<{prefix}productListing {xmlns}=\"{NAMESPACE}\" vendor=\"V\" name=\"L\" serial=\"1\" published=\"2026-11-20T10:00:00Z\">\n\
+             {head}{pad}\n{before}{middle}{after}</{prefix}productListing>\n"
+        )
+    }
+
+    /// The parse of `text` read in two and read in one, which must agree:
+    /// the listing with its marks, or the error.
+    fn both_ways(text: &str) -> Result<String, String> {
+        let base = Url::parse("https://vendor.example/l.pl.xml").unwrap();
+        let doc = Doc {
+            name: "l.pl.xml",
+            text,
+        };
+        let show = |parsed: Result<(Listing, Marks<'_>), Error>| match parsed {
+            Ok((listing, marks)) => Ok(format!(
+                "{listing:?} {:?} {:?} {:?}",
+                marks.products, marks.releases, marks.eulas
+            )),
+            Err(error) => Err(error.to_string()),
+        };
+        let in_two = show(read_split_from(doc, &base, 0));
+        assert_eq!(in_two, show(read_split_from(doc, &base, usize::MAX)));
+        in_two
+    }
+
+    /// Where [`split_point`] puts the split of `text`.
+    fn split_of(text: &str) -> &str {
+        let root = &text[1..text.find(' ').unwrap()];
+        let at = split_point(text, &BytesStart::new(root)).unwrap();
+        &text[at..]
+    }
+
+    #[test]
+    fn a_listing_read_in_two_is_the_listing_read_in_one() {
+        for prefix in ["", "l:"] {
+            let text = products(prefix, "", "", &[]);
+            assert!(split_of(&text).starts_with(&format!("<{prefix}product id=\"p100\"")));
+            let parsed = both_ways(&text).unwrap();
+            assert_eq!(parsed.matches("Product {").count(), 200, "{prefix}");
+            assert!(parsed.contains("id: \"p199\""), "{prefix}");
+        }
+    }
+
+    #[test]
+    fn the_first_error_of_a_listing_read_in_two_is_the_error() {
+        for prefix in ["", "l:"] {
+            for (bad, line) in [(&[10][..], 13), (&[150], 153), (&[10, 150], 13)] {
+                let text = products(prefix, "", "", bad);
+                let error = both_ways(&text).unwrap_err();
+                assert!(
+                    error.starts_with(&format!("l.pl.xml:{line}:3: ")),
+                    "{error}"
+                );
+                assert!(
+                    error.contains("allowed values: `kind` is \"odd\""),
+                    "{error}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_product_tag_at_the_split_that_is_not_one_changes_nothing() {
+        let comment = "<!-- <product id=\"x\"> -->";
+        let foreign = "<x:note xmlns:x=\"urn:x\"><product id=\"x\"/></x:note>";
+        for middle in [comment, foreign] {
+            let text = products("", "", middle, &[]);
+            assert!(split_of(&text).starts_with("<product id=\"x\""), "{middle}");
+            let parsed = both_ways(&text).unwrap();
+            assert_eq!(parsed.matches("Product {").count(), 200, "{middle}");
+            assert!(!parsed.contains("id: \"x\""), "{middle}");
+        }
+        let cdata = "<![CDATA[ <product id=\"x\"> ]]>";
+        let text = products("", "", cdata, &[]);
+        assert!(split_of(&text).starts_with("<product id=\"x\""));
+        let error = both_ways(&text).unwrap_err();
+        assert!(error.contains("no text"), "{error}");
+    }
+
+    #[test]
+    fn a_second_installer_after_the_split_is_the_error() {
+        let installer = |version: &str| {
+            format!(
+                "<installer name=\"Setup\" {version}><payload kind=\"exe\" file=\"setup.exe\" url=\"setup.exe\" size=\"1\" sha256=\"{}\"/></installer>",
+                "0".repeat(64)
+            )
+        };
+        let first = installer("version=\"1.0\"");
+        // The second one is not read: that there is one is the error.
+        let second = format!("{}\n", installer(""));
+        let text = products("", &first, &second, &[150]);
+        assert!(split_of(&text).starts_with("<product id=\"p100\""));
+        assert!(text.find(&second).unwrap() > text.len() / 2);
+        let error = both_ways(&text).unwrap_err();
+        assert!(error.starts_with("l.pl.xml:103:1: "), "{error}");
+        assert!(error.contains("one installer"), "{error}");
+        // One installer, after the split, is the listing's.
+        let text = products("", "", &format!("{}\n", installer("version=\"1.0\"")), &[]);
+        assert!(both_ways(&text).unwrap().contains("installer: Some("));
     }
 
     #[test]
