@@ -4,8 +4,9 @@
 //! element shares; the elements are read by group in the modules below.
 //! A large listing is read on two cores: the second half of its root's
 //! children on another thread, taken only where it reads exactly as this
-//! pass would have (see `Cursor::root_children`). Rules that span elements across the whole catalog (references, cycles,
-//! unique ids) are in `validate`.
+//! pass would have (see `Cursor::root_children`). Rules that span elements
+//! across the whole catalog (references, cycles, unique ids) are in
+//! `validate`.
 
 mod document;
 mod fixes;
