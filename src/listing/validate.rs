@@ -8,6 +8,7 @@ use super::model::*;
 use super::parse::Marks;
 use super::position::Doc;
 use super::version::Version;
+use super::xml::Tag;
 use bundle_format::manifest::find_clash;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -15,34 +16,15 @@ use rustc_hash::FxHashMap as HashMap;
 pub(crate) struct Parsed<'t> {
     pub doc: Doc<'t>,
     pub listing: Listing,
-    pub marks: Marks<'t>,
+    pub marks: Marks,
 }
 
-/// Where an id is defined: listing index, byte offset, index in its listing's vector.
+/// Where an id is defined: listing index and index in its listing's
+/// vector (its offset is in the listing's marks at the same index).
 #[derive(Clone, Copy)]
 struct Defined {
-    listing: usize,
-    at: usize,
-    index: usize,
-}
-
-/// `requires` edges between products numbered in catalog order.
-struct Edges {
-    /// (required product, listing, byte offset of the `<requires>`), grouped by
-    /// requiring product in catalog order. As `u32` (a listing is at most
-    /// 64 MiB): a large listing has tens of thousands.
-    to: Vec<(u32, u32, u32)>,
-    /// Product n's edges are `to[start[n]..start[n + 1]]`.
-    start: Vec<u32>,
-}
-
-impl Edges {
-    /// Product `product`'s `n`-th edge: (required product, listing, byte offset).
-    fn get(&self, product: usize, n: usize) -> Option<(usize, usize, usize)> {
-        let edges = &self.to[self.start[product] as usize..self.start[product + 1] as usize];
-        let &(to, li, at) = edges.get(n)?;
-        Some((to as usize, li as usize, at as usize))
-    }
+    listing: u32,
+    index: u32,
 }
 
 /// Checks the catalog-wide rules and returns the catalog.
@@ -54,8 +36,8 @@ pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
     }
     let resolutions = {
         let index = Index::build(&parsed)?;
-        let edges = index.references(&parsed)?;
-        index.requires_cycles(&parsed, &edges)?;
+        index.references(&parsed)?;
+        index.requires_cycles(&parsed)?;
         index.resolutions(&parsed)?
     };
     files(&parsed)?;
@@ -105,16 +87,16 @@ impl<'p> Index<'p> {
             index.first_product.push(count);
             count += p.listing.products.len();
             let products = p.listing.products.iter().map(|x| x.id.as_str());
-            let at = p.marks.products.iter().copied();
+            let at = &p.marks.products;
             unique(parsed, &mut index.products, "product", li, products, at)?;
             let eulas = p.listing.eulas.iter().map(|x| x.id.as_str());
-            let at = p.marks.eulas.iter().copied();
+            let at = &p.marks.eulas;
             unique(parsed, &mut index.eulas, "eula", li, eulas, at)?;
             let hotfixes = p.listing.hotfixes.iter().map(|x| x.id.as_str());
-            let at = p.marks.hotfixes.iter().copied();
+            let at = &p.marks.hotfixes;
             unique(parsed, &mut index.hotfixes, "hotfix", li, hotfixes, at)?;
             let updates = p.listing.critical_updates.iter().map(|x| x.id.as_str());
-            let at = p.marks.critical_updates.iter().copied();
+            let at = &p.marks.critical_updates;
             unique(
                 parsed,
                 &mut critical_updates,
@@ -130,21 +112,30 @@ impl<'p> Index<'p> {
     fn product(&self, parsed: &'p [Parsed<'_>], id: &str) -> Option<&'p Product> {
         self.products
             .get(id)
-            .map(|d| &parsed[d.listing].listing.products[d.index])
+            .map(|d| &parsed[d.listing as usize].listing.products[d.index as usize])
+    }
+
+    /// Product `node` in catalog order: its listing and the product.
+    fn nth_product<'q>(&self, parsed: &'q [Parsed<'_>], node: usize) -> (usize, &'q Product) {
+        let li = self.first_product.partition_point(|&first| first <= node) - 1;
+        (
+            li,
+            &parsed[li].listing.products[node - self.first_product[li]],
+        )
+    }
+
+    /// A defined product's number in catalog order.
+    fn number(&self, d: Defined) -> usize {
+        self.first_product[d.listing as usize] + d.index as usize
     }
 
     /// Rule 1 for products' `appliesTo`, releases' `eula`, `requires`,
     /// `recommends`, `replaces`, and hot fixes' `product` and `base`.
-    /// Returns the `requires` edges.
-    fn references(&self, parsed: &[Parsed<'_>]) -> Result<Edges, Error> {
-        let mut edges = Edges {
-            to: Vec::new(),
-            start: Vec::with_capacity(self.products.len() + 1),
-        };
-        for (li, p) in parsed.iter().enumerate() {
+    fn references(&self, parsed: &[Parsed<'_>]) -> Result<(), Error> {
+        for p in parsed {
             let doc = p.doc;
             let product_ref = |at: usize, element: &str, attribute: &str, id: &str| {
-                self.products.get(id).copied().ok_or_else(|| {
+                self.products.get(id).map(|_| ()).ok_or_else(|| {
                     doc.invalid(
                         at,
                         element,
@@ -162,13 +153,12 @@ impl<'p> Index<'p> {
                 for id in &product.applies_to {
                     product_ref(at, "product", "appliesTo", id)?;
                 }
-                edges.start.push(edges.to.len() as u32);
                 for (release, &release_at) in product.releases.iter().zip(releases.by_ref()) {
                     if let Some(eula) = &release.eula
                         && !self.eulas.contains_key(eula.as_str())
                     {
                         return Err(doc.invalid(
-                            release_at,
+                            release_at as usize,
                             "release",
                             format!(
                                 "rule 1: `eula` names {eula:?}, which no <eula> defines; correct the id or add the eula"
@@ -176,15 +166,13 @@ impl<'p> Index<'p> {
                         ));
                     }
                     for (dep, &at) in release.requires.iter().zip(requires.by_ref()) {
-                        let to = product_ref(at, "requires", "product", &dep.product)?;
-                        let to = self.first_product[to.listing] + to.index;
-                        edges.to.push((to as u32, li as u32, at as u32));
+                        product_ref(at as usize, "requires", "product", &dep.product)?;
                     }
                     for (dep, &at) in release.recommends.iter().zip(recommends.by_ref()) {
-                        product_ref(at, "recommends", "product", &dep.product)?;
+                        product_ref(at as usize, "recommends", "product", &dep.product)?;
                     }
                     for (id, &at) in release.replaces.iter().zip(replaces.by_ref()) {
-                        product_ref(at, "replaces", "product", id)?;
+                        product_ref(at as usize, "replaces", "product", id)?;
                     }
                 }
             }
@@ -205,8 +193,7 @@ impl<'p> Index<'p> {
                 }
             }
         }
-        edges.start.push(edges.to.len() as u32);
-        Ok(edges)
+        Ok(())
     }
 
     /// Rule 1 for critical updates: `product` and `resolvedBy`, which must
@@ -228,7 +215,7 @@ impl<'p> Index<'p> {
                     continue;
                 };
                 let reached = if let Some(d) = self.hotfixes.get(text.as_str()) {
-                    let hotfix = &parsed[d.listing].listing.hotfixes[d.index];
+                    let hotfix = &parsed[d.listing as usize].listing.hotfixes[d.index as usize];
                     if hotfix.product != update.product {
                         return bad(format!(
                             "rule 1: `resolvedBy` names hot fix {text:?}, which is for {:?}, not {:?}",
@@ -261,42 +248,59 @@ impl<'p> Index<'p> {
         Ok(by_release)
     }
 
-    /// Rule 2: the `requires` graph between products has no cycle.
-    fn requires_cycles(&self, parsed: &[Parsed<'_>], edges: &Edges) -> Result<(), Error> {
-        let ids: Vec<&str> = parsed
-            .iter()
-            .flat_map(|p| p.listing.products.iter().map(|x| x.id.as_str()))
-            .collect();
+    /// Rule 2: the `requires` graph between products has no cycle. Walked
+    /// depth first from the model itself, each edge looked up as it is
+    /// reached, so no copy of the graph is made.
+    fn requires_cycles(&self, parsed: &[Parsed<'_>]) -> Result<(), Error> {
+        // Where each product's first `<requires>` is among its listing's marks.
+        let mut first_mark: Vec<u32> = Vec::with_capacity(self.products.len());
+        for p in parsed {
+            let mut count = 0;
+            for product in &p.listing.products {
+                first_mark.push(count);
+                count += product
+                    .releases
+                    .iter()
+                    .map(|r| r.requires.len() as u32)
+                    .sum::<u32>();
+            }
+        }
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
-        let mut state = vec![NEW; ids.len()];
-        for root in 0..ids.len() {
+        let mut state = vec![NEW; first_mark.len()];
+        for root in 0..state.len() {
             if state[root] != NEW {
                 continue;
             }
             state[root] = OPEN;
-            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-            while let Some((node, next)) = stack.last_mut() {
-                let node = *node;
-                let Some((to, li, at)) = edges.get(node, *next) else {
+            let mut stack = vec![Visit::new(root, &first_mark)];
+            while let Some(visit) = stack.last_mut() {
+                let node = visit.node;
+                let (li, product) = self.nth_product(parsed, node);
+                let Some((dependency, mark)) = visit.next(product) else {
                     state[node] = DONE;
                     stack.pop();
                     continue;
                 };
-                *next += 1;
+                // Every `requires` names a defined product: `references` ran first.
+                let Some(&defined) = self.products.get(dependency.product.as_str()) else {
+                    continue;
+                };
+                let to = self.number(defined);
                 match state[to] {
                     NEW => {
                         state[to] = OPEN;
-                        stack.push((to, 0));
+                        stack.push(Visit::new(to, &first_mark));
                     }
                     OPEN => {
-                        let start = stack.iter().position(|(n, _)| *n == to).unwrap_or(0);
+                        let start = stack.iter().position(|v| v.node == to).unwrap_or(0);
+                        let id = |n: usize| self.nth_product(parsed, n).1.id.as_str();
                         let mut path: Vec<&str> =
-                            stack[start..].iter().map(|(n, _)| ids[*n]).collect();
-                        path.push(ids[to]);
+                            stack[start..].iter().map(|v| id(v.node)).collect();
+                        path.push(id(to));
                         return Err(parsed[li].doc.invalid(
-                            at,
+                            parsed[li].marks.requires[mark] as usize,
                             "requires",
                             format!(
                                 "rule 2: requires cycle {}; a mandatory dependency cannot lead back to itself: make one of them a <recommends>",
@@ -312,6 +316,42 @@ impl<'p> Index<'p> {
     }
 }
 
+/// A product on the path of the `requires` walk, and how far through its
+/// dependencies the walk is.
+struct Visit {
+    /// The product's number in catalog order.
+    node: usize,
+    release: usize,
+    dependency: usize,
+    /// The index in its listing's `requires` marks of the next dependency.
+    mark: usize,
+}
+
+impl Visit {
+    fn new(node: usize, first_mark: &[u32]) -> Visit {
+        Visit {
+            node,
+            release: 0,
+            dependency: 0,
+            mark: first_mark[node] as usize,
+        }
+    }
+
+    /// The next dependency of `product` (this visit's), with its mark index.
+    fn next<'p>(&mut self, product: &'p Product) -> Option<(&'p Dependency, usize)> {
+        loop {
+            let release = product.releases.get(self.release)?;
+            if let Some(dependency) = release.requires.get(self.dependency) {
+                self.dependency += 1;
+                self.mark += 1;
+                return Some((dependency, self.mark - 1));
+            }
+            self.release += 1;
+            self.dependency = 0;
+        }
+    }
+}
+
 /// Records the ids of one listing, refusing one already seen in this or another listing.
 fn unique<'p>(
     parsed: &[Parsed<'_>],
@@ -319,23 +359,26 @@ fn unique<'p>(
     kind: &str,
     listing: usize,
     ids: impl Iterator<Item = &'p str>,
-    offsets: impl Iterator<Item = usize>,
+    offsets: &[usize],
 ) -> Result<(), Error> {
-    for (index, (id, at)) in ids.zip(offsets).enumerate() {
-        let defined = Defined { listing, at, index };
+    for (index, (id, &at)) in ids.zip(offsets).enumerate() {
+        let defined = Defined {
+            listing: listing as u32,
+            index: index as u32,
+        };
         let Some(first) = seen.insert(id, defined) else {
             continue;
         };
         let doc = parsed[listing].doc;
-        let message = if first.listing == listing {
+        let message = if first.listing as usize == listing {
             format!(
                 "unique id: duplicate {kind} id {id:?}: already defined at {}; give each its own id",
-                doc.location(first.at)
+                doc.location(offsets[first.index as usize])
             )
         } else {
             format!(
                 "unique id: {kind} id {id:?} is in two listings: {} and {}; a catalog names each id once, so drop one of the listings or rename the id",
-                parsed[first.listing].doc.name, doc.name
+                parsed[first.listing as usize].doc.name, doc.name
             )
         };
         return Err(doc.invalid(at, kind, message));
@@ -346,31 +389,32 @@ fn unique<'p>(
 /// Rules 3 and 8 over every payload of the run: no two `file` names are one
 /// file on Windows (the bundle container's own rule, in every listing), and
 /// the sizes add up to what a bundle can hold, so no total is ever wrong.
+/// Payloads are taken in document order, listing after listing.
 fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
     let all = || {
         parsed
             .iter()
-            .flat_map(|p| p.marks.files.iter().map(move |f| (p.doc, f)))
+            .flat_map(|p| in_document_order(p).map(move |(at, f)| (p.doc, at, f)))
     };
-    if let Some((first, again)) = find_clash(all().map(|(_, f)| &*f.name)) {
-        let (first_doc, first) = all().nth(first).expect("a payload find_clash counted");
-        let (doc, again) = all().nth(again).expect("a payload find_clash counted");
+    if let Some((first, again)) = find_clash(all().map(|(_, _, f)| f.file.as_str())) {
+        let (first_doc, first_at, first) = all().nth(first).expect("a payload find_clash counted");
+        let (doc, at, again) = all().nth(again).expect("a payload find_clash counted");
         return Err(doc.invalid(
-            again.at,
+            at,
             "payload",
             format!(
                 "rules 3 and 8: file {:?} is already used at {} as {:?} (names compare without case, as on Windows, across every listing of the run); give each payload its own file name",
-                again.name,
-                first_doc.location(first.at),
-                first.name
+                again.file,
+                first_doc.location(first_at),
+                first.file
             ),
         ));
     }
     let mut total = 0u64;
-    for (doc, f) in all() {
+    for (doc, at, f) in all() {
         total = total.checked_add(f.size).ok_or_else(|| {
             doc.invalid(
-                f.at,
+                at,
                 "payload",
                 format!(
                     "rule 3: `size` {}: the payloads of the run add up to more than {} bytes here, more than any bundle can hold; correct the sizes",
@@ -381,4 +425,29 @@ fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+/// A listing's payloads in document order, each with its offset. Each kind
+/// of element holding a payload is in the model in document order, and the
+/// marks say which kind holds each payload in turn; releases are not yet
+/// sorted by version.
+fn in_document_order<'p>(p: &'p Parsed<'_>) -> impl Iterator<Item = (usize, &'p Payload)> {
+    let listing = &p.listing;
+    let mut installer = listing.installer.iter().map(|i| &i.payload);
+    let mut eulas = listing.eulas.iter().map(|e| &e.payload);
+    let mut releases = listing
+        .products
+        .iter()
+        .flat_map(|product| &product.releases)
+        .filter_map(|r| r.payload.as_ref());
+    let mut hotfixes = listing.hotfixes.iter().map(|h| &h.payload);
+    p.marks.files.iter().map_while(move |mark| {
+        let payload = match mark.owner {
+            Tag::Installer => installer.next(),
+            Tag::Eula => eulas.next(),
+            Tag::Hotfix => hotfixes.next(),
+            _ => releases.next(),
+        };
+        Some((mark.at as usize, payload?))
+    })
 }

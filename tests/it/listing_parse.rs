@@ -310,6 +310,63 @@ fn payload_rules_are_checked() {
     .unwrap();
 }
 
+/// Root children in an order of their own: hot fix, product, eula, installer.
+const SHUFFLED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<productListing xmlns="urn:airlock:product-listing:1" vendor="Test" name="Rules" serial="7" published="2026-11-20T10:00:00Z">
+  <hotfix id="hf1" product="a" base="1.0" version="1.0.1" severity="critical">
+    <payload kind="msp" file="hf1.msp" url="hf1.msp" size="18446744073709551615" sha256="0000000000000000000000000000000000000000000000000000000000000000"/>
+  </hotfix>
+  <product id="a" name="A" kind="solution">
+    <release version="1.0" license="free" eula="terms">
+      <payload kind="msi" file="a.msi" url="a.msi" size="0" sha256="0000000000000000000000000000000000000000000000000000000000000000"/>
+    </release>
+  </product>
+  <eula id="terms" title="Terms">
+    <payload kind="text" file="terms.txt" url="terms.txt" size="0" sha256="0000000000000000000000000000000000000000000000000000000000000000"/>
+  </eula>
+  <installer name="Setup" version="1.0">
+    <payload kind="exe" file="setup.exe" url="setup.exe" size="0" sha256="0000000000000000000000000000000000000000000000000000000000000000"/>
+  </installer>
+</productListing>
+"#;
+
+/// The file rules take payloads in the order the document writes them,
+/// whatever the order of the elements that hold them: the later of two
+/// clashing names is the one refused, and the size that overflows the total
+/// is the first one past the limit in the document.
+#[test]
+fn payload_rules_follow_the_document_order() {
+    let shuffled = |from: &str, to: &str| {
+        assert!(SHUFFLED.contains(from), "{from}");
+        SHUFFLED.replacen(from, to, 1)
+    };
+    let listing = parse(SHUFFLED).unwrap();
+    assert_eq!(listing.payloads().count(), 4);
+    refused(
+        &shuffled(r#"file="setup.exe""#, r#"file="HF1.msp""#),
+        "15:5",
+        "rules 3 and 8: file \"HF1.msp\" is already used at rules.pl.xml:4:5 as \"hf1.msp\"",
+    );
+    refused(
+        &shuffled(r#"file="terms.txt""#, r#"file="A.MSI""#),
+        "12:5",
+        "rules 3 and 8: file \"A.MSI\" is already used at rules.pl.xml:8:7 as \"a.msi\"",
+    );
+    refused(
+        &shuffled(r#"size="0""#, r#"size="1""#),
+        "8:7",
+        "rule 3: `size` 1: the payloads of the run add up to more than",
+    );
+    refused(
+        &shuffled(
+            r#"file="setup.exe" url="setup.exe" size="0""#,
+            r#"file="setup.exe" url="setup.exe" size="2""#,
+        ),
+        "15:5",
+        "rule 3: `size` 2: the payloads of the run add up to more than",
+    );
+}
+
 #[test]
 fn product_and_release_rules_are_checked() {
     refused(

@@ -27,9 +27,9 @@ struct Children {
 /// The root's children from some offset on, as another thread read them:
 /// what it read before its first error, and where the root's end tag is
 /// (the offset to go on from), or that error.
-pub(super) struct Rest<'a> {
+pub(super) struct Rest {
     children: Children,
-    marks: Marks<'a>,
+    marks: Marks,
     end: Result<usize, Error>,
 }
 
@@ -38,7 +38,7 @@ impl<'a> Cursor<'a> {
     pub(super) fn listing(
         &mut self,
         root: Elem<'a>,
-        rest: Option<(usize, ScopedJoinHandle<'_, Rest<'a>>)>,
+        rest: Option<(usize, ScopedJoinHandle<'_, Rest>)>,
     ) -> Result<Listing, Error> {
         let [vendor, name, serial, published] = self
             .xml
@@ -113,7 +113,7 @@ impl<'a> Cursor<'a> {
         &mut self,
         root: &Elem<'a>,
         children: &mut Children,
-        mut rest: Option<(usize, ScopedJoinHandle<'_, Rest<'a>>)>,
+        mut rest: Option<(usize, ScopedJoinHandle<'_, Rest>)>,
     ) -> Result<(), Error> {
         loop {
             match rest.as_ref().and_then(|(from, _)| self.xml.next_at(*from)) {
@@ -139,7 +139,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads the root's children from where the events are (on another
     /// thread, from a [`super::Events::part`]) up to its end tag.
-    pub(super) fn rest_of_root(mut self, root_at: usize) -> Rest<'a> {
+    pub(super) fn rest_of_root(mut self, root_at: usize) -> Rest {
         let mut children = Children::default();
         let end = loop {
             let before = self.xml.position();
@@ -163,7 +163,7 @@ impl<'a> Cursor<'a> {
     /// Takes what another thread read of the root's children after those
     /// read here, as though read here: its first error counts, after a
     /// second installer.
-    fn join(&mut self, children: &mut Children, rest: Rest<'a>) -> Result<(), Error> {
+    fn join(&mut self, children: &mut Children, rest: Rest) -> Result<(), Error> {
         if children.installer_at.is_some()
             && let Some(at) = rest.children.installer_at
         {

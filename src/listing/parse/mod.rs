@@ -17,7 +17,7 @@ use super::Error;
 use super::model::*;
 use super::position::Doc;
 use super::version::{Requirement, Version};
-use super::xml::{Elem, Events, NAMESPACE, Step, check_chars};
+use super::xml::{Elem, Events, NAMESPACE, Step, Tag, check_chars};
 use quick_xml::events::BytesStart;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
@@ -31,24 +31,25 @@ use url::Url;
 /// in document order: the n-th release of the listing (product by product,
 /// releases as written) is at `releases[n]`, its `requires` follow those of the
 /// releases before it in `requires`, and so on. Flat, so that marking costs no
-/// allocation per element.
+/// allocation per element. The many (payloads, releases and what they
+/// name) as [`Offset`]s.
 #[derive(Default)]
-pub(crate) struct Marks<'a> {
+pub(crate) struct Marks {
     /// Every payload, in document order.
-    pub files: Vec<FileMark<'a>>,
+    pub files: Vec<FileMark>,
     pub eulas: Vec<usize>,
     pub products: Vec<usize>,
-    pub releases: Vec<usize>,
-    pub requires: Vec<usize>,
-    pub recommends: Vec<usize>,
-    pub replaces: Vec<usize>,
+    pub releases: Vec<Offset>,
+    pub requires: Vec<Offset>,
+    pub recommends: Vec<Offset>,
+    pub replaces: Vec<Offset>,
     pub hotfixes: Vec<usize>,
     pub critical_updates: Vec<usize>,
 }
 
-impl<'a> Marks<'a> {
+impl Marks {
     /// Adds the marks of the elements after those marked here.
-    fn append(&mut self, later: Marks<'a>) {
+    fn append(&mut self, later: Marks) {
         let Marks {
             files,
             eulas,
@@ -72,13 +73,25 @@ impl<'a> Marks<'a> {
     }
 }
 
-/// A payload as the run-wide file rules see it.
-pub(crate) struct FileMark<'a> {
-    /// Its `file`.
-    pub name: Cow<'a, str>,
-    pub size: u64,
+/// A byte offset in a listing, which is at most 64 MiB
+/// ([`MAX_LISTING_BYTES`](super::MAX_LISTING_BYTES)): half a `usize`.
+pub(crate) type Offset = u32;
+
+/// `at` as an [`Offset`]; past 4 GiB, which no listing read reaches, the
+/// last one, so that a message points near rather than nowhere.
+pub(crate) fn offset(at: usize) -> Offset {
+    Offset::try_from(at).unwrap_or(Offset::MAX)
+}
+
+/// A payload as the run-wide file rules see it: where it is and which
+/// element holds it. Its name and size are those of that element's payload
+/// in the model, where each kind of element is in document order.
+#[derive(Clone, Copy)]
+pub(crate) struct FileMark {
     /// Offset of its `<payload>`.
-    pub at: usize,
+    pub at: Offset,
+    /// `installer`, `eula`, `release` or `hotfix`.
+    pub owner: Tag,
 }
 
 /// Documents from this size on have their characters checked and their
@@ -94,7 +107,7 @@ const ALONGSIDE: usize = 1 << 20;
 /// core for a large document. The character check's error comes first, as
 /// though it had run before the parse: what the parse says of a document
 /// holding a character XML refuses does not count.
-pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
+pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks), Error> {
     let whole = || -> Result<[u8; 32], Error> {
         check_chars(&doc)?;
         Ok(Sha256::digest(doc.text.as_bytes()).into())
@@ -125,7 +138,7 @@ pub(crate) fn parse<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'
 const IN_TWO: usize = 4 << 20;
 
 /// The parse of [`parse`], its characters checked apart.
-fn read<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks<'a>), Error> {
+fn read<'a>(doc: Doc<'a>, base: &'a Url) -> Result<(Listing, Marks), Error> {
     read_split_from(doc, base, IN_TWO)
 }
 
@@ -135,7 +148,7 @@ fn read_split_from<'a>(
     doc: Doc<'a>,
     base: &'a Url,
     in_two: usize,
-) -> Result<(Listing, Marks<'a>), Error> {
+) -> Result<(Listing, Marks), Error> {
     let mut cursor = Cursor::new(Events::new(doc), doc, base, doc.text.len());
     let root = match cursor.xml.next()? {
         Step::Child(root) => root,
@@ -193,7 +206,7 @@ struct Cursor<'a> {
     /// The folder URL of the listing (`…/`); a local listing's relative
     /// payload URLs must stay in it. Shared by the payload URLs below it.
     base_dir: Arc<String>,
-    marks: Marks<'a>,
+    marks: Marks,
     /// The current product's release versions so far, each with its index
     /// among them (a product's releases stay linear to check, however many).
     release_at: FxHashMap<Version, usize>,
@@ -491,10 +504,17 @@ mod tests {
             name: "l.pl.xml",
             text,
         };
-        let show = |parsed: Result<(Listing, Marks<'_>), Error>| match parsed {
+        let show = |parsed: Result<(Listing, Marks), Error>| match parsed {
             Ok((listing, marks)) => Ok(format!(
-                "{listing:?} {:?} {:?} {:?}",
-                marks.products, marks.releases, marks.eulas
+                "{listing:?} {:?} {:?} {:?} {:?}",
+                marks.products,
+                marks.releases,
+                marks.eulas,
+                marks
+                    .files
+                    .iter()
+                    .map(|f| (f.at, f.owner))
+                    .collect::<Vec<_>>()
             )),
             Err(error) => Err(error.to_string()),
         };

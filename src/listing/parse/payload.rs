@@ -3,7 +3,7 @@
 //! sha256), and the one-payload rule of installers, EULAs and hot fixes.
 
 use super::Cursor;
-use super::FileMark;
+use super::{FileMark, offset};
 use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::xml::{Elem, Tag};
@@ -103,9 +103,8 @@ impl<'a> Cursor<'a> {
         let size = self.required(&e, "size", size)?;
         let size = self.u64(&e, "size", &size, "rule 3")?;
         self.marks.files.push(FileMark {
-            name: self.in_document(&file),
-            size,
-            at: e.at,
+            at: offset(e.at),
+            owner,
         });
         let sha256 = self.required(&e, "sha256", sha256)?;
         let digest = self.sha256(&e, &sha256)?;

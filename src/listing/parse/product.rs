@@ -2,7 +2,7 @@
 //! (`requires`, `recommends`, `upgradesFrom`, `replaces`), `<property>` and
 //! `<check>`.
 
-use super::Cursor;
+use super::{Cursor, offset};
 use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::version::Requirement;
@@ -49,7 +49,7 @@ impl<'a> Cursor<'a> {
                 return Err(cur.xml.misplaced(&child, "product", "<release>"));
             }
             let at = child.at;
-            cur.marks.releases.push(at);
+            cur.marks.releases.push(offset(at));
             let release = cur.release(child, kind)?;
             if let Some(&i) = cur.release_at.get(&release.version) {
                 return Err(cur.doc.invalid(
@@ -58,7 +58,7 @@ impl<'a> Cursor<'a> {
                     format!(
                         "unique release version: release {} of {id:?} is already listed at {} (missing parts count as 0); each release of a product has its own version",
                         release.version,
-                        cur.doc.location(cur.marks.releases[first_release + i])
+                        cur.doc.location(cur.marks.releases[first_release + i] as usize)
                     ),
                 ));
             }
@@ -168,12 +168,12 @@ impl<'a> Cursor<'a> {
                 )?)
             }
             Tag::Requires => {
-                self.marks.requires.push(child.at);
+                self.marks.requires.push(offset(child.at));
                 let dependency = self.dependency(child)?;
                 self.lists.requires.push(dependency);
             }
             Tag::Recommends => {
-                self.marks.recommends.push(child.at);
+                self.marks.recommends.push(offset(child.at));
                 let dependency = self.dependency(child)?;
                 self.lists.recommends.push(dependency);
             }
@@ -182,7 +182,7 @@ impl<'a> Cursor<'a> {
                 self.lists.upgrades_from.push(requirement);
             }
             Tag::Replaces => {
-                self.marks.replaces.push(child.at);
+                self.marks.replaces.push(offset(child.at));
                 let id = self.replaces(child)?;
                 self.lists.replaces.push(id);
             }
