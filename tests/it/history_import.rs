@@ -10,40 +10,13 @@ use crate::common;
 
 use common::bundle::json_of;
 use common::faults::FaultServer;
-use common::history::{Machine, V1, V2, build_full, reseal, vendor};
+use common::history::{Installed, Machine, V1, V2, installed, reseal, vendor};
 use common::online::Builder;
 use common::runner::Recorder;
 use common::stderr;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// A machine installed from a full bundle of `listing` (`selection`) with a
-/// recording msiexec, and the history it exported.
-struct Installed {
-    builder: Builder,
-    machine: Machine,
-    recorder: Recorder,
-    history: PathBuf,
-}
-
-fn installed(server: &FaultServer, listing: &str, selection: &str) -> Installed {
-    let builder = Builder::new();
-    let full = build_full(server, &builder, listing, selection);
-    let machine = Machine::new();
-    let recorder = Recorder::new();
-    machine
-        .install(&full, &builder.public, &recorder.command())
-        .assert()
-        .success();
-    let history = machine.export(builder.path("history.xml"));
-    Installed {
-        builder,
-        machine,
-        recorder,
-        history,
-    }
-}
 
 /// The machine the round trip starts from: smp, patch and power-scheme 7.6.
 fn v1_machine(server: &FaultServer) -> Installed {

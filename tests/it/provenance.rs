@@ -11,9 +11,8 @@ use crate::common;
 
 use airlock::package::CONTENT_TYPE_1;
 use common::bundle::{airlock, built_one, json_of};
-use common::history::{Machine, V1, build_full, build_incremental, vendor};
+use common::history::{V1, build_incremental, installed, vendor};
 use common::online::{Builder, VENDOR_KEY, serve, vendor_fingerprint};
-use common::runner::Recorder;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -270,17 +269,10 @@ fn an_unsigned_listing_read_with_a_password_vouches_with_no_vendor_key_and_shows
 #[test]
 fn an_incremental_bundle_names_the_history_it_was_built_against() {
     let server = vendor();
-    let b = Builder::new();
-    let full = build_full(&server, &b, V1, "patch,power-scheme");
-    let machine = Machine::new();
-    let recorder = Recorder::new();
-    machine
-        .install(&full, &b.public, &recorder.command())
-        .assert()
-        .success();
-    let history = machine.export(b.path("history.xml"));
+    let m = installed(&server, V1, "patch,power-scheme");
+    let (b, history) = (&m.builder, &m.history);
     let bundle = b.path("update.exe");
-    let report = build_incremental(&server, &b, &history, &bundle);
+    let report = build_incremental(&server, b, history, &bundle);
 
     let root = b.path("root");
     let (statement, _) = provenance(&root, &bundle);
@@ -291,7 +283,7 @@ fn an_incremental_bundle_names_the_history_it_was_built_against() {
         .as_array()
         .unwrap();
     assert_eq!(deps.len(), 1 + files.len() + 1, "{deps:?}");
-    let digest = sha256(&std::fs::read(&history).unwrap());
+    let digest = sha256(&std::fs::read(history).unwrap());
     assert_eq!(report["machine"]["history"], digest.as_str(), "{report}");
     let inspected = json_of(airlock(&root).arg("inspect").arg(&bundle));
     assert_eq!(

@@ -6,7 +6,7 @@
 use super::bundle::airlock;
 use super::faults::FaultServer;
 use super::online::Builder;
-use super::runner::{Wine, product_code, site};
+use super::runner::{Recorder, Wine, product_code, site};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -125,6 +125,33 @@ pub fn reseal(text: &str) -> String {
         "{}  <digest algorithm=\"sha256\">{digest}</digest>\n</history>\n",
         &text[..at]
     )
+}
+
+/// A machine installed from a full bundle of `listing` (`selection`) with a
+/// recording msiexec, and the history it exported.
+pub struct Installed {
+    pub builder: Builder,
+    pub machine: Machine,
+    pub recorder: Recorder,
+    pub history: PathBuf,
+}
+
+pub fn installed(server: &FaultServer, listing: &str, selection: &str) -> Installed {
+    let builder = Builder::new();
+    let full = build_full(server, &builder, listing, selection);
+    let machine = Machine::new();
+    let recorder = Recorder::new();
+    machine
+        .install(&full, &builder.public, &recorder.command())
+        .assert()
+        .success();
+    let history = machine.export(builder.path("history.xml"));
+    Installed {
+        builder,
+        machine,
+        recorder,
+        history,
+    }
 }
 
 /// An offline machine: its state root.
