@@ -11,11 +11,63 @@ use super::version::{Requirement, Version};
 use std::fmt;
 use std::sync::Arc;
 use time::OffsetDateTime;
+use triomphe::ThinArc;
 use url::Url;
 
 /// A short text of the listing: an id, a name, a label, a file name. Kept
 /// inline up to 24 bytes, on the heap beyond; reads as a `&str`.
 pub type Text = compact_str::CompactString;
+
+/// A text a listing repeats from release to release, kept once per listing:
+/// a release's `eula` (one of a few) and `label` (a suite's products all
+/// call their 8.0 release "8.0"). One pointer wide; reads as a `&str`.
+#[derive(Clone)]
+pub struct SharedText(Arc<Text>);
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(text: &str) -> Self {
+        SharedText(Arc::new(text.into()))
+    }
+}
+
+/// As its text, so that a shared text is found by it.
+impl std::borrow::Borrow<str> for SharedText {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq for SharedText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl Eq for SharedText {}
+
+impl std::hash::Hash for SharedText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for SharedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// One parsed, validated listing document.
 #[derive(Debug, Clone)]
@@ -219,7 +271,7 @@ pub struct Product {
     pub applies_to: Box<[Text]>,
     pub retain_on_cascade: bool,
     /// Sorted by version, oldest first.
-    pub releases: Vec<Release>,
+    pub releases: Box<[Release]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -241,9 +293,9 @@ pub enum Arch {
 #[derive(Debug, Clone)]
 pub struct Release {
     pub version: Version,
-    pub label: Option<Text>,
+    pub label: Option<SharedText>,
     /// An `eula` id.
-    pub eula: Option<Text>,
+    pub eula: Option<SharedText>,
     pub license: LicenseKind,
     pub arch: Arch,
     pub published: Option<OffsetDateTime>,
@@ -262,8 +314,9 @@ pub struct Release {
 /// A release's list of dependencies, properties or checks, read as a slice.
 /// Releases share a list they have alike (most releases of a product
 /// require the same, a vendor's releases declare the same properties and
-/// checks): it is kept once per listing. One pointer wide, none when empty.
-pub struct List<T>(Option<Arc<Box<[T]>>>);
+/// checks): it is kept once per listing. One pointer wide, none when empty;
+/// the items and their number in one allocation.
+pub struct List<T>(Option<ThinArc<(), T>>);
 
 /// Another handle on the same items.
 impl<T> Clone for List<T> {
@@ -281,19 +334,20 @@ impl<T> Default for List<T> {
 impl<T> std::ops::Deref for List<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        self.0.as_deref().map_or(&[], |items| items)
+        self.0.as_ref().map_or(&[], |items| &items.slice)
     }
 }
 
-impl<T> std::borrow::Borrow<[T]> for List<T> {
-    fn borrow(&self) -> &[T] {
-        self
+impl<T> List<T> {
+    /// The items of `items`, which is left empty.
+    pub fn take(items: &mut Vec<T>) -> Self {
+        List((!items.is_empty()).then(|| ThinArc::from_header_and_iter((), items.drain(..))))
     }
 }
 
 impl<T> From<Vec<T>> for List<T> {
-    fn from(items: Vec<T>) -> Self {
-        List((!items.is_empty()).then(|| Arc::new(items.into_boxed_slice())))
+    fn from(mut items: Vec<T>) -> Self {
+        List::take(&mut items)
     }
 }
 
@@ -317,13 +371,6 @@ impl<T: PartialEq> PartialEq for List<T> {
     }
 }
 impl<T: Eq> Eq for List<T> {}
-
-/// As its slice, so that a list is found by its items.
-impl<T: std::hash::Hash> std::hash::Hash for List<T> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (**self).hash(state)
-    }
-}
 
 impl<T: fmt::Debug> fmt::Debug for List<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

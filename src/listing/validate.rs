@@ -155,7 +155,7 @@ impl<'p> Index<'p> {
                 }
                 for (release, &release_at) in product.releases.iter().zip(releases.by_ref()) {
                     if let Some(eula) = &release.eula
-                        && !self.eulas.contains_key(eula.as_str())
+                        && !self.eulas.contains_key(&**eula)
                     {
                         return Err(doc.invalid(
                             release_at as usize,

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
+use triomphe::ThinArc;
 
 /// A version of 1 to 4 dot-separated numbers; `8.0` equals `8.0.0.0`.
 ///
@@ -35,6 +36,11 @@ impl Version {
 
     pub fn parts(&self) -> [u32; 4] {
         self.parts
+    }
+
+    /// Equal and written alike: `8.0` is not `8.0.0`, though they are equal.
+    pub fn same(&self, other: &Version) -> bool {
+        self.parts == other.parts && self.written == other.written
     }
 
     /// The numbers of `text` and how many were written; no allocation.
@@ -169,8 +175,7 @@ enum Op {
 }
 
 /// One comparator of a requirement: `>=8.0`, `<9`, `=7.6.1655.0`, `8.0.*`.
-/// Plain data, 20 bytes: a requirement of one or two comparators (most of
-/// them) is held without allocation.
+/// Plain data, 20 bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Comparator {
     /// The version compared with; for a wildcard, its leading parts.
@@ -253,63 +258,14 @@ impl fmt::Display for Comparator {
     }
 }
 
-/// A version requirement: every comparator must hold. Empty means any version.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// A version requirement: every comparator must hold. None means any version.
+///
+/// One pointer wide, its comparators shared by its clones: a listing
+/// states the same few ranges over and over, and keeps each once (see
+/// `Cursor::shared_requirement`).
+#[derive(Clone, Default)]
 pub struct Requirement {
-    comparators: Comparators,
-}
-
-/// One or two comparators in place, more on the heap.
-#[derive(Clone, Debug)]
-enum Comparators {
-    Few { len: u8, items: [Comparator; 2] },
-    Many(Box<[Comparator]>),
-}
-
-impl Comparators {
-    fn as_slice(&self) -> &[Comparator] {
-        match self {
-            Comparators::Few { len, items } => &items[..usize::from(*len)],
-            Comparators::Many(items) => items,
-        }
-    }
-
-    fn push(&mut self, c: Comparator, more: &mut Vec<Comparator>) {
-        match self {
-            Comparators::Few { len, items } if usize::from(*len) < items.len() => {
-                items[usize::from(*len)] = c;
-                *len += 1;
-            }
-            _ => {
-                if more.is_empty() {
-                    more.extend_from_slice(self.as_slice());
-                }
-                more.push(c);
-            }
-        }
-    }
-}
-
-impl Default for Comparators {
-    fn default() -> Self {
-        Comparators::Few {
-            len: 0,
-            items: [Comparator::new(Op::Eq, Version::ZERO); 2],
-        }
-    }
-}
-
-impl PartialEq for Comparators {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-impl Eq for Comparators {}
-
-impl std::hash::Hash for Comparators {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state)
-    }
+    comparators: Option<ThinArc<(), Comparator>>,
 }
 
 impl Requirement {
@@ -319,22 +275,58 @@ impl Requirement {
     }
 
     pub fn exact(v: Version) -> Requirement {
-        let mut r = Requirement::default();
-        r.comparators
-            .push(Comparator::new(Op::Eq, v), &mut Vec::new());
-        r
+        Requirement::of(vec![Comparator::new(Op::Eq, v)])
+    }
+
+    fn of(comparators: Vec<Comparator>) -> Requirement {
+        Requirement {
+            comparators: Some(ThinArc::from_header_and_iter((), comparators.into_iter())),
+        }
     }
 
     pub fn is_any(&self) -> bool {
-        self.comparators.as_slice().is_empty()
+        self.comparators().is_empty()
     }
 
     pub fn comparators(&self) -> &[Comparator] {
-        self.comparators.as_slice()
+        self.comparators.as_ref().map_or(&[], |c| &c.slice)
     }
 
     pub fn matches(&self, v: &Version) -> bool {
         self.comparators().iter().all(|c| c.matches(v))
+    }
+
+    /// Equal and written alike: `>=8` is not `>=8.0`, though both accept
+    /// the same versions. One may stand for the other wherever it is printed.
+    pub fn same(&self, other: &Requirement) -> bool {
+        let (mine, theirs) = (self.comparators(), other.comparators());
+        mine.len() == theirs.len()
+            && mine
+                .iter()
+                .zip(theirs)
+                .all(|(a, b)| a.op == b.op && a.version().same(&b.version()))
+    }
+}
+
+/// Equal when they accept the same versions (see [`Comparator`]).
+impl PartialEq for Requirement {
+    fn eq(&self, other: &Self) -> bool {
+        self.comparators() == other.comparators()
+    }
+}
+impl Eq for Requirement {}
+
+impl std::hash::Hash for Requirement {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.comparators().hash(state)
+    }
+}
+
+impl fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Requirement")
+            .field(&self.comparators())
+            .finish()
     }
 }
 
@@ -383,16 +375,11 @@ impl FromStr for Requirement {
         if text.trim().is_empty() {
             return Err(err("a requirement needs at least one comparator"));
         }
-        let mut comparators = Comparators::default();
-        // Filled only past two comparators.
-        let mut more = Vec::new();
-        for c in text.split(',') {
-            comparators.push(comparator(c, err)?, &mut more);
-        }
-        if !more.is_empty() {
-            comparators = Comparators::Many(more.into_boxed_slice());
-        }
-        Ok(Requirement { comparators })
+        let comparators = text
+            .split(',')
+            .map(|c| comparator(c, err))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Requirement::of(comparators))
     }
 }
 

@@ -179,10 +179,10 @@ impl<'a> Cursor<'a> {
         } = rest.children;
         children.installer = children.installer.take().or(installer);
         children.installer_at = children.installer_at.or(installer_at);
-        children.eulas.extend(eulas);
-        children.products.extend(products);
-        children.hotfixes.extend(hotfixes);
-        children.critical_updates.extend(critical_updates);
+        append(&mut children.eulas, eulas);
+        append(&mut children.products, products);
+        append(&mut children.hotfixes, hotfixes);
+        append(&mut children.critical_updates, critical_updates);
         self.marks.append(rest.marks);
         self.xml.skip_to(rest.end?);
         Ok(())
@@ -245,4 +245,12 @@ impl<'a> Cursor<'a> {
         let payload = self.single_payload(&e, &[PayloadKind::Text])?;
         Ok(Eula { id, title, payload })
     }
+}
+
+/// `later` added after the items of `items`, which grow to exactly both:
+/// growing by doubling would leave room for as many again beside the
+/// model, kept whole for the run.
+pub(super) fn append<T>(items: &mut Vec<T>, later: Vec<T>) {
+    items.reserve_exact(later.len());
+    items.extend(later);
 }

@@ -61,15 +61,15 @@ impl Marks {
             hotfixes,
             critical_updates,
         } = later;
-        self.files.extend(files);
-        self.eulas.extend(eulas);
-        self.products.extend(products);
-        self.releases.extend(releases);
-        self.requires.extend(requires);
-        self.recommends.extend(recommends);
-        self.replaces.extend(replaces);
-        self.hotfixes.extend(hotfixes);
-        self.critical_updates.extend(critical_updates);
+        document::append(&mut self.files, files);
+        document::append(&mut self.eulas, eulas);
+        document::append(&mut self.products, products);
+        document::append(&mut self.releases, releases);
+        document::append(&mut self.requires, requires);
+        document::append(&mut self.recommends, recommends);
+        document::append(&mut self.replaces, replaces);
+        document::append(&mut self.hotfixes, hotfixes);
+        document::append(&mut self.critical_updates, critical_updates);
     }
 }
 

@@ -7,9 +7,10 @@ use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::version::Requirement;
 use crate::listing::xml::{Elem, Tag};
-use rustc_hash::FxHashSet;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
 impl<'a> Cursor<'a> {
     pub(super) fn product(&mut self, e: Elem<'a>) -> Result<Product, Error> {
@@ -41,7 +42,10 @@ impl<'a> Cursor<'a> {
         let category = self.category(&e, kind, category)?;
         let applies_to = self.applies_to(&e, category, applies_to)?;
         let retain_on_cascade = self.flag(&e, "retainOnCascade", retain.as_deref())?;
-        let mut releases: Vec<Release> = Vec::new();
+        // Gathered in room kept from product to product, then handed over
+        // as a slice of their exact number.
+        let mut releases = std::mem::take(&mut self.lists.releases);
+        releases.clear();
         self.release_at.clear();
         let first_release = self.marks.releases.len();
         self.children(&e, |cur, child| {
@@ -72,8 +76,8 @@ impl<'a> Cursor<'a> {
                 "product releases: a product needs at least one <release>; add one",
             ));
         }
-        // Growth leaves room for more; the model is kept whole for the run.
-        releases.shrink_to_fit();
+        let product_releases = releases.drain(..).collect();
+        self.lists.releases = releases;
         Ok(Product {
             id,
             name,
@@ -81,7 +85,7 @@ impl<'a> Cursor<'a> {
             category,
             applies_to,
             retain_on_cascade,
-            releases,
+            releases: product_releases,
         })
     }
 
@@ -117,8 +121,8 @@ impl<'a> Cursor<'a> {
             None => None,
         };
         let mut release = Release {
-            label: label.map(|l| Text::from(&*l)),
-            eula: eula.map(|id| Text::from(&*id)),
+            label: label.map(|l| self.lists.shared_text(&l)),
+            eula: eula.map(|id| self.lists.shared_text(&id)),
             license,
             arch,
             published,
@@ -208,7 +212,7 @@ impl<'a> Cursor<'a> {
     fn upgrades_from(&mut self, e: Elem<'a>) -> Result<Requirement, Error> {
         let [version] = self.xml.attrs(&e, ["version"])?;
         let version = self.required(&e, "version", version)?;
-        let requirement = self.requirement(&e, "version", &version)?;
+        let requirement = self.shared_requirement(&e, &version)?;
         self.leaf(&e)?;
         Ok(requirement)
     }
@@ -238,12 +242,26 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// The requirement `value` of `e`'s `version`: the one read before when
+    /// the listing wrote the same text before (a vendor states the same
+    /// range across a suite), so that it is kept once.
+    fn shared_requirement(&mut self, e: &Elem<'_>, value: &str) -> Result<Requirement, Error> {
+        if let Some(found) = self.lists.requirement_of.get(value) {
+            return Ok(found.clone());
+        }
+        let requirement = self.requirement(e, "version", value)?;
+        self.lists
+            .requirement_of
+            .insert(value.into(), requirement.clone());
+        Ok(requirement)
+    }
+
     pub(super) fn dependency(&mut self, e: Elem<'a>) -> Result<Dependency, Error> {
         let [product, version] = self.xml.attrs(&e, ["product", "version"])?;
         let product = self.text(&e, "product", product)?;
         self.product_id(&e, "product", &product)?;
         let version = match version {
-            Some(v) => self.requirement(&e, "version", &v)?,
+            Some(v) => self.shared_requirement(&e, &v)?,
             None => Requirement::any(),
         };
         self.leaf(&e)?;
@@ -431,7 +449,8 @@ impl<'a> Cursor<'a> {
 /// it as shared slices of their exact length: the model is kept whole for
 /// the run, and releases share the lists they have alike. Emptied, not
 /// dropped, between releases: their room is allocated once for the whole
-/// document.
+/// document. With them, the releases of the product being read and the
+/// requirements read so far.
 #[derive(Default)]
 pub(super) struct Lists {
     requires: Vec<Dependency>,
@@ -446,27 +465,99 @@ pub(super) struct Lists {
     ids: Shared<Text>,
     declared: Shared<Property>,
     checked: Shared<Check>,
+    releases: Vec<Release>,
+    /// Every requirement of the document so far, by its text.
+    requirement_of: FxHashMap<Box<str>, Requirement>,
+    /// Every label and `eula` id of the document so far.
+    texts: FxHashSet<SharedText>,
 }
 
-/// The distinct lists of one kind seen so far.
-type Shared<T> = FxHashSet<List<T>>;
+/// The distinct lists of one kind seen so far, each found by its items as
+/// written (see [`Same`]).
+type Shared<T> = HashTable<List<T>>;
+
+/// Equal as written, not only in meaning: `>=8` and `>=8.0` accept the same
+/// versions, but a release that wrote one must not read back as the other.
+/// What a shared list's items are compared by.
+trait Same {
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Same for Text {
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+impl Same for Requirement {
+    fn same(&self, other: &Self) -> bool {
+        Requirement::same(self, other)
+    }
+}
+
+impl Same for Dependency {
+    fn same(&self, other: &Self) -> bool {
+        self.product == other.product && self.version.same(&other.version)
+    }
+}
+
+/// Texts and flags only: equal is written alike.
+impl Same for Property {
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+impl Same for Check {
+    fn same(&self, other: &Self) -> bool {
+        let versions = match (&self.kind, &other.kind) {
+            (
+                CheckKind::Os {
+                    min_version: Some(mine),
+                    ..
+                },
+                CheckKind::Os {
+                    min_version: Some(theirs),
+                    ..
+                },
+            ) => mine.same(theirs),
+            _ => true,
+        };
+        self == other && versions
+    }
+}
 
 /// `list` as a shared list, the one already seen when there is one; `list`
 /// is left empty.
-fn share<T: Eq + Hash>(seen: &mut Shared<T>, list: &mut Vec<T>) -> List<T> {
+fn share<T: Same + Hash>(seen: &mut Shared<T>, list: &mut Vec<T>) -> List<T> {
     if list.is_empty() {
         return List::default();
     }
-    if let Some(found) = seen.get(list.as_slice()) {
+    let hash = FxBuildHasher.hash_one(list.as_slice());
+    let same = |found: &List<T>| {
+        found.len() == list.len() && found.iter().zip(list.iter()).all(|(a, b)| a.same(b))
+    };
+    if let Some(found) = seen.find(hash, same) {
+        let found = found.clone();
         list.clear();
-        return found.clone();
+        return found;
     }
-    let new: List<T> = list.drain(..).collect();
-    seen.insert(new.clone());
+    let new = List::take(list);
+    seen.insert_unique(hash, new.clone(), |l| FxBuildHasher.hash_one(&**l));
     new
 }
 
 impl Lists {
+    /// `text` as a shared text, the one already seen when there is one.
+    fn shared_text(&mut self, text: &str) -> SharedText {
+        if let Some(found) = self.texts.get(text) {
+            return found.clone();
+        }
+        let new = SharedText::from(text);
+        self.texts.insert(new.clone());
+        new
+    }
+
     fn clear(&mut self) {
         self.requires.clear();
         self.recommends.clear();
@@ -484,5 +575,107 @@ impl Lists {
         release.replaces = share(&mut self.ids, &mut self.replaces);
         release.properties = share(&mut self.declared, &mut self.properties);
         release.checks = share(&mut self.checked, &mut self.checks);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::listing::model::*;
+    use url::Url;
+
+    /// Suite `s` with one release per entry of `releases` (its version and
+    /// children), and suite `a` it depends on.
+    fn listing(releases: &[(&str, &str)]) -> Listing {
+        let releases: String = releases
+            .iter()
+            .map(|(version, children)| {
+                format!(
+                    r#"<release version="{version}" label="L" license="free">{children}</release>"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"<productListing xmlns="urn:airlock:product-listing:1" vendor="V" name="L" serial="1" published="2026-11-20T10:00:00Z">
+            <product id="a" name="A" kind="suite"><release version="8.0" license="free"/></product>
+            <product id="s" name="S" kind="suite">{releases}</product></productListing>"#
+        );
+        let base = Url::parse("https://vendor.example/l.pl.xml").unwrap();
+        crate::listing::parse_document("l.pl.xml", text.as_bytes(), &base).unwrap()
+    }
+
+    /// What reads back of a release's lists, as JSON and messages show them.
+    fn shown(release: &Release) -> String {
+        let requires: Vec<String> = release
+            .requires
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d.product,
+                    serde_json::to_string(&d.version).unwrap()
+                )
+            })
+            .collect();
+        let upgrades: Vec<String> = release
+            .upgrades_from
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let checks: Vec<String> = release
+            .checks
+            .iter()
+            .map(|c| match &c.kind {
+                CheckKind::Os { min_version, .. } => {
+                    format!("{:?}", min_version.map(|v| v.to_string()))
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        format!("{requires:?} {upgrades:?} {checks:?}")
+    }
+
+    /// Releases share what they wrote alike, and only that: a requirement or
+    /// version equal in meaning but written otherwise (`>=8` and `>=8.0`)
+    /// reads back as each release wrote it.
+    #[test]
+    fn releases_share_lists_and_requirements_written_alike_and_no_others() {
+        let alike = r#"<requires product="a" version="&gt;=8.0"/><upgradesFrom version="7.*"/><check kind="os" family="windows" minVersion="6.2.0" severity="block"/>"#;
+        let l = listing(&[
+            (
+                "1",
+                r#"<requires product="a" version="&gt;=8"/><upgradesFrom version="7.0.*"/><check kind="os" family="windows" minVersion="6.2" severity="block"/>"#,
+            ),
+            ("2", alike),
+            ("3", alike),
+            (
+                "4",
+                r#"<requires product="a" version="&gt;=8.0,&lt;10"/><upgradesFrom version="7.0.*"/>"#,
+            ),
+            ("5", r#"<requires product="a" version="&gt;=8.0,&lt;10"/>"#),
+        ]);
+        let r = &l.products[1].releases;
+        assert_eq!(shown(&r[0]), r#"["a \">=8\""] ["7.0.*"] ["Some(\"6.2\")"]"#);
+        assert_eq!(
+            shown(&r[1]),
+            r#"["a \">=8.0\""] ["7.*"] ["Some(\"6.2.0\")"]"#
+        );
+        assert_eq!(shown(&r[2]), shown(&r[1]));
+        assert_eq!(shown(&r[3]), r#"["a \">=8.0,<10\""] ["7.0.*"] []"#);
+        assert_eq!(shown(&r[4]), r#"["a \">=8.0,<10\""] [] []"#);
+        // Equal in meaning, so equal as values, but each kept as written.
+        assert_eq!(r[0].requires, r[1].requires);
+        let same = |a: &[Dependency], b: &[Dependency]| std::ptr::eq(a.as_ptr(), b.as_ptr());
+        assert!(!same(&r[0].requires, &r[1].requires));
+        assert!(same(&r[1].requires, &r[2].requires));
+        assert!(same(&r[3].requires, &r[4].requires));
+        assert!(!std::ptr::eq(r[0].checks.as_ptr(), r[1].checks.as_ptr()));
+        // The same text, one requirement: the range of release 4 is that of 5.
+        let range = |i: usize| r[i].requires[0].version.comparators().as_ptr();
+        assert!(std::ptr::eq(range(3), range(4)));
+        assert!(!std::ptr::eq(range(1), range(3)));
+        // Labels read back as written, one text for the listing.
+        assert!(r.iter().all(|r| r.label.as_deref() == Some("L")));
+        let label = |i: usize| r[i].label.as_deref().unwrap().as_ptr();
+        assert!(std::ptr::eq(label(0), label(4)));
     }
 }
