@@ -268,7 +268,7 @@ pub struct Product {
     /// Optional components only.
     pub category: Option<Category>,
     /// Documentation and language components: the products they apply to.
-    pub applies_to: Box<[Text]>,
+    pub applies_to: List<Text>,
     pub retain_on_cascade: bool,
     /// Sorted by version, oldest first.
     pub releases: Box<[Release]>,
@@ -311,11 +311,12 @@ pub struct Release {
     pub checks: List<Check>,
 }
 
-/// A release's list of dependencies, properties or checks, read as a slice.
-/// Releases share a list they have alike (most releases of a product
-/// require the same, a vendor's releases declare the same properties and
-/// checks): it is kept once per listing. One pointer wide, none when empty;
-/// the items and their number in one allocation.
+/// A release's list of dependencies, properties or checks (or the products
+/// a component applies to), read as a slice. Releases share a list they
+/// have alike (most releases of a product require the same, a vendor's
+/// releases declare the same properties and checks): it is kept once per
+/// listing. One pointer wide, none when empty; the items and their number
+/// in one allocation.
 pub struct List<T>(Option<ThinArc<(), T>>);
 
 /// Another handle on the same items.

@@ -10,7 +10,10 @@ use super::position::Doc;
 use super::version::Version;
 use super::xml::Tag;
 use bundle_format::manifest::find_clash;
-use rustc_hash::FxHashMap as HashMap;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
+use std::hash::BuildHasher;
 
 /// One parsed listing with its text and element positions.
 pub(crate) struct Parsed<'t> {
@@ -40,6 +43,13 @@ pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
         index.requires_cycles(&parsed)?;
         index.resolutions(&parsed)?
     };
+    // The file rules point at payloads only: the other marks go first.
+    for p in &mut parsed {
+        p.marks = Marks {
+            files: std::mem::take(&mut p.marks.files),
+            ..Marks::default()
+        };
+    }
     files(&parsed)?;
     for (li, ci, version) in resolutions {
         parsed[li].listing.critical_updates[ci].resolved_by = Resolution::Release(version);
@@ -59,7 +69,10 @@ pub(crate) fn validate(mut parsed: Vec<Parsed<'_>>) -> Result<Catalog, Error> {
 
 /// Every id of the catalog, by kind.
 struct Index<'p> {
-    products: HashMap<&'p str, Defined>,
+    /// Each product's number in catalog order, found by its id: a catalog
+    /// has tens of thousands, each looked up in the model rather than kept
+    /// beside its number.
+    products: HashTable<u32>,
     /// Where each listing's products start in catalog order.
     first_product: Vec<usize>,
     eulas: HashMap<&'p str, Defined>,
@@ -70,10 +83,7 @@ impl<'p> Index<'p> {
     fn build(parsed: &'p [Parsed<'_>]) -> Result<Index<'p>, Error> {
         let count = |f: fn(&Listing) -> usize| parsed.iter().map(|p| f(&p.listing)).sum();
         let mut index = Index {
-            products: HashMap::with_capacity_and_hasher(
-                count(|l| l.products.len()),
-                Default::default(),
-            ),
+            products: HashTable::with_capacity(count(|l| l.products.len())),
             first_product: Vec::with_capacity(parsed.len()),
             eulas: HashMap::with_capacity_and_hasher(count(|l| l.eulas.len()), Default::default()),
             hotfixes: HashMap::with_capacity_and_hasher(
@@ -88,45 +98,63 @@ impl<'p> Index<'p> {
             count += p.listing.products.len();
             let products = p.listing.products.iter().map(|x| x.id.as_str());
             let at = &p.marks.products;
-            unique(parsed, &mut index.products, "product", li, products, at)?;
+            let first_product = &index.first_product;
+            let id = |n: &u32| {
+                nth_product(parsed, first_product, *n as usize)
+                    .1
+                    .id
+                    .as_str()
+            };
+            let table = &mut index.products;
+            let mut seen = |found: &str, defined: Defined| {
+                let number = first_product[li] + defined.index as usize;
+                let entry = table.entry(
+                    FxBuildHasher.hash_one(found),
+                    |n| id(n) == found,
+                    |n| FxBuildHasher.hash_one(id(n)),
+                );
+                match entry {
+                    Entry::Occupied(earlier) => Some(defined_at(first_product, *earlier.get())),
+                    Entry::Vacant(place) => {
+                        place.insert(number as u32);
+                        None
+                    }
+                }
+            };
+            unique(parsed, &mut seen, "product", li, products, at)?;
             let eulas = p.listing.eulas.iter().map(|x| x.id.as_str());
             let at = &p.marks.eulas;
-            unique(parsed, &mut index.eulas, "eula", li, eulas, at)?;
+            let mut seen = |id, defined| index.eulas.insert(id, defined);
+            unique(parsed, &mut seen, "eula", li, eulas, at)?;
             let hotfixes = p.listing.hotfixes.iter().map(|x| x.id.as_str());
             let at = &p.marks.hotfixes;
-            unique(parsed, &mut index.hotfixes, "hotfix", li, hotfixes, at)?;
+            let mut seen = |id, defined| index.hotfixes.insert(id, defined);
+            unique(parsed, &mut seen, "hotfix", li, hotfixes, at)?;
             let updates = p.listing.critical_updates.iter().map(|x| x.id.as_str());
             let at = &p.marks.critical_updates;
-            unique(
-                parsed,
-                &mut critical_updates,
-                "criticalUpdate",
-                li,
-                updates,
-                at,
-            )?;
+            let mut seen = |id, defined| critical_updates.insert(id, defined);
+            unique(parsed, &mut seen, "criticalUpdate", li, updates, at)?;
         }
         Ok(index)
     }
 
     fn product(&self, parsed: &'p [Parsed<'_>], id: &str) -> Option<&'p Product> {
+        self.product_number(parsed, id)
+            .map(|n| self.nth_product(parsed, n).1)
+    }
+
+    /// The number in catalog order of product `id`.
+    fn product_number(&self, parsed: &[Parsed<'_>], id: &str) -> Option<usize> {
         self.products
-            .get(id)
-            .map(|d| &parsed[d.listing as usize].listing.products[d.index as usize])
+            .find(FxBuildHasher.hash_one(id), |&n| {
+                self.nth_product(parsed, n as usize).1.id == id
+            })
+            .map(|&n| n as usize)
     }
 
     /// Product `node` in catalog order: its listing and the product.
     fn nth_product<'q>(&self, parsed: &'q [Parsed<'_>], node: usize) -> (usize, &'q Product) {
-        let li = self.first_product.partition_point(|&first| first <= node) - 1;
-        (
-            li,
-            &parsed[li].listing.products[node - self.first_product[li]],
-        )
-    }
-
-    /// A defined product's number in catalog order.
-    fn number(&self, d: Defined) -> usize {
-        self.first_product[d.listing as usize] + d.index as usize
+        nth_product(parsed, &self.first_product, node)
     }
 
     /// Rule 1 for products' `appliesTo`, releases' `eula`, `requires`,
@@ -135,7 +163,7 @@ impl<'p> Index<'p> {
         for p in parsed {
             let doc = p.doc;
             let product_ref = |at: usize, element: &str, attribute: &str, id: &str| {
-                self.products.get(id).map(|_| ()).ok_or_else(|| {
+                self.product_number(parsed, id).map(|_| ()).ok_or_else(|| {
                     doc.invalid(
                         at,
                         element,
@@ -284,10 +312,9 @@ impl<'p> Index<'p> {
                     continue;
                 };
                 // Every `requires` names a defined product: `references` ran first.
-                let Some(&defined) = self.products.get(dependency.product.as_str()) else {
+                let Some(to) = self.product_number(parsed, &dependency.product) else {
                     continue;
                 };
-                let to = self.number(defined);
                 match state[to] {
                     NEW => {
                         state[to] = OPEN;
@@ -352,10 +379,32 @@ impl Visit {
     }
 }
 
-/// Records the ids of one listing, refusing one already seen in this or another listing.
+/// Product `node` in catalog order, where each listing's products start at
+/// `first_product`: its listing and the product.
+fn nth_product<'q>(
+    parsed: &'q [Parsed<'_>],
+    first_product: &[usize],
+    node: usize,
+) -> (usize, &'q Product) {
+    let li = first_product.partition_point(|&first| first <= node) - 1;
+    (li, &parsed[li].listing.products[node - first_product[li]])
+}
+
+/// Where product number `n` in catalog order is defined.
+fn defined_at(first_product: &[usize], n: u32) -> Defined {
+    let li = first_product.partition_point(|&first| first <= n as usize) - 1;
+    Defined {
+        listing: li as u32,
+        index: n - first_product[li] as u32,
+    }
+}
+
+/// Records the ids of one listing, refusing one already seen in this or
+/// another listing: `seen` records an id and returns where it was
+/// defined before, if it was.
 fn unique<'p>(
     parsed: &[Parsed<'_>],
-    seen: &mut HashMap<&'p str, Defined>,
+    seen: &mut impl FnMut(&'p str, Defined) -> Option<Defined>,
     kind: &str,
     listing: usize,
     ids: impl Iterator<Item = &'p str>,
@@ -366,7 +415,7 @@ fn unique<'p>(
             listing: listing as u32,
             index: index as u32,
         };
-        let Some(first) = seen.insert(id, defined) else {
+        let Some(first) = seen(id, defined) else {
             continue;
         };
         let doc = parsed[listing].doc;

@@ -110,7 +110,7 @@ impl CatalogBuilder {
             name: id.to_uppercase().into(),
             kind,
             category: None,
-            applies_to: Box::default(),
+            applies_to: Default::default(),
             retain_on_cascade: false,
             releases,
         });

@@ -417,10 +417,10 @@ impl<'a> Cursor<'a> {
         e: &Elem<'_>,
         category: Option<Category>,
         applies_to: Option<Cow<'_, str>>,
-    ) -> Result<Box<[Text]>, Error> {
+    ) -> Result<List<Text>, Error> {
         match (category, applies_to) {
             (Some(Category::Documentation | Category::Language), Some(list)) => {
-                let ids: Box<[Text]> = list.split_ascii_whitespace().map(Text::from).collect();
+                let ids: List<Text> = list.split_ascii_whitespace().map(Text::from).collect();
                 for id in &ids {
                     self.product_id(e, "appliesTo", id)?;
                 }
@@ -440,7 +440,7 @@ impl<'a> Cursor<'a> {
                 e,
                 "optional component: `appliesTo` belongs to documentation and language components only; remove it",
             )),
-            (_, None) => Ok(Box::default()),
+            (_, None) => Ok(List::default()),
         }
     }
 }
