@@ -2,11 +2,12 @@
 //! a terminal: control characters cannot forge lines or send escape
 //! sequences, and bidirectional or invisible characters cannot make text read
 //! as other text, because each becomes a visible escape (`\n`, `\u{1b}`).
-//! And the one way every output writes a size or a moment, so a size reads
-//! `1.5 GiB` and a time `2026-11-20T10:00:00Z` wherever it is shown.
+//! And the one way every output writes a size, a moment or a digest, so a
+//! size reads `1.5 GiB` and a time `2026-11-20T10:00:00Z` wherever it is shown.
 
 use bundle_format::manifest::is_invisible;
 use std::borrow::Cow;
+use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -27,10 +28,44 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// A moment as RFC 3339 in UTC, to the second: `2026-11-20T10:00:00Z`.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
-    let at = at.replace_nanosecond(0).unwrap_or(at);
-    at.format(&Rfc3339)
-        .unwrap_or_else(|_| format!("{} (seconds since 1970)", at.unix_timestamp()))
+    Moment(at).to_string()
+}
+
+/// A moment shown as [`rfc3339`] shows it, written where it goes rather
+/// than built first: a listing's JSON shows tens of thousands of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Moment(pub OffsetDateTime);
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.0.to_offset(UtcOffset::UTC);
+        let at = at.replace_nanosecond(0).unwrap_or(at);
+        // RFC 3339 has four-digit years: `2026-11-20T10:00:00Z` is 20 bytes.
+        let mut text = [0u8; 32];
+        match at.format_into(&mut &mut text[..], &Rfc3339) {
+            Ok(len) => f.write_str(std::str::from_utf8(&text[..len]).map_err(|_| fmt::Error)?),
+            Err(_) => write!(f, "{} (seconds since 1970)", at.unix_timestamp()),
+        }
+    }
+}
+
+impl serde::Serialize for Moment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A SHA-256 digest as 64 lowercase hex digits in a JSON document, written
+/// from the stack rather than built as a `String`, as [`Moment`] is.
+#[derive(Debug, Clone, Copy)]
+pub struct Sha256Hex<'a>(pub &'a [u8; 32]);
+
+impl serde::Serialize for Sha256Hex<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut text).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
 }
 
 /// Unix seconds as RFC 3339 UTC (`2026-11-20T10:00:00Z`); a time past the

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 
 /// The format version this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -353,18 +353,25 @@ impl Fold {
         }
     }
 
-    /// 32 bits of the hash of `name` folded, without folding it whole: one
-    /// character at a time, except for a capital sigma in lower case, which
-    /// depends on its place (final `ς` or `σ`).
+    /// 32 bits of the hash of `name` folded, without keeping a folded copy:
+    /// an ASCII name of a file's length (nearly every name) is folded in a
+    /// buffer on the stack; any other is folded whole (capital sigma's lower
+    /// case depends on its place: final `ς` or `σ`). Either way the folded
+    /// text's bytes are hashed at once, so both ways agree.
     fn hash(self, name: &str, hasher: &impl BuildHasher) -> u32 {
-        let mut state = hasher.build_hasher();
-        let mut add = |c: char| state.write_u32(u32::from(c));
-        match self {
-            Fold::Lower if name.contains('\u{3A3}') => name.to_lowercase().chars().for_each(add),
-            Fold::Lower => name.chars().flat_map(char::to_lowercase).for_each(&mut add),
-            Fold::Upper => name.chars().flat_map(char::to_uppercase).for_each(&mut add),
+        let mut buffer = [0; MAX_NAME_LEN];
+        let hash = |folded: &[u8]| hasher.hash_one(folded) as u32;
+        match buffer.get_mut(..name.len()) {
+            Some(folded) if name.is_ascii() => {
+                folded.copy_from_slice(name.as_bytes());
+                match self {
+                    Fold::Lower => folded.make_ascii_lowercase(),
+                    Fold::Upper => folded.make_ascii_uppercase(),
+                }
+                hash(folded)
+            }
+            _ => hash(self.whole(name).as_bytes()),
         }
-        state.finish() as u32
     }
 }
 
@@ -492,6 +499,13 @@ mod tests {
         // Final sigma: its lower case depends on its place, its upper case does not.
         assert_eq!(find_clash(["\u{3A3}.msi", "\u{3C2}.msi"]), Some((0, 1)));
         assert_eq!(find_clash(["x", "y", "x", "X"]), Some((0, 2)));
+        // Longer than a file name may be: folded whole, as a non-ASCII name is.
+        let long = "a".repeat(MAX_NAME_LEN + 1);
+        assert_eq!(
+            find_clash([long.as_str(), &long.to_uppercase()]),
+            Some((0, 1))
+        );
+        assert_eq!(find_clash([long.as_str(), &long[1..]]), None);
     }
 
     #[test]

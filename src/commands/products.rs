@@ -7,6 +7,8 @@ use crate::listing::{
     Resolution, Text, Version,
 };
 use crate::plan::PayloadFields;
+use crate::text::{Moment, Sha256Hex};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, clap::Args)]
@@ -63,9 +65,9 @@ struct Shown<'c> {
 struct CriticalInfo<'c> {
     id: &'c str,
     product: &'c str,
-    affects: String,
+    affects: &'c Requirement,
     resolved_by_hotfix: Option<&'c str>,
-    resolved_by_release: Option<String>,
+    resolved_by_release: Option<&'c Version>,
     message: &'c str,
 }
 
@@ -76,8 +78,8 @@ struct ListingInfo<'c> {
     vendor: &'c str,
     name: &'c str,
     serial: u64,
-    published: String,
-    sha256: String,
+    published: Moment,
+    sha256: Sha256Hex<'c>,
 }
 
 #[derive(Serialize)]
@@ -92,29 +94,63 @@ struct ProductInfo<'c> {
     applies_to: &'c [Text],
     retain_on_cascade: bool,
     listing: &'c str,
-    /// Newest first.
-    releases: Vec<ReleaseInfo<'c>>,
+    releases: Releases<'c>,
 }
 
-/// A release as shown: borrowed from the catalog, each version and
-/// requirement written as its text straight into the output (a large
+/// The releases of a product that are shown (all, or the latest), newest first.
+struct Releases<'c>(&'c [Release]);
+
+impl<'c> Releases<'c> {
+    fn iter(&self) -> impl Iterator<Item = ReleaseInfo<'c>> + use<'c> {
+        self.0.iter().rev().map(release)
+    }
+}
+
+impl Serialize for Releases<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// A release as shown: borrowed from the catalog, each version, requirement,
+/// date and digest written as its text straight into the output (a large
 /// listing's JSON is tens of megabytes, made of small strings).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct ReleaseInfo<'c> {
     version: &'c Version,
     label: Option<&'c str>,
     license: listing::LicenseKind,
     arch: listing::Arch,
     eula: Option<&'c str>,
-    published: Option<String>,
+    published: Option<Moment>,
     requires: Dependencies<'c>,
     recommends: Dependencies<'c>,
     upgrades_from: &'c [Requirement],
     replaces: &'c [Text],
     /// None for a suite, which ships no file.
-    #[serde(flatten)]
     payload: Option<PayloadFields<'c>>,
+}
+
+/// Written field by field, the payload's among them, rather than through
+/// `#[serde(flatten)]` and serde's map adapter: once per release shown.
+impl Serialize for ReleaseInfo<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let payload_fields = self.payload.as_ref().map_or(0, PayloadFields::field_count);
+        let mut fields = serializer.serialize_struct("ReleaseInfo", 10 + payload_fields)?;
+        fields.serialize_field("version", self.version)?;
+        fields.serialize_field("label", &self.label)?;
+        fields.serialize_field("license", &self.license)?;
+        fields.serialize_field("arch", &self.arch)?;
+        fields.serialize_field("eula", &self.eula)?;
+        fields.serialize_field("published", &self.published)?;
+        fields.serialize_field("requires", &self.requires)?;
+        fields.serialize_field("recommends", &self.recommends)?;
+        fields.serialize_field("upgradesFrom", self.upgrades_from)?;
+        fields.serialize_field("replaces", self.replaces)?;
+        if let Some(payload) = &self.payload {
+            payload.serialize_fields(&mut fields)?;
+        }
+        fields.end()
+    }
 }
 
 /// `requires` or `recommends` of a release, each as `{"product", "version"}`.
@@ -139,11 +175,11 @@ impl Serialize for Dependencies<'_> {
 struct HotfixInfo<'c> {
     id: &'c str,
     product: &'c str,
-    base: String,
-    version: String,
+    base: &'c Version,
+    version: &'c Version,
     label: Option<&'c str>,
     severity: HotfixSeverity,
-    published: Option<String>,
+    published: Option<Moment>,
     #[serde(flatten)]
     payload: PayloadFields<'c>,
 }
@@ -155,7 +191,7 @@ fn release(r: &Release) -> ReleaseInfo<'_> {
         license: r.license,
         arch: r.arch,
         eula: r.eula.as_deref(),
-        published: r.published.as_ref().map(|d| crate::text::rfc3339(*d)),
+        published: r.published.map(Moment),
         requires: Dependencies(&r.requires),
         recommends: Dependencies(&r.recommends),
         upgrades_from: &r.upgrades_from,
@@ -170,8 +206,8 @@ fn listing_info(l: &Listing) -> ListingInfo<'_> {
         vendor: &l.vendor,
         name: &l.name,
         serial: l.serial,
-        published: crate::text::rfc3339(l.published),
-        sha256: hex::encode(l.sha256),
+        published: Moment(l.published),
+        sha256: Sha256Hex(&l.sha256),
     }
 }
 
@@ -187,12 +223,12 @@ impl<'c> Products<'c> {
         let all_versions = self.all_versions;
         self.catalog.listings.iter().flat_map(move |l| {
             l.products.iter().map(move |p| {
-                let releases: Vec<&Release> = if all_versions {
-                    p.releases.iter().rev().collect()
+                let releases = if all_versions {
+                    &p.releases[..]
                 } else {
-                    p.latest().into_iter().collect()
+                    p.latest().map_or(&[][..], std::slice::from_ref)
                 };
-                product(p, l, releases)
+                product(p, l, Releases(releases))
             })
         })
     }
@@ -218,11 +254,11 @@ impl<'c> Shown<'c> {
                 .map(|h| HotfixInfo {
                     id: &h.id,
                     product: &h.product,
-                    base: h.base.to_string(),
-                    version: h.version.to_string(),
+                    base: &h.base,
+                    version: &h.version,
                     label: h.label.as_deref(),
                     severity: h.severity,
-                    published: h.published.as_ref().map(|d| crate::text::rfc3339(*d)),
+                    published: h.published.map(Moment),
                     payload: PayloadFields::of(&h.payload),
                 })
                 .collect()
@@ -232,13 +268,13 @@ impl<'c> Shown<'c> {
             .map(|c| CriticalInfo {
                 id: &c.id,
                 product: &c.product,
-                affects: c.affects.to_string(),
+                affects: &c.affects,
                 resolved_by_hotfix: match &c.resolved_by {
                     Resolution::Hotfix(id) => Some(id),
                     Resolution::Release(_) => None,
                 },
                 resolved_by_release: match &c.resolved_by {
-                    Resolution::Release(version) => Some(version.to_string()),
+                    Resolution::Release(version) => Some(version),
                     Resolution::Hotfix(_) => None,
                 },
                 message: &c.message,
@@ -253,7 +289,7 @@ impl<'c> Shown<'c> {
     }
 }
 
-fn product<'c>(p: &'c Product, l: &'c Listing, releases: Vec<&'c Release>) -> ProductInfo<'c> {
+fn product<'c>(p: &'c Product, l: &'c Listing, releases: Releases<'c>) -> ProductInfo<'c> {
     ProductInfo {
         id: &p.id,
         name: &p.name,
@@ -262,6 +298,6 @@ fn product<'c>(p: &'c Product, l: &'c Listing, releases: Vec<&'c Release>) -> Pr
         applies_to: &p.applies_to,
         retain_on_cascade: p.retain_on_cascade,
         listing: &l.source,
-        releases: releases.into_iter().map(release).collect(),
+        releases,
     }
 }

@@ -209,6 +209,15 @@ impl PayloadUrl {
         }
     }
 
+    /// The URL's text in its two pieces, the listing's folder (empty for a
+    /// URL written whole) and the rest, for writing it without joining them.
+    pub fn pieces(&self) -> (&str, &str) {
+        (
+            self.folder.as_deref().map_or("", String::as_str),
+            &self.rest,
+        )
+    }
+
     /// The URL, parsed.
     pub fn to_url(&self) -> Url {
         // Checked when the listing was read: a URL whose text is its own
@@ -219,8 +228,9 @@ impl PayloadUrl {
 
 impl fmt::Display for PayloadUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.folder.as_deref().map_or("", String::as_str))?;
-        f.write_str(&self.rest)
+        let (folder, rest) = self.pieces();
+        f.write_str(folder)?;
+        f.write_str(rest)
     }
 }
 

@@ -3,7 +3,10 @@
 //! command-line contract's `plan` JSON.
 
 use super::Error;
-use crate::listing::{Payload, PayloadKind, ProductKind, Version};
+use crate::listing::{Payload, ProductKind, Version};
+use crate::redact::Redacted;
+use crate::text::Sha256Hex;
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -180,30 +183,50 @@ fn serialize_payload<S: Serializer>(payload: &Payload, s: S) -> Result<S::Ok, S:
 }
 
 /// A payload as every JSON document shows it, among the fields of what it
-/// belongs to: file, size, url, sha256, payloadKind, productCode.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// belongs to: file, size, url, sha256, payloadKind, productCode. Written
+/// from the payload as it is, nothing built first: a listing's JSON shows
+/// tens of thousands.
+#[derive(Debug)]
 pub struct PayloadFields<'a> {
-    file: &'a str,
-    size: u64,
-    url: String,
-    sha256: String,
-    payload_kind: PayloadKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: &'a Payload,
     product_code: Option<&'a str>,
 }
 
 impl<'a> PayloadFields<'a> {
     pub fn of(payload: &'a Payload) -> PayloadFields<'a> {
         PayloadFields {
-            file: &payload.file,
-            size: payload.size,
-            // A password in the listing's URL reaches its payloads' URLs: never shown.
-            url: crate::redact::redact(&payload.url.to_string()),
-            sha256: hex::encode(payload.sha256),
-            payload_kind: payload.kind,
+            payload,
             product_code: payload.product_code(),
         }
+    }
+
+    /// How many fields [`PayloadFields::serialize_fields`] writes.
+    pub fn field_count(&self) -> usize {
+        5 + usize::from(self.product_code.is_some())
+    }
+
+    /// Writes the payload's fields among those of `fields`, the struct it belongs to.
+    pub fn serialize_fields<S: SerializeStruct>(&self, fields: &mut S) -> Result<(), S::Error> {
+        let payload = self.payload;
+        let (folder, path) = payload.url.pieces();
+        fields.serialize_field("file", &*payload.file)?;
+        fields.serialize_field("size", &payload.size)?;
+        // A password in the listing's URL reaches its payloads' URLs: never shown.
+        fields.serialize_field("url", &Redacted::joined(folder, path))?;
+        fields.serialize_field("sha256", &Sha256Hex(&payload.sha256))?;
+        fields.serialize_field("payloadKind", &payload.kind)?;
+        if let Some(code) = self.product_code {
+            fields.serialize_field("productCode", code)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for PayloadFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut fields = s.serialize_struct("PayloadFields", self.field_count())?;
+        self.serialize_fields(&mut fields)?;
+        fields.end()
     }
 }
 

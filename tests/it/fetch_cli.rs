@@ -1,6 +1,7 @@
-//! Through the real binary: passwords in listing URLs are never shown (JSON
-//! sources, payload URLs, errors), and `airlock cache` lists and prunes a cache
-//! filled by real downloads, never written through a symbolic link.
+//! Through the real binary: passwords in listing URLs, and in payload URLs a
+//! listing writes whole, are never shown (JSON sources, payload URLs,
+//! errors), and `airlock cache` lists and prunes a cache filled by real
+//! downloads, never written through a symbolic link.
 
 use crate::common;
 
@@ -101,6 +102,101 @@ fn a_password_in_a_listing_url_is_never_shown() {
     assert!(
         stderr.contains("cannot download") && !stderr.contains("s3cret"),
         "{stderr}"
+    );
+}
+
+/// A listing whose payloads are below its folder or written as whole URLs,
+/// some of those with a password of their own.
+const OWN_URLS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<productListing xmlns="urn:airlock:product-listing:1" vendor="Test" name="Own URLs"
+                serial="1" published="2026-11-20T10:00:00Z">
+  <eula id="terms" title="Terms">
+    <payload kind="text" file="terms.txt" url="https://ops:s3cret@mirror.example/terms.txt#top" size="1"
+             sha256="0000000000000000000000000000000000000000000000000000000000000000"/>
+  </eula>
+  <product id="a" name="A" kind="solution">
+    <release version="1.0" license="free" eula="terms">
+      <payload kind="msi" file="a.msi" url="https://ops:s3cret@mirror.example:8443/a.msi?from=x:y@z" size="1"
+               sha256="0000000000000000000000000000000000000000000000000000000000000001"/>
+    </release>
+  </product>
+  <product id="b" name="B" kind="solution">
+    <release version="2.0" license="free">
+      <payload kind="exe" file="b.exe" url="http://mirror.example/b.exe" size="1" args="/quiet"
+               sha256="0000000000000000000000000000000000000000000000000000000000000002"/>
+    </release>
+  </product>
+  <hotfix id="a-hf1" product="a" base="1.0" version="1.0.1" severity="critical">
+    <payload kind="msp" file="a-hf1.msp" url="hf/a-hf1.msp" size="1"
+             sha256="0000000000000000000000000000000000000000000000000000000000000003"/>
+  </hotfix>
+</productListing>
+"#;
+
+#[test]
+fn a_password_in_a_payload_url_the_listing_writes_whole_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("own.pl.xml"), OWN_URLS).unwrap();
+    let base = with_password(&common::http::serve_dir(dir.path()));
+    let listing = format!("{base}own.pl.xml");
+    let folder = base.replace("s3cret", "***");
+    let json = |args: &[&str]| {
+        let out = airlock(args);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stdout}");
+        assert!(!stdout.contains("s3cret"), "{stdout}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+
+    let products = json(&[
+        "products",
+        "--listing",
+        &listing,
+        "--json",
+        "--hotfixes",
+        "--all-versions",
+    ]);
+    let url = |value: &serde_json::Value| value["url"].as_str().unwrap().to_string();
+    let releases: Vec<String> = products["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| url(&p["releases"][0]))
+        .collect();
+    assert_eq!(
+        releases,
+        [
+            "https://ops:***@mirror.example:8443/a.msi?from=x:y@z",
+            "http://mirror.example/b.exe"
+        ]
+    );
+    assert_eq!(
+        url(&products["hotfixes"][0]),
+        format!("{folder}hf/a-hf1.msp")
+    );
+
+    let plan = json(&[
+        "plan",
+        "--listing",
+        &listing,
+        "--select",
+        "a,b",
+        "--hotfixes",
+        "all",
+        "--json",
+    ]);
+    let items: Vec<String> = plan["items"].as_array().unwrap().iter().map(url).collect();
+    assert_eq!(
+        items,
+        [
+            "https://ops:***@mirror.example:8443/a.msi?from=x:y@z".to_string(),
+            format!("{folder}hf/a-hf1.msp"),
+            "http://mirror.example/b.exe".to_string(),
+        ]
+    );
+    assert_eq!(
+        url(&plan["eulas"][0]),
+        "https://ops:***@mirror.example/terms.txt#top"
     );
 }
 

@@ -2,7 +2,7 @@
 //! product, the critical updates and the hot fixes; every cell escaped.
 
 use super::{Dependencies, ProductInfo, ReleaseInfo, Shown};
-use crate::listing::ProductKind;
+use crate::listing::{ProductKind, Version};
 use crate::text::escaped;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -37,7 +37,7 @@ impl Shown<'_> {
                 "DEPENDENCIES",
             ])];
             for p in self.products.iter().filter(|p| p.kind == kind) {
-                for r in &p.releases {
+                for r in p.releases.iter() {
                     rows.push(vec![
                         p.id.to_string(),
                         p.name.to_string(),
@@ -45,7 +45,7 @@ impl Shown<'_> {
                         r.label.unwrap_or("").to_string(),
                         json_word(&r.license),
                         json_word(&r.arch),
-                        dependency_summary(&p, r),
+                        dependency_summary(&p, &r),
                     ]);
                 }
             }
@@ -60,9 +60,12 @@ impl Shown<'_> {
                 rows.push(vec![
                     c.id.to_string(),
                     c.product.to_string(),
-                    c.affects.clone(),
+                    c.affects.to_string(),
                     c.resolved_by_hotfix
-                        .map_or_else(|| c.resolved_by_release.clone(), |h| Some(h.into()))
+                        .map_or_else(
+                            || c.resolved_by_release.map(Version::to_string),
+                            |h| Some(h.into()),
+                        )
                         .unwrap_or_default(),
                     c.message.to_string(),
                 ]);
