@@ -288,6 +288,20 @@ fn payload_rules_are_checked() {
         "6:7",
         "payload url: `url` \"ftp://vendor.example/a.msi\" uses the scheme \"ftp\"",
     );
+    // A password in the URL is never shown, in these messages either.
+    refused(
+        &with(
+            "https://vendor.example/a.msi",
+            "ftp://u:pw@vendor.example/a.msi",
+        ),
+        "6:7",
+        "payload url: `url` \"ftp://u:***@vendor.example/a.msi\" uses the scheme \"ftp\"",
+    );
+    refused(
+        &with("https://vendor.example/a.msi", "https://u:pw@[vendor/a.msi"),
+        "6:7",
+        "payload url: `url` \"https://u:***@[vendor/a.msi\" is not a URL",
+    );
     refused(&with("size=\"1\"", "size=\"1e3\""), "6:7", "rule 3: `size`");
     refused(
         &with("sha256=\"0000", "sha256=\"zz00"),

@@ -7,6 +7,7 @@ use super::{FileMark, offset};
 use crate::listing::Error;
 use crate::listing::model::*;
 use crate::listing::xml::{Elem, Tag};
+use crate::redact::redact;
 use bundle_format::manifest::check_name;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -177,11 +178,13 @@ impl<'a> Cursor<'a> {
     }
 
     /// A payload URL, absolute or resolved against the listing's own URL.
+    /// Messages quote it with its password hidden, as everywhere.
     fn url(&self, e: &Elem<'_>, text: &str) -> Result<PayloadUrl, Error> {
+        let shown = || redact(text);
         let not_url = |err: url::ParseError| {
             self.bad(
                 e,
-                format!("payload url: `url` {text:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing"),
+                format!("payload url: `url` {:?} is not a URL ({err}); write an absolute http(s) URL or one relative to the listing", shown()),
             )
         };
         if is_plain_path(text) && !self.base_dir.is_empty() {
@@ -195,7 +198,8 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 e,
                 format!(
-                    "payload url: `url` {text:?} uses the scheme {:?}; only http, https and file are fetched",
+                    "payload url: `url` {:?} uses the scheme {:?}; only http, https and file are fetched",
+                    shown(),
                     url.scheme()
                 ),
             ));
@@ -208,7 +212,8 @@ impl<'a> Cursor<'a> {
             return Err(self.bad(
                 e,
                 format!(
-                    "payload url: `url` {text:?} leaves the listing's folder; a local listing's relative URLs stay inside its folder (no ../ or /)"
+                    "payload url: `url` {:?} leaves the listing's folder; a local listing's relative URLs stay inside its folder (no ../ or /)",
+                    shown()
                 ),
             ));
         }
