@@ -321,20 +321,23 @@ pub fn is_invisible(c: char) -> bool {
 /// The first pair of names that are one file on a case-insensitive file
 /// system, as indices (earlier, later). File systems fold case differently
 /// (Windows by upper case, so `ſ` is `s` there), so two names clash when
-/// either their lower or their upper case agrees. No folded copy of every
-/// name is kept (a run's listings name tens of thousands of files): each
-/// name is hashed as it folds, the names are sorted by hash, and only names
-/// of one hash are folded whole and compared.
-pub fn find_clash<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<(usize, usize)> {
-    let names: Vec<&str> = names.into_iter().collect();
+/// either their lower or their upper case agrees. No copy of the names is
+/// kept (a run's listings name tens of thousands of files): each name is
+/// hashed as it folds, the names are sorted by hash, and only names of one
+/// hash are taken again, in one more pass, to be folded whole and compared.
+pub fn find_clash<'n, I>(names: I) -> Option<(usize, usize)>
+where
+    I: IntoIterator<Item = &'n str>,
+    I::IntoIter: Clone,
+{
+    let names = names.into_iter();
     let hasher = std::hash::RandomState::new();
-    let lower = earlier_twins(&names, Fold::Lower, &hasher);
-    let upper = earlier_twins(&names, Fold::Upper, &hasher);
+    let lower = earlier_twins(names.clone(), Fold::Lower, &hasher);
+    let upper = earlier_twins(names, Fold::Upper, &hasher);
     // The first name with an earlier twin; its twin by upper case first.
-    (0..names.len()).find_map(|i| {
-        let twin = upper.get(&i).or_else(|| lower.get(&i))?;
-        Some((*twin, i))
-    })
+    let later = *upper.keys().chain(lower.keys()).min()?;
+    let twin = upper.get(&later).or_else(|| lower.get(&later))?;
+    Some((*twin, later))
 }
 
 /// A case folding of whole names, as `str::to_lowercase` and
@@ -378,23 +381,41 @@ impl Fold {
 /// For each name that folds (by `fold`) to the same text as an earlier one,
 /// the latest such earlier name. Indices are `u32` while sorting: a run
 /// names far fewer than four billion files.
-fn earlier_twins(names: &[&str], fold: Fold, hasher: &impl BuildHasher) -> HashMap<usize, usize> {
+fn earlier_twins<'n>(
+    names: impl Iterator<Item = &'n str> + Clone,
+    fold: Fold,
+    hasher: &impl BuildHasher,
+) -> HashMap<usize, usize> {
     let mut by_hash: Vec<(u32, u32)> = names
-        .iter()
+        .clone()
         .enumerate()
         .map(|(i, name)| (fold.hash(name, hasher), i as u32))
         .collect();
     by_hash.sort_unstable();
+    let groups = || by_hash.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1);
+    // The names that share a hash, folded whole.
+    let mut wanted: Vec<u32> = groups().flatten().map(|&(_, i)| i).collect();
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    wanted.sort_unstable();
+    let mut next = wanted.iter().peekable();
+    let mut folded = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if next.next_if(|&&w| w as usize == i).is_some() {
+            folded.insert(i as u32, fold.whole(name));
+        }
+    }
     let mut twins = HashMap::new();
-    for group in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+    for group in groups() {
         // In index order: the latest earlier twin of each is found going back.
-        let folded: Vec<String> = group
-            .iter()
-            .map(|&(_, i)| fold.whole(names[i as usize]))
-            .collect();
         for (k, &(_, i)) in group.iter().enumerate() {
-            if let Some(j) = (0..k).rev().find(|&j| folded[j] == folded[k]) {
-                twins.insert(i as usize, group[j].1 as usize);
+            if let Some(&(_, j)) = group[..k]
+                .iter()
+                .rev()
+                .find(|(_, j)| folded[j] == folded[&i])
+            {
+                twins.insert(i as usize, j as usize);
             }
         }
     }

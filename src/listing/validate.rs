@@ -480,7 +480,7 @@ fn files(parsed: &[Parsed<'_>]) -> Result<(), Error> {
 /// of element holding a payload is in the model in document order, and the
 /// marks say which kind holds each payload in turn; releases are not yet
 /// sorted by version.
-fn in_document_order<'p>(p: &'p Parsed<'_>) -> impl Iterator<Item = (usize, &'p Payload)> {
+fn in_document_order<'p>(p: &'p Parsed<'_>) -> impl Iterator<Item = (usize, &'p Payload)> + Clone {
     let listing = &p.listing;
     let mut installer = listing.installer.iter().map(|i| &i.payload);
     let mut eulas = listing.eulas.iter().map(|e| &e.payload);
