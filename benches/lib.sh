@@ -50,7 +50,7 @@ pair() {
 show() {
     local name
     for name in "$@"; do
-        printf '  %-12s %8.2f s  %8.2f s CPU  %8s MiB peak RSS\n' "$name" "$(median "$name")" \
+        printf '  %-14s %8.2f s  %8.2f s CPU  %8s MiB peak RSS\n' "$name" "$(median "$name")" \
             "$(median "$name" cpu)" "$(mib "${rss[$name]}")"
     done
 }
@@ -59,7 +59,7 @@ show() {
 goal() {
     local r
     r=$(ratio "$(median "$1")" "$(median "$2")")
-    printf '  %-8s %s (goal <= %s) %s\n' "$1" "$r" "$3" "$(verdict "$r" "$3")"
+    printf '  %-14s %s (goal <= %s) %s\n' "$1" "$r" "$3" "$(verdict "$r" "$3")"
 }
 
 # listing URL_FOLDER FILE... : a product listing (on stdout) whose suite `all`
