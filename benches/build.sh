@@ -26,7 +26,6 @@ total=$(numfmt --from=iec "${BENCH_TOTAL:-2G}")
 files=${BENCH_FILES:-8}
 runs=${BENCH_RUNS:-5}
 command -v python3 >/dev/null || { echo "bench needs python3 (its http.server)" >&2; exit 1; }
-command -v strace >/dev/null || { echo "bench needs strace (to take our fsyncs off our time)" >&2; exit 1; }
 
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     (cd "$root" && cargo build --release --quiet --bin airlock -p airlock)
@@ -70,18 +69,7 @@ build=("$airlock" build --target linux --listing "http://127.0.0.1:$port/bench.p
 "${build[@]}" >/dev/null # cold: fills the cache, untimed
 [[ $(find cache/sha256 -type f | wc -l) -eq $files ]] || { echo "the cold build did not cache every payload" >&2; exit 1; }
 
-# Ours also without its fsyncs, as the reference does none: the seconds it
-# spent in fsync and fdatasync (traced alone, by a seccomp filter: the rest
-# runs untraced) are taken off its wall time.
-run_build() {
-    rm -f bench.exe
-    measure build strace -f --seccomp-bpf -qq -e trace=fsync,fdatasync -T -o "$work/fsync.log" "${build[@]}"
-    local synced
-    synced=$(sed -n 's/.*<\([0-9.]*\)>$/\1/p' "$work/fsync.log" | awk '{ s += $1 } END { print s + 0 }')
-    times[build-unsynced]="${times[build-unsynced]:-} $(awk -v w="${times[build]##* }" -v s="$synced" 'BEGIN { print w - s }')"
-    cpu[build-unsynced]=${cpu[build]}
-    rss[build-unsynced]=${rss[build]}
-}
+run_build() { rm -f bench.exe; measure_unsynced build "${build[@]}"; }
 reference='tar -C site/payload -c . | zstd -q -3 -T0 -o ref.tar.zst'
 hash='openssl dgst -sha256 site/payload/*.exe'
 run_ref() { rm -f ref.tar.zst; measure ref sh -c "$reference && $hash"; }

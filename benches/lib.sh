@@ -1,7 +1,7 @@
 # Shared by the shell benchmarks (sourced): timing one command with GNU time,
 # medians, ratios and verdicts. The sourcing script sets `work` (its folder).
 
-for tool in openssl zstd tar numfmt /usr/bin/time; do
+for tool in openssl zstd tar numfmt strace /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench needs $tool" >&2; exit 1; }
 done
 
@@ -23,6 +23,19 @@ measure() {
     cpu[$name]="${cpu[$name]:-} $(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')"
     ((m > ${rss[$name]:-0})) && rss[$name]=$m
     return 0
+}
+# measure_unsynced NAME CMD... : `measure NAME CMD...`, and the same wall time
+# less the seconds CMD spent in fsync and fdatasync as NAME-unsynced: for a
+# durable write set against tools that do not sync. The calls are traced alone
+# (strace with a seccomp filter), the rest of CMD runs untraced.
+measure_unsynced() {
+    local name=$1 synced
+    shift
+    measure "$name" strace -f --seccomp-bpf -qq -e trace=fsync,fdatasync -T -o "$work/fsync.log" "$@"
+    synced=$(sed -n 's/.*<\([0-9.]*\)>$/\1/p' "$work/fsync.log" | awk '{ s += $1 } END { print s + 0 }')
+    times[$name-unsynced]="${times[$name-unsynced]:-} $(awk -v w="${times[$name]##* }" -v s="$synced" 'BEGIN { print w - s }')"
+    cpu[$name-unsynced]=${cpu[$name]}
+    rss[$name-unsynced]=${rss[$name]}
 }
 # median NAME [LIST]: the median of NAME's wall times (or of its CPU times with LIST=cpu).
 median() {
