@@ -90,7 +90,9 @@ pub fn file_stamp(at: OffsetDateTime) -> String {
 /// as an escape; borrowed as is when there is none (the usual case).
 pub fn escaped(text: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() || is_invisible(c);
-    if !text.contains(unsafe_char) {
+    // Printable ASCII, checked a byte at a time, is most text shown.
+    let printable = |b: &u8| (b' '..b'\x7f').contains(b);
+    if text.as_bytes().iter().all(printable) || !text.contains(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -117,30 +117,44 @@ pub fn render(plan: &Plan) -> String {
             None => roots.push(i),
         }
     }
-    let lines = tree_lines(&nodes, &children, roots.into_iter().chain(0..nodes.len()));
-    let widths: Vec<usize> = lines.iter().map(|(t, _)| t.chars().count()).collect();
-    let width = widths.iter().copied().max().unwrap_or(0).min(MAX_ALIGN);
-    let size_width = lines
-        .iter()
-        .filter_map(|(_, r)| r.map(|r| r.size.len()))
-        .max()
-        .unwrap_or(0);
-    let columns = width + size_width + 20;
-    let mut out = String::with_capacity(lines.iter().map(|(t, _)| t.len() + columns).sum());
-    for ((text, row), text_width) in lines.iter().zip(widths) {
-        out += text;
-        if let Some(row) = row {
-            pad(&mut out, width.saturating_sub(text_width) + 2);
-            pad(
-                &mut out,
-                size_width.saturating_sub(row.size.chars().count()),
-            );
-            out += &row.size;
-            out += "  ";
-            out += &escaped(&row.reason);
+    let roots: Vec<usize> = roots.into_iter().chain(0..nodes.len()).collect();
+    // Two walks of the tree, one to measure its lines and one to write them,
+    // so that no line is kept: a plan of many thousand products is megabytes.
+    let mut width = 0;
+    let mut size_width = 0;
+    let mut lines = 0;
+    walk(&nodes, &children, &roots, |prefix, line| {
+        let text_width = prefix.width() + line.width();
+        width = width.max(text_width.min(MAX_ALIGN));
+        if let Line::Row(row) = line {
+            size_width = size_width.max(row.size.len());
+        }
+        lines += 1;
+    });
+    let mut out = String::with_capacity(lines * (width + size_width + 40));
+    walk(&nodes, &children, &roots, |prefix, line| {
+        prefix.write(&mut out);
+        match line {
+            Line::Row(row) => {
+                let text = escaped(&row.text);
+                out += &text;
+                let text_width = prefix.width() + text.chars().count();
+                pad(&mut out, width.saturating_sub(text_width) + 2);
+                pad(
+                    &mut out,
+                    size_width.saturating_sub(row.size.chars().count()),
+                );
+                out += &row.size;
+                out += "  ";
+                out += &escaped(&row.reason);
+            }
+            Line::Continued(id) => {
+                out += id;
+                out += " (continued below)";
+            }
         }
         out.push('\n');
-    }
+    });
     let files = plan.items.len();
     out += &format!(
         "\nTotal download: {} in {files} file{}\n",
@@ -170,63 +184,105 @@ fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-/// A node still to draw: its first line's prefix, the prefix of the lines
-/// under it, and how deep it is.
+/// A node still to draw: the branch its first line hangs from, what
+/// continues that branch on the lines under it, and how deep it is.
 struct Frame {
     node: usize,
-    first: String,
-    rest: String,
+    branch: &'static str,
+    continued: &'static str,
     depth: usize,
 }
 
-/// The tree's lines, each with its row (none for a branch continued below).
-/// Walks with a stack of its own: a deep chain must not overflow the thread's.
-fn tree_lines<'a>(
+/// What comes before a line's text: the branches of the nodes above it,
+/// then its own piece.
+struct Prefix<'p> {
+    above: &'p [&'static str],
+    own: &'static str,
+}
+
+impl Prefix<'_> {
+    fn width(&self) -> usize {
+        self.pieces().map(|piece| piece.chars().count()).sum()
+    }
+
+    fn write(&self, out: &mut String) {
+        self.pieces().for_each(|piece| out.push_str(piece));
+    }
+
+    fn pieces(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.above.iter().copied().chain([self.own])
+    }
+}
+
+/// A line of the tree after its prefix: a row, or the id of a branch
+/// continued below.
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    Row(&'a Row),
+    Continued(&'a str),
+}
+
+impl Line<'_> {
+    /// Characters on screen: text is shown escaped.
+    fn width(&self) -> usize {
+        match self {
+            Line::Row(row) => escaped(&row.text).chars().count(),
+            Line::Continued(id) => id.chars().count() + " (continued below)".len(),
+        }
+    }
+}
+
+/// Visits the tree's lines in order, each with its prefix. Walks with a
+/// stack of its own: a deep chain must not overflow the thread's.
+fn walk<'a>(
     nodes: &'a [Node],
     children: &[Vec<usize>],
-    roots: impl Iterator<Item = usize>,
-) -> Vec<(String, Option<&'a Row>)> {
-    let mut lines = Vec::new();
+    roots: &[usize],
+    mut visit: impl FnMut(Prefix<'_>, Line<'a>),
+) {
     let mut shown = vec![false; nodes.len()];
-    for root in roots {
+    // The pieces that continue the branches above the node being drawn.
+    let mut above: Vec<&'static str> = Vec::new();
+    let mut kids: Vec<usize> = Vec::new();
+    for &root in roots {
         let mut trees = VecDeque::from([root]);
         while let Some(top) = trees.pop_front() {
             let mut stack = vec![Frame {
                 node: top,
-                first: String::new(),
-                rest: String::new(),
+                branch: "",
+                continued: "",
                 depth: 0,
             }];
-            while let Some(Frame {
-                node: at,
-                first,
-                rest,
-                depth,
-            }) = stack.pop()
-            {
+            while let Some(frame) = stack.pop() {
+                let at = frame.node;
                 if shown[at] {
                     continue;
                 }
+                above.truncate(frame.depth.saturating_sub(1));
                 let node = &nodes[at];
-                if depth > MAX_DEPTH {
-                    lines.push((format!("{first}{} (continued below)", node.id), None));
+                let first = Prefix {
+                    above: &above,
+                    own: frame.branch,
+                };
+                if frame.depth > MAX_DEPTH {
+                    visit(first, Line::Continued(node.id));
                     trees.push_back(at);
                     continue;
                 }
                 shown[at] = true;
-                let kids: Vec<usize> = children[at]
-                    .iter()
-                    .copied()
-                    .filter(|k| !shown[*k])
-                    .collect();
-                for (i, row) in node.rows.iter().enumerate() {
-                    let mut line = match (i, kids.is_empty()) {
-                        (0, _) => first.clone(),
-                        (_, true) => format!("{rest}   "),
-                        (_, false) => format!("{rest}│  "),
-                    };
-                    line += &escaped(&row.text);
-                    lines.push((line, Some(row)));
+                kids.clear();
+                kids.extend(children[at].iter().copied().filter(|k| !shown[*k]));
+                let mut rows = node.rows.iter();
+                if let Some(row) = rows.next() {
+                    visit(first, Line::Row(row));
+                }
+                // Under its first line, the node's branch goes on.
+                if frame.depth > 0 {
+                    above.push(frame.continued);
+                }
+                let own = if kids.is_empty() { "   " } else { "│  " };
+                for row in rows {
+                    visit(Prefix { above: &above, own }, Line::Row(row));
                 }
                 for (i, &kid) in kids.iter().enumerate().rev() {
                     let (branch, continued) = match i + 1 == kids.len() {
@@ -235,15 +291,14 @@ fn tree_lines<'a>(
                     };
                     stack.push(Frame {
                         node: kid,
-                        first: format!("{rest}{branch}"),
-                        rest: format!("{rest}{continued}"),
-                        depth: depth + 1,
+                        branch,
+                        continued,
+                        depth: frame.depth + 1,
                     });
                 }
             }
         }
     }
-    lines
 }
 
 #[cfg(test)]
