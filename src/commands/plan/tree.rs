@@ -7,6 +7,7 @@ use crate::redact::redact;
 use crate::text::escaped;
 use crate::text::human_bytes;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
@@ -17,10 +18,27 @@ struct Node<'a> {
     rows: Vec<Row>,
 }
 
+/// A product's line: its text, already escaped, and how wide that shows.
 struct Row {
     text: String,
+    width: usize,
     size: String,
     reason: String,
+}
+
+impl Row {
+    fn new(text: String, size: String, reason: String) -> Row {
+        let text = match escaped(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(shown) => shown,
+        };
+        Row {
+            width: text.chars().count(),
+            text,
+            size,
+            reason,
+        }
+    }
 }
 
 fn brought_by(reason: &Reason) -> Option<&str> {
@@ -38,11 +56,11 @@ fn item_row(item: &PlanItem) -> Row {
     if let Some(from) = item.from_version {
         let _ = write!(text, " from {from}");
     }
-    Row {
+    Row::new(
         text,
-        size: human_bytes(item.payload.size),
-        reason: item.reason.to_string(),
-    }
+        human_bytes(item.payload.size),
+        item.reason.to_string(),
+    )
 }
 
 /// How deep the tree nests before a branch goes on as a tree of its own
@@ -66,11 +84,11 @@ pub fn render(plan: &Plan) -> String {
         .map(|s| Node {
             id: &s.product,
             parent: brought_by(&s.reason),
-            rows: vec![Row {
-                text: format!("suite {} {}", s.product, s.version),
-                size: String::new(),
-                reason: s.reason.to_string(),
-            }],
+            rows: vec![Row::new(
+                format!("suite {} {}", s.product, s.version),
+                String::new(),
+                s.reason.to_string(),
+            )],
         })
         .collect();
     let mut products: Vec<&str> = Vec::new();
@@ -92,11 +110,11 @@ pub fn render(plan: &Plan) -> String {
         if rows.len() > 1 {
             rows.insert(
                 0,
-                Row {
-                    text: format!("{product} ({} files)", rows.len()),
-                    size: human_bytes(items.iter().map(|i| i.payload.size).sum()),
-                    reason: main.reason.to_string(),
-                },
+                Row::new(
+                    format!("{product} ({} files)", rows.len()),
+                    human_bytes(items.iter().map(|i| i.payload.size).sum()),
+                    main.reason.to_string(),
+                ),
             );
         }
         nodes.push(Node {
@@ -117,13 +135,13 @@ pub fn render(plan: &Plan) -> String {
             None => roots.push(i),
         }
     }
-    let roots: Vec<usize> = roots.into_iter().chain(0..nodes.len()).collect();
+    let roots = roots.iter().copied().chain(0..nodes.len());
     // Two walks of the tree, one to measure its lines and one to write them,
     // so that no line is kept: a plan of many thousand products is megabytes.
     let mut width = 0;
     let mut size_width = 0;
     let mut lines = 0;
-    walk(&nodes, &children, &roots, |prefix, line| {
+    walk(&nodes, &children, roots.clone(), |prefix, line| {
         let text_width = prefix.width() + line.width();
         width = width.max(text_width.min(MAX_ALIGN));
         if let Line::Row(row) = line {
@@ -132,13 +150,12 @@ pub fn render(plan: &Plan) -> String {
         lines += 1;
     });
     let mut out = String::with_capacity(lines * (width + size_width + 40));
-    walk(&nodes, &children, &roots, |prefix, line| {
+    walk(&nodes, &children, roots, |prefix, line| {
         prefix.write(&mut out);
         match line {
             Line::Row(row) => {
-                let text = escaped(&row.text);
-                out += &text;
-                let text_width = prefix.width() + text.chars().count();
+                out += &row.text;
+                let text_width = prefix.width() + row.width;
                 pad(&mut out, width.saturating_sub(text_width) + 2);
                 pad(
                     &mut out,
@@ -223,10 +240,10 @@ enum Line<'a> {
 }
 
 impl Line<'_> {
-    /// Characters on screen: text is shown escaped.
+    /// Characters on screen.
     fn width(&self) -> usize {
         match self {
-            Line::Row(row) => escaped(&row.text).chars().count(),
+            Line::Row(row) => row.width,
             Line::Continued(id) => id.chars().count() + " (continued below)".len(),
         }
     }
@@ -237,14 +254,14 @@ impl Line<'_> {
 fn walk<'a>(
     nodes: &'a [Node],
     children: &[Vec<usize>],
-    roots: &[usize],
+    roots: impl IntoIterator<Item = usize>,
     mut visit: impl FnMut(Prefix<'_>, Line<'a>),
 ) {
     let mut shown = vec![false; nodes.len()];
     // The pieces that continue the branches above the node being drawn.
     let mut above: Vec<&'static str> = Vec::new();
     let mut kids: Vec<usize> = Vec::new();
-    for &root in roots {
+    for root in roots {
         let mut trees = VecDeque::from([root]);
         while let Some(top) = trees.pop_front() {
             let mut stack = vec![Frame {
